@@ -1,0 +1,71 @@
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { err, ok, type Result } from './error.js';
+import { type Message, MessageSchema } from './gen/weiyu/v1/message_pb.js';
+import type { Thread } from './gen/weiyu/v1/thread_pb.js';
+import type { User } from './gen/weiyu/v1/user_pb.js';
+import { normalizeMessage, type WireMessage, type WireMessageInit, type WireThread, type WireUser } from './wire.js';
+
+/** Encodes a message to protobuf bytes, exactly as the Bytedesk server reads them. */
+export function encodeMessage(message: WireMessageInit): Uint8Array {
+  return toBinary(MessageSchema, create(MessageSchema, normalizeMessage(message)));
+}
+
+/**
+ * Decodes protobuf bytes into a message. Never throws: malformed bytes come back as an
+ * error result with code `decode_failed`. Unknown names in string fields are kept as they are.
+ */
+export function decodeMessage(bytes: Uint8Array): Result<WireMessage> {
+  let decoded: Message;
+  try {
+    decoded = fromBinary(MessageSchema, bytes);
+  } catch (cause) {
+    return err('decode_failed', `malformed protobuf message (${bytes.length} bytes): ${describe(cause)}`, {
+      cause,
+      details: { length: bytes.length },
+    });
+  }
+  return ok(fromGenerated(decoded));
+}
+
+/** Like {@link decodeMessage}, throwing the {@link SdkError} instead of returning it. */
+export function decodeMessageOrThrow(bytes: Uint8Array): WireMessage {
+  const result = decodeMessage(bytes);
+  if (!result.ok) throw result.error;
+  return result.value;
+}
+
+function describe(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
+function fromGenerated(m: Message): WireMessage {
+  const message: WireMessage = {
+    uid: m.uid,
+    type: m.type,
+    content: m.content,
+    status: m.status,
+    createdAt: m.createdAt,
+    channel: m.channel,
+    extra: m.extra,
+  };
+  if (m.thread) message.thread = threadFromGenerated(m.thread);
+  if (m.user) message.user = userFromGenerated(m.user);
+  return message;
+}
+
+function threadFromGenerated(t: Thread): WireThread {
+  const thread: WireThread = {
+    uid: t.uid,
+    topic: t.topic,
+    type: t.type,
+    state: t.state,
+    channel: t.channel,
+    extra: t.extra,
+  };
+  if (t.user) thread.user = userFromGenerated(t.user);
+  return thread;
+}
+
+function userFromGenerated(u: User): WireUser {
+  return { uid: u.uid, nickname: u.nickname, avatar: u.avatar, type: u.type, extra: u.extra };
+}

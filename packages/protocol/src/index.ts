@@ -1,0 +1,24 @@
+export { decodeMessage, decodeMessageOrThrow, encodeMessage } from './codec.js';
+export { err, ok, type Result, SDK_ERROR_CODES, SdkError, type SdkErrorCode, type SdkErrorOptions } from './error.js';
+export { MessageSchema } from './gen/weiyu/v1/message_pb.js';
+export { ThreadSchema } from './gen/weiyu/v1/thread_pb.js';
+export { UserSchema } from './gen/weiyu/v1/user_pb.js';
+export * from './names.js';
+export {
+  fromRestJson,
+  type RestMessageJson,
+  type RestThreadJson,
+  type RestUserJson,
+  toRestJson,
+} from './rest-json.js';
+export { formatServerTime, parseCreatedAt } from './time.js';
+export {
+  buildTopic,
+  isThreadTopic,
+  type ParsedTopic,
+  parseTopic,
+  type TopicKind,
+  topics,
+  validateTopic,
+} from './topics.js';
+export { normalizeMessage, type WireMessage, type WireMessageInit, type WireThread, type WireUser } from './wire.js';

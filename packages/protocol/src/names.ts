@@ -1,0 +1,191 @@
+/**
+ * The names that travel in the string fields of the wire (SPEC §4). Each list is `as const`;
+ * each type still accepts any string, because newer servers add names and we keep them.
+ */
+
+/** A string that is not one of the listed names, kept as it came. */
+type OtherName = string & Record<never, never>;
+
+/** Message types that carry conversation content. */
+export const BASIC_MESSAGE_TYPES = [
+  'WELCOME',
+  'CONTINUE',
+  'SYSTEM',
+  'NOTICE',
+  'TEXT',
+  'IMAGE',
+  'FILE',
+  'DOCUMENT',
+  'AUDIO',
+  'VOICE',
+  'VIDEO',
+  'MUSIC',
+  'LOCATION',
+  'LINK',
+  'CARD',
+  'EVENT',
+  'EXTRA',
+  'GUESS',
+  'HOT',
+  'SHORTCUT',
+  'URL',
+  'GOODS',
+  'ORDER',
+  'PHONE_NUMBER',
+  'EMAILL_ADDRESS',
+  'WECHAT_NUMBER',
+  'FORWARD',
+  'STICKER',
+  'EMAIL',
+  'BUTTON',
+] as const;
+
+/** Message types that signal something about other messages or the conversation. */
+export const SIGNAL_MESSAGE_TYPES = [
+  'TYPING',
+  'PREVIEW',
+  'PROCESSING',
+  'REACTION',
+  'PLAYBACK',
+  'RECALL',
+  'DELIVERED',
+  'READ',
+  'QUOTATION',
+  'KICKOFF',
+  'SHAKE',
+] as const;
+
+/** Every message type of SPEC §4. */
+export const MESSAGE_TYPES = [
+  ...BASIC_MESSAGE_TYPES,
+  ...SIGNAL_MESSAGE_TYPES,
+  'QUEUE',
+  'QUEUE_NOTICE',
+  'QUEUE_UPDATE',
+  'QUEUE_ACCEPT',
+  'QUEUE_TIMEOUT',
+  'QUEUE_CANCEL',
+  'RATE_INVITE',
+  'RATE',
+  'RATE_SUBMIT',
+  'RATE_CANCEL',
+  'AUTO_CLOSED',
+  'AGENT_CLOSED',
+  'VISITOR_CLOSED',
+  'TRANSFER',
+  'TRANSFER_ACCEPT',
+  'TRANSFER_REJECT',
+  'TRANSFER_TIMEOUT',
+  'TRANSFER_CANCEL',
+  'ROBOT',
+  'ROBOT_STREAM',
+  'ROBOT_STREAM_START',
+  'ROBOT_STREAM_END',
+  'ROBOT_STREAM_CANCEL',
+  'ROBOT_STREAM_ERROR',
+  'FORM',
+  'FORM_SUBMIT',
+  'LEAVE_MSG',
+  'LEAVE_MSG_SUBMIT',
+  'ERROR',
+] as const;
+/** A known message type name. */
+export type KnownMessageType = (typeof MESSAGE_TYPES)[number];
+/** A message type name: a known one or any newer one. */
+export type MessageType = KnownMessageType | OtherName;
+
+/** Message statuses the server uses; FAILED is the client's own (see core). */
+export const MESSAGE_STATUSES = [
+  'SENDING',
+  'TIMEOUT',
+  'BLOCKED',
+  'STRANGER',
+  'ERROR',
+  'SUCCESS',
+  'RECALL',
+  'DELIVERED',
+  'READ',
+  'DESTROYED',
+  'UNPROCESSED',
+  'PROCESSED',
+] as const;
+export type KnownMessageStatus = (typeof MESSAGE_STATUSES)[number];
+export type MessageStatus = KnownMessageStatus | OtherName;
+
+export const THREAD_TYPES = [
+  'AGENT',
+  'WORKGROUP',
+  'ROBOT',
+  'MEMBER',
+  'GROUP',
+  'FEEDBACK',
+  'ASSISTANT',
+  'CHANNEL',
+  'LOCAL',
+  'FRIEND',
+  'TICKET_INTERNAL',
+  'KBASE',
+  'KBDOC',
+  'LLM',
+  'UNIFIED',
+  'HISTORY',
+  'WORKFLOW',
+  'QUEUE',
+  'CALLCENTER',
+  'TICKET_EXTERNAL',
+] as const;
+export type KnownThreadType = (typeof THREAD_TYPES)[number];
+export type ThreadType = KnownThreadType | OtherName;
+
+export const THREAD_STATES = ['NEW', 'ROBOTING', 'OFFLINE', 'QUEUING', 'CHATTING', 'TIMEOUT', 'CLOSED'] as const;
+export type KnownThreadState = (typeof THREAD_STATES)[number];
+export type ThreadState = KnownThreadState | OtherName;
+
+export const USER_TYPES = [
+  'AGENT',
+  'SYSTEM',
+  'VISITOR',
+  'ROBOT',
+  'MEMBER',
+  'ASSISTANT',
+  'CHANNEL',
+  'USER',
+  'MONITOR',
+  'WORKGROUP',
+] as const;
+export type KnownUserType = (typeof USER_TYPES)[number];
+export type UserType = KnownUserType | OtherName;
+
+export const CHANNELS = [
+  'WEB',
+  'WEB_PC',
+  'WEB_H5',
+  'WEB_VISITOR',
+  'WEB_FLOAT',
+  'WEB_ADMIN',
+  'IOS',
+  'ANDROID',
+  'ELECTRON',
+  'FLUTTER',
+  'UNIAPP',
+  'WECHAT',
+  'SYSTEM',
+  'TEST',
+] as const;
+export type KnownChannel = (typeof CHANNELS)[number];
+export type Channel = KnownChannel | OtherName;
+
+function isIn<T extends string>(list: readonly T[]): (name: string) => name is T {
+  const set: ReadonlySet<string> = new Set(list);
+  return (name: string): name is T => set.has(name);
+}
+
+/** Whether a message type name is one this SDK version knows. */
+export const isKnownMessageType = isIn(MESSAGE_TYPES);
+/** Whether a type is a signal (typing, receipts, recall, …) rather than content. */
+export const isSignalMessageType = isIn(SIGNAL_MESSAGE_TYPES);
+export const isKnownMessageStatus = isIn(MESSAGE_STATUSES);
+export const isKnownThreadType = isIn(THREAD_TYPES);
+export const isKnownThreadState = isIn(THREAD_STATES);
+export const isKnownUserType = isIn(USER_TYPES);
+export const isKnownChannel = isIn(CHANNELS);

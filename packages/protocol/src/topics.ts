@@ -1,0 +1,125 @@
+import { err, ok, type Result, SdkError } from './error.js';
+
+/** A topic of SPEC §2, taken apart. */
+export type ParsedTopic =
+  | { readonly kind: 'user'; readonly uid: string }
+  | { readonly kind: 'system'; readonly uid: string }
+  | { readonly kind: 'org'; readonly orgUid: string }
+  | { readonly kind: 'agent'; readonly agentUid: string; readonly visitorUid: string }
+  | { readonly kind: 'workgroup'; readonly workgroupUid: string; readonly visitorUid: string }
+  | { readonly kind: 'robot'; readonly robotUid: string; readonly visitorUid: string }
+  | { readonly kind: 'member'; readonly selfUid: string; readonly otherUid: string }
+  | { readonly kind: 'group'; readonly groupUid: string };
+
+/** The kinds of topic; the thread kinds are every kind but user, system and org. */
+export type TopicKind = ParsedTopic['kind'];
+
+/** Why a segment is refused, or undefined when it is fine. */
+function segmentProblem(segment: string): string | undefined {
+  if (segment.length === 0) return 'an empty segment';
+  if (segment.includes('+') || segment.includes('#')) return 'a wildcard (+ or #)';
+  if (segment.includes('/')) return 'a "/" inside a segment';
+  if (segment.includes('\u0000')) return 'a NUL character';
+  return undefined;
+}
+
+function join(segments: readonly string[]): string {
+  for (const s of segments) {
+    const problem = segmentProblem(s);
+    if (problem) throw new SdkError('invalid_topic', `topic segment "${s}" has ${problem}`);
+  }
+  return segments.join('/');
+}
+
+/**
+ * Builders for the topics of SPEC §2. Each throws an `invalid_topic` {@link SdkError} for a
+ * uid that is empty or holds a wildcard or a slash: such a topic would close the connection
+ * on the real server.
+ */
+export const topics = {
+  /** `user/{uid}`: a user's own topic. */
+  user: (uid: string): string => join(['user', uid]),
+  /** `system/{uid}`: force-logout and other system notices. */
+  system: (uid: string): string => join(['system', uid]),
+  /** `org/{orgUid}`: organisation-wide notices. */
+  org: (orgUid: string): string => join(['org', orgUid]),
+  /** `org/agent/{agentUid}/{visitorUid}`: a visitor talking to one agent. */
+  agent: (agentUid: string, visitorUid: string): string => join(['org', 'agent', agentUid, visitorUid]),
+  /** `org/workgroup/{workgroupUid}/{visitorUid}`: a visitor talking to a workgroup. */
+  workgroup: (workgroupUid: string, visitorUid: string): string => join(['org', 'workgroup', workgroupUid, visitorUid]),
+  /** `org/robot/{robotUid}/{visitorUid}`: a visitor talking to a robot. */
+  robot: (robotUid: string, visitorUid: string): string => join(['org', 'robot', robotUid, visitorUid]),
+  /** `org/member/{self}/{other}`: two members of an organisation. */
+  member: (selfUid: string, otherUid: string): string => join(['org', 'member', selfUid, otherUid]),
+  /** `org/group/{groupUid}`: a group chat. */
+  group: (groupUid: string): string => join(['org', 'group', groupUid]),
+} as const;
+
+/** Builds the topic string of a parsed topic. */
+export function buildTopic(topic: ParsedTopic): string {
+  switch (topic.kind) {
+    case 'user':
+      return topics.user(topic.uid);
+    case 'system':
+      return topics.system(topic.uid);
+    case 'org':
+      return topics.org(topic.orgUid);
+    case 'agent':
+      return topics.agent(topic.agentUid, topic.visitorUid);
+    case 'workgroup':
+      return topics.workgroup(topic.workgroupUid, topic.visitorUid);
+    case 'robot':
+      return topics.robot(topic.robotUid, topic.visitorUid);
+    case 'member':
+      return topics.member(topic.selfUid, topic.otherUid);
+    case 'group':
+      return topics.group(topic.groupUid);
+  }
+}
+
+/**
+ * Takes a topic apart. Never throws: a wildcard, an empty segment, a leading slash or a
+ * shape not in SPEC §2 is an `invalid_topic` error.
+ */
+export function parseTopic(topic: string): Result<ParsedTopic> {
+  if (topic.startsWith('/')) return err('invalid_topic', `topic "${topic}" starts with "/"`);
+  const parts = topic.split('/');
+  for (const part of parts) {
+    const problem = segmentProblem(part);
+    if (problem) return err('invalid_topic', `topic "${topic}" has ${problem}`);
+  }
+  const [a, b, c, d] = parts;
+  if (parts.length === 2 && b !== undefined) {
+    if (a === 'user') return ok({ kind: 'user', uid: b });
+    if (a === 'system') return ok({ kind: 'system', uid: b });
+    if (a === 'org') return ok({ kind: 'org', orgUid: b });
+  }
+  if (a === 'org' && parts.length === 3 && b === 'group' && c !== undefined) {
+    return ok({ kind: 'group', groupUid: c });
+  }
+  if (a === 'org' && parts.length === 4 && c !== undefined && d !== undefined) {
+    if (b === 'agent') return ok({ kind: 'agent', agentUid: c, visitorUid: d });
+    if (b === 'workgroup') return ok({ kind: 'workgroup', workgroupUid: c, visitorUid: d });
+    if (b === 'robot') return ok({ kind: 'robot', robotUid: c, visitorUid: d });
+    if (b === 'member') return ok({ kind: 'member', selfUid: c, otherUid: d });
+  }
+  return err('invalid_topic', `topic "${topic}" is not one of the known shapes`);
+}
+
+/**
+ * Checks that a string can be subscribed to as an exact topic: no wildcard, no empty
+ * segment, no leading slash. Unlike {@link parseTopic} it accepts shapes it does not know.
+ */
+export function validateTopic(topic: string): Result<string> {
+  if (topic.startsWith('/')) return err('invalid_topic', `topic "${topic}" starts with "/"`);
+  for (const part of topic.split('/')) {
+    const problem = segmentProblem(part);
+    if (problem) return err('invalid_topic', `topic "${topic}" has ${problem}`);
+  }
+  return ok(topic);
+}
+
+/** Whether a parsed topic is a conversation (not a user, system or org topic). */
+export function isThreadTopic(topic: ParsedTopic): boolean {
+  return topic.kind !== 'user' && topic.kind !== 'system' && topic.kind !== 'org';
+}

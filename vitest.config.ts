@@ -1,0 +1,10 @@
+import { defineConfig } from 'vitest/config';
+import SummaryReporter from './scripts/summary-reporter.js';
+
+// One run over every package's tests, straight from source (no build needed).
+export default defineConfig({
+  test: {
+    projects: ['packages/*', 'apps/*'],
+    reporters: ['default', new SummaryReporter()],
+  },
+});
