@@ -1,0 +1,25 @@
+import type { ChatTiming } from './api.js';
+
+/** The deadlines and limits a client uses unless told otherwise. */
+export const DEFAULT_TIMING: ChatTiming = {
+  echoTimeoutMs: 5_000,
+  sendDeadlineMs: 30_000,
+  reconnectBaseMs: 5_000,
+  reconnectMaxMs: 60_000,
+  stableAfterMs: 15_000,
+  connectTimeoutMs: 30_000,
+  typingTtlMs: 6_000,
+  typingThrottleMs: 2_000,
+  outboxLimit: 500,
+  dedupeCapacity: 5_000,
+  catchUpPageSize: 50,
+  catchUpMaxPages: 10,
+};
+
+/** The default timing with the caller's overrides. */
+export function resolveTiming(overrides: Partial<ChatTiming> = {}): ChatTiming {
+  return { ...DEFAULT_TIMING, ...overrides };
+}
+
+/** Default packet limit of the real server (SPEC §2). */
+export const DEFAULT_MAX_PACKET_BYTES = 10_240;
