@@ -139,9 +139,18 @@ function contentFor(type: string, index: number): string {
     case 'IMAGE':
       return JSON.stringify({ url: 'https://cdn.example.com/a.png', width: 640, height: 480, label: '截图' });
     case 'FILE':
-      return JSON.stringify({ url: 'https://cdn.example.com/报告.pdf', name: '报告.pdf', size: 1024, type: 'application/pdf' });
+      return JSON.stringify({
+        url: 'https://cdn.example.com/报告.pdf',
+        name: '报告.pdf',
+        size: 1024,
+        type: 'application/pdf',
+      });
     case 'VIDEO':
-      return JSON.stringify({ url: 'https://cdn.example.com/v.mp4', coverUrl: 'https://cdn.example.com/v.jpg', duration: 12 });
+      return JSON.stringify({
+        url: 'https://cdn.example.com/v.mp4',
+        coverUrl: 'https://cdn.example.com/v.jpg',
+        duration: 12,
+      });
     case 'VOICE':
       return JSON.stringify({ url: 'https://cdn.example.com/v.amr', duration: 3, format: 'amr' });
     case 'AUDIO':
@@ -209,7 +218,10 @@ function buildCases(): Array<Omit<Case, 'hex'>> {
         thread: { ...thread, extra: '{"x":1}', user: { ...agent } },
       },
     },
-    { name: 'Chinese text', message: { uid: 'zh', type: 'TEXT', content: '微语客服系统：您好！请稍候，我们马上为您服务。' } },
+    {
+      name: 'Chinese text',
+      message: { uid: 'zh', type: 'TEXT', content: '微语客服系统：您好！请稍候，我们马上为您服务。' },
+    },
     { name: 'emoji', message: { uid: 'emoji', type: 'TEXT', content: '👋😀🎉 👨‍👩‍👧‍👦 🇨🇳 ❤️' } },
     {
       name: 'unusual unicode',
@@ -223,7 +235,10 @@ function buildCases(): Array<Omit<Case, 'hex'>> {
         thread: { uid: 't', topic: 'org/group/グループ', type: 'GROUP', state: 'NEW' },
       },
     },
-    { name: 'unknown type name', message: { uid: 'future', type: 'HOLOGRAM_3D', content: '{}', status: 'FUTURE_STATUS' } },
+    {
+      name: 'unknown type name',
+      message: { uid: 'future', type: 'HOLOGRAM_3D', content: '{}', status: 'FUTURE_STATUS' },
+    },
     { name: 'long uid', message: { uid: 'x'.repeat(300), type: 'TEXT', content: 'a' } },
   );
   return cases;
