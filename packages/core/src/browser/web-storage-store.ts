@@ -1,0 +1,60 @@
+import { SdkError } from '@weiyu/protocol';
+import type { KeyValueStore } from '../interfaces.js';
+
+/** The part of the Web Storage API (`localStorage`, `sessionStorage`) the store uses. */
+export interface StorageLike {
+  readonly length: number;
+  key(index: number): string | null;
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
+/** Whether an error thrown by `setItem` means the storage is full (names differ by browser). */
+function isQuotaError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { name, code } = error as { name?: unknown; code?: unknown };
+  return name === 'QuotaExceededError' || name === 'NS_ERROR_DOM_QUOTA_REACHED' || code === 22 || code === 1014;
+}
+
+/**
+ * A {@link KeyValueStore} on Web Storage (`localStorage` by default), so the outbox survives a
+ * reload. Every key is stored under `prefix`, so the SDK never touches the page's own keys.
+ * A full storage makes `set` reject with an `outbox_full` {@link SdkError}.
+ */
+export function createWebStorageStore(storage?: StorageLike, prefix = 'weiyu:'): KeyValueStore {
+  const target = storage ?? (globalThis as { localStorage?: StorageLike }).localStorage;
+  if (!target) {
+    throw new SdkError('invalid_argument', 'no Web Storage here (globalThis.localStorage is missing); pass a storage');
+  }
+  return {
+    async get(key) {
+      return target.getItem(prefix + key) ?? undefined;
+    },
+    async set(key, value) {
+      try {
+        target.setItem(prefix + key, value);
+      } catch (cause) {
+        if (isQuotaError(cause)) {
+          throw new SdkError('outbox_full', 'the browser storage is full; the message was not kept', {
+            cause,
+            details: { bytes: value.length },
+          });
+        }
+        throw SdkError.from(cause);
+      }
+    },
+    async delete(key) {
+      target.removeItem(prefix + key);
+    },
+    async keys(keyPrefix) {
+      const full = prefix + keyPrefix;
+      const found: string[] = [];
+      for (let i = 0; i < target.length; i++) {
+        const key = target.key(i);
+        if (key?.startsWith(full)) found.push(key.slice(prefix.length));
+      }
+      return found;
+    },
+  };
+}

@@ -1,0 +1,94 @@
+import type { Logger } from './interfaces.js';
+
+/** What replaces a secret in logged text. */
+export const REDACTED = '[redacted]';
+
+/**
+ * Replaces every occurrence of each secret (tokens, passwords) in `text` with `[redacted]`.
+ * Empty secrets are ignored; longer secrets are replaced first, so one that contains another
+ * never leaves a piece behind.
+ */
+export function redact(text: string, secrets: readonly (string | undefined)[]): string {
+  const sorted = secrets.filter((s): s is string => typeof s === 'string' && s.length > 0);
+  sorted.sort((a, b) => b.length - a.length);
+  let out = text;
+  for (const secret of sorted) out = out.split(secret).join(REDACTED);
+  return out;
+}
+
+/** A logger that drops everything: the default of every client. */
+export const noopLogger: Logger = {
+  debug: () => {},
+  info: () => {},
+  warn: () => {},
+  error: () => {},
+};
+
+/** A log level; each includes the ones after it. */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+
+const LEVELS: Readonly<Record<LogLevel, number>> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+
+/** The console methods the console logger writes to. */
+export interface ConsoleLike {
+  debug(...args: unknown[]): void;
+  info(...args: unknown[]): void;
+  warn(...args: unknown[]): void;
+  error(...args: unknown[]): void;
+}
+
+/** Options of {@link createConsoleLogger}. */
+export interface ConsoleLoggerOptions {
+  /** The lowest level written (default `info`). */
+  readonly level?: LogLevel;
+  /** Put before every message (default `[weiyu]`). */
+  readonly prefix?: string;
+  /** Where to write (default the global `console`). */
+  readonly console?: ConsoleLike;
+  /**
+   * Secrets to keep out of the logs, asked at every write (they change when tokens are
+   * refreshed). Core never logs a token; this is a second line of defence for app data.
+   */
+  readonly secrets?: () => readonly (string | undefined)[];
+}
+
+/**
+ * A {@link Logger} writing to the console, at `level` and above. Data is written as JSON with
+ * every secret replaced by `[redacted]`.
+ */
+export function createConsoleLogger(options: ConsoleLoggerOptions = {}): Logger {
+  const threshold = LEVELS[options.level ?? 'info'];
+  const prefix = options.prefix ?? '[weiyu]';
+  const target = options.console ?? (globalThis as { console?: ConsoleLike }).console;
+  const write =
+    (level: Exclude<LogLevel, 'silent'>) =>
+    (message: string, data?: Record<string, unknown>): void => {
+      if (!target || LEVELS[level] < threshold) return;
+      const secrets = options.secrets?.() ?? [];
+      const line = `${prefix} ${message}`;
+      if (data === undefined) target[level](redact(line, secrets));
+      else target[level](redact(line, secrets), redact(safeJson(data), secrets));
+    };
+  return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
+}
+
+/** JSON of log data that never throws (cycles, bigint) and shows errors by code and message. */
+function safeJson(data: Record<string, unknown>): string {
+  const seen = new WeakSet<object>();
+  try {
+    return JSON.stringify(data, (_key, value: unknown) => {
+      if (typeof value === 'bigint') return value.toString();
+      if (value instanceof Error) {
+        const code = (value as { code?: unknown }).code;
+        return code === undefined ? { name: value.name, message: value.message } : { code, message: value.message };
+      }
+      if (typeof value === 'object' && value !== null) {
+        if (seen.has(value)) return '[circular]';
+        seen.add(value);
+      }
+      return value;
+    });
+  } catch {
+    return '[unserialisable]';
+  }
+}
