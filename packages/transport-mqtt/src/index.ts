@@ -1,0 +1,1 @@
+export { createMqttTransport, type MqttTransport, type MqttTransportOptions } from './mqtt-transport.js';

@@ -1,0 +1,361 @@
+import { once } from 'node:events';
+import { createServer as createHttpServer } from 'node:http';
+import { type AddressInfo, createServer as createTcpServer, type Server, type Socket } from 'node:net';
+import { type RealtimeEvent, SdkError } from '@weiyu/core';
+import type { AuthErrorCode, AuthenticateError } from 'aedes';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createMqttTransport, type MqttTransport } from './index.js';
+import { startTestBroker, type TestBroker } from './testing/test-broker.js';
+
+const USER = { clientId: 'u1/WEB/device1', username: 'alice', password: 'token-alice' };
+
+let broker: TestBroker | undefined;
+const transports: MqttTransport[] = [];
+const cleanups: Array<() => Promise<void>> = [];
+
+afterEach(async () => {
+  await Promise.all(transports.splice(0).map((t) => t.close()));
+  await Promise.all(cleanups.splice(0).map((c) => c()));
+  await broker?.close();
+  broker = undefined;
+});
+
+/** A broker that accepts alice with her token and nobody else. */
+async function startBroker(extra: Parameters<typeof startTestBroker>[0] = {}): Promise<TestBroker> {
+  broker = await startTestBroker({
+    authenticate(_client, username, password, done) {
+      if (username === USER.username && password?.toString() === USER.password) {
+        done(null, true);
+        return;
+      }
+      const error = Object.assign(new Error('bad credentials'), { returnCode: 4 as AuthErrorCode });
+      done(error satisfies AuthenticateError, null);
+    },
+    ...extra,
+  });
+  return broker;
+}
+
+function transport(url: string, options: Partial<Parameters<typeof createMqttTransport>[0]> = {}): MqttTransport {
+  const t = createMqttTransport({ url, ...options });
+  transports.push(t);
+  return t;
+}
+
+function record(t: MqttTransport): RealtimeEvent[] {
+  const events: RealtimeEvent[] = [];
+  t.on((event) => events.push(event));
+  return events;
+}
+
+async function rejection(promise: Promise<unknown>): Promise<SdkError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(SdkError);
+    return error as SdkError;
+  }
+  throw new Error('expected a rejection');
+}
+
+function nextEvent(t: MqttTransport, type: RealtimeEvent['type']): Promise<RealtimeEvent> {
+  return new Promise((resolve) => {
+    const off = t.on((event) => {
+      if (event.type !== type) return;
+      off();
+      resolve(event);
+    });
+  });
+}
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A port where nothing listens. */
+async function closedPort(): Promise<number> {
+  const server = createTcpServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A TCP server that accepts connections and never says a word. */
+async function silentServer(): Promise<{ port: number }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createTcpServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  cleanups.push(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  return { port: (server.address() as AddressInfo).port };
+}
+
+describe('createMqttTransport', () => {
+  it('normalizes the URL and refuses what is not ws:// or wss://', () => {
+    expect(createMqttTransport({ url: 'ws://127.0.0.1:9885' }).url).toBe('ws://127.0.0.1:9885/websocket');
+    expect(createMqttTransport({ url: 'wss://chat.example.com/mqtt' }).url).toBe('wss://chat.example.com/mqtt');
+    for (const url of ['http://127.0.0.1:9885/websocket', 'not a url', 'ws://user:secret@127.0.0.1/websocket']) {
+      expect(() => createMqttTransport({ url })).toThrow(SdkError);
+    }
+    expect(() => createMqttTransport({ url: 'ws://127.0.0.1', keepalive: 0 })).toThrow(/keepalive/);
+  });
+
+  it('gives every transport its own 32-hex deviceUid unless one is passed', () => {
+    const a = createMqttTransport({ url: 'ws://127.0.0.1:1' });
+    const b = createMqttTransport({ url: 'ws://127.0.0.1:1' });
+    expect(a.deviceUid).toMatch(/^[0-9a-f]{32}$/);
+    expect(b.deviceUid).toMatch(/^[0-9a-f]{32}$/);
+    expect(a.deviceUid).not.toBe(b.deviceUid);
+    expect(createMqttTransport({ url: 'ws://127.0.0.1:1', deviceUid: 'tab-7' }).deviceUid).toBe('tab-7');
+  });
+
+  it('connects, subscribes, publishes and receives binary payloads', async () => {
+    const b = await startBroker();
+    const t = transport(b.url);
+    const result = await t.connect(USER);
+    expect(result).toEqual({ sessionPresent: false });
+    expect(t.isConnected()).toBe(true);
+
+    await t.subscribe(['org/agent/a1/v1'], 1);
+    const payload = new Uint8Array(256).map((_, i) => i);
+    const received = nextEvent(t, 'message');
+    await t.publish('org/agent/a1/v1', payload, 1);
+    const event = await received;
+    expect(event).toEqual({ type: 'message', topic: 'org/agent/a1/v1', payload });
+    expect(event.type === 'message' && event.payload.constructor).toBe(Uint8Array);
+
+    await t.publish('org/agent/a1/v1', new Uint8Array([0, 1, 2]).subarray(1), 0);
+    const second = await nextEvent(t, 'message');
+    expect(second.type === 'message' && [...second.payload]).toEqual([1, 2]);
+
+    await t.unsubscribe(['org/agent/a1/v1']);
+  });
+
+  it('sends clientId, username, password, MQTT 3.1.1, clean=false and keepalive as given', async () => {
+    const b = await startBroker();
+    const t = transport(b.url, { keepalive: 20 });
+    await t.connect(USER);
+    expect(b.connects).toHaveLength(1);
+    const packet = b.connects[0];
+    expect(packet?.clientId).toBe(USER.clientId);
+    expect(packet?.username).toBe(USER.username);
+    expect(packet?.password?.toString()).toBe(USER.password);
+    expect(packet?.protocolVersion).toBe(4);
+    expect(packet?.protocolId).toBe('MQTT');
+    expect(packet?.clean).toBe(false);
+    expect(packet?.keepalive).toBe(20);
+  });
+
+  it('reports a kept session after reconnecting with clean=false', async () => {
+    const b = await startBroker();
+    const t = transport(b.url);
+    await t.connect(USER);
+    await t.subscribe(['user/u1'], 1);
+    await t.close();
+    expect(await t.connect(USER)).toEqual({ sessionPresent: true });
+  });
+
+  it('rejects a wrong password with bad_credentials, without the password in the message', async () => {
+    const b = await startBroker();
+    const t = transport(b.url);
+    const error = await rejection(t.connect({ ...USER, password: 'wrong-token' }));
+    expect(error.code).toBe('bad_credentials');
+    expect(error.details).toMatchObject({ returnCode: 4 });
+    expect(error.message).not.toContain('wrong-token');
+    expect(t.isConnected()).toBe(false);
+  });
+
+  it('maps CONNACK 5 to not_authorized and 2 to bad_credentials', async () => {
+    let returnCode = 5;
+    await startBroker({
+      authenticate(_client, _username, _password, done) {
+        done(Object.assign(new Error('no'), { returnCode: returnCode as AuthErrorCode }), null);
+      },
+    });
+    const url = broker?.url ?? '';
+    expect((await rejection(transport(url).connect(USER))).code).toBe('not_authorized');
+    returnCode = 2;
+    expect((await rejection(transport(url).connect(USER))).code).toBe('bad_credentials');
+  });
+
+  it('rejects a refused subscription with not_authorized and stays connected', async () => {
+    const b = await startBroker({
+      authorizeSubscribe(_client, subscription, callback) {
+        callback(null, subscription.topic.startsWith('user/u1') ? subscription : null);
+      },
+    });
+    const t = transport(b.url);
+    await t.connect(USER);
+    await t.subscribe(['user/u1'], 1);
+    const error = await rejection(t.subscribe(['user/someone-else'], 1));
+    expect(error.code).toBe('not_authorized');
+    expect(t.isConnected()).toBe(true);
+  });
+
+  it('refuses wildcard and empty topics before anything goes on the wire', async () => {
+    const b = await startBroker();
+    const t = transport(b.url);
+    await t.connect(USER);
+    expect((await rejection(t.subscribe(['org/#'], 1))).code).toBe('invalid_topic');
+    expect((await rejection(t.subscribe(['org/+/x'], 1))).code).toBe('invalid_topic');
+    expect((await rejection(t.unsubscribe(['']))).code).toBe('invalid_topic');
+    expect(t.isConnected()).toBe(true);
+  });
+
+  it('classifies a port where nothing listens as connection_refused', async () => {
+    const port = await closedPort();
+    const url = `ws://127.0.0.1:${port}/websocket`;
+    const error = await rejection(transport(url, { connectTimeoutMs: 5_000 }).connect(USER));
+    expect(error.code).toBe('connection_refused');
+    expect(error.message).toContain(url);
+  });
+
+  it('fails on a wrong WebSocket path with a classified error naming the URL', async () => {
+    const b = await startBroker();
+    const url = `ws://127.0.0.1:${b.port}/wrong-path`;
+    const error = await rejection(transport(url, { connectTimeoutMs: 5_000 }).connect(USER));
+    expect(error.code).toBe('host_not_found');
+    expect(error.message).toContain(url);
+  });
+
+  it('fails on an HTTP server that is no broker at all', async () => {
+    const server = createHttpServer((_req, res) => res.writeHead(404).end());
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    cleanups.push(() => new Promise((resolve) => server.close(() => resolve())));
+    const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/websocket`;
+    const error = await rejection(transport(url, { connectTimeoutMs: 5_000 }).connect(USER));
+    expect(['host_not_found', 'connection_refused']).toContain(error.code);
+    expect(error.message).toContain(url);
+  });
+
+  it('times out against a server that accepts TCP but never answers', async () => {
+    const { port } = await silentServer();
+    const t = transport(`ws://127.0.0.1:${port}/websocket`, { connectTimeoutMs: 200 });
+    const error = await rejection(t.connect(USER));
+    expect(error.code).toBe('timeout');
+    expect(t.isConnected()).toBe(false);
+  });
+
+  it('rejects with closed when the signal aborts, and when close() interrupts', async () => {
+    const { port } = await silentServer();
+    const t = transport(`ws://127.0.0.1:${port}/websocket`, { connectTimeoutMs: 5_000 });
+    const controller = new AbortController();
+    const attempt = t.connect(USER, controller.signal);
+    controller.abort();
+    expect((await rejection(attempt)).code).toBe('closed');
+
+    const aborted = new AbortController();
+    aborted.abort();
+    expect((await rejection(t.connect(USER, aborted.signal))).code).toBe('closed');
+
+    const events = record(t);
+    const second = t.connect(USER);
+    await t.close();
+    expect((await rejection(second)).code).toBe('closed');
+    expect(events).toEqual([]);
+  });
+
+  it('emits one disconnected with an error when the broker drops the socket, and never reconnects', async () => {
+    const b = await startBroker();
+    const t = transport(b.url);
+    const events = record(t);
+    await t.connect(USER);
+    expect(b.webSocketCount()).toBe(1);
+
+    b.dropAll();
+    await nextEvent(t, 'disconnected');
+    await delay(300);
+    const disconnects = events.filter((e) => e.type === 'disconnected');
+    expect(disconnects).toHaveLength(1);
+    const error = disconnects[0]?.type === 'disconnected' ? disconnects[0].error : undefined;
+    expect(error?.code).toBe('network');
+    expect(t.isConnected()).toBe(false);
+    expect(b.webSocketCount()).toBe(1);
+
+    // The transport works again when asked to.
+    await t.connect(USER);
+    expect(b.webSocketCount()).toBe(2);
+  });
+
+  it('emits disconnected without an error once after close(), and close() is safe twice', async () => {
+    const b = await startBroker();
+    const t = transport(b.url);
+    const events = record(t);
+    await t.connect(USER);
+    await t.close();
+    await t.close();
+    expect(events).toEqual([{ type: 'disconnected', error: undefined }]);
+    expect(t.isConnected()).toBe(false);
+  });
+
+  it('replaces a live connection when connect() is called again', async () => {
+    const b = await startBroker();
+    const t = transport(b.url);
+    const events = record(t);
+    await t.connect(USER);
+    await t.connect(USER);
+    expect(t.isConnected()).toBe(true);
+    expect(b.webSocketCount()).toBe(2);
+    expect(events).toEqual([{ type: 'disconnected', error: undefined }]);
+  });
+
+  it('rejects publish, subscribe and unsubscribe with not_connected when down', async () => {
+    const b = await startBroker();
+    const t = transport(b.url);
+    expect((await rejection(t.publish('user/u1', new Uint8Array([1]), 1))).code).toBe('not_connected');
+    expect((await rejection(t.subscribe(['user/u1'], 1))).code).toBe('not_connected');
+    expect((await rejection(t.unsubscribe(['user/u1']))).code).toBe('not_connected');
+    await t.connect(USER);
+    await t.close();
+    expect((await rejection(t.publish('user/u1', new Uint8Array([1]), 0))).code).toBe('not_connected');
+  });
+
+  it('never leaves a publish hanging: no PUBACK → timeout; connection lost → network', async () => {
+    const b = await startBroker({
+      // Holding authorization back holds the PUBACK back.
+      authorizePublish() {},
+    });
+    const t = transport(b.url, { ackTimeoutMs: 200 });
+    await t.connect(USER);
+    expect((await rejection(t.publish('user/u1', new Uint8Array([1]), 1))).code).toBe('timeout');
+
+    const pending = t.publish('user/u1', new Uint8Array([2]), 1);
+    const lost = rejection(pending);
+    b.dropAll();
+    expect((await lost).code).toBe('network');
+  });
+
+  it('rejects pending publishes with closed on close()', async () => {
+    const b = await startBroker({ authorizePublish() {} });
+    const t = transport(b.url, { ackTimeoutMs: 5_000 });
+    await t.connect(USER);
+    const pending = rejection(t.publish('user/u1', new Uint8Array([1]), 1));
+    await t.close();
+    expect((await pending).code).toBe('closed');
+  });
+
+  it('keeps calling other listeners when one throws, and stops calling one that unsubscribed', async () => {
+    const b = await startBroker();
+    const t = transport(b.url);
+    t.on(() => {
+      throw new Error('listener bug');
+    });
+    const seen: string[] = [];
+    const off = t.on((event) => seen.push(event.type));
+    await t.connect(USER);
+    await t.subscribe(['user/u1'], 0);
+    const received = nextEvent(t, 'message');
+    await t.publish('user/u1', new Uint8Array([7]), 0);
+    await received;
+    off();
+    await t.close();
+    expect(seen).toEqual(['message']);
+  });
+});

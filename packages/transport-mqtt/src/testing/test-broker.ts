@@ -1,0 +1,76 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Aedes, type AedesOptions, type Client, type ConnectPacket } from 'aedes';
+import { createWebSocketStream, type WebSocket, WebSocketServer } from 'ws';
+
+/** A real aedes broker behind a WebSocket server on 127.0.0.1, for the transport's tests. */
+export interface TestBroker {
+  /** `ws://127.0.0.1:PORT/websocket` */
+  readonly url: string;
+  readonly port: number;
+  readonly broker: Aedes;
+  /** Every CONNECT packet the broker received, in order. */
+  readonly connects: ConnectPacket[];
+  /** How many WebSocket connections were opened. */
+  webSocketCount(): number;
+  /** The broker's client with this id, when connected. */
+  client(id: string): Client | undefined;
+  /** Drops every WebSocket from the server side, without an MQTT goodbye. */
+  dropAll(): void;
+  close(): Promise<void>;
+}
+
+/** Starts a broker; `options` are aedes hooks (authenticate, authorizeSubscribe, …). */
+export async function startTestBroker(options: AedesOptions = {}): Promise<TestBroker> {
+  const connects: ConnectPacket[] = [];
+  const userPreConnect = options.preConnect;
+  const broker = await Aedes.createBroker({
+    ...options,
+    preConnect(client, packet, callback) {
+      connects.push(packet);
+      if (userPreConnect) userPreConnect(client, packet, callback);
+      else callback(null, true);
+    },
+  });
+  const clients = new Map<string, Client>();
+  broker.on('client', (client) => clients.set(client.id, client));
+  broker.on('clientDisconnect', (client) => clients.delete(client.id));
+
+  const server: Server = createServer((_req, res) => {
+    res.writeHead(404).end();
+  });
+  const sockets = new Set<WebSocket>();
+  let webSockets = 0;
+  const wss = new WebSocketServer({ server, path: '/websocket' });
+  wss.on('connection', (ws, req) => {
+    webSockets += 1;
+    sockets.add(ws);
+    ws.on('close', () => sockets.delete(ws));
+    const stream = createWebSocketStream(ws);
+    stream.on('error', () => {});
+    broker.handle(stream, req);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `ws://127.0.0.1:${port}/websocket`,
+    port,
+    broker,
+    connects,
+    webSocketCount: () => webSockets,
+    client: (id) => clients.get(id),
+    dropAll() {
+      for (const ws of sockets) ws.terminate();
+    },
+    async close() {
+      for (const ws of sockets) ws.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+    },
+  };
+}
