@@ -1,0 +1,334 @@
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type Logger, SdkError } from '@weiyu/core';
+import { normalizeMessage, toRestJson, type WireMessage } from '@weiyu/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createHttpTransport } from './index.js';
+
+interface Recorded {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+type Handler = (req: Recorded, res: ServerResponse) => void;
+
+let server: Server | undefined;
+
+afterEach(async () => {
+  const s = server;
+  server = undefined;
+  if (!s) return;
+  s.closeAllConnections();
+  await new Promise((resolve) => s.close(resolve));
+});
+
+/** A real HTTP server on 127.0.0.1 that records each request and answers with `handler`. */
+async function serve(handler: Handler): Promise<{ baseUrl: string; requests: Recorded[] }> {
+  const requests: Recorded[] = [];
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const recorded = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
+      requests.push(recorded);
+      handler(recorded, res);
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return { baseUrl: `http://127.0.0.1:${port}`, requests };
+}
+
+function json(status: number, body: unknown): Handler {
+  return (_req, res) => {
+    res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+  };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<SdkError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(SdkError);
+    return error as SdkError;
+  }
+  throw new Error('expected a rejection');
+}
+
+function recordingLogger(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  const log = (message: string, data?: Record<string, unknown>) => {
+    lines.push(`${message} ${JSON.stringify(data ?? {})}`);
+  };
+  return { lines, debug: log, info: log, warn: log, error: log };
+}
+
+const TOKEN = 'secret-token-123';
+
+const MESSAGE: WireMessage = normalizeMessage({
+  uid: '0123456789abcdef0123456789abcdef',
+  type: 'TEXT',
+  content: 'hello',
+  status: 'SENDING',
+  createdAt: '2024-05-01 10:00:00',
+  channel: 'WEB',
+  extra: '{"orgUid":"org1"}',
+  thread: { uid: 't1', topic: 'org/agent/a1/v1', type: 'AGENT', state: 'CHATTING', channel: 'WEB' },
+  user: { uid: 'v1', nickname: 'Visitor', avatar: '', type: 'VISITOR' },
+});
+
+describe('createHttpTransport', () => {
+  it('refuses a baseUrl that is not an absolute http(s) URL, and trims trailing slashes', () => {
+    for (const baseUrl of ['api.example.com', '/api', 'ws://127.0.0.1:9003', '']) {
+      const error = (() => {
+        try {
+          createHttpTransport({ baseUrl });
+        } catch (e) {
+          return e;
+        }
+        return undefined;
+      })();
+      expect(error).toBeInstanceOf(SdkError);
+      expect((error as SdkError).code).toBe('invalid_argument');
+    }
+    expect(createHttpTransport({ baseUrl: 'http://127.0.0.1:9003//' }).baseUrl).toBe('http://127.0.0.1:9003');
+    expect(createHttpTransport({ baseUrl: 'https://x.example/prefix/' }).baseUrl).toBe('https://x.example/prefix');
+  });
+
+  it('sends a message as {json, client} with the bearer token and returns the echo', async () => {
+    const echoed = { ...toRestJson(MESSAGE), status: 'SUCCESS', createdAt: '2024-05-01 10:00:01' };
+    const { baseUrl, requests } = await serve(json(200, { code: 200, message: 'ok', data: JSON.stringify(echoed) }));
+    const rest = createHttpTransport({ baseUrl: `${baseUrl}/` });
+    const result = await rest.sendMessage(MESSAGE, { accessToken: TOKEN, channel: 'WEB' });
+
+    expect(result).toEqual({ ...MESSAGE, status: 'SUCCESS', createdAt: '2024-05-01 10:00:01' });
+    expect(requests).toHaveLength(1);
+    const [request] = requests;
+    expect(request?.method).toBe('POST');
+    expect(request?.url).toBe('/api/v1/message/rest/send');
+    expect(request?.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(request?.headers['content-type']).toBe('application/json');
+    const body = JSON.parse(request?.body ?? '') as { json: string; client: string };
+    expect(body.client).toBe('WEB');
+    expect(JSON.parse(body.json)).toEqual(toRestJson(MESSAGE));
+  });
+
+  it('resolves undefined when the send answer carries no message', async () => {
+    const { baseUrl } = await serve(json(200, { code: 200, message: 'ok', data: null }));
+    const rest = createHttpTransport({ baseUrl });
+    expect(await rest.sendMessage(MESSAGE, { accessToken: TOKEN, channel: 'WEB' })).toBeUndefined();
+  });
+
+  it('uses the visitor endpoint without Authorization when there is no token', async () => {
+    const { baseUrl, requests } = await serve(json(200, { code: 200, message: 'ok', data: toRestJson(MESSAGE) }));
+    const rest = createHttpTransport({ baseUrl });
+    const result = await rest.sendMessage(MESSAGE, { channel: 'WEB_VISITOR', visitor: true });
+    expect(result?.uid).toBe(MESSAGE.uid);
+    expect(requests[0]?.url).toBe('/visitor/api/v1/message/send');
+    expect(requests[0]?.headers.authorization).toBeUndefined();
+    expect(JSON.parse(requests[0]?.body ?? '')).toMatchObject({ client: 'WEB_VISITOR' });
+  });
+
+  it("turns another envelope code into server_error carrying the server's message", async () => {
+    const { baseUrl } = await serve(json(200, { code: 500, message: '消息内容不能为空', data: null }));
+    const error = await rejection(createHttpTransport({ baseUrl }).sendMessage(MESSAGE, { channel: 'WEB' }));
+    expect(error.code).toBe('server_error');
+    expect(error.message).toBe('消息内容不能为空');
+    expect(error.details).toEqual({ code: 500, status: 200 });
+    expect(error.retryable).toBe(false);
+  });
+
+  it('maps HTTP 401 to unauthenticated and 403 to not_authorized, never echoing the token', async () => {
+    let status = 401;
+    const { baseUrl } = await serve((_req, res) =>
+      json(status, { code: status, message: 'nope', data: null })(_req, res),
+    );
+    const logger = recordingLogger();
+    const rest = createHttpTransport({ baseUrl, logger });
+    const unauthenticated = await rejection(rest.sendMessage(MESSAGE, { accessToken: TOKEN, channel: 'WEB' }));
+    expect(unauthenticated.code).toBe('unauthenticated');
+    expect(unauthenticated.details).toMatchObject({ status: 401 });
+    status = 403;
+    const forbidden = await rejection(
+      rest.queryTopic({ topic: 't', pageNumber: 0, pageSize: 10 }, { accessToken: TOKEN }),
+    );
+    expect(forbidden.code).toBe('not_authorized');
+    for (const text of [
+      unauthenticated.message,
+      forbidden.message,
+      JSON.stringify(forbidden.details),
+      ...logger.lines,
+    ]) {
+      expect(text).not.toContain(TOKEN);
+    }
+  });
+
+  it('maps another non-2xx status to http_error with the status', async () => {
+    const { baseUrl } = await serve((_req, res) => res.writeHead(502).end('<html>Bad Gateway</html>'));
+    const error = await rejection(createHttpTransport({ baseUrl }).sendMessage(MESSAGE, { channel: 'WEB' }));
+    expect(error.code).toBe('http_error');
+    expect(error.details).toMatchObject({ status: 502 });
+    expect(error.retryable).toBe(true);
+  });
+
+  it('maps a body that is not JSON, or JSON without the envelope, to protocol', async () => {
+    let body = 'not json at all';
+    const { baseUrl } = await serve((_req, res) => res.writeHead(200).end(body));
+    const rest = createHttpTransport({ baseUrl });
+    expect((await rejection(rest.sendMessage(MESSAGE, { channel: 'WEB' }))).code).toBe('protocol');
+    body = JSON.stringify({ uid: 'x', content: 'no envelope' });
+    expect((await rejection(rest.sendMessage(MESSAGE, { channel: 'WEB' }))).code).toBe('protocol');
+    body = JSON.stringify({ code: 200, message: 'ok', data: { content: 'not a page' } });
+    const page = await rejection(rest.queryTopic({ topic: 't', pageNumber: 0, pageSize: 10 }));
+    expect(page.code).toBe('protocol');
+  });
+
+  it('times out a server that never answers', async () => {
+    const { baseUrl } = await serve(() => {});
+    const error = await rejection(
+      createHttpTransport({ baseUrl, timeoutMs: 100 }).sendMessage(MESSAGE, { channel: 'WEB' }),
+    );
+    expect(error.code).toBe('timeout');
+  });
+
+  it('times out a server that sends headers and then stalls', async () => {
+    const { baseUrl } = await serve((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.write('{"code":200,');
+    });
+    const error = await rejection(
+      createHttpTransport({ baseUrl, timeoutMs: 100 }).queryTopic({ topic: 't', pageNumber: 0, pageSize: 1 }),
+    );
+    expect(error.code).toBe('timeout');
+  });
+
+  it("rejects with closed when the caller's signal aborts", async () => {
+    const { baseUrl } = await serve(() => {});
+    const rest = createHttpTransport({ baseUrl, timeoutMs: 5_000 });
+    const controller = new AbortController();
+    const pending = rest.sendMessage(MESSAGE, { channel: 'WEB', signal: controller.signal });
+    controller.abort();
+    expect((await rejection(pending)).code).toBe('closed');
+    expect((await rejection(rest.sendMessage(MESSAGE, { channel: 'WEB', signal: controller.signal }))).code).toBe(
+      'closed',
+    );
+  });
+
+  it('classifies a refused port as connection_refused (retryable)', async () => {
+    const { baseUrl } = await serve(() => {});
+    const s = server;
+    server = undefined;
+    await new Promise((resolve) => s?.close(resolve));
+    const error = await rejection(createHttpTransport({ baseUrl }).sendMessage(MESSAGE, { channel: 'WEB' }));
+    expect(error.code).toBe('connection_refused');
+    expect(error.retryable).toBe(true);
+  });
+
+  it('classifies a failing custom fetch without a socket code as network', async () => {
+    const rest = createHttpTransport({
+      baseUrl: 'http://127.0.0.1:9',
+      fetch: () => Promise.reject(new TypeError('Failed to fetch')),
+    });
+    const error = await rejection(rest.sendMessage(MESSAGE, { channel: 'WEB' }));
+    expect(error.code).toBe('network');
+  });
+
+  it('queries history and converts the Spring page, skipping entries that do not decode', async () => {
+    const older = { ...toRestJson(MESSAGE), uid: 'older', createdAt: 1714528800000 };
+    const { baseUrl, requests } = await serve(
+      json(200, {
+        code: 200,
+        message: 'ok',
+        data: {
+          content: [toRestJson(MESSAGE), { content: 'no uid' }, older],
+          totalElements: 23,
+          totalPages: 3,
+          number: 1,
+          size: 10,
+          last: false,
+        },
+      }),
+    );
+    const logger = recordingLogger();
+    const rest = createHttpTransport({ baseUrl, logger });
+    const page = await rest.queryTopic(
+      { topic: 'org/agent/a1/v1', pageNumber: 1, pageSize: 10 },
+      { accessToken: TOKEN },
+    );
+
+    expect(requests[0]?.method).toBe('GET');
+    const url = new URL(requests[0]?.url ?? '', baseUrl);
+    expect(url.pathname).toBe('/api/v1/message/query/topic');
+    expect(Object.fromEntries(url.searchParams)).toEqual({ topic: 'org/agent/a1/v1', pageNumber: '1', pageSize: '10' });
+    expect(requests[0]?.headers.authorization).toBe(`Bearer ${TOKEN}`);
+
+    expect(page).toMatchObject({ pageNumber: 1, pageSize: 10, totalPages: 3, totalElements: 23, last: false });
+    expect(page.messages.map((m) => m.uid)).toEqual([MESSAGE.uid, 'older']);
+    expect(page.messages[1]?.createdAt).toBe('1714528800000');
+    expect(logger.lines.some((line) => line.includes('skipped a history entry'))).toBe(true);
+  });
+
+  it('derives last when the page omits it', async () => {
+    const { baseUrl } = await serve(
+      json(200, {
+        code: 200,
+        message: 'ok',
+        data: { content: [], totalElements: 0, totalPages: 0, number: 0, size: 20 },
+      }),
+    );
+    const page = await createHttpTransport({ baseUrl }).queryTopic({ topic: 't', pageNumber: 0, pageSize: 20 });
+    expect(page).toEqual({ messages: [], pageNumber: 0, pageSize: 20, totalPages: 0, totalElements: 0, last: true });
+  });
+
+  it('logs in and returns the token and user; never logs the password', async () => {
+    const { baseUrl, requests } = await serve(
+      json(200, {
+        code: 200,
+        message: 'ok',
+        data: { accessToken: 'fresh-token', user: { uid: 'u1', username: 'alice', nickname: 'Alice', extra: 1 } },
+      }),
+    );
+    const logger = recordingLogger();
+    const rest = createHttpTransport({ baseUrl, logger });
+    const result = await rest.login('alice', 'pa55word', { platform: 'WEIYU' });
+    expect(result).toEqual({ accessToken: 'fresh-token', user: { uid: 'u1', username: 'alice', nickname: 'Alice' } });
+    expect(requests[0]?.method).toBe('POST');
+    expect(requests[0]?.url).toBe('/auth/v1/login');
+    expect(requests[0]?.headers.authorization).toBeUndefined();
+    expect(JSON.parse(requests[0]?.body ?? '')).toEqual({ username: 'alice', password: 'pa55word', platform: 'WEIYU' });
+    for (const line of logger.lines) {
+      expect(line).not.toContain('pa55word');
+      expect(line).not.toContain('fresh-token');
+    }
+  });
+
+  it('turns a refused login into bad_credentials, and a login without a token into protocol', async () => {
+    let reply: { status: number; body: unknown } = {
+      status: 401,
+      body: { code: 401, message: '密码错误', data: null },
+    };
+    const { baseUrl } = await serve((req, res) => json(reply.status, reply.body)(req, res));
+    const rest = createHttpTransport({ baseUrl });
+    const refused = await rejection(rest.login('alice', 'wrong'));
+    expect(refused.code).toBe('bad_credentials');
+    expect(refused.message).toBe('密码错误');
+    expect(refused.message).not.toContain('wrong');
+
+    reply = { status: 200, body: { code: 200, message: 'ok', data: { user: { uid: 'u1' } } } };
+    expect((await rejection(rest.login('alice', 'pw'))).code).toBe('protocol');
+
+    reply = { status: 200, body: { code: 400, message: '用户不存在', data: null } };
+    const serverError = await rejection(rest.login('alice', 'pw'));
+    expect(serverError.code).toBe('server_error');
+    expect(serverError.message).toBe('用户不存在');
+  });
+});

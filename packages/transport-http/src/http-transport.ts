@@ -1,0 +1,213 @@
+import {
+  type AbortSignalLike,
+  type HistoryPage,
+  type Logger,
+  type RestCallOptions,
+  type RestTransport,
+  SdkError,
+} from '@weiyu/core';
+import { fromRestJson, toRestJson, type WireMessage } from '@weiyu/protocol';
+import { type RequestContext, requestEnvelope } from './request.js';
+
+/** Options of {@link createHttpTransport}. */
+export interface HttpTransportOptions {
+  /** The REST API's base URL, `http://` or `https://`, e.g. `https://api.example.com` (trailing `/` is fine). */
+  readonly baseUrl: string;
+  /** The fetch to use (default: the global `fetch`). */
+  readonly fetch?: typeof globalThis.fetch;
+  /** How long one request may take, body included (ms, default 15 000). */
+  readonly timeoutMs?: number;
+  /** Where the transport writes what it does. Tokens and passwords never reach it. */
+  readonly logger?: Logger;
+}
+
+/** Who logged in, as the server describes them. */
+export interface LoginUser {
+  readonly uid: string;
+  readonly username?: string;
+  readonly nickname?: string;
+  readonly avatar?: string;
+  readonly type?: string;
+}
+
+/** What {@link HttpTransport.login} resolves with. */
+export interface LoginResult {
+  /** The access token: the MQTT password and the REST bearer token. Keep it out of logs. */
+  readonly accessToken: string;
+  readonly user: LoginUser;
+}
+
+/** A {@link RestTransport} on fetch, plus the login call, as returned by {@link createHttpTransport}. */
+export interface HttpTransport extends RestTransport {
+  /** The base URL, without trailing slashes. */
+  readonly baseUrl: string;
+  /**
+   * `POST /auth/v1/login` with `{username, password, ...extra}`. Resolves with the access token
+   * and the user; rejects with `bad_credentials` when the server refuses the login with HTTP
+   * 401/403, and otherwise as every other call (`server_error` carrying the server's message, …).
+   */
+  login(
+    username: string,
+    password: string,
+    extra?: Readonly<Record<string, unknown>>,
+    options?: { readonly signal?: AbortSignalLike },
+  ): Promise<LoginResult>;
+}
+
+const DEFAULT_TIMEOUT_MS = 15_000;
+
+const PATHS = {
+  send: '/api/v1/message/rest/send',
+  visitorSend: '/visitor/api/v1/message/send',
+  history: '/api/v1/message/query/topic',
+  login: '/auth/v1/login',
+} as const;
+
+/**
+ * Creates the REST transport for `@weiyu/core` on `fetch`: the fallback send path, history for
+ * catch-up, and login. Each call resolves with the envelope's `data` when the server says
+ * `code: 200` and rejects with a classified {@link SdkError} otherwise; each call has a deadline.
+ * Throws `invalid_argument` when `baseUrl` is not an absolute http(s) URL or no fetch exists.
+ *
+ * @example
+ * const rest = createHttpTransport({ baseUrl: 'https://api.example.com' });
+ */
+export function createHttpTransport(options: HttpTransportOptions): HttpTransport {
+  const baseUrl = normalizeBaseUrl(options.baseUrl);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    throw new SdkError('invalid_argument', `timeoutMs must be a positive number, got ${timeoutMs}`);
+  }
+  const fetchImpl = options.fetch ?? globalThis.fetch;
+  if (typeof fetchImpl !== 'function') {
+    throw new SdkError('invalid_argument', 'No fetch available: pass one in the options');
+  }
+  const logger = options.logger;
+  const context: RequestContext = {
+    baseUrl,
+    // Called unbound, a browser's fetch throws "Illegal invocation".
+    fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    timeoutMs,
+    logger,
+  };
+
+  return {
+    baseUrl,
+
+    async sendMessage(message, callOptions): Promise<WireMessage | undefined> {
+      const data = await requestEnvelope(context, {
+        method: 'POST',
+        path: callOptions.visitor ? PATHS.visitorSend : PATHS.send,
+        body: { json: JSON.stringify(toRestJson(message)), client: callOptions.channel },
+        accessToken: callOptions.accessToken,
+        signal: callOptions.signal,
+      });
+      if (data === undefined || data === null) return undefined;
+      const decoded = fromRestJson(data);
+      if (decoded.ok) return decoded.value;
+      logger?.debug('http: send answer is not a message', { uid: message.uid, reason: decoded.error.message });
+      return undefined;
+    },
+
+    async queryTopic(query, callOptions: RestCallOptions = {}): Promise<HistoryPage> {
+      const data = await requestEnvelope(context, {
+        method: 'GET',
+        path: PATHS.history,
+        query: { topic: query.topic, pageNumber: query.pageNumber, pageSize: query.pageSize },
+        accessToken: callOptions.accessToken,
+        signal: callOptions.signal,
+      });
+      return toHistoryPage(data, query, logger);
+    },
+
+    async login(username, password, extra = {}, callOptions = {}): Promise<LoginResult> {
+      let data: unknown;
+      try {
+        data = await requestEnvelope(context, {
+          method: 'POST',
+          path: PATHS.login,
+          body: { ...extra, username, password },
+          signal: callOptions.signal,
+        });
+      } catch (error) {
+        if (error instanceof SdkError && (error.code === 'unauthenticated' || error.code === 'not_authorized')) {
+          throw new SdkError('bad_credentials', error.message, { cause: error, details: error.details });
+        }
+        throw error;
+      }
+      return toLoginResult(data);
+    },
+  };
+}
+
+function normalizeBaseUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new SdkError('invalid_argument', `baseUrl must be an absolute http(s) URL, got "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new SdkError('invalid_argument', `baseUrl must be http:// or https://, got ${url.protocol}//`);
+  }
+  if (url.search || url.hash) {
+    throw new SdkError('invalid_argument', 'baseUrl must have no query or fragment');
+  }
+  return url.toString().replace(/\/+$/, '');
+}
+
+/** A Spring page `{content, totalElements, totalPages, number, size, last}` as a {@link HistoryPage}. */
+function toHistoryPage(
+  data: unknown,
+  query: { readonly topic: string; readonly pageNumber: number; readonly pageSize: number },
+  logger: Logger | undefined,
+): HistoryPage {
+  if (typeof data !== 'object' || data === null || !Array.isArray((data as { content?: unknown }).content)) {
+    throw new SdkError('protocol', 'History answered without a page ({content: [...]})', {
+      details: { topic: query.topic },
+    });
+  }
+  const page = data as Record<string, unknown> & { content: unknown[] };
+  const messages: WireMessage[] = [];
+  page.content.forEach((entry, index) => {
+    const decoded = fromRestJson(entry);
+    if (decoded.ok) messages.push(decoded.value);
+    else logger?.warn('http: skipped a history entry', { topic: query.topic, index, reason: decoded.error.message });
+  });
+  const pageNumber = count(page.number, query.pageNumber);
+  const totalPages = count(page.totalPages, pageNumber + 1);
+  return {
+    messages,
+    pageNumber,
+    pageSize: count(page.size, query.pageSize),
+    totalPages,
+    totalElements: count(page.totalElements, messages.length),
+    last: typeof page.last === 'boolean' ? page.last : pageNumber >= totalPages - 1,
+  };
+}
+
+function count(value: unknown, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fallback;
+}
+
+function toLoginResult(data: unknown): LoginResult {
+  const record = typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : {};
+  const user = typeof record.user === 'object' && record.user !== null ? (record.user as Record<string, unknown>) : {};
+  if (typeof record.accessToken !== 'string' || record.accessToken === '' || typeof user.uid !== 'string') {
+    throw new SdkError('protocol', 'Login answered without {accessToken, user: {uid}}');
+  }
+  return {
+    accessToken: record.accessToken,
+    user: {
+      uid: user.uid,
+      ...optionalString('username', user.username),
+      ...optionalString('nickname', user.nickname),
+      ...optionalString('avatar', user.avatar),
+      ...optionalString('type', user.type),
+    },
+  };
+}
+
+function optionalString<K extends string>(key: K, value: unknown): { [P in K]?: string } {
+  return (typeof value === 'string' ? { [key]: value } : {}) as { [P in K]?: string };
+}

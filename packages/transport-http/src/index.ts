@@ -1,0 +1,7 @@
+export {
+  createHttpTransport,
+  type HttpTransport,
+  type HttpTransportOptions,
+  type LoginResult,
+  type LoginUser,
+} from './http-transport.js';
