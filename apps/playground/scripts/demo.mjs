@@ -125,14 +125,6 @@ async function main() {
   section('Start');
   const broker = await startMockBroker({ mqttPort: 0, httpPort: 0, compat: 'bytedesk' });
   line('broker', `mock broker up (bytedesk mode: no offline queue): ${broker.mqttUrl}  ${broker.httpUrl}`);
-  const admin = async (path, body) => {
-    const response = await fetch(`${broker.httpUrl}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
-  };
 
   const sides = {};
   const closers = [];
@@ -227,8 +219,8 @@ async function main() {
     );
 
     section('The visitor’s connection drops: the next message takes the REST fallback');
-    await admin('/__admin/faults/drop', { userUid: visitor.user.uid });
-    line('broker', paint('31', `dropped ${visitor.user.uid}'s MQTT connection`));
+    const dropped = broker.faults.drop({ userUid: visitor.user.uid });
+    line('broker', paint('31', `dropped ${visitor.user.uid}'s MQTT connection (${dropped})`));
     await waitFor('the visitor to notice', () => !visitor.client.isConnected(), 5_000);
     const whileDown = say(visitor, { type: 'TEXT', text: 'Are you still there?' });
     const final = await whileDown.done;
@@ -236,9 +228,9 @@ async function main() {
     await waitFor('the agent to get the message sent over REST', () => arrived(agent, whileDown.uid));
     await waitFor('the visitor to reconnect', () => visitor.client.isConnected());
 
-    section('A broker outage: both sides lose the broker for 3 s');
-    await admin('/__admin/faults/outage', { ms: 3_000 });
-    line('broker', paint('31', 'outage: MQTT and REST down for 3 s'));
+    section('A broker outage: both sides lose MQTT for 3 s');
+    broker.faults.outage(3_000);
+    line('broker', paint('31', 'outage: MQTT connections dropped and refused for 3 s (REST stays up)'));
     await waitFor('the agent to notice the outage', () => !agent.client.isConnected(), 5_000);
     const duringOutage = say(agent, { type: 'TEXT', text: 'Yes! Your parcel is at the depot; it ships today.' });
     line('agent', dim(`  outbox holds ${agent.client.pending().length} message(s)`));

@@ -299,9 +299,9 @@ export function createPane(role: Role, config: PlaygroundConfig): PaneHandle {
       }),
       renderContent(message),
       status,
-      message.error === undefined
-        ? null
-        : h('span', { class: 'error', text: `${message.error.code}: ${message.error.message}` }),
+      ...(message.error === undefined
+        ? []
+        : [h('span', { class: 'error', text: `${message.error.code}: ${message.error.message}` })]),
       ...actions,
     );
   }

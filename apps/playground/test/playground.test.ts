@@ -1,0 +1,209 @@
+/**
+ * The playground in a real browser (Debian's Chromium via playwright-core) against a real mock
+ * broker: two SDK clients in one page, messages both ways with receipts, REST fallback when the
+ * realtime link is down, the outbox across a reload, the offline switch. Every wait is a DOM
+ * condition with a deadline.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  admin,
+  appRoot,
+  byTestId,
+  expectNoDuplicates,
+  expectNoneSending,
+  openPlayground,
+  type PlaygroundSession,
+  row,
+  sendText,
+  startSite,
+  uidOfText,
+  WAIT_MS,
+  waitConnected,
+  waitStatus,
+} from './harness.js';
+
+let site: Awaited<ReturnType<typeof startSite>> | undefined;
+let session: PlaygroundSession | undefined;
+
+beforeAll(async () => {
+  site = await startSite();
+});
+
+afterEach(async () => {
+  const s = session;
+  session = undefined;
+  if (s !== undefined) {
+    expect(s.pageErrors, 'uncaught errors in the page').toEqual([]);
+    await s.close();
+  }
+});
+
+afterAll(async () => {
+  await session?.close();
+  await site?.close();
+});
+
+async function open(): Promise<PlaygroundSession> {
+  if (site === undefined) throw new Error('site not started');
+  session = await openPlayground(site.site, site.browser);
+  await waitConnected(session.page, 'agent');
+  await waitConnected(session.page, 'visitor');
+  return session;
+}
+
+describe('playground', () => {
+  it('loads with both panes connected, each with its own device', async () => {
+    const { page, broker } = await open();
+    const agentWho = await byTestId(page, 'agent-user').textContent();
+    const visitorWho = await byTestId(page, 'visitor-user').textContent();
+    expect(agentWho).toContain('agent_demo');
+    expect(visitorWho).toContain('visitor_demo');
+    // Two connections, two clientIds, neither kicking the other.
+    await expect
+      .poll(
+        () =>
+          broker
+            .connections()
+            .map((c) => c.userUid)
+            .sort(),
+        { timeout: WAIT_MS },
+      )
+      .toEqual(['agent_demo', 'visitor_demo']);
+    expect(new Set(broker.clients()).size).toBe(2);
+  });
+
+  it('exchanges messages both ways with delivered and read marks, typing and every content kind', async () => {
+    const { page } = await open();
+    const hello = 'Hello from the visitor';
+    const uid = await sendText(page, 'visitor', hello);
+    // The agent pane shows it; the agent's client acknowledges delivery by itself.
+    await row(page, 'agent', uid).waitFor({ timeout: WAIT_MS });
+    await waitStatus(page, 'visitor', uid, ['DELIVERED']);
+    // The agent reads it: the visitor sees the read mark.
+    await byTestId(page, `agent-read-${uid}`).click();
+    await waitStatus(page, 'visitor', uid, ['READ']);
+    await expect.poll(() => row(page, 'visitor', uid).locator('.status').textContent()).toContain('read');
+
+    // Typing from the agent shows on the visitor's side.
+    await byTestId(page, 'agent-send-typing').click();
+    await page.waitForSelector('[data-testid="visitor-typing"][data-active="true"]', { timeout: WAIT_MS });
+
+    const reply = 'Hi! How can I help?';
+    const replyUid = await sendText(page, 'agent', reply);
+    await row(page, 'visitor', replyUid).waitFor({ timeout: WAIT_MS });
+    await waitStatus(page, 'agent', replyUid, ['DELIVERED', 'READ']);
+
+    await byTestId(page, 'agent-send-image').click();
+    await byTestId(page, 'agent-send-file').click();
+    await byTestId(page, 'agent-send-location').click();
+    for (const type of ['IMAGE', 'FILE', 'LOCATION']) {
+      await page.waitForSelector(
+        `[data-testid="visitor-messages"] li.message[data-type="${type}"][data-mine="false"]`,
+        {
+          timeout: WAIT_MS,
+        },
+      );
+    }
+    await expect
+      .poll(() => byTestId(page, 'visitor-messages').locator('li.message[data-type="LOCATION"]').textContent())
+      .toContain('Shanghai');
+
+    await expectNoneSending(page);
+    await expectNoDuplicates(page, [hello, reply]);
+    await mkdir(join(appRoot, 'test-results'), { recursive: true });
+    await page.screenshot({ path: join(appRoot, 'test-results', 'playground.png'), fullPage: true });
+  });
+
+  it('takes the REST fallback while the realtime link is down, and the other pane shows the message', async () => {
+    const { page, broker } = await open();
+    // The broker drops the visitor's connection; the pane's switch keeps MQTT refused, so the
+    // send cannot sneak back over a quick reconnect.
+    await byTestId(page, 'visitor-block-realtime').check();
+    await byTestId(page, 'fault-drop-visitor').click();
+    await page.waitForSelector('[data-testid="visitor-connection"]:not([data-status="connected"])', {
+      timeout: WAIT_MS,
+    });
+    await expect.poll(() => broker.connections().map((c) => c.userUid), { timeout: WAIT_MS }).toEqual(['agent_demo']);
+
+    const text = 'Sent while MQTT is down';
+    const uid = await sendText(page, 'visitor', text);
+    await waitStatus(page, 'visitor', uid, ['SUCCESS', 'DELIVERED', 'READ']);
+    // Confirmed while the visitor had no MQTT connection at all: REST carried it.
+    expect(await byTestId(page, 'visitor-connection').getAttribute('data-status')).not.toBe('connected');
+    expect(broker.connections().map((c) => c.userUid)).toEqual(['agent_demo']);
+    await row(page, 'agent', uid).waitFor({ timeout: WAIT_MS });
+
+    // A plain drop (no switch): the client comes back by itself, and a message sent right
+    // after the drop ends sent too.
+    await byTestId(page, 'visitor-block-realtime').uncheck();
+    await waitConnected(page, 'visitor');
+    await byTestId(page, 'fault-drop-visitor').click();
+    const after = 'Sent right after a drop';
+    const afterUid = await sendText(page, 'visitor', after);
+    await waitStatus(page, 'visitor', afterUid, ['SUCCESS', 'DELIVERED', 'READ']);
+    await row(page, 'agent', afterUid).waitFor({ timeout: WAIT_MS });
+    await waitConnected(page, 'visitor');
+
+    await expectNoneSending(page);
+    await expectNoDuplicates(page, [text, after]);
+  });
+
+  it('keeps a pending message across a reload and delivers it exactly once', async () => {
+    const { page, broker } = await open();
+    // No echo and no REST: the message cannot be confirmed, so it stays in the outbox.
+    await byTestId(page, 'fault-hold-echoes').check();
+    await byTestId(page, 'fault-rest').check();
+    await expect.poll(async () => (await fetch(`${broker.httpUrl}/__admin/state`)).ok).toBe(true);
+
+    const text = 'Survives a reload';
+    const uid = await sendText(page, 'visitor', text);
+    // It is in the Web Storage outbox before we pull the plug.
+    await expect
+      .poll(
+        () =>
+          page.evaluate(
+            (u) =>
+              Object.keys(localStorage).some(
+                (k) => k.startsWith('weiyu-playground:visitor:sdk:') && (localStorage.getItem(k) ?? '').includes(u),
+              ),
+            uid,
+          ),
+        { timeout: WAIT_MS, message: 'the outbox to hold the message' },
+      )
+      .toBe(true);
+    expect(await row(page, 'visitor', uid).getAttribute('data-status')).not.toMatch(/SUCCESS|DELIVERED|READ/);
+
+    await page.reload();
+    // Back from storage, shown once, before anything is confirmed.
+    await row(page, 'visitor', uid).waitFor({ timeout: WAIT_MS });
+    await admin(broker, '/__admin/faults/reset', {});
+
+    await waitStatus(page, 'visitor', uid, ['SUCCESS', 'DELIVERED', 'READ'], 30_000);
+    await row(page, 'agent', uid).waitFor({ timeout: WAIT_MS });
+    await expect.poll(() => page.locator(`[data-testid="visitor-pending"]`).getAttribute('data-count')).toBe('0');
+    await expectNoneSending(page);
+    await expectNoDuplicates(page, [text]);
+    // Stored once on the server too, however many times it was sent.
+    expect(broker.history('org/agent/agent_demo/visitor_demo').filter((m) => m.uid === uid)).toHaveLength(1);
+  });
+
+  it('queues messages while a pane is offline and sends them when it is back', async () => {
+    const { page } = await open();
+    await byTestId(page, 'agent-offline').check();
+    await page.waitForSelector('[data-testid="agent-connection"]:not([data-status="connected"])', { timeout: WAIT_MS });
+    const text = 'Written while offline';
+    const uid = await sendText(page, 'agent', text);
+    await expect.poll(() => byTestId(page, 'agent-pending').getAttribute('data-count'), { timeout: WAIT_MS }).toBe('1');
+    expect(await row(page, 'agent', uid).getAttribute('data-status')).not.toMatch(/SUCCESS|DELIVERED|READ/);
+    expect(await byTestId(page, 'visitor-messages').locator('li.message', { hasText: text }).count()).toBe(0);
+
+    await byTestId(page, 'agent-offline').uncheck();
+    await waitConnected(page, 'agent');
+    await waitStatus(page, 'agent', uid, ['SUCCESS', 'DELIVERED', 'READ']);
+    expect(await uidOfText(page, 'visitor', text)).toBe(uid);
+    await expectNoneSending(page);
+    await expectNoDuplicates(page, [text]);
+  });
+});
