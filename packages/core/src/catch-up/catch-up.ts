@@ -1,0 +1,54 @@
+/**
+ * Catch-up: what a thread missed while this client was away, from REST history. The real
+ * server keeps no offline queue, so this runs after every connect whatever the broker does.
+ */
+import type { WireMessage } from '@weiyu/protocol';
+import type { RestCallOptions, RestTransport } from '../interfaces.js';
+
+/** Options of {@link fetchMissed}. */
+export interface FetchMissedOptions {
+  readonly rest: RestTransport;
+  readonly topic: string;
+  readonly pageSize: number;
+  readonly maxPages: number;
+  /** Whether this client already has a message: paging stops at the first one it knows. */
+  readonly isKnown: (uid: string) => boolean;
+  readonly call?: RestCallOptions;
+}
+
+/** What {@link fetchMissed} found. */
+export interface MissedMessages {
+  /** The messages newer than the newest known one, oldest first. */
+  readonly messages: WireMessage[];
+  /** Whether it reached a known message or the start of history (false: stopped at maxPages). */
+  readonly complete: boolean;
+  readonly pages: number;
+}
+
+/**
+ * Pages through a topic's history, newest first, until a known uid (or the oldest page, or
+ * `maxPages`), and returns what was missed, oldest first. Rejects when a REST call fails.
+ */
+export async function fetchMissed(options: FetchMissedOptions): Promise<MissedMessages> {
+  const newestFirst: WireMessage[] = [];
+  const taken = new Set<string>();
+  for (let pageNumber = 0; pageNumber < options.maxPages; pageNumber++) {
+    const page = await options.rest.queryTopic(
+      { topic: options.topic, pageNumber, pageSize: options.pageSize },
+      options.call,
+    );
+    for (const message of page.messages) {
+      if (options.isKnown(message.uid)) {
+        return { messages: newestFirst.reverse(), complete: true, pages: pageNumber + 1 };
+      }
+      // New messages arriving while we page push older ones onto the next page: take each once.
+      if (taken.has(message.uid)) continue;
+      taken.add(message.uid);
+      newestFirst.push(message);
+    }
+    if (page.last || page.messages.length === 0) {
+      return { messages: newestFirst.reverse(), complete: true, pages: pageNumber + 1 };
+    }
+  }
+  return { messages: newestFirst.reverse(), complete: false, pages: options.maxPages };
+}

@@ -1,0 +1,179 @@
+/**
+ * The receive pipeline: bytes (or a message from REST history) in, one decision out.
+ * decode → keep subscribed topics → drop duplicates by uid → match echoes of our own messages →
+ * receipts, typing, recall, kickoff → everything else is a message. Never throws.
+ */
+import { decodeMessage, SdkError, type WireMessage } from '@weiyu/protocol';
+import type { ChatThread, ChatUser, LocalMessage, ReceiptEvent, TypingEvent } from '../api.js';
+import { messageFromWire, threadFromWire, userFromWire } from '../message.js';
+import type { Dedupe } from './dedupe.js';
+
+/** Where a message came from: the realtime link, or REST history during catch-up. */
+export type ReceiveSource = 'mqtt' | 'catch-up';
+
+/** Why a message was dropped without an event. */
+export type DropReason =
+  /** It has no uid: it cannot be told apart from others. */
+  | 'no-uid'
+  /** Its topic is not one this client subscribed to. */
+  | 'not-subscribed'
+  /** Its uid was seen already. */
+  | 'duplicate'
+  /** A typing indicator or receipt sent by this user (from any device). */
+  | 'own-signal'
+  /** A typing indicator found in history: long over. */
+  | 'stale-signal'
+  /** A KICKOFF that did not come on this user's own system topic. */
+  | 'foreign-kickoff';
+
+/** What the pipeline made of one message. */
+export type Received =
+  | { readonly kind: 'error'; readonly error: SdkError }
+  | { readonly kind: 'dropped'; readonly reason: DropReason; readonly uid: string }
+  /** The server's copy of a message this client is sending. */
+  | { readonly kind: 'echo'; readonly wire: WireMessage }
+  | { readonly kind: 'receipt'; readonly receipt: ReceiptEvent }
+  | { readonly kind: 'typing'; readonly typing: TypingEvent }
+  | {
+      readonly kind: 'recall';
+      readonly recall: { readonly thread: ChatThread; readonly uid: string; readonly user: ChatUser };
+    }
+  | { readonly kind: 'kicked'; readonly reason: string; readonly raw: string }
+  /** A new message for the app. */
+  | { readonly kind: 'message'; readonly message: LocalMessage; readonly source: ReceiveSource }
+  /** A further ROBOT_STREAM chunk of a message already shown: its content is to be appended. */
+  | { readonly kind: 'stream'; readonly chunk: LocalMessage };
+
+/** What the pipeline needs to know about the client. */
+export interface ReceiveContext {
+  /** This client's user uid. */
+  readonly selfUid: string;
+  readonly now: () => number;
+  /** Whether a topic is subscribed (thread topics and this user's own topics). */
+  readonly isSubscribed: (topic: string) => boolean;
+  /** The duplicate filter, shared with catch-up and the sender. */
+  readonly dedupe: Dedupe;
+  /** Whether a uid is one of this client's messages still waiting for confirmation. */
+  readonly isAwaitingEcho: (uid: string) => boolean;
+}
+
+/** Decodes bytes from the realtime link and runs them through the pipeline. Never throws. */
+export function receiveBytes(topic: string, payload: Uint8Array, context: ReceiveContext): Received {
+  const decoded = decodeMessage(payload);
+  if (!decoded.ok) return { kind: 'error', error: decoded.error };
+  return receiveWire(decoded.value, { topic, source: 'mqtt' }, context);
+}
+
+/** Runs a decoded message through the pipeline. Never throws. */
+export function receiveWire(
+  wire: WireMessage,
+  origin: { readonly topic: string; readonly source: ReceiveSource },
+  context: ReceiveContext,
+): Received {
+  try {
+    return classify(wire, origin, context);
+  } catch (cause) {
+    return {
+      kind: 'error',
+      error: new SdkError('unknown', `could not handle a received message: ${describe(cause)}`, { cause }),
+    };
+  }
+}
+
+function classify(
+  wire: WireMessage,
+  origin: { readonly topic: string; readonly source: ReceiveSource },
+  context: ReceiveContext,
+): Received {
+  const uid = wire.uid;
+  if (uid.length === 0) return { kind: 'dropped', reason: 'no-uid', uid };
+
+  const threadTopic = wire.thread?.topic ?? '';
+  // The server matches topics as substrings: filter by exact topic here. Catch-up asked for its topic.
+  if (
+    origin.source === 'mqtt' &&
+    !context.isSubscribed(origin.topic) &&
+    (threadTopic.length === 0 || !context.isSubscribed(threadTopic))
+  ) {
+    return { kind: 'dropped', reason: 'not-subscribed', uid };
+  }
+
+  // ROBOT_STREAM chunks share one uid: later chunks append instead of being duplicates.
+  if (wire.type === 'ROBOT_STREAM' && context.dedupe.has(uid) && !context.isAwaitingEcho(uid)) {
+    if (origin.source === 'catch-up') return { kind: 'dropped', reason: 'duplicate', uid };
+    return {
+      kind: 'stream',
+      chunk: messageFromWire(wire, { selfUid: context.selfUid, now: context.now(), topic: origin.topic }),
+    };
+  }
+
+  if (!context.dedupe.add(uid)) return { kind: 'dropped', reason: 'duplicate', uid };
+
+  if (context.isAwaitingEcho(uid)) return { kind: 'echo', wire };
+
+  const user = userFromWire(wire.user);
+  const thread = threadFromWire(wire.thread, origin.topic);
+  const fromSelf = user.uid.length > 0 && user.uid === context.selfUid;
+
+  switch (wire.type) {
+    case 'DELIVERED':
+    case 'READ':
+      if (fromSelf) return { kind: 'dropped', reason: 'own-signal', uid };
+      return {
+        kind: 'receipt',
+        receipt: { thread, uid: wire.content.trim(), kind: wire.type === 'READ' ? 'READ' : 'DELIVERED', user },
+      };
+    case 'TYPING':
+    case 'PREVIEW': {
+      if (fromSelf) return { kind: 'dropped', reason: 'own-signal', uid };
+      if (origin.source === 'catch-up') return { kind: 'dropped', reason: 'stale-signal', uid };
+      if (wire.type === 'TYPING') return { kind: 'typing', typing: { thread, user, active: true } };
+      const preview = readPreview(wire.content);
+      const typing: TypingEvent =
+        preview.clear || preview.text === undefined
+          ? { thread, user, active: !preview.clear }
+          : { thread, user, active: true, preview: preview.text };
+      return { kind: 'typing', typing };
+    }
+    case 'RECALL':
+      return { kind: 'recall', recall: { thread, uid: wire.content.trim(), user } };
+    case 'KICKOFF':
+      if (origin.topic !== `system/${context.selfUid}`) return { kind: 'dropped', reason: 'foreign-kickoff', uid };
+      return { kind: 'kicked', reason: readKickReason(wire.content), raw: wire.content };
+    default:
+      return {
+        kind: 'message',
+        message: messageFromWire(wire, { selfUid: context.selfUid, now: context.now(), topic: origin.topic }),
+        source: origin.source,
+      };
+  }
+}
+
+/** PREVIEW content is `{v:1, content, clear, ts}`; older clients send the text itself. */
+function readPreview(content: string): { readonly text?: string; readonly clear: boolean } {
+  const value = parseObject(content);
+  if (!value) return content.length > 0 ? { text: content, clear: false } : { clear: false };
+  const clear = value.clear === true;
+  return typeof value.content === 'string' && value.content.length > 0 ? { text: value.content, clear } : { clear };
+}
+
+/** KICKOFF content is `{reason, action: "FORCE_LOGOUT", …}`; anything else is kept as the reason. */
+function readKickReason(content: string): string {
+  const value = parseObject(content);
+  if (value && typeof value.reason === 'string' && value.reason.length > 0) return value.reason;
+  return content.length > 0 ? content : 'logged out by the server';
+}
+
+function parseObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    // not JSON
+  }
+  return undefined;
+}
+
+function describe(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
+}
