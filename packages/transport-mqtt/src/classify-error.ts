@@ -104,6 +104,14 @@ export function classifyMqttError(reason: unknown, url: string): SdkError {
       { cause: error, details },
     );
   }
+  // Browsers hide why a WebSocket failed (refused, no such path, bad certificate all look alike).
+  if (error.message === 'WebSocket error') {
+    return new SdkError(
+      'connection_refused',
+      `Could not open a WebSocket to ${url}: the server is down or refused it, or the URL, path or certificate is wrong`,
+      { cause: error },
+    );
+  }
   if (/connack timeout/i.test(error.message)) {
     return new SdkError('timeout', `${url} did not answer CONNECT in time`, { cause: error });
   }

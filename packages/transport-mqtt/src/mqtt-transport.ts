@@ -260,7 +260,8 @@ class MqttTransportImpl implements MqttTransport {
       if (this.#link === link) this.#link = undefined;
       const error = link.closing
         ? new SdkError('closed', 'The connection was closed')
-        : (link.lastError ?? streamError ?? new SdkError('network', `The connection to ${s.url} was lost`));
+        : (link.lastError ??
+          new SdkError('network', `The connection to ${s.url} was lost`, streamError ? { cause: streamError } : {}));
       for (const reject of link.pending) reject(error);
       link.pending.clear();
       // Stop mqtt.js's own timers and stores; it must not try anything by itself.
