@@ -1,0 +1,549 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { encodeMessage, type WireMessage, type WireMessageInit } from '@weiyu/protocol';
+import {
+  Aedes,
+  type AuthErrorCode,
+  type AuthenticateError,
+  type Client,
+  type PublishPacket,
+  type Subscription,
+} from 'aedes';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { restRequestListener } from './http-server.js';
+import { guardedWebSocketStream } from './packet-guard.js';
+import type { AdminHooks } from './rest.js';
+import { type LoginResult, MockServerState } from './state.js';
+import type { CompatMode, MockLogger, MockThread, MockUser, RestFault, SeedData, TimeFormat } from './types.js';
+
+/** Options of {@link startMockBroker}. */
+export interface MockBrokerOptions {
+  /** MQTT-over-WebSocket port; default 9885, 0 picks a free one. */
+  mqttPort?: number;
+  /** REST port; default 9003, 0 picks a free one. */
+  httpPort?: number;
+  /** Interface to listen on; default `127.0.0.1`. */
+  host?: string;
+  /** `session` (default) keeps MQTT persistent sessions; `bytedesk` keeps none, like the real server. */
+  compat?: CompatMode;
+  /** How `createdAt` is written: `shanghai` (default, current servers) or `epoch` (older servers). */
+  timeFormat?: TimeFormat;
+  /** Seed data, or a path to a seed JSON file; default `seed/default.json` of this package. */
+  seed?: SeedData | string;
+  /** Secret that signs tokens; random per process when absent. */
+  tokenSecret?: string;
+  /** Lifetime of issued tokens; default 24 hours. */
+  tokenTtlMs?: number;
+  /** Where to log what the server does (drops, refusals…); silent by default. */
+  logger?: MockLogger;
+  /** Largest MQTT packet (remaining length) accepted; a bigger one closes the connection. Default 10,240. */
+  maxPacketBytes?: number;
+  /** The clock (epoch ms) for server time and token expiry; default `Date.now`. */
+  now?: () => number;
+}
+
+/** A connected MQTT client as the broker sees it. */
+export interface ConnectedClient {
+  clientId: string;
+  userUid: string;
+}
+
+/** Faults to switch on and off from code (the `/__admin/faults/*` endpoints do the same over HTTP). */
+export interface MockBrokerFaults {
+  /** Drops connections abruptly (no close frame): one clientId, one user's, or all. Returns how many. */
+  drop(filter?: { clientId?: string; userUid?: string }): number;
+  /** Refuses new connections (HTTP 503 at the WebSocket upgrade) and drops existing ones for `ms`. */
+  outage(ms: number): void;
+  /** Makes REST fail or slow down; `{}` or undefined clears it. */
+  rest(fault: RestFault | undefined): void;
+  /** Holds back the routed echoes (on) or releases the held ones in order (off). */
+  holdEchoes(on: boolean): void;
+  /** Clears every fault (and releases held echoes). */
+  reset(): void;
+}
+
+/** A running mock Bytedesk server: MQTT over WebSocket plus the REST API. */
+export interface MockBroker {
+  /** `ws://HOST:PORT/websocket`. */
+  readonly mqttUrl: string;
+  /** `http://HOST:PORT`. */
+  readonly httpUrl: string;
+  readonly mqttPort: number;
+  readonly httpPort: number;
+  /** The shared server state (users, threads, history, routing), for advanced tests. */
+  readonly state: MockServerState;
+  readonly faults: MockBrokerFaults;
+  /** Logs a user in; without a password it is not checked. Throws on a wrong login. */
+  login(username: string, password?: string): LoginResult;
+  /** A signed access token for a known user. */
+  issueToken(userUid: string, options?: { ttlMs?: number }): string;
+  addUser(user: MockUser): void;
+  addThread(thread: MockThread): void;
+  users(): MockUser[];
+  threads(): MockThread[];
+  /** Stored messages of a topic, oldest first. */
+  history(topic: string): WireMessage[];
+  /** ClientIds of the connected MQTT clients. */
+  clients(): string[];
+  /** Connected MQTT clients with their users. */
+  connections(): ConnectedClient[];
+  /**
+   * Publishes KICKOFF on `system/{userUid}` (content `{reason, action: "FORCE_LOGOUT", …}`);
+   * with `disconnect: true` also closes the user's connections once it went out.
+   */
+  kick(userUid: string, reason: string, options?: { disconnect?: boolean }): Promise<void>;
+  /** Publishes arbitrary bytes (QoS 1) to the subscribers of a topic, e.g. malformed protobuf. */
+  publishRaw(topic: string, bytes: Uint8Array): Promise<void>;
+  /** Publishes a message as the server (QoS 1) without routing or storing it. */
+  publishMessage(topic: string, message: WireMessageInit): Promise<void>;
+  /** Stops and starts both servers on the same ports: connections drop; users, threads, history (and sessions in `session` mode) stay. */
+  restart(): Promise<void>;
+  /** Stops everything. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_MAX_PACKET_BYTES = 10_240;
+/** Where intercepted client publishes go: no client may subscribe here, so nothing is forwarded. */
+const SINK_TOPIC = '$SYS/weiyu-mock/intercepted';
+
+/**
+ * Starts a development and test server that behaves like the Bytedesk server (SPEC §2):
+ * authenticated MQTT over WebSocket at `/websocket` with per-user access rules, routing
+ * with the SUCCESS echo, history, the REST API, admin/fault endpoints.
+ *
+ * @example
+ * const broker = await startMockBroker({ mqttPort: 0, httpPort: 0 });
+ * const { accessToken } = broker.login('agent', 'agent123');
+ * // connect mqtt.js to broker.mqttUrl with clientId 'agent_demo/web/dev1', username 'agent', password accessToken
+ * await broker.close();
+ */
+export async function startMockBroker(options: MockBrokerOptions = {}): Promise<MockBroker> {
+  const broker = new MockBrokerServer(options);
+  await broker.start();
+  return broker;
+}
+
+function authError(returnCode: 3 | 4 | 5, message: string): AuthenticateError {
+  return Object.assign(new Error(message), { returnCode: returnCode as AuthErrorCode });
+}
+
+class MockBrokerServer implements MockBroker {
+  readonly state: MockServerState;
+  readonly faults: MockBrokerFaults;
+  readonly #host: string;
+  readonly #compat: CompatMode;
+  readonly #maxPacketBytes: number;
+  readonly #log: MockLogger;
+  #mqttPort: number;
+  #httpPort: number;
+  #aedes: Aedes | undefined;
+  #mqttServer: Server | undefined;
+  #wss: WebSocketServer | undefined;
+  #httpServer: Server | undefined;
+  readonly #userOf = new WeakMap<Client, string>();
+  readonly #sockets = new Map<Client, WebSocket>();
+  #outageTimer: NodeJS.Timeout | undefined;
+  #outageEndsAt = 0;
+  #unlistenEcho: (() => void) | undefined;
+  #closed = false;
+
+  constructor(options: MockBrokerOptions) {
+    this.#host = options.host ?? '127.0.0.1';
+    this.#mqttPort = options.mqttPort ?? 9885;
+    this.#httpPort = options.httpPort ?? 9003;
+    this.#compat = options.compat ?? 'session';
+    this.#maxPacketBytes = options.maxPacketBytes ?? DEFAULT_MAX_PACKET_BYTES;
+    this.#log = options.logger ?? {};
+    this.state = new MockServerState({
+      ...(options.seed === undefined ? {} : { seed: options.seed }),
+      ...(options.tokenSecret === undefined ? {} : { tokenSecret: options.tokenSecret }),
+      ...(options.tokenTtlMs === undefined ? {} : { tokenTtlMs: options.tokenTtlMs }),
+      ...(options.timeFormat === undefined ? {} : { timeFormat: options.timeFormat }),
+      ...(options.now === undefined ? {} : { now: options.now }),
+      logger: this.#log,
+    });
+    this.faults = {
+      drop: (filter = {}) => this.#drop(filter),
+      outage: (ms) => this.#outage(ms),
+      rest: (fault) => this.state.setRestFault(fault),
+      holdEchoes: (on) => this.state.holdEchoes(on),
+      reset: () => {
+        this.state.resetFaults();
+        this.#endOutage();
+      },
+    };
+  }
+
+  get mqttPort(): number {
+    return this.#mqttPort;
+  }
+
+  get httpPort(): number {
+    return this.#httpPort;
+  }
+
+  get mqttUrl(): string {
+    return `ws://${urlHost(this.#host)}:${this.#mqttPort}/websocket`;
+  }
+
+  get httpUrl(): string {
+    return `http://${urlHost(this.#host)}:${this.#httpPort}`;
+  }
+
+  async start(): Promise<void> {
+    this.#aedes = await Aedes.createBroker({
+      // clientIds are `${uid}/${channel}/${deviceUid}`: far longer than MQTT 3.1's 23.
+      maxClientsIdLength: 1024,
+      preConnect: (_client, packet, callback) => {
+        // The real server keeps no offline queue: a persistent session has no effect there.
+        if (this.#compat === 'bytedesk') packet.clean = true;
+        callback(null, true);
+      },
+      authenticate: (client, username, password, done) => this.#authenticate(client, username, password, done),
+      authorizeSubscribe: (client, subscription, callback) => this.#authorizeSubscribe(client, subscription, callback),
+      authorizePublish: (client, packet, callback) => this.#authorizePublish(client, packet, callback),
+    });
+    this.#aedes.on('clientError', (client, error) => {
+      this.#log.debug?.('client error', { clientId: client.id, error: error.message });
+    });
+    this.#aedes.on('connectionError', (client, error) => {
+      this.#log.debug?.('connection error', { clientId: client.id, error: error.message });
+    });
+    this.#unlistenEcho = this.state.onEcho((topic, message) => {
+      // After the current tick, so the PUBACK of the publish that caused it goes out first.
+      setImmediate(() => {
+        this.#publish(topic, encodeMessage(message)).catch((error: unknown) => {
+          this.#log.error?.('echo failed', { topic, error: String(error) });
+        });
+      });
+    });
+    try {
+      await this.#listen();
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
+  }
+
+  // ── MQTT rules ──────────────────────────────────────────────────────────────
+
+  #authenticate(
+    client: Client,
+    username: string | undefined,
+    password: Buffer | undefined,
+    done: (error: AuthenticateError | null, success: boolean | null) => void,
+  ): void {
+    if (this.#outageTimer) {
+      done(authError(3, 'server unavailable (outage fault)'), false);
+      return;
+    }
+    const user = this.#connectingUser(client, username, password);
+    if (typeof user === 'string') {
+      this.#log.info?.(`CONNECT refused: ${user}`, { clientId: client.id, username });
+      done(authError(4, `bad user name or password: ${user}`), false);
+      return;
+    }
+    this.#userOf.set(client, user.uid);
+    done(null, true);
+  }
+
+  /** The user a CONNECT authenticates, or why it is refused. */
+  #connectingUser(client: Client, username: string | undefined, password: Buffer | undefined): MockUser | string {
+    const auth = this.state.authenticate(password?.toString('utf8'));
+    if (!auth.ok) return `token ${auth.problem}`;
+    const user = auth.user;
+    if (client.id.split('/')[0] !== user.uid) return `clientId "${client.id}" does not start with "${user.uid}/"`;
+    if (username !== user.username && username !== user.uid)
+      return `username "${username ?? ''}" is not ${user.username}`;
+    return user;
+  }
+
+  #authorizeSubscribe(
+    client: Client,
+    subscription: Subscription,
+    callback: (error: Error | null, subscription?: Subscription | null) => void,
+  ): void {
+    const topic = subscription.topic;
+    if (topic.includes('+') || topic.includes('#')) {
+      // The real server closes the connection on a wildcard it does not like; it never matches them anyway.
+      this.#log.info?.('wildcard subscription: closing the connection', { clientId: client.id, topic });
+      callback(new Error(`wildcard subscriptions are not supported: ${topic}`));
+      return;
+    }
+    const uid = this.#userOf.get(client);
+    if (!uid || !this.state.canAccess(uid, topic)) {
+      this.#log.info?.('subscription refused', { clientId: client.id, topic });
+      callback(null, null);
+      return;
+    }
+    callback(null, { ...subscription, qos: Math.min(subscription.qos, 1) as 0 | 1 });
+  }
+
+  #authorizePublish(client: Client | null, packet: PublishPacket, callback: (error?: Error | null) => void): void {
+    const topic = packet.topic;
+    const uid = client ? this.#userOf.get(client) : undefined;
+    if (uid && this.state.canAccess(uid, topic)) {
+      const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+      this.state.routeBytes(payload, topic);
+    } else {
+      this.#log.info?.('publish dropped: not allowed on this topic', { clientId: client?.id, topic });
+    }
+    // The client's own packet is never forwarded: subscribers get the routed copy (the echo).
+    packet.topic = SINK_TOPIC;
+    packet.retain = false;
+    callback(null);
+  }
+
+  #publish(topic: string, payload: Uint8Array): Promise<void> {
+    const aedes = this.#aedes;
+    if (!aedes || aedes.closed) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      aedes.publish(
+        { cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain: false, dup: false },
+        (error) => (error ? reject(error) : resolve()),
+      );
+    });
+  }
+
+  // ── network ─────────────────────────────────────────────────────────────────
+
+  async #listen(): Promise<void> {
+    const aedes = this.#aedes;
+    if (!aedes) throw new Error('mock broker: aedes is not running');
+    const mqttServer = createServer((_req: IncomingMessage, res: ServerResponse) => {
+      res.writeHead(426, { 'Content-Type': 'text/plain' });
+      res.end('MQTT over WebSocket: connect to /websocket with subprotocol "mqtt"\n');
+    });
+    const wss = new WebSocketServer({
+      server: mqttServer,
+      path: '/websocket',
+      // Frames may carry several packets; the packet limit is checked per packet, below.
+      maxPayload: Math.max(1024 * 1024, this.#maxPacketBytes * 4),
+      handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : (protocols.values().next().value ?? false)),
+      verifyClient: (_info, done) => {
+        if (this.#outageTimer) done(false, 503, 'Service Unavailable');
+        else done(true);
+      },
+    });
+    wss.on('connection', (ws, req) => {
+      let client: Client | undefined;
+      const stream = guardedWebSocketStream(ws, this.#maxPacketBytes, () => {
+        this.#log.warn?.(`packet over ${this.#maxPacketBytes} bytes: closing the connection`, { clientId: client?.id });
+      });
+      client = aedes.handle(stream, req);
+      const connected = client;
+      this.#sockets.set(connected, ws);
+      ws.on('close', () => this.#sockets.delete(connected));
+    });
+    const httpServer = createServer(restRequestListener(this.state, this.#adminHooks()));
+    this.#mqttPort = await listen(mqttServer, this.#mqttPort, this.#host, 'MQTT');
+    this.#mqttServer = mqttServer;
+    this.#wss = wss;
+    try {
+      this.#httpPort = await listen(httpServer, this.#httpPort, this.#host, 'HTTP');
+    } catch (error) {
+      await this.#stopNetwork();
+      throw error;
+    }
+    this.#httpServer = httpServer;
+    this.#log.info?.('listening', { mqttUrl: this.mqttUrl, httpUrl: this.httpUrl });
+  }
+
+  async #stopNetwork(): Promise<void> {
+    const wss = this.#wss;
+    const mqttServer = this.#mqttServer;
+    const httpServer = this.#httpServer;
+    this.#wss = undefined;
+    this.#mqttServer = undefined;
+    this.#httpServer = undefined;
+    for (const client of [...this.#sockets.keys()]) client.close();
+    if (wss) {
+      for (const ws of wss.clients) ws.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    }
+    await Promise.all([closeServer(mqttServer), closeServer(httpServer)]);
+  }
+
+  #adminHooks(): AdminHooks {
+    return {
+      drop: (filter) => this.#drop(filter),
+      outage: (ms) => this.#outage(ms),
+      restart: () => {
+        this.restart().catch((error: unknown) => this.#log.error?.('restart failed', { error: String(error) }));
+      },
+      reset: () => this.#endOutage(),
+      describe: () => ({
+        mqttUrl: this.mqttUrl,
+        httpUrl: this.httpUrl,
+        compat: this.#compat,
+        clients: this.connections(),
+        outage: this.#outageTimer ? { endsAt: this.#outageEndsAt } : null,
+      }),
+    };
+  }
+
+  // ── faults ──────────────────────────────────────────────────────────────────
+
+  #drop(filter: { clientId?: string; userUid?: string }): number {
+    let dropped = 0;
+    for (const [client, ws] of [...this.#sockets]) {
+      if (filter.clientId !== undefined && client.id !== filter.clientId) continue;
+      if (filter.userUid !== undefined && this.#userOf.get(client) !== filter.userUid) continue;
+      ws.terminate();
+      dropped += 1;
+    }
+    this.#log.info?.('dropped connections', { ...filter, dropped });
+    return dropped;
+  }
+
+  #outage(ms: number): void {
+    this.#endOutage();
+    this.#outageEndsAt = Date.now() + ms;
+    this.#outageTimer = setTimeout(() => this.#endOutage(), ms);
+    this.#outageTimer.unref();
+    this.#drop({});
+  }
+
+  #endOutage(): void {
+    if (this.#outageTimer) clearTimeout(this.#outageTimer);
+    this.#outageTimer = undefined;
+  }
+
+  // ── API ─────────────────────────────────────────────────────────────────────
+
+  login(username: string, password?: string): LoginResult {
+    if (password !== undefined) {
+      const result = this.state.login(username, password);
+      if (!result) throw new Error(`mock broker: wrong password for "${username}"`);
+      return result;
+    }
+    const user = this.state.userByUsername(username) ?? this.state.user(username);
+    if (!user) throw new Error(`mock broker: no user "${username}"`);
+    const result = this.state.login(user.username, user.password);
+    if (!result) throw new Error(`mock broker: cannot log "${username}" in`);
+    return result;
+  }
+
+  issueToken(userUid: string, options?: { ttlMs?: number }): string {
+    return this.state.issueToken(userUid, options);
+  }
+
+  addUser(user: MockUser): void {
+    this.state.addUser(user);
+  }
+
+  addThread(thread: MockThread): void {
+    this.state.addThread(thread);
+  }
+
+  users(): MockUser[] {
+    return this.state.users();
+  }
+
+  threads(): MockThread[] {
+    return this.state.threads();
+  }
+
+  history(topic: string): WireMessage[] {
+    return this.state.history(topic);
+  }
+
+  clients(): string[] {
+    return this.connections().map((c) => c.clientId);
+  }
+
+  connections(): ConnectedClient[] {
+    const list: ConnectedClient[] = [];
+    for (const client of this.#sockets.keys()) {
+      const userUid = this.#userOf.get(client);
+      if (!client.closed && userUid) list.push({ clientId: client.id, userUid });
+    }
+    return list;
+  }
+
+  async kick(userUid: string, reason: string, options: { disconnect?: boolean } = {}): Promise<void> {
+    const topic = `system/${userUid}`;
+    const now = this.state.now();
+    await this.#publish(
+      topic,
+      encodeMessage({
+        uid: randomUUID(),
+        type: 'KICKOFF',
+        content: JSON.stringify({ reason, action: 'FORCE_LOGOUT', userUid, timestamp: now }),
+        status: 'SUCCESS',
+        createdAt: this.state.serverTime(),
+        channel: 'SYSTEM',
+        user: { uid: 'system', nickname: 'System', type: 'SYSTEM' },
+        thread: { uid: `system_${userUid}`, topic },
+      }),
+    );
+    if (!options.disconnect) return;
+    for (const [client, ws] of this.#sockets) {
+      if (this.#userOf.get(client) === userUid) ws.close(1000, 'kicked');
+    }
+  }
+
+  publishRaw(topic: string, bytes: Uint8Array): Promise<void> {
+    return this.#publish(topic, bytes);
+  }
+
+  publishMessage(topic: string, message: WireMessageInit): Promise<void> {
+    return this.#publish(topic, encodeMessage(message));
+  }
+
+  async restart(): Promise<void> {
+    if (this.#closed) throw new Error('mock broker: closed');
+    await this.#stopNetwork();
+    await this.#listen();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#endOutage();
+    this.#unlistenEcho?.();
+    await this.#stopNetwork();
+    const aedes = this.#aedes;
+    this.#aedes = undefined;
+    if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
+  }
+}
+
+function urlHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function listen(server: Server, port: number, host: string, what: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      if (error.code === 'EADDRINUSE') {
+        reject(
+          Object.assign(new Error(`mock broker: ${what} port ${port} on ${host} is already in use (EADDRINUSE)`), {
+            code: 'EADDRINUSE',
+            port,
+            cause: error,
+          }),
+        );
+      } else {
+        reject(error);
+      }
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve((server.address() as AddressInfo).port);
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
+}
+
+function closeServer(server: Server | undefined): Promise<void> {
+  if (!server?.listening) return Promise.resolve();
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}

@@ -1,0 +1,269 @@
+import { fromRestJson, toRestJson, type WireMessage } from '@weiyu/protocol';
+import { type MockServerState, publicUser } from './state.js';
+import type { RestFault } from './types.js';
+
+/** A REST request, whatever carried it (node:http or MSW). */
+export interface RestRequest {
+  method: string;
+  url: URL;
+  /** The `Authorization` header, if any. */
+  authorization: string | null;
+  /** The raw body; empty when there is none. */
+  bodyText: string;
+}
+
+/** A REST answer: an HTTP status and a JSON body (none for 204). */
+export interface RestResponse {
+  status: number;
+  body?: unknown;
+  /** Run once the answer went out (e.g. restart the server that carried it). */
+  afterSend?: () => void;
+}
+
+/** Headers every answer carries, so browsers on any origin can call the mock server. */
+export const CORS_HEADERS: Readonly<Record<string, string>> = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
+  'Access-Control-Allow-Headers': 'Authorization, Content-Type',
+  'Access-Control-Max-Age': '600',
+};
+
+/** What only a running broker can do, offered to the `/__admin` endpoints. */
+export interface AdminHooks {
+  /** Drops matching connections (all when no filter); returns how many. */
+  drop(filter: { clientId?: string; userUid?: string }): number;
+  /** Refuses connections and drops existing ones for `ms`. */
+  outage(ms: number): void;
+  /** Restarts the servers (called after the answer went out). */
+  restart(): void;
+  /** Clears the broker-side faults (outage). */
+  reset(): void;
+  /** What `GET /__admin/state` shows besides the state's own counts. */
+  describe(): Record<string, unknown>;
+}
+
+/** The envelope every Bytedesk REST answer uses. */
+export interface Envelope {
+  code: number;
+  message: string;
+  data: unknown;
+}
+
+const ok = (data: unknown): RestResponse => ({ status: 200, body: envelope(200, 'success', data) });
+const fail = (status: number, code: number, message: string): RestResponse => ({
+  status,
+  body: envelope(code, message, null),
+});
+
+function envelope(code: number, message: string, data: unknown): Envelope {
+  return { code, message, data };
+}
+
+/**
+ * Answers one REST request against the shared state: login, send, visitor send, history,
+ * and the `/__admin` endpoints. Returns undefined for a route it does not know.
+ */
+export async function handleRestRequest(
+  state: MockServerState,
+  request: RestRequest,
+  admin?: AdminHooks,
+): Promise<RestResponse | undefined> {
+  const method = request.method.toUpperCase();
+  const path = request.url.pathname.replace(/\/+$/, '') || '/';
+  if (method === 'OPTIONS') return { status: 204 };
+  if (path.startsWith('/__admin/')) return adminRoute(state, method, path, request, admin);
+
+  const route = ROUTES[`${method} ${path}`];
+  if (!route) return undefined;
+  const fault = state.takeRestFault();
+  if (fault?.delayMs) await delay(fault.delayMs);
+  if (fault && (fault.status !== undefined || fault.code !== undefined)) return faultResponse(fault);
+  return route(state, request);
+}
+
+type Route = (state: MockServerState, request: RestRequest) => RestResponse;
+
+const ROUTES: Readonly<Record<string, Route>> = {
+  'POST /auth/v1/login': login,
+  'POST /api/v1/message/rest/send': sendAsUser,
+  'POST /visitor/api/v1/message/send': sendAsVisitor,
+  'GET /api/v1/message/query/topic': queryTopic,
+};
+
+function faultResponse(fault: RestFault): RestResponse {
+  const status = fault.status ?? 200;
+  const code = fault.code ?? (fault.status !== undefined ? fault.status : 500);
+  return fail(status, code, fault.message ?? 'injected fault');
+}
+
+function login(state: MockServerState, request: RestRequest): RestResponse {
+  const body = parseBody(request.bodyText);
+  if (!body) return fail(200, 400, 'request body must be JSON');
+  const { username, password } = body;
+  if (typeof username !== 'string' || typeof password !== 'string') {
+    return fail(200, 400, 'username and password are required');
+  }
+  const result = state.login(username, password);
+  if (!result) return fail(200, 400, '用户名或密码错误 (wrong username or password)');
+  return ok(result);
+}
+
+function sendAsUser(state: MockServerState, request: RestRequest): RestResponse {
+  const auth = state.authenticate(bearer(request));
+  if (!auth.ok) return fail(401, 401, 'unauthorized');
+  return send(state, request, (message) =>
+    state.canAccess(auth.user.uid, message.thread?.topic ?? '') ? undefined : 'not a participant of this thread',
+  );
+}
+
+function sendAsVisitor(state: MockServerState, request: RestRequest): RestResponse {
+  return send(state, request, (message) => {
+    const uid = message.user?.uid ?? '';
+    if (state.user(uid)?.type !== 'VISITOR') return 'message.user is not a known visitor';
+    return state.canAccess(uid, message.thread?.topic ?? '') ? undefined : 'the visitor is not in this thread';
+  });
+}
+
+/** The body `{json: "<message JSON>", client}` → validation → routing → the stored message. */
+function send(
+  state: MockServerState,
+  request: RestRequest,
+  forbidden: (message: WireMessage) => string | undefined,
+): RestResponse {
+  const body = parseBody(request.bodyText);
+  if (!body) return fail(200, 500, 'request body must be JSON');
+  if (typeof body.json !== 'string' && (typeof body.json !== 'object' || body.json === null)) {
+    return fail(200, 500, 'body needs "json": the message as a JSON string');
+  }
+  const parsed = fromRestJson(body.json);
+  if (!parsed.ok) return fail(200, 500, parsed.error.message);
+  const message = parsed.value;
+  const topic = message.thread?.topic ?? '';
+  if (topic) {
+    const reason = forbidden(message);
+    if (reason) return fail(403, 403, `forbidden: ${reason}`);
+  }
+  const routed = state.route(message, topic);
+  if (!routed.ok) return fail(200, 500, routed.reason);
+  return ok(toRestJson(routed.message));
+}
+
+function queryTopic(state: MockServerState, request: RestRequest): RestResponse {
+  const auth = state.authenticate(bearer(request));
+  if (!auth.ok) return fail(401, 401, 'unauthorized');
+  const params = request.url.searchParams;
+  const topic = params.get('topic') ?? '';
+  if (!topic) return fail(200, 400, 'topic is required');
+  if (!state.canAccess(auth.user.uid, topic)) return fail(403, 403, 'forbidden: not a participant of this thread');
+  const pageNumber = Math.max(0, intParam(params.get('pageNumber'), 0));
+  const pageSize = Math.min(100, Math.max(1, intParam(params.get('pageSize'), 20)));
+  const newestFirst = state.history(topic).reverse();
+  const content = newestFirst.slice(pageNumber * pageSize, (pageNumber + 1) * pageSize).map((m) => toRestJson(m));
+  const totalPages = Math.ceil(newestFirst.length / pageSize);
+  return ok({
+    content,
+    totalElements: newestFirst.length,
+    totalPages,
+    number: pageNumber,
+    size: pageSize,
+    numberOfElements: content.length,
+    first: pageNumber === 0,
+    last: pageNumber >= totalPages - 1,
+    empty: content.length === 0,
+  });
+}
+
+async function adminRoute(
+  state: MockServerState,
+  method: string,
+  path: string,
+  request: RestRequest,
+  admin: AdminHooks | undefined,
+): Promise<RestResponse | undefined> {
+  if (method === 'GET' && path === '/__admin/state') {
+    return ok({
+      ...(admin?.describe() ?? {}),
+      faults: { rest: state.restFault ?? null, holdEchoes: state.echoesHeld, heldEchoes: state.heldEchoCount },
+      counts: { users: state.users().length, threads: state.threads().length, messages: state.messageCount },
+      users: state.users().map(publicUser),
+      threads: state.threads(),
+    });
+  }
+  if (method !== 'POST') return undefined;
+  const body = request.bodyText.trim() === '' ? {} : parseBody(request.bodyText);
+  if (!body) return fail(200, 400, 'request body must be JSON');
+  switch (path) {
+    case '/__admin/faults/rest':
+      state.setRestFault(restFaultFrom(body));
+      return ok({ rest: state.restFault ?? null });
+    case '/__admin/faults/hold-echoes':
+      state.holdEchoes(body.on === true);
+      return ok({ holdEchoes: state.echoesHeld });
+    case '/__admin/faults/reset':
+      state.resetFaults();
+      admin?.reset();
+      return ok(null);
+    case '/__admin/faults/drop': {
+      if (!admin) return fail(200, 501, 'no broker to drop connections from');
+      const filter: { clientId?: string; userUid?: string } = {};
+      if (typeof body.clientId === 'string') filter.clientId = body.clientId;
+      if (typeof body.userUid === 'string') filter.userUid = body.userUid;
+      return ok({ dropped: admin.drop(filter) });
+    }
+    case '/__admin/faults/outage': {
+      if (!admin) return fail(200, 501, 'no broker to take down');
+      if (typeof body.ms !== 'number' || !(body.ms >= 0)) return fail(200, 400, '"ms" must be a number ≥ 0');
+      admin.outage(body.ms);
+      return ok({ ms: body.ms });
+    }
+    case '/__admin/restart':
+      if (!admin) return fail(200, 501, 'no broker to restart');
+      return { ...ok(null), afterSend: () => admin.restart() };
+    default:
+      return undefined;
+  }
+}
+
+function restFaultFrom(body: Record<string, unknown>): RestFault {
+  const fault: RestFault = {};
+  for (const key of ['status', 'code', 'rate', 'delayMs', 'times'] as const) {
+    const value = body[key];
+    if (typeof value === 'number' && Number.isFinite(value)) fault[key] = value;
+  }
+  if (typeof body.message === 'string') fault.message = body.message;
+  return fault;
+}
+
+/** The token of `Authorization: Bearer …`, or the `accessToken` query parameter. */
+function bearer(request: RestRequest): string | undefined {
+  const header = request.authorization?.trim();
+  if (header) {
+    const match = /^Bearer\s+(.+)$/i.exec(header);
+    return match?.[1]?.trim();
+  }
+  return request.url.searchParams.get('accessToken') ?? undefined;
+}
+
+function parseBody(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function intParam(value: string | null, fallback: number): number {
+  if (value === null || value.trim() === '') return fallback;
+  const n = Number(value);
+  return Number.isInteger(n) ? n : fallback;
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The 404 envelope for a route no one knows. */
+export const NOT_FOUND: RestResponse = fail(404, 404, 'not found');

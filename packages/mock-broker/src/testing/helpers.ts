@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import { decodeMessage, encodeMessage, type WireMessage, type WireMessageInit } from '@weiyu/protocol';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { type MockBroker, type MockBrokerOptions, startMockBroker } from '../broker.js';
+
+export const AGENT = { uid: 'agent_demo', username: 'agent', password: 'agent123' } as const;
+export const VISITOR = { uid: 'visitor_demo', username: 'visitor', password: 'visitor123' } as const;
+export const AGENT2 = { uid: 'agent_demo2', username: 'agent2', password: 'agent123' } as const;
+export const THREAD_TOPIC = 'org/agent/agent_demo/visitor_demo';
+
+/** A broker on free ports. */
+export function startTestBroker(options: MockBrokerOptions = {}): Promise<MockBroker> {
+  return startMockBroker({ mqttPort: 0, httpPort: 0, ...options });
+}
+
+/** A received message with its topic. */
+export interface Received {
+  topic: string;
+  message: WireMessage | undefined;
+  bytes: Buffer;
+}
+
+/** An mqtt.js client that keeps what it receives and can wait for a message. */
+export interface TestClient {
+  mqtt: MqttClient;
+  received: Received[];
+  waitFor(predicate: (r: Received) => boolean): Promise<Received>;
+  closed: Promise<void>;
+  end(): Promise<void>;
+}
+
+export function wrap(client: MqttClient): TestClient {
+  const received: Received[] = [];
+  const waiters: Array<{ predicate: (r: Received) => boolean; resolve: (r: Received) => void }> = [];
+  client.on('message', (topic, payload) => {
+    const decoded = decodeMessage(payload);
+    const r: Received = { topic, message: decoded.ok ? decoded.value : undefined, bytes: payload };
+    received.push(r);
+    for (const w of [...waiters]) {
+      if (w.predicate(r)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(r);
+      }
+    }
+  });
+  const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+  return {
+    mqtt: client,
+    received,
+    closed,
+    waitFor(predicate) {
+      const found = received.find(predicate);
+      if (found) return Promise.resolve(found);
+      return new Promise((resolve) => waiters.push({ predicate, resolve }));
+    },
+    end: async () => {
+      await client.endAsync(true);
+    },
+  };
+}
+
+/** Connects as a seeded user with a fresh token. */
+export async function connectAs(
+  broker: MockBroker,
+  user: { uid: string; username: string; password: string },
+  options: IClientOptions & { device?: string } = {},
+): Promise<TestClient> {
+  const { accessToken } = broker.login(user.username, user.password);
+  const { device, ...rest } = options;
+  const client = await mqtt.connectAsync(broker.mqttUrl, {
+    protocolVersion: 4,
+    clientId: `${user.uid}/web/${device ?? randomUUID()}`,
+    username: user.username,
+    password: accessToken,
+    clean: false,
+    reconnectPeriod: 0,
+    connectTimeout: 5000,
+    ...rest,
+  });
+  return wrap(client);
+}
+
+/** A TEXT message on the demo thread. */
+export function textMessage(overrides: WireMessageInit = {}): WireMessageInit {
+  return {
+    uid: randomUUID(),
+    type: 'TEXT',
+    content: 'hello',
+    status: 'SENDING',
+    createdAt: '2024-01-01 00:00:00',
+    channel: 'WEB',
+    user: { uid: VISITOR.uid, nickname: '访客', type: 'VISITOR' },
+    thread: { uid: 'thread_demo', topic: THREAD_TOPIC, type: 'AGENT' },
+    extra: JSON.stringify({ orgUid: 'org_demo' }),
+    ...overrides,
+  };
+}
+
+export async function publish(client: TestClient, topic: string, message: WireMessageInit | Uint8Array): Promise<void> {
+  const bytes = message instanceof Uint8Array ? message : encodeMessage(message);
+  await client.mqtt.publishAsync(topic, Buffer.from(bytes), { qos: 1 });
+}
+
+export const byUid = (uid: string) => (r: Received) => r.message?.uid === uid;

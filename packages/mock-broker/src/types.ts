@@ -1,0 +1,82 @@
+import type { UserType } from '@weiyu/protocol';
+
+/** An organisation of the seed data. */
+export interface MockOrg {
+  uid: string;
+  name: string;
+}
+
+/** A user the mock server knows: an agent, a visitor, a member… */
+export interface MockUser {
+  uid: string;
+  /** What `POST /auth/v1/login` and the MQTT CONNECT `username` take. */
+  username: string;
+  /** Plain text: this is a test server. */
+  password: string;
+  nickname: string;
+  avatar?: string;
+  type: UserType;
+  /** The organisation; `org/{orgUid}` is open to its users. Defaults to the first org. */
+  orgUid?: string;
+}
+
+/** A workgroup: its agents take part in every `org/workgroup/{uid}/{visitorUid}` thread. */
+export interface MockWorkgroup {
+  uid: string;
+  name?: string;
+  /** Agent uids. */
+  agents: string[];
+}
+
+/** A conversation the mock server knows. */
+export interface MockThread {
+  uid: string;
+  /** e.g. `org/agent/{agentUid}/{visitorUid}`. */
+  topic: string;
+  /** A thread type name (AGENT, WORKGROUP, MEMBER, GROUP, …). */
+  type: string;
+  /** User uids allowed on the topic, besides those the topic itself names. */
+  participants: string[];
+}
+
+/** What the server starts with: `seed/default.json` unless the `seed` option says otherwise. */
+export interface SeedData {
+  orgs?: MockOrg[];
+  users: MockUser[];
+  workgroups?: MockWorkgroup[];
+  threads?: MockThread[];
+}
+
+/** Where the mock server writes what it does; every method is optional. */
+export interface MockLogger {
+  debug?(message: string, details?: Record<string, unknown>): void;
+  info?(message: string, details?: Record<string, unknown>): void;
+  warn?(message: string, details?: Record<string, unknown>): void;
+  error?(message: string, details?: Record<string, unknown>): void;
+}
+
+/**
+ * How the server behaves where Bytedesk versions and our aedes broker differ:
+ * `session` keeps MQTT persistent sessions (clean: false clients get what was published
+ * while they were away); `bytedesk` keeps none, like the real server.
+ */
+export type CompatMode = 'session' | 'bytedesk';
+
+/** How the server writes `createdAt`: current servers `yyyy-MM-dd HH:mm:ss` (Asia/Shanghai), older ones epoch ms. */
+export type TimeFormat = 'shanghai' | 'epoch';
+
+/** A REST fault: make the REST API fail or slow down (see the README). `{}` clears it. */
+export interface RestFault {
+  /** HTTP status to answer with (e.g. 500, 503); the envelope's code is `code ?? status`. */
+  status?: number;
+  /** Envelope code to answer with, on HTTP 200 unless `status` is set (e.g. 500, -1). */
+  code?: number;
+  /** The envelope's message. */
+  message?: string;
+  /** Share of requests that fail, 0..1; default 1. `0` clears the fault. */
+  rate?: number;
+  /** Delay before answering (failed or not), in milliseconds. */
+  delayMs?: number;
+  /** How many requests fail before the fault clears itself; default: until cleared. */
+  times?: number;
+}
