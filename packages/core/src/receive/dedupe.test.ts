@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { createDedupe } from './dedupe.js';
+
+describe('dedupe', () => {
+  it('reports the first sighting of a uid as new and later ones as duplicates', () => {
+    const d = createDedupe(10);
+    expect(d.add('a')).toBe(true);
+    expect(d.add('a')).toBe(false);
+    expect(d.has('a')).toBe(true);
+    expect(d.has('b')).toBe(false);
+  });
+
+  it('remembers at most its capacity, forgetting the least recently seen first', () => {
+    const d = createDedupe(3);
+    for (const uid of ['a', 'b', 'c']) d.add(uid);
+    d.add('a'); // a is recent again
+    d.add('d'); // b goes
+    expect(d.size()).toBe(3);
+    expect(['a', 'b', 'c', 'd'].map((u) => d.has(u))).toEqual([true, false, true, true]);
+    for (let i = 0; i < 10_000; i++) d.add(`x${i}`);
+    expect(d.size()).toBe(3);
+  });
+});

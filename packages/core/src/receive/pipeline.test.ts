@@ -1,0 +1,246 @@
+import { encodeMessage, type WireMessageInit } from '@weiyu/protocol';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createDedupe } from './dedupe.js';
+import { type ReceiveContext, receiveBytes, receiveWire } from './pipeline.js';
+
+const TOPIC = 'org/agent/a1/v1';
+const SELF = 'v1';
+
+function context(over: Partial<ReceiveContext> = {}): ReceiveContext {
+  return {
+    selfUid: SELF,
+    now: () => 1_000,
+    isSubscribed: (topic) => topic === TOPIC || topic === `user/${SELF}` || topic === `system/${SELF}`,
+    dedupe: createDedupe(100),
+    isAwaitingEcho: () => false,
+    ...over,
+  };
+}
+
+function bytes(over: WireMessageInit = {}): Uint8Array {
+  return encodeMessage({
+    uid: 'm1',
+    type: 'TEXT',
+    content: 'hello',
+    status: 'SUCCESS',
+    createdAt: '2024-01-01 08:00:00',
+    channel: 'WEB',
+    extra: '{"orgUid":"o1"}',
+    user: { uid: 'a1', nickname: 'Agent', type: 'AGENT' },
+    thread: { uid: 't1', topic: TOPIC, type: 'AGENT' },
+    ...over,
+  });
+}
+
+describe('receive pipeline', () => {
+  it('decodes a message into a message event with parsed content, extra and server time', () => {
+    const r = receiveBytes(TOPIC, bytes(), context());
+    expect(r.kind).toBe('message');
+    if (r.kind !== 'message') return;
+    expect(r.message).toMatchObject({
+      uid: 'm1',
+      type: 'TEXT',
+      parsed: { kind: 'text', text: 'hello' },
+      status: 'SUCCESS',
+      createdAt: Date.UTC(2024, 0, 1, 0, 0, 0),
+      extra: { orgUid: 'o1' },
+      mine: false,
+      unknownType: false,
+      user: { uid: 'a1', nickname: 'Agent', type: 'AGENT' },
+      thread: { uid: 't1', topic: TOPIC, type: 'AGENT' },
+    });
+  });
+
+  it('turns undecodable bytes into an error result, not an exception', () => {
+    const r = receiveBytes(TOPIC, new Uint8Array([0xff, 0xff, 0xff]), context());
+    expect(r.kind).toBe('error');
+    if (r.kind === 'error') expect(r.error.code).toBe('decode_failed');
+  });
+
+  it('drops messages without a uid', () => {
+    expect(receiveBytes(TOPIC, bytes({ uid: '' }), context())).toMatchObject({ kind: 'dropped', reason: 'no-uid' });
+  });
+
+  it('keeps only subscribed topics (the server matches substrings)', () => {
+    const other = 'org/agent/a1/v12';
+    const r = receiveBytes(other, bytes({ thread: { uid: 't2', topic: other, type: 'AGENT' } }), context());
+    expect(r).toMatchObject({ kind: 'dropped', reason: 'not-subscribed' });
+    // Arriving on the user's own topic is fine whatever the thread.
+    expect(receiveBytes(`user/${SELF}`, bytes({ thread: { topic: other, type: 'AGENT' } }), context()).kind).toBe(
+      'message',
+    );
+  });
+
+  it('does not filter catch-up by subscription (the app asked for that topic)', () => {
+    const wire = { ...decodeOnce(bytes({ thread: { topic: 'org/group/g1', type: 'GROUP' } })) };
+    expect(receiveWire(wire, { topic: 'org/group/g1', source: 'catch-up' }, context()).kind).toBe('message');
+  });
+
+  it('drops duplicates by uid, with the dedupe set shared between realtime and catch-up', () => {
+    const c = context();
+    expect(receiveBytes(TOPIC, bytes(), c).kind).toBe('message');
+    expect(receiveBytes(TOPIC, bytes(), c)).toMatchObject({ kind: 'dropped', reason: 'duplicate' });
+    expect(receiveWire(decodeOnce(bytes()), { topic: TOPIC, source: 'catch-up' }, c)).toMatchObject({
+      kind: 'dropped',
+      reason: 'duplicate',
+    });
+  });
+
+  it('turns the echo of a pending message into an echo (any status: a plain broker echoes SENDING)', () => {
+    const c = context({ isAwaitingEcho: (uid) => uid === 'mine1' });
+    const r = receiveBytes(TOPIC, bytes({ uid: 'mine1', status: 'SENDING', user: { uid: SELF } }), c);
+    expect(r.kind).toBe('echo');
+    // The echo of it again (a resend broadcast again) is a duplicate.
+    expect(receiveBytes(TOPIC, bytes({ uid: 'mine1', user: { uid: SELF } }), c).kind).toBe('dropped');
+  });
+
+  it('shows my own message from another device once, as mine', () => {
+    const c = context();
+    const r = receiveBytes(TOPIC, bytes({ uid: 'other-device', user: { uid: SELF } }), c);
+    expect(r.kind === 'message' && r.message.mine).toBe(true);
+    expect(receiveBytes(TOPIC, bytes({ uid: 'other-device', user: { uid: SELF } }), c).kind).toBe('dropped');
+  });
+
+  it('turns DELIVERED and READ into receipts for the referred uid; drops my own', () => {
+    const c = context();
+    expect(receiveBytes(TOPIC, bytes({ uid: 'r1', type: 'READ', content: 'm9' }), c)).toMatchObject({
+      kind: 'receipt',
+      receipt: { uid: 'm9', kind: 'READ', user: { uid: 'a1' }, thread: { topic: TOPIC } },
+    });
+    expect(receiveBytes(TOPIC, bytes({ uid: 'r2', type: 'DELIVERED', content: 'm9' }), c)).toMatchObject({
+      kind: 'receipt',
+      receipt: { kind: 'DELIVERED' },
+    });
+    expect(receiveBytes(TOPIC, bytes({ uid: 'r3', type: 'READ', content: 'x', user: { uid: SELF } }), c)).toMatchObject(
+      { kind: 'dropped', reason: 'own-signal' },
+    );
+  });
+
+  it('turns TYPING and PREVIEW into typing; a cleared PREVIEW is inactive; history typing is stale', () => {
+    const c = context();
+    expect(receiveBytes(TOPIC, bytes({ uid: 't1', type: 'TYPING', content: '' }), c)).toMatchObject({
+      kind: 'typing',
+      typing: { active: true, user: { uid: 'a1' } },
+    });
+    const preview = JSON.stringify({ v: 1, content: 'hel', clear: false, ts: 1 });
+    expect(receiveBytes(TOPIC, bytes({ uid: 't2', type: 'PREVIEW', content: preview }), c)).toMatchObject({
+      kind: 'typing',
+      typing: { active: true, preview: 'hel' },
+    });
+    const clear = JSON.stringify({ v: 1, content: '', clear: true, ts: 2 });
+    expect(receiveBytes(TOPIC, bytes({ uid: 't3', type: 'PREVIEW', content: clear }), c)).toMatchObject({
+      kind: 'typing',
+      typing: { active: false },
+    });
+    expect(receiveBytes(TOPIC, bytes({ uid: 't4', type: 'TYPING', user: { uid: SELF } }), c)).toMatchObject({
+      kind: 'dropped',
+      reason: 'own-signal',
+    });
+    expect(
+      receiveWire(decodeOnce(bytes({ uid: 't5', type: 'TYPING' })), { topic: TOPIC, source: 'catch-up' }, c),
+    ).toMatchObject({ kind: 'dropped', reason: 'stale-signal' });
+  });
+
+  it('turns RECALL into a recall of the referred uid', () => {
+    expect(receiveBytes(TOPIC, bytes({ uid: 'x', type: 'RECALL', content: 'm1' }), context())).toMatchObject({
+      kind: 'recall',
+      recall: { uid: 'm1', user: { uid: 'a1' } },
+    });
+  });
+
+  it('honours KICKOFF only on my own system topic', () => {
+    const content = JSON.stringify({ reason: 'logged in elsewhere', action: 'FORCE_LOGOUT' });
+    const kick = bytes({ uid: 'k1', type: 'KICKOFF', content, thread: { topic: `system/${SELF}`, type: 'CHANNEL' } });
+    expect(receiveBytes(`system/${SELF}`, kick, context())).toMatchObject({
+      kind: 'kicked',
+      reason: 'logged in elsewhere',
+      raw: content,
+    });
+    expect(receiveBytes(TOPIC, bytes({ uid: 'k2', type: 'KICKOFF', content }), context())).toMatchObject({
+      kind: 'dropped',
+      reason: 'foreign-kickoff',
+    });
+  });
+
+  it('delivers unknown types as messages flagged unknownType', () => {
+    const r = receiveBytes(TOPIC, bytes({ uid: 'n1', type: 'HOLOGRAM', content: '{"x":1}' }), context());
+    expect(r.kind === 'message' && r.message.unknownType).toBe(true);
+    expect(r.kind === 'message' && r.message.parsed.kind).toBe('raw');
+  });
+
+  it('appends ROBOT_STREAM chunks with one uid: first a message, then stream chunks', () => {
+    const c = context();
+    const first = receiveBytes(TOPIC, bytes({ uid: 's1', type: 'ROBOT_STREAM', content: 'Hel' }), c);
+    expect(first.kind).toBe('message');
+    const next = receiveBytes(TOPIC, bytes({ uid: 's1', type: 'ROBOT_STREAM', content: 'lo' }), c);
+    expect(next.kind === 'stream' && next.chunk.content).toBe('lo');
+    // History holds the whole message: catch-up must not append it again.
+    const history = receiveWire(
+      decodeOnce(bytes({ uid: 's1', type: 'ROBOT_STREAM', content: 'Hello' })),
+      {
+        topic: TOPIC,
+        source: 'catch-up',
+      },
+      c,
+    );
+    expect(history).toMatchObject({ kind: 'dropped', reason: 'duplicate' });
+  });
+
+  it('reads a createdAt it cannot parse as the local time', () => {
+    const r = receiveBytes(TOPIC, bytes({ uid: 'z', createdAt: 'yesterday' }), context());
+    expect(r.kind === 'message' && r.message.createdAt).toBe(1_000);
+  });
+
+  it('never throws on arbitrary bytes, on any topic (property)', () => {
+    const c = context();
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 512 }), fc.constantFrom(TOPIC, `system/${SELF}`, 'x/y'), (data, topic) => {
+        const r = receiveBytes(topic, data, c);
+        expect(['error', 'dropped', 'message', 'echo', 'receipt', 'typing', 'recall', 'kicked', 'stream']).toContain(
+          r.kind,
+        );
+      }),
+      { numRuns: 2_000, seed: 42 },
+    );
+  });
+
+  it('never throws on valid messages with arbitrary field values (property)', () => {
+    const c = context({ isAwaitingEcho: (uid) => uid.startsWith('a') });
+    const types = fc.constantFrom(
+      'TEXT',
+      'IMAGE',
+      'FILE',
+      'READ',
+      'DELIVERED',
+      'TYPING',
+      'PREVIEW',
+      'RECALL',
+      'KICKOFF',
+      'ROBOT_STREAM',
+      'LOCATION',
+      'NEW_THING',
+    );
+    fc.assert(
+      fc.property(
+        fc.string(),
+        types,
+        fc.string(),
+        fc.string(),
+        fc.string(),
+        fc.constantFrom(TOPIC, `system/${SELF}`),
+        (uid, type, content, createdAt, userUid, topic) => {
+          const r = receiveBytes(topic, bytes({ uid, type, content, createdAt, user: { uid: userUid } }), c);
+          expect(typeof r.kind).toBe('string');
+        },
+      ),
+      { numRuns: 2_000, seed: 7 },
+    );
+  });
+});
+
+function decodeOnce(data: Uint8Array) {
+  const r = receiveBytes(TOPIC, data, context({ isAwaitingEcho: () => true }));
+  if (r.kind !== 'echo') throw new Error('expected an echo');
+  return r.wire;
+}
