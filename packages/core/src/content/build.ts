@@ -35,15 +35,18 @@ class Invalid {
 export function buildContent(input: OutgoingContent): Result<BuiltContent> {
   const fields = asRecord(input);
   if (!fields) return invalid('content must be an object with a "type"');
-  const type = fields.type;
-  if (typeof type !== 'string' || type.trim().length === 0) {
-    return invalid('content needs a message "type" (TEXT, IMAGE, …)', 'type');
-  }
+  let type = 'content';
   try {
+    const given = fields.type;
+    if (typeof given !== 'string' || given.trim().length === 0) {
+      return invalid('content needs a message "type" (TEXT, IMAGE, …)', 'type');
+    }
+    type = given;
     return ok({ type, content: contentFor(type, fields) });
   } catch (reason) {
     if (reason instanceof Invalid) return invalid(`${type}: ${reason.message}`, reason.field);
-    throw reason;
+    // A getter or toString of the app's own object threw: still an answer, not a throw.
+    return err('invalid_content', `${type}: unreadable content`, { cause: reason });
   }
 }
 
@@ -83,7 +86,7 @@ export function referenceContent(uid: string): Result<string> {
     return ok(referenceUid(uid));
   } catch (reason) {
     if (reason instanceof Invalid) return invalid(reason.message, reason.field);
-    throw reason;
+    return err('invalid_content', 'unreadable message uid', { cause: reason });
   }
 }
 
@@ -149,7 +152,10 @@ function json(value: Json): string {
 
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
-  return String(value);
+  if (value === null || (typeof value !== 'object' && typeof value !== 'function' && typeof value !== 'symbol')) {
+    return String(value);
+  }
+  return `a value of type ${Array.isArray(value) ? 'array' : typeof value}`;
 }
 
 function requireString(f: Fields, key: string): string {
