@@ -53,7 +53,7 @@ export interface ConnectedClient {
 export interface MockBrokerFaults {
   /** Drops connections abruptly (no close frame): one clientId, one user's, or all. Returns how many. */
   drop(filter?: { clientId?: string; userUid?: string }): number;
-  /** Refuses new connections (HTTP 503 at the WebSocket upgrade) and drops existing ones for `ms`. */
+  /** Takes MQTT down for `ms`: the port stops listening (ECONNREFUSED) and connections drop. REST stays up. */
   outage(ms: number): void;
   /** Makes REST fail or slow down; `{}` or undefined clears it. */
   rest(fault: RestFault | undefined): void;
@@ -321,11 +321,9 @@ class MockBrokerServer implements MockBroker {
       // Frames may carry several packets; the packet limit is checked per packet, below.
       maxPayload: Math.max(1024 * 1024, this.#maxPacketBytes * 4),
       handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : (protocols.values().next().value ?? false)),
-      verifyClient: (_info, done) => {
-        if (this.#outageTimer) done(false, 503, 'Service Unavailable');
-        else done(true);
-      },
     });
+    // ws re-emits the HTTP server's errors (EADDRINUSE): listen() below reports them.
+    wss.on('error', () => {});
     wss.on('connection', (ws, req) => {
       let client: Client | undefined;
       const stream = guardedWebSocketStream(ws, this.#maxPacketBytes, () => {
@@ -337,7 +335,7 @@ class MockBrokerServer implements MockBroker {
       ws.on('close', () => this.#sockets.delete(connected));
     });
     const httpServer = createServer(restRequestListener(this.state, this.#adminHooks()));
-    this.#mqttPort = await listen(mqttServer, this.#mqttPort, this.#host, 'MQTT');
+    if (!this.#outageTimer) this.#mqttPort = await listen(mqttServer, this.#mqttPort, this.#host, 'MQTT');
     this.#mqttServer = mqttServer;
     this.#wss = wss;
     try {
@@ -398,16 +396,28 @@ class MockBrokerServer implements MockBroker {
   }
 
   #outage(ms: number): void {
-    this.#endOutage();
+    this.#clearOutageTimer();
     this.#outageEndsAt = Date.now() + ms;
     this.#outageTimer = setTimeout(() => this.#endOutage(), ms);
     this.#outageTimer.unref();
+    // Like a server that is down: the port stops listening (ECONNREFUSED) and connections drop.
+    this.#mqttServer?.close();
     this.#drop({});
   }
 
-  #endOutage(): void {
+  #clearOutageTimer(): void {
     if (this.#outageTimer) clearTimeout(this.#outageTimer);
     this.#outageTimer = undefined;
+  }
+
+  #endOutage(): void {
+    const wasDown = this.#outageTimer !== undefined;
+    this.#clearOutageTimer();
+    const server = this.#mqttServer;
+    if (!wasDown || this.#closed || !server || server.listening) return;
+    listen(server, this.#mqttPort, this.#host, 'MQTT').catch((error: unknown) => {
+      this.#log.error?.('could not listen again after the outage', { error: String(error) });
+    });
   }
 
   // ── API ─────────────────────────────────────────────────────────────────────
@@ -501,7 +511,7 @@ class MockBrokerServer implements MockBroker {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#endOutage();
+    this.#clearOutageTimer();
     this.#unlistenEcho?.();
     await this.#stopNetwork();
     const aedes = this.#aedes;

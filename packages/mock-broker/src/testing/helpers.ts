@@ -102,3 +102,36 @@ export async function publish(client: TestClient, topic: string, message: WireMe
 }
 
 export const byUid = (uid: string) => (r: Received) => r.message?.uid === uid;
+
+/** A hand-made MQTT 3.1.1 CONNECT packet (for raw WebSocket tests). */
+export function connectPacket(options: {
+  clientId: string;
+  username: string;
+  password: string;
+  keepalive: number;
+}): Buffer {
+  const str = (s: string) => {
+    const bytes = Buffer.from(s, 'utf8');
+    const length = Buffer.alloc(2);
+    length.writeUInt16BE(bytes.length);
+    return Buffer.concat([length, bytes]);
+  };
+  const keepalive = Buffer.alloc(2);
+  keepalive.writeUInt16BE(options.keepalive);
+  const variable = Buffer.concat([str('MQTT'), Buffer.from([4, 0x80 | 0x40 | 0x02]), keepalive]);
+  const payload = Buffer.concat([str(options.clientId), str(options.username), str(options.password)]);
+  const body = Buffer.concat([variable, payload]);
+  return Buffer.concat([Buffer.from([0x10]), remainingLength(body.length), body]);
+}
+
+function remainingLength(n: number): Buffer {
+  const bytes: number[] = [];
+  let x = n;
+  do {
+    let byte = x % 128;
+    x = Math.floor(x / 128);
+    if (x > 0) byte |= 0x80;
+    bytes.push(byte);
+  } while (x > 0);
+  return Buffer.from(bytes);
+}
