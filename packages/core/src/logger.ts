@@ -1,3 +1,4 @@
+import { SdkError } from '@weiyu/protocol';
 import type { Logger } from './interfaces.js';
 
 /** What replaces a secret in logged text. */
@@ -14,6 +15,26 @@ export function redact(text: string, secrets: readonly (string | undefined)[]): 
   let out = text;
   for (const secret of sorted) out = out.split(secret).join(REDACTED);
   return out;
+}
+
+/**
+ * An error safe to show and log: when its message or its cause's message holds a secret, a copy
+ * with the secret replaced and without the cause; otherwise the error itself.
+ */
+export function redactError(error: SdkError, secrets: readonly (string | undefined)[]): SdkError {
+  const message = redact(error.message, secrets);
+  const cause = error.cause instanceof Error ? error.cause.message : typeof error.cause === 'string' ? error.cause : '';
+  const details = safeJson(error.details);
+  if (message === error.message && redact(cause, secrets) === cause && redact(details, secrets) === details) {
+    return error;
+  }
+  let safeDetails: Record<string, unknown> = {};
+  try {
+    safeDetails = JSON.parse(redact(details, secrets)) as Record<string, unknown>;
+  } catch {
+    // Details that do not survive JSON are dropped rather than risk a secret.
+  }
+  return new SdkError(error.code, message, { details: safeDetails });
 }
 
 /** A logger that drops everything: the default of every client. */

@@ -1,0 +1,14 @@
+export { type AbortControllerLike, createAbortController, createMinimalAbortController } from './abort.js';
+export { type BackoffPolicy, backoffCeiling, backoffDelay } from './backoff.js';
+export {
+  initialMachineState,
+  isAuthError,
+  KICKED_BY_SAME_CLIENT_ID,
+  type MachineAction,
+  type MachineConfig,
+  type MachineEvent,
+  type MachineState,
+  type Transition,
+  transition,
+} from './machine.js';
+export { type ConnectionManager, type ConnectionManagerOptions, createConnectionManager } from './manager.js';

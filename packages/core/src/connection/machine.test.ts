@@ -1,0 +1,315 @@
+import { SdkError } from '@weiyu/protocol';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { ConnectionState } from '../api.js';
+import { seededRandom } from '../random.js';
+import { backoffCeiling, backoffDelay } from './backoff.js';
+import {
+  initialMachineState,
+  KICKED_BY_SAME_CLIENT_ID,
+  type MachineConfig,
+  type MachineEvent,
+  type MachineState,
+  transition,
+} from './machine.js';
+
+const config: MachineConfig = { baseMs: 5_000, maxMs: 60_000, stableAfterMs: 15_000, canRefresh: true };
+const NOW = 1_000_000;
+const network = new SdkError('network', 'down');
+const refused = new SdkError('connection_refused', 'refused');
+const badCredentials = new SdkError('bad_credentials', 'no');
+
+const S = {
+  idle: { status: 'idle', reason: 'not-started' },
+  anonymous: { status: 'idle', reason: 'anonymous' },
+  connecting: { status: 'connecting', attempt: 1 },
+  connected: { status: 'connected', since: 1 },
+  reconnecting: { status: 'reconnecting', attempt: 2, retryAt: NOW + 100, error: network },
+  authFailed: { status: 'auth-failed', error: badCredentials },
+  kicked: { status: 'kicked', reason: 'x' },
+  closed: { status: 'closed' },
+} satisfies Record<string, ConnectionState>;
+
+function at(connection: ConnectionState, extra: Partial<MachineState> = {}): MachineState {
+  return { ...initialMachineState(), connection, ...extra };
+}
+
+const failed = (error: SdkError, jitter = 0.5): MachineEvent => ({ type: 'connect-failed', error, now: NOW, jitter });
+const dropped = (error: SdkError, jitter = 0.5): MachineEvent => ({ type: 'disconnected', error, now: NOW, jitter });
+
+type Row = [
+  name: string,
+  from: MachineState,
+  event: MachineEvent,
+  expected: Partial<ConnectionState> & { status: ConnectionState['status'] },
+  actions: string[],
+  cfg?: Partial<MachineConfig>,
+];
+
+const rows: Row[] = [
+  // start
+  ['idle + start → connecting', at(S.idle), { type: 'start' }, { status: 'connecting', attempt: 1 }, ['connect']],
+  ['anonymous + start → connecting', at(S.anonymous), { type: 'start' }, { status: 'connecting' }, ['connect']],
+  ['closed + start → connecting', at(S.closed), { type: 'start' }, { status: 'connecting', attempt: 1 }, ['connect']],
+  ['auth-failed + start → connecting', at(S.authFailed), { type: 'start' }, { status: 'connecting' }, ['connect']],
+  ['kicked + start → connecting', at(S.kicked), { type: 'start' }, { status: 'connecting' }, ['connect']],
+  [
+    'reconnecting + start → connecting now',
+    at(S.reconnecting, { failures: 1 }),
+    { type: 'start' },
+    { status: 'connecting', attempt: 2 },
+    ['cancel-retry', 'connect'],
+  ],
+  ['connecting + start → unchanged', at(S.connecting), { type: 'start' }, S.connecting, []],
+  ['connected + start → unchanged', at(S.connected), { type: 'start' }, S.connected, []],
+  // restart
+  ...(['idle', 'connecting', 'connected', 'reconnecting', 'authFailed', 'kicked', 'closed'] as const).map(
+    (name): Row => [
+      `${name} + restart → connecting (close first)`,
+      at(S[name], { failures: 3, refreshed: true }),
+      { type: 'restart' },
+      { status: 'connecting', attempt: 1 },
+      ['cancel-retry', 'cancel-stable', 'close', 'connect'],
+    ],
+  ),
+  // anonymous
+  [
+    'connecting + anonymous → idle anonymous',
+    at(S.connecting),
+    { type: 'anonymous' },
+    S.anonymous,
+    ['cancel-retry', 'cancel-stable', 'close'],
+  ],
+  ['connected + anonymous → unchanged', at(S.connected), { type: 'anonymous' }, S.connected, []],
+  // connected
+  [
+    'connecting + connected → connected',
+    at(S.connecting),
+    { type: 'connected', now: NOW },
+    { status: 'connected', since: NOW },
+    ['schedule-stable'],
+  ],
+  ['closed + connected → unchanged (stale)', at(S.closed), { type: 'connected', now: NOW }, S.closed, []],
+  // connect-failed
+  [
+    'connecting + network failure → reconnecting with backoff',
+    at(S.connecting),
+    failed(refused, 0.5),
+    { status: 'reconnecting', attempt: 2, retryAt: NOW + 2_500, error: refused },
+    ['schedule-retry'],
+  ],
+  [
+    'connecting + failure while offline → reconnecting, waiting for online',
+    at(S.connecting, { online: false }),
+    failed(refused),
+    { status: 'reconnecting', attempt: 2, retryAt: Number.POSITIVE_INFINITY },
+    ['cancel-retry'],
+  ],
+  [
+    'connecting + auth failure (provider) → connecting with a refreshed token',
+    at(S.connecting),
+    failed(badCredentials),
+    { status: 'connecting', attempt: 2 },
+    ['connect(refresh)'],
+  ],
+  [
+    'connecting + second auth failure → auth-failed',
+    at(S.connecting, { refreshed: true }),
+    failed(new SdkError('not_authorized', 'no')),
+    { status: 'auth-failed' },
+    ['cancel-retry', 'cancel-stable', 'close'],
+  ],
+  [
+    'connecting + auth failure (static token) → auth-failed',
+    at(S.connecting),
+    failed(new SdkError('unauthenticated', 'no')),
+    { status: 'auth-failed' },
+    ['cancel-retry', 'cancel-stable', 'close'],
+    { canRefresh: false },
+  ],
+  ['reconnecting + connect-failed → unchanged (stale)', at(S.reconnecting), failed(network), S.reconnecting, []],
+  // disconnected
+  [
+    'connected + drop → reconnecting',
+    at(S.connected),
+    dropped(network, 0),
+    { status: 'reconnecting', attempt: 2, retryAt: NOW, error: network },
+    ['cancel-stable', 'schedule-retry'],
+  ],
+  [
+    'connected + drop while offline → reconnecting, waiting for online',
+    at(S.connected, { online: false }),
+    dropped(network),
+    { status: 'reconnecting', retryAt: Number.POSITIVE_INFINITY },
+    ['cancel-stable', 'cancel-retry'],
+  ],
+  [
+    'connected + kicked by the same clientId → kicked',
+    at(S.connected),
+    dropped(new SdkError('kicked', 'taken over')),
+    { status: 'kicked', reason: KICKED_BY_SAME_CLIENT_ID },
+    ['cancel-retry', 'cancel-stable', 'close'],
+  ],
+  ['connecting + drop → unchanged (the attempt fails by itself)', at(S.connecting), dropped(network), S.connecting, []],
+  // retry-due
+  [
+    'reconnecting + retry-due → connecting',
+    at(S.reconnecting, { failures: 1 }),
+    { type: 'retry-due' },
+    { status: 'connecting', attempt: 2 },
+    ['connect'],
+  ],
+  ['closed + retry-due → unchanged', at(S.closed), { type: 'retry-due' }, S.closed, []],
+  // stable
+  ['connected + stable → connected', at(S.connected, { failures: 4 }), { type: 'stable' }, S.connected, []],
+  // environment
+  [
+    'reconnecting + offline → waiting for online',
+    at(S.reconnecting),
+    { type: 'offline' },
+    { status: 'reconnecting', attempt: 2, retryAt: Number.POSITIVE_INFINITY },
+    ['cancel-retry'],
+  ],
+  ['connected + offline → unchanged', at(S.connected), { type: 'offline' }, S.connected, []],
+  [
+    'reconnecting + online → connecting now',
+    at(S.reconnecting, { online: false, failures: 1 }),
+    { type: 'online' },
+    { status: 'connecting', attempt: 2 },
+    ['cancel-retry', 'connect'],
+  ],
+  ['closed + online → unchanged', at(S.closed, { online: false }), { type: 'online' }, S.closed, []],
+  [
+    'reconnecting + visible → connecting now',
+    at(S.reconnecting, { failures: 1 }),
+    { type: 'visible' },
+    { status: 'connecting' },
+    ['cancel-retry', 'connect'],
+  ],
+  [
+    'reconnecting (offline) + visible → unchanged',
+    at(S.reconnecting, { online: false }),
+    { type: 'visible' },
+    S.reconnecting,
+    [],
+  ],
+  ['reconnecting + hidden → unchanged', at(S.reconnecting), { type: 'hidden' }, S.reconnecting, []],
+  // stop
+  ...(['idle', 'connecting', 'connected', 'reconnecting', 'authFailed', 'kicked'] as const).map(
+    (name): Row => [
+      `${name} + stop → closed`,
+      at(S[name]),
+      { type: 'stop' },
+      S.closed,
+      ['cancel-retry', 'cancel-stable', 'close'],
+    ],
+  ),
+  ['closed + stop → unchanged', at(S.closed), { type: 'stop' }, S.closed, []],
+  // kicked
+  ...(['connecting', 'connected', 'reconnecting'] as const).map(
+    (name): Row => [
+      `${name} + kicked → kicked`,
+      at(S[name]),
+      { type: 'kicked', reason: 'FORCE_LOGOUT' },
+      { status: 'kicked', reason: 'FORCE_LOGOUT' },
+      ['cancel-retry', 'cancel-stable', 'close'],
+    ],
+  ),
+  ...(['idle', 'authFailed', 'closed'] as const).map(
+    (name): Row => [`${name} + kicked → unchanged`, at(S[name]), { type: 'kicked', reason: 'x' }, S[name], []],
+  ),
+];
+
+describe('transition', () => {
+  it.each(rows)('%s', (_name, from, event, expected, actions, cfg) => {
+    const next = transition(from, event, { ...config, ...cfg });
+    expect(next.state.connection).toMatchObject(expected);
+    expect(next.actions.map((a) => (a.type === 'connect' && a.refresh ? 'connect(refresh)' : a.type))).toEqual(actions);
+    if (actions.length === 0) expect(next.state.connection).toBe(from.connection);
+  });
+
+  it('counts failures for the backoff and resets them only after a stable connection', () => {
+    let s = transition(at(S.idle), { type: 'start' }, config).state;
+    s = transition(s, failed(network, 0.999), config).state;
+    expect(s.failures).toBe(1);
+    s = transition(s, { type: 'retry-due' }, config).state;
+    s = transition(s, failed(network, 0.999), config).state;
+    expect(s.connection).toMatchObject({ status: 'reconnecting', attempt: 3, retryAt: NOW + 9_990 });
+    s = transition(s, { type: 'retry-due' }, config).state;
+    s = transition(s, { type: 'connected', now: NOW }, config).state;
+    // A connection that drops before it is stable keeps the backoff growing.
+    const early = transition(s, dropped(network, 0.999), config).state;
+    expect(early.failures).toBe(3);
+    expect(early.connection).toMatchObject({ retryAt: NOW + 19_980 });
+    s = transition(s, { type: 'stable' }, config).state;
+    expect(s.failures).toBe(0);
+    const late = transition(s, dropped(network, 0.999), config).state;
+    expect(late.connection).toMatchObject({ attempt: 2, retryAt: NOW + 4_995 });
+  });
+
+  it('asks for a refreshed token at most once until a connection succeeds', () => {
+    let s = transition(at(S.idle), { type: 'start' }, config).state;
+    let next = transition(s, failed(badCredentials), config);
+    expect(next.actions).toEqual([{ type: 'connect', refresh: true }]);
+    s = next.state;
+    next = transition(s, failed(badCredentials), config);
+    expect(next.state.connection.status).toBe('auth-failed');
+    // After a success the budget is back.
+    s = transition(s, { type: 'connected', now: NOW }, config).state;
+    s = transition(s, dropped(network), config).state;
+    s = transition(s, { type: 'retry-due' }, config).state;
+    next = transition(s, failed(badCredentials), config);
+    expect(next.actions).toEqual([{ type: 'connect', refresh: true }]);
+  });
+
+  it('never leaves a non-connecting state through events of an attempt (property)', () => {
+    const states = Object.values(S).filter((s) => s.status !== 'connecting' && s.status !== 'connected');
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...states),
+        fc.constantFrom<MachineEvent>(
+          { type: 'connected', now: NOW },
+          failed(network),
+          failed(badCredentials),
+          { type: 'anonymous' },
+          { type: 'stable' },
+        ),
+        (connection, event) => {
+          const from = at(connection);
+          expect(transition(from, event, config).state.connection).toBe(connection);
+        },
+      ),
+    );
+  });
+});
+
+describe('backoff', () => {
+  const policy = { baseMs: 5_000, maxMs: 60_000 };
+
+  it('doubles from the base up to the cap', () => {
+    expect([1, 2, 3, 4, 5, 6, 50, 5000].map((n) => backoffCeiling(n, policy))).toEqual([
+      5_000, 10_000, 20_000, 40_000, 60_000, 60_000, 60_000, 60_000,
+    ]);
+    expect(backoffCeiling(0, policy)).toBe(5_000);
+  });
+
+  it('stays within [0, ceiling) with full jitter (seeded)', () => {
+    const random = seededRandom(2024);
+    for (let failures = 1; failures <= 12; failures++) {
+      const delays = Array.from({ length: 200 }, () => backoffDelay(failures, random.next(), policy));
+      const ceiling = backoffCeiling(failures, policy);
+      for (const d of delays) {
+        expect(d).toBeGreaterThanOrEqual(0);
+        expect(d).toBeLessThan(ceiling);
+      }
+      // Full jitter spreads over the whole range, not just near the ceiling.
+      expect(Math.min(...delays)).toBeLessThan(ceiling * 0.1);
+      expect(Math.max(...delays)).toBeGreaterThan(ceiling * 0.9);
+    }
+  });
+
+  it('clamps odd samples', () => {
+    expect(backoffDelay(1, -1, policy)).toBe(0);
+    expect(backoffDelay(1, 2, policy)).toBe(5_000);
+  });
+});
