@@ -1,3 +1,51 @@
-export { type Result, SDK_ERROR_CODES, SdkError, type SdkErrorCode } from '@weiyu/protocol';
+/**
+ * `@weiyu/core`: the Weiyu (Bytedesk) realtime chat client. Pure: time, randomness, storage and
+ * the network come in through interfaces (`@weiyu/transport-mqtt`, `@weiyu/transport-http`, or
+ * the in-memory network of `@weiyu/core/testing`).
+ */
+export {
+  type Channel,
+  type MessageStatus,
+  type MessageType,
+  type Result,
+  SDK_ERROR_CODES,
+  SdkError,
+  type SdkErrorCode,
+  type ThreadType,
+  topics,
+  type UserType,
+} from '@weiyu/protocol';
 export * from './api.js';
+export {
+  type BrowserEnvironmentOptions,
+  createBrowserEnvironment,
+  type EventTargetLike,
+} from './browser/environment.js';
+export { createWebStorageStore, type StorageLike } from './browser/web-storage-store.js';
+export { createChatClient } from './client.js';
+export { systemClock } from './clock.js';
+export {
+  type BuiltContent,
+  buildContent,
+  isTextLikeType,
+  type PreviewOptions,
+  parseContent,
+  previewContent,
+  referenceContent,
+  typingContent,
+} from './content/index.js';
+export { alwaysOnlineEnvironment } from './environment.js';
 export * from './interfaces.js';
+export {
+  type ConsoleLike,
+  type ConsoleLoggerOptions,
+  createConsoleLogger,
+  type LogLevel,
+  noopLogger,
+  REDACTED,
+  redact,
+} from './logger.js';
+export { createMessageUid, cryptoRandom, seededRandom } from './random.js';
+export { type SendEvent, type SendState, sendStatus, transition as sendTransition } from './send/machine.js';
+export { createMemoryStore } from './stores/memory-store.js';
+export { DEFAULT_MAX_PACKET_BYTES, DEFAULT_TIMING, resolveTiming } from './timing.js';

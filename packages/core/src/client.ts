@@ -1,0 +1,482 @@
+/**
+ * `createChatClient`: the connection manager, the sender with its outbox, the receive pipeline
+ * and catch-up, wired together behind {@link ChatClient}.
+ */
+import {
+  encodeMessage,
+  isSignalMessageType,
+  isThreadTopic,
+  type MessageType,
+  parseTopic,
+  SdkError,
+  validateTopic,
+  type WireMessage,
+} from '@weiyu/protocol';
+import type {
+  ChatClient,
+  ChatClientEvents,
+  ChatClientOptions,
+  ChatThread,
+  LocalMessage,
+  OutgoingContent,
+  SentMessage,
+} from './api.js';
+import { fetchMissed } from './catch-up/catch-up.js';
+import { systemClock } from './clock.js';
+import { createConnectionManager } from './connection/index.js';
+import { buildContent } from './content/index.js';
+import { createEmitter } from './events.js';
+import type { Logger, TimerHandle } from './interfaces.js';
+import { noopLogger, redact } from './logger.js';
+import { createOutgoingMessage, messageFromWire, messageToWire, statusRank, withStatus } from './message.js';
+import { createOutbox } from './outbox/outbox.js';
+import { createMessageUid, cryptoRandom } from './random.js';
+import { createDedupe } from './receive/dedupe.js';
+import { type ReceiveContext, type Received, receiveBytes, receiveWire } from './receive/pipeline.js';
+import { createTimeline } from './receive/timeline.js';
+import { createTypingTracker } from './receive/typing.js';
+import { publishPacketSize } from './send/packet.js';
+import { createSender } from './send/sender.js';
+import { createMemoryStore } from './stores/memory-store.js';
+import { DEFAULT_MAX_PACKET_BYTES, resolveTiming } from './timing.js';
+
+/**
+ * Creates a chat client for one user. Nothing happens until {@link ChatClient.connect}, except
+ * that the outbox is read (what an earlier client left is sent once connected).
+ *
+ * ```ts
+ * const client = createChatClient({ user: { uid: 'v1' }, realtime, rest, auth: { username: 'v1', accessToken } });
+ * client.on('message', (m) => render(m));
+ * await client.connect();
+ * await client.subscribe([thread.topic]);
+ * const sent = client.send(thread, { type: 'TEXT', text: 'hello' });
+ * await sent.done; // SUCCESS, or FAILED with sent.error
+ * ```
+ */
+export function createChatClient(options: ChatClientOptions): ChatClient {
+  if (!options.user.uid || options.user.uid.includes('/')) {
+    throw new SdkError('invalid_argument', 'user.uid must be a non-empty string without "/"');
+  }
+  const self = options.user;
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? cryptoRandom();
+  const timing = resolveTiming(options.timing);
+  const channel = options.channel ?? 'WEB';
+  const maxPacketBytes = options.maxPacketBytes ?? DEFAULT_MAX_PACKET_BYTES;
+  const rest = options.rest;
+  const autoDelivered = options.autoDelivered ?? true;
+
+  const manager = createConnectionManager({
+    realtime: options.realtime,
+    auth: options.auth,
+    user: self,
+    channel,
+    clock,
+    random,
+    ...(options.environment ? { environment: options.environment } : {}),
+    logger: options.logger ?? noopLogger,
+    timing,
+  });
+  const secrets = (): string[] => {
+    const token = manager.currentToken();
+    const list = token ? [token] : [];
+    if ('accessToken' in options.auth && options.auth.accessToken) list.push(options.auth.accessToken);
+    return list;
+  };
+  const logger = redactingLogger(options.logger ?? noopLogger, secrets);
+  const emitter = createEmitter<ClientEventMap>({
+    onListenerError: (error, event) =>
+      logger.error('an event listener threw', { event: String(event), error: describeError(error) }),
+  });
+  const emitError = (error: SdkError): void => {
+    const text = redact(error.message, secrets());
+    emitter.emit('error', text === error.message ? error : new SdkError(error.code, text, { details: error.details }));
+  };
+
+  const dedupe = createDedupe(timing.dedupeCapacity);
+  const timeline = createTimeline(timing.dedupeCapacity);
+  const outbox = createOutbox({
+    store: options.outbox ?? createMemoryStore(),
+    namespace: self.uid,
+    onError: emitError,
+  });
+  const typing = createTypingTracker({
+    clock,
+    ttlMs: timing.typingTtlMs,
+    emit: (event) => emitter.emit('typing', event),
+  });
+  const isConnected = (): boolean => manager.state.status === 'connected';
+  const restCall = (): { accessToken?: string } => {
+    const token = manager.currentToken();
+    return token ? { accessToken: token } : {};
+  };
+
+  const sender = createSender({
+    clock,
+    timing,
+    maxPacketBytes,
+    outbox,
+    logger,
+    publish: (topic, payload) => options.realtime.publish(topic, payload, 1),
+    ...(rest
+      ? {
+          post: (wire: WireMessage) =>
+            rest.sendMessage(wire, {
+              ...restCall(),
+              channel,
+              ...(options.visitor ? { visitor: true } : {}),
+            }),
+        }
+      : {}),
+    isConnected,
+    onChange: (message, previous) => {
+      if (message.status === 'SUCCESS') dedupe.add(message.uid);
+      timeline.put(message);
+      emitter.emit('status', { message, previous });
+    },
+  });
+
+  let disposed = false;
+  const subscriptions: Array<() => void> = [];
+  /** Topics being caught up: realtime messages for them wait here so the thread stays in order. */
+  const catching = new Map<string, Array<{ topic: string; payload: Uint8Array }>>();
+  const catchUps = new Map<string, Promise<void>>();
+  const catchUpGuards = new Map<string, TimerHandle>();
+  const lastTyping = new Map<string, number>();
+
+  const ownTopics = (): Set<string> => new Set([...manager.topics(), `user/${self.uid}`, `system/${self.uid}`]);
+  const receiveContext: ReceiveContext = {
+    selfUid: self.uid,
+    now: () => clock.now(),
+    isSubscribed: (topic) => ownTopics().has(topic),
+    dedupe,
+    isAwaitingEcho: (uid) => sender.isPending(uid),
+  };
+
+  // ---- receive ------------------------------------------------------------------------------
+
+  function handle(received: Received): void {
+    switch (received.kind) {
+      case 'error':
+        logger.warn('received a message that could not be read', { code: received.error.code });
+        emitError(received.error);
+        return;
+      case 'dropped':
+        logger.debug('dropped a received message', { uid: received.uid, reason: received.reason });
+        return;
+      case 'echo':
+        sender.echo(received.wire.uid, received.wire.createdAt);
+        return;
+      case 'receipt': {
+        const { receipt } = received;
+        emitter.emit('receipt', receipt);
+        const target = timeline.get(receipt.uid);
+        if (!target || target.status === 'RECALL' || target.user.uid === receipt.user.uid) return;
+        if (statusRank(receipt.kind) <= statusRank(target.status)) return;
+        changeStatus(target, withStatus(target, receipt.kind));
+        return;
+      }
+      case 'typing':
+        typing.signal(received.typing);
+        return;
+      case 'recall': {
+        emitter.emit('recall', received.recall);
+        const target = timeline.get(received.recall.uid);
+        if (target && target.status !== 'RECALL') changeStatus(target, withStatus(target, 'RECALL'));
+        return;
+      }
+      case 'kicked':
+        logger.warn('kicked by the server', { reason: received.reason });
+        manager.kicked(received.reason);
+        emitter.emit('kicked', { reason: received.reason, raw: received.raw });
+        return;
+      case 'stream': {
+        const target = timeline.get(received.chunk.uid);
+        if (!target) {
+          timeline.put(received.chunk);
+          emitter.emit('message', received.chunk);
+          return;
+        }
+        changeStatus(target, withStatus(target, target.status, { content: target.content + received.chunk.content }));
+        return;
+      }
+      case 'message': {
+        const { message } = received;
+        const known = timeline.get(message.uid);
+        if (known) {
+          // One of ours that had failed for good, confirmed after all.
+          if (known.mine && known.status === 'FAILED') {
+            changeStatus(known, withStatus(known, 'SUCCESS', { createdAt: message.createdAt }));
+          }
+          return;
+        }
+        timeline.put(message);
+        emitter.emit('message', message);
+        if (autoDelivered && !message.mine && !isSignalMessageType(message.type) && isConnected()) {
+          if (message.status !== 'DELIVERED' && message.status !== 'READ') {
+            sendSignal(message.thread, 'DELIVERED', message.uid, 1);
+          }
+        }
+        return;
+      }
+    }
+  }
+
+  function changeStatus(previous: LocalMessage, next: LocalMessage): void {
+    timeline.put(next);
+    emitter.emit('status', { message: next, previous: previous.status });
+  }
+
+  function onRealtimeMessage(topic: string, payload: Uint8Array): void {
+    if (disposed) return;
+    const buffer = catching.get(topic);
+    if (buffer) {
+      buffer.push({ topic, payload });
+      return;
+    }
+    handle(receiveBytes(topic, payload, receiveContext));
+  }
+
+  // ---- catch-up -----------------------------------------------------------------------------
+
+  function isCatchUpTopic(topic: string): boolean {
+    const parsed = parseTopic(topic);
+    return parsed.ok ? isThreadTopic(parsed.value) : !topic.startsWith('user/') && !topic.startsWith('system/');
+  }
+
+  function catchUp(topic: string): Promise<void> {
+    const running = catchUps.get(topic);
+    if (running) return running;
+    if (!rest || disposed) return Promise.resolve();
+    catching.set(topic, catching.get(topic) ?? []);
+    // If history is slow, stop holding realtime messages back after the send deadline.
+    catchUpGuards.set(
+      topic,
+      clock.setTimeout(() => {
+        catchUpGuards.delete(topic);
+        release(topic);
+      }, timing.sendDeadlineMs),
+    );
+    const run = fetchMissed({
+      rest,
+      topic,
+      pageSize: timing.catchUpPageSize,
+      maxPages: timing.catchUpMaxPages,
+      isKnown: (uid) => (dedupe.has(uid) || timeline.get(uid) !== undefined) && !sender.isPending(uid),
+      call: restCall(),
+    })
+      .then((missed) => {
+        if (disposed) return;
+        logger.debug('caught up', { topic, missed: missed.messages.length, pages: missed.pages });
+        for (const wire of missed.messages) handle(receiveWire(wire, { topic, source: 'catch-up' }, receiveContext));
+      })
+      .catch((reason: unknown) => {
+        if (disposed) return;
+        const error = SdkError.from(reason, 'network');
+        logger.warn('catch-up failed', { topic, code: error.code });
+        emitError(error);
+      })
+      .finally(() => {
+        catchUps.delete(topic);
+        const guard = catchUpGuards.get(topic);
+        if (guard !== undefined) clock.clearTimeout(guard);
+        catchUpGuards.delete(topic);
+        release(topic);
+      });
+    catchUps.set(topic, run);
+    return run;
+  }
+
+  /** Lets held realtime messages of a topic through, after what catch-up found. */
+  function release(topic: string): void {
+    const held = catching.get(topic);
+    catching.delete(topic);
+    if (disposed || !held) return;
+    for (const item of held) handle(receiveBytes(item.topic, item.payload, receiveContext));
+  }
+
+  function catchUpAll(): void {
+    for (const topic of manager.topics()) if (isCatchUpTopic(topic)) void catchUp(topic);
+  }
+
+  // ---- signals ------------------------------------------------------------------------------
+
+  /** Publishes a signal (typing, receipt, recall): only when connected, never kept in the outbox. */
+  function sendSignal(thread: ChatThread, type: MessageType, content: string, qos: 0 | 1): boolean {
+    if (!isConnected() || disposed) return false;
+    const message = createOutgoingMessage({
+      uid: createMessageUid(random),
+      type,
+      content,
+      user: self,
+      thread,
+      channel,
+      ...(options.orgUid ? { orgUid: options.orgUid } : {}),
+      now: clock.now(),
+    });
+    const payload = encodeMessage(messageToWire(message));
+    if (publishPacketSize(thread.topic, payload.length, qos) > maxPacketBytes) return false;
+    // Our own signal comes back from the server: it is not news.
+    dedupe.add(message.uid);
+    options.realtime.publish(thread.topic, payload, qos).catch((reason: unknown) => {
+      logger.debug('a signal was not sent', { type, code: SdkError.from(reason, 'network').code });
+    });
+    return true;
+  }
+
+  function explicitSignal(thread: ChatThread, type: MessageType, uid: string): void {
+    if (!sendSignal(thread, type, uid, 1)) {
+      emitError(new SdkError('not_connected', `${type} for ${uid} was not sent: not connected`));
+    }
+  }
+
+  // ---- send ---------------------------------------------------------------------------------
+
+  function failedAtOnce(thread: ChatThread, error: SdkError, uid?: string): SentMessage {
+    const message = withStatus(
+      createOutgoingMessage({
+        uid: uid ?? createMessageUid(random),
+        type: 'TEXT',
+        content: '',
+        user: self,
+        thread,
+        channel,
+        now: clock.now(),
+      }),
+      'FAILED',
+      { error },
+    );
+    return { ...message, done: Promise.resolve(message) };
+  }
+
+  function send(thread: ChatThread, content: OutgoingContent): SentMessage {
+    const topic = validateTopic(thread.topic);
+    if (!topic.ok) return failedAtOnce(thread, topic.error);
+    if (disposed) return failedAtOnce(thread, new SdkError('closed', 'the client was disposed'));
+    const built = buildContent(content);
+    if (!built.ok) return failedAtOnce(thread, built.error);
+    const message = createOutgoingMessage({
+      uid: createMessageUid(random),
+      type: built.value.type,
+      content: built.value.content,
+      user: self,
+      thread,
+      channel,
+      ...(options.orgUid ? { orgUid: options.orgUid } : {}),
+      now: clock.now(),
+    });
+    const sent = sender.send(message);
+    const { done: _done, ...local } = sent;
+    timeline.put(local);
+    return sent;
+  }
+
+  // ---- wiring -------------------------------------------------------------------------------
+
+  subscriptions.push(
+    manager.onState((state) => emitter.emit('connection', state)),
+    manager.onError((error) => emitError(error)),
+    manager.onMessage(onRealtimeMessage),
+    manager.onConnected(() => {
+      if (disposed) return;
+      sender.connected();
+      catchUpAll();
+    }),
+  );
+
+  void outbox.ready.then((records) => {
+    if (disposed || records.length === 0) return;
+    const now = clock.now();
+    const messages = records.map((r) => messageFromWire(r.message, { selfUid: self.uid, now }));
+    for (const message of sender.restore(messages)) if (!timeline.get(message.uid)) timeline.put(message);
+    logger.info('outbox restored', { count: messages.length });
+  });
+
+  const client: ChatClient = {
+    get state() {
+      return manager.state;
+    },
+    isConnected,
+    connect: () => manager.start(),
+    disconnect: () => manager.stop(),
+    reconnect: () => manager.restart(),
+    async subscribe(topics) {
+      for (const topic of topics) {
+        const valid = validateTopic(topic);
+        if (!valid.ok) throw valid.error;
+      }
+      const fresh = topics.filter((t) => !manager.topics().includes(t));
+      await manager.subscribe(topics);
+      if (isConnected()) for (const topic of fresh) if (isCatchUpTopic(topic)) void catchUp(topic);
+    },
+    unsubscribe: (topics) => manager.unsubscribe(topics),
+    send,
+    resend(uid) {
+      const message = timeline.get(uid) ?? sender.pending().find((m) => m.uid === uid);
+      if (!message?.mine) {
+        return failedAtOnce(
+          { uid: '', topic: '', type: '' },
+          new SdkError('not_found', `no message of mine ${uid}`),
+          uid,
+        );
+      }
+      return sender.resend(message);
+    },
+    sendTyping(thread) {
+      const now = clock.now();
+      const last = lastTyping.get(thread.topic);
+      if (last !== undefined && now - last < timing.typingThrottleMs) return;
+      if (sendSignal(thread, 'TYPING', '', 0)) lastTyping.set(thread.topic, now);
+    },
+    markDelivered: (thread, uid) => explicitSignal(thread, 'DELIVERED', uid),
+    markRead: (thread, uid) => explicitSignal(thread, 'READ', uid),
+    recall: (thread, uid) => explicitSignal(thread, 'RECALL', uid),
+    catchUp: (thread) => catchUp(typeof thread === 'string' ? thread : thread.topic),
+    messages: (topic) => timeline.list(topic),
+    pending: () => sender.pending(),
+    on: (event, listener) => emitter.on(event, listener),
+    async dispose() {
+      if (disposed) return;
+      disposed = true;
+      sender.dispose();
+      typing.dispose();
+      for (const guard of catchUpGuards.values()) clock.clearTimeout(guard);
+      catchUpGuards.clear();
+      catching.clear();
+      for (const off of subscriptions.splice(0)) off();
+      try {
+        await manager.dispose();
+      } finally {
+        emitter.clear();
+      }
+    },
+  };
+  return client;
+}
+
+/** The events as a type alias, which the emitter's index-signature constraint accepts. */
+type ClientEventMap = { [K in keyof ChatClientEvents]: ChatClientEvents[K] };
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Wraps a logger so that no secret (the access token) can reach it, whatever the data. */
+function redactingLogger(inner: Logger, secrets: () => readonly string[]): Logger {
+  const scrub = (message: string, data?: Record<string, unknown>): [string, Record<string, unknown>?] => {
+    const list = secrets();
+    if (list.length === 0) return data === undefined ? [message] : [message, data];
+    const text = redact(message, list);
+    if (data === undefined) return [text];
+    const clean: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(data))
+      clean[key] = typeof value === 'string' ? redact(value, list) : value;
+    return [text, clean];
+  };
+  return {
+    debug: (m, d) => inner.debug(...scrub(m, d)),
+    info: (m, d) => inner.info(...scrub(m, d)),
+    warn: (m, d) => inner.warn(...scrub(m, d)),
+    error: (m, d) => inner.error(...scrub(m, d)),
+  };
+}
