@@ -215,8 +215,9 @@ export function createConnectionManager(options: ConnectionManagerOptions): Conn
     const timedOut = new Promise<never>((_resolve, reject) => {
       deadline = clock.setTimeout(() => {
         const error = new SdkError('timeout', `no connection within ${timing.connectTimeoutMs} ms`);
-        controller.abort(error);
+        // Reject first: the race must see the timeout, not the transport's reaction to the abort.
         reject(error);
+        controller.abort(error);
       }, timing.connectTimeoutMs);
     });
     // The deadline may fire while nothing races it (or after); it must never be an unhandled rejection.
