@@ -1,65 +1,374 @@
-import { topics } from '@weiyu/protocol';
 import { describe, expect, it } from 'vitest';
-import type { ChatClientOptions, ChatThread, LocalMessage } from './api.js';
-import { createChatClient } from './client.js';
-import type { KeyValueStore } from './interfaces.js';
-import { seededRandom } from './random.js';
-import { createMemoryStore } from './stores/memory-store.js';
-import { createFakeClock } from './testing/fake-clock.js';
-import { createInMemoryNetwork } from './testing/in-memory-network.js';
+import type { ChatClientEvents, LocalMessage, ReceiptEvent, TypingEvent } from './api.js';
+import { createWorld, recordingLogger } from './client.fixtures.js';
 
-function setup(seed = 1) {
-  const clock = createFakeClock();
-  const network = createInMemoryNetwork({ clock, random: seededRandom(seed) });
-  const thread: ChatThread = {
-    uid: 'thread-1',
-    topic: topics.agent('a1', 'v1'),
-    type: 'AGENT',
-    user: { uid: 'v1', nickname: 'Visitor', type: 'VISITOR' },
-  };
-  let n = 0;
-  const client = (uid: string, over: Partial<ChatClientOptions> & { store?: KeyValueStore } = {}) => {
-    n++;
-    return createChatClient({
-      user: { uid, nickname: uid, type: uid.startsWith('a') ? 'AGENT' : 'VISITOR' },
-      orgUid: 'org-1',
-      realtime: network.realtime(),
-      rest: network.rest(),
-      auth: { username: uid, accessToken: network.issueToken(uid) },
-      clock,
-      random: seededRandom(seed * 100 + n),
-      outbox: over.store ?? createMemoryStore(),
-      ...over,
-    });
-  };
-  /** Runs the clock until the promise settles (the network's latency lives on the clock). */
-  const run = async <T>(promise: Promise<T>, stepMs = 1): Promise<T> => {
-    let done = false;
-    const out = promise.finally(() => {
-      done = true;
-    });
-    for (let i = 0; i < 100_000 && !done; i++) await clock.advanceAsync(stepMs);
-    return out;
-  };
-  return { clock, network, thread, client, run };
-}
+type StatusChange = ChatClientEvents['status'];
 
-describe('createChatClient', () => {
+describe('createChatClient: send', () => {
   it('sends over MQTT, confirms on the echo, and the other side receives it once', async () => {
-    const { clock, thread, client, run } = setup();
+    const { clock, thread, client, run, online, network } = createWorld();
     const agent = client('a1');
     const visitor = client('v1');
     const got: LocalMessage[] = [];
     agent.on('message', (m) => got.push(m));
-    await run(Promise.all([agent.connect(), visitor.connect()]));
-    await run(Promise.all([agent.subscribe([thread.topic]), visitor.subscribe([thread.topic])]));
+    await online(agent);
+    await online(visitor);
+    const restBefore = network.stats().restSends;
     const sent = visitor.send(thread, { type: 'TEXT', text: 'hello' });
-    expect(sent.status).toBe('SENDING');
+    expect(sent).toMatchObject({ status: 'SENDING', mine: true, content: 'hello', extra: { orgUid: 'org-1' } });
+    expect(sent.uid).toMatch(/^[0-9a-f]{32}$/);
     const done = await run(sent.done);
     expect(done.status).toBe('SUCCESS');
     expect(got.map((m) => [m.uid, m.content, m.mine])).toEqual([[sent.uid, 'hello', false]]);
+    expect(network.stats().restSends).toBe(restBefore);
+    // The server's copy is what the app keeps: server status and a server time.
+    expect(network.message(sent.uid)).toMatchObject({ status: 'SUCCESS', channel: 'WEB', type: 'TEXT' });
+    expect(network.message(sent.uid)?.user).toMatchObject({ uid: 'v1', nickname: 'v1', type: 'VISITOR' });
+    expect(network.message(sent.uid)?.thread).toMatchObject({ uid: 'thread-1', topic: thread.topic, type: 'AGENT' });
     expect(visitor.pending()).toEqual([]);
+    await clock.advanceAsync(10);
+    expect(visitor.messages(thread.topic).map((m) => m.status)).toEqual(['DELIVERED']);
     await run(Promise.all([agent.dispose(), visitor.dispose()]));
     expect(clock.pending()).toBe(0);
+  });
+
+  it('falls back to REST when MQTT is not connected; the later echo is not shown twice', async () => {
+    const { clock, thread, client, run, online, network } = createWorld();
+    const agent = client('a1');
+    const visitor = client('v1');
+    const got: string[] = [];
+    agent.on('message', (m) => got.push(m.uid));
+    await online(agent);
+    const sent = visitor.send(thread, { type: 'TEXT', text: 'offline hello' });
+    const done = await run(sent.done);
+    expect(done.status).toBe('SUCCESS');
+    await clock.advanceAsync(10);
+    expect(network.stats().restSends).toBe(1);
+    expect(got).toEqual([sent.uid]);
+    const statuses: string[] = [];
+    visitor.on('status', (s) => statuses.push(s.message.status));
+    await online(visitor);
+    expect(visitor.messages(thread.topic)).toHaveLength(1);
+    expect(statuses).toEqual([]);
+  });
+
+  it('ends FAILED with the server message when REST answers a code other than 200', async () => {
+    const { clock, thread, client, run, network } = createWorld();
+    const visitor = client('v1');
+    network.faults.restFailure({ kind: 'server' });
+    const sent = visitor.send(thread, { type: 'TEXT', text: 'x' });
+    const done = await run(sent.done);
+    expect(done.status).toBe('FAILED');
+    expect(done.error?.code).toBe('server_error');
+    expect(done.error?.message).toBe('Internal Server Error');
+    expect(done.error?.retryable).toBe(false);
+    expect(visitor.pending()).toEqual([]);
+    // resend with the same uid once the server is fine again.
+    network.faults.reset();
+    const again = visitor.resend(sent.uid);
+    expect(again.uid).toBe(sent.uid);
+    expect((await run(again.done)).status).toBe('SUCCESS');
+  });
+
+  it('keeps a message that failed on the network and resends it with the same uid on connect', async () => {
+    const { clock, thread, client, run, online, network } = createWorld();
+    const agent = client('a1');
+    const visitor = client('v1');
+    const got: string[] = [];
+    agent.on('message', (m) => got.push(m.uid));
+    await online(agent);
+    network.faults.restFailure({ kind: 'network' });
+    const first = visitor.send(thread, { type: 'TEXT', text: 'one' });
+    const second = visitor.send(thread, { type: 'TEXT', text: 'two' });
+    expect(second.status).toBe('QUEUED');
+    const failed = await run(first.done);
+    expect(failed.status).toBe('FAILED');
+    expect(failed.error?.retryable).toBe(true);
+    expect(visitor.pending().map((m) => m.uid)).toEqual([first.uid, second.uid]);
+    network.faults.reset();
+    await online(visitor);
+    await run(second.done);
+    expect(got).toEqual([first.uid, second.uid]);
+    expect(visitor.pending()).toEqual([]);
+  });
+
+  it('without REST and offline: FAILED retryable (not_connected), sent once connected', async () => {
+    const { clock, thread, client, run, online } = createWorld();
+    const visitor = client('v1', { noRest: true });
+    const sent = visitor.send(thread, { type: 'TEXT', text: 'later' });
+    const failed = await run(sent.done);
+    expect([failed.status, failed.error?.code]).toEqual(['FAILED', 'not_connected']);
+    const changes: StatusChange[] = [];
+    visitor.on('status', (s) => changes.push(s));
+    await online(visitor);
+    await run(new Promise<void>((resolve) => visitor.on('status', (s) => s.message.status === 'SUCCESS' && resolve())));
+    expect(changes.map((c) => c.message.status)).toContain('SUCCESS');
+  });
+
+  it('never publishes an oversize message: REST when there is one, else FAILED oversize before anything is sent', async () => {
+    const { clock, thread, client, run, online, network } = createWorld();
+    const big = 'x'.repeat(11_000);
+    const withRest = client('v1');
+    await online(withRest);
+    const publishes = network.stats().publishes;
+    const viaRest = await run(withRest.send(thread, { type: 'TEXT', text: big }).done);
+    expect(viaRest.status).toBe('SUCCESS');
+    expect(network.stats().publishes).toBe(publishes);
+    expect(network.stats().restSends).toBe(1);
+
+    const noRest = client('a1', { noRest: true });
+    await online(noRest);
+    const before = network.stats().publishes;
+    const refused = await run(noRest.send(thread, { type: 'TEXT', text: big }).done);
+    expect([refused.status, refused.error?.code]).toEqual(['FAILED', 'oversize']);
+    expect(network.stats().publishes).toBe(before);
+    expect(noRest.isConnected()).toBe(true);
+  });
+
+  it('refuses a send when the outbox is full, without throwing', async () => {
+    const { clock, thread, client, run } = createWorld();
+    const visitor = client('v1', { noRest: true, timing: { outboxLimit: 2 } });
+    visitor.send(thread, { type: 'TEXT', text: '1' });
+    visitor.send(thread, { type: 'TEXT', text: '2' });
+    const third = visitor.send(thread, { type: 'TEXT', text: '3' });
+    expect(third.status).toBe('FAILED');
+    expect(third.error?.code).toBe('outbox_full');
+    expect((await run(third.done)).status).toBe('FAILED');
+    expect(visitor.pending()).toHaveLength(2);
+  });
+
+  it('rejects invalid content and topics as FAILED messages, not exceptions', async () => {
+    const { clock, thread, client } = createWorld();
+    const visitor = client('v1');
+    expect(visitor.send(thread, { type: 'TEXT', text: '' }).error?.code).toBe('invalid_content');
+    expect(visitor.send({ ...thread, topic: 'org/+/x' }, { type: 'TEXT', text: 'x' }).error?.code).toBe(
+      'invalid_topic',
+    );
+    expect(visitor.resend('nope').error?.code).toBe('not_found');
+  });
+
+  it('treats REST 401 as FAILED unauthenticated (not retried)', async () => {
+    const { clock, thread, client, run, network, token } = createWorld();
+    const visitor = client('v1');
+    network.revokeToken(token('v1'));
+    const done = await run(visitor.send(thread, { type: 'TEXT', text: 'x' }).done);
+    expect([done.status, done.error?.code, done.error?.retryable]).toEqual(['FAILED', 'unauthenticated', false]);
+  });
+
+  it('ends every attempt by its deadline: FAILED retryable (timeout), never SENDING forever', async () => {
+    const { thread, client, run, online, network, clock } = createWorld(1, { restTimeoutMs: 120_000 });
+    const visitor = client('v1', { timing: { sendDeadlineMs: 20_000 } });
+    await online(visitor);
+    network.faults.holdEchoes(true);
+    network.faults.restFailure({ kind: 'timeout' });
+    const start = clock.now();
+    const done = await run(visitor.send(thread, { type: 'TEXT', text: 'x' }).done, 100);
+    expect([done.status, done.error?.code, done.error?.retryable]).toEqual(['FAILED', 'timeout', true]);
+    expect(clock.now() - start).toBeLessThanOrEqual(20_100);
+    // Once the server is reachable the retry (backoff) confirms it.
+    network.faults.reset();
+    await run(
+      new Promise<void>((resolve) => visitor.on('status', (s) => s.message.status === 'SUCCESS' && resolve())),
+      100,
+    );
+    expect(visitor.pending()).toEqual([]);
+  });
+});
+
+describe('createChatClient: receive', () => {
+  it('sends DELIVERED automatically; READ is shown and never downgraded', async () => {
+    const { clock, thread, client, run, online } = createWorld();
+    const agent = client('a1');
+    const visitor = client('v1');
+    await online(agent);
+    await online(visitor);
+    const receipts: ReceiptEvent[] = [];
+    const statuses: string[] = [];
+    visitor.on('receipt', (r) => receipts.push(r));
+    visitor.on('status', (s) => statuses.push(s.message.status));
+    const sent = visitor.send(thread, { type: 'TEXT', text: 'read me' });
+    await run(sent.done);
+    await clock.advanceAsync(20);
+    agent.markRead(thread, sent.uid);
+    await clock.advanceAsync(20);
+    agent.markDelivered(thread, sent.uid);
+    await clock.advanceAsync(20);
+    expect(receipts.map((r) => [r.kind, r.uid, r.user.uid])).toEqual([
+      ['DELIVERED', sent.uid, 'a1'],
+      ['READ', sent.uid, 'a1'],
+      ['DELIVERED', sent.uid, 'a1'],
+    ]);
+    expect(statuses).toEqual(['SUCCESS', 'DELIVERED', 'READ']);
+    expect(visitor.messages(thread.topic)[0]?.status).toBe('READ');
+  });
+
+  it('shows typing, throttles TYPING sent, and ends the indicator after typingTtlMs', async () => {
+    const { thread, client, online, network, clock } = createWorld();
+    const agent = client('a1', { timing: { typingTtlMs: 6_000, typingThrottleMs: 2_000 } });
+    const visitor = client('v1', { timing: { typingThrottleMs: 2_000 } });
+    await online(agent);
+    await online(visitor);
+    const typing: Array<[number, boolean]> = [];
+    const start = clock.now();
+    agent.on('typing', (t: TypingEvent) => typing.push([clock.now() - start, t.active]));
+    const publishes = network.stats().publishes;
+    visitor.sendTyping(thread);
+    visitor.sendTyping(thread);
+    await clock.advanceAsync(1_000);
+    visitor.sendTyping(thread);
+    expect(network.stats().publishes).toBe(publishes + 1);
+    await clock.advanceAsync(10_000);
+    expect(typing).toEqual([
+      [2, true],
+      [6_002, false],
+    ]);
+  });
+
+  it('turns RECALL into a recall event and a RECALL status', async () => {
+    const { clock, thread, client, run, online } = createWorld();
+    const agent = client('a1');
+    const visitor = client('v1');
+    await online(agent);
+    await online(visitor);
+    const sent = visitor.send(thread, { type: 'TEXT', text: 'oops' });
+    await run(sent.done);
+    const recalls: string[] = [];
+    agent.on('recall', (r) => recalls.push(r.uid));
+    visitor.recall(thread, sent.uid);
+    await clock.advanceAsync(20);
+    expect(recalls).toEqual([sent.uid]);
+    expect(agent.messages(thread.topic)[0]?.status).toBe('RECALL');
+    expect(visitor.messages(thread.topic)[0]?.status).toBe('RECALL');
+  });
+
+  it('stops on KICKOFF and tells the app', async () => {
+    const { clock, client, online, network, run } = createWorld();
+    const visitor = client('v1');
+    await online(visitor);
+    const kicked: string[] = [];
+    visitor.on('kicked', (k) => kicked.push(k.reason));
+    network.kick('v1', 'logged in elsewhere');
+    await clock.advanceAsync(20);
+    expect(kicked).toEqual(['logged in elsewhere']);
+    expect(visitor.state.status).toBe('kicked');
+    await clock.advanceAsync(120_000);
+    expect(visitor.state.status).toBe('kicked');
+  });
+
+  it('catches up what it missed while disconnected, oldest first, each once', async () => {
+    const { clock, thread, client, run, online, network } = createWorld();
+    const agent = client('a1');
+    const visitor = client('v1');
+    await online(agent);
+    await online(visitor);
+    const got: string[] = [];
+    agent.on('message', (m) => got.push(m.content));
+    await run(visitor.send(thread, { type: 'TEXT', text: 'before' }).done);
+    network.faults.dropConnections(network.connections().find((c) => c.uid === 'a1')?.clientId);
+    for (const text of ['m1', 'm2', 'm3']) await run(visitor.send(thread, { type: 'TEXT', text }).done);
+    expect(got).toEqual(['before']);
+    await run(
+      new Promise<void>((resolve) => agent.on('connection', (s) => s.status === 'connected' && resolve())),
+      100,
+    );
+    await clock.advanceAsync(50);
+    expect(got).toEqual(['before', 'm1', 'm2', 'm3']);
+  });
+
+  it('reports catch-up failures and undecodable bytes as error events, and keeps working', async () => {
+    const { clock, thread, client, run, online, network } = createWorld();
+    const agent = client('a1');
+    await online(agent);
+    const errors: string[] = [];
+    agent.on('error', (e) => errors.push(e.code));
+    network.injectRaw(thread.topic, new Uint8Array([0x0a, 0xff, 0xff, 0xff]));
+    network.faults.restFailure({ kind: 'network', times: 1 });
+    await run(agent.catchUp(thread));
+    await clock.advanceAsync(20);
+    expect(errors.sort()).toEqual(['decode_failed', 'network']);
+    expect(agent.isConnected()).toBe(true);
+  });
+
+  it('shows my own message from another device once, as mine', async () => {
+    const { clock, thread, client, run, online } = createWorld();
+    const phone = client('v1');
+    const laptop = client('v1');
+    await online(phone);
+    await online(laptop);
+    const got: LocalMessage[] = [];
+    laptop.on('message', (m) => got.push(m));
+    const sent = phone.send(thread, { type: 'TEXT', text: 'from my phone' });
+    await run(sent.done);
+    await clock.advanceAsync(20);
+    expect(got.map((m) => [m.uid, m.mine])).toEqual([[sent.uid, true]]);
+  });
+
+  it('delivers unknown types (unknownType) and appends ROBOT_STREAM chunks to one message', async () => {
+    const { clock, thread, client, run, online, network } = createWorld();
+    const visitor = client('v1');
+    await online(visitor);
+    const messages: LocalMessage[] = [];
+    const updates: string[] = [];
+    visitor.on('message', (m) => messages.push(m));
+    visitor.on('status', (s) => updates.push(s.message.content));
+    const base = {
+      status: 'SUCCESS',
+      channel: 'SYSTEM',
+      thread: { uid: 'thread-1', topic: thread.topic, type: 'AGENT' },
+    };
+    network.publish({ ...base, uid: 'u1', type: 'HOLOGRAM', content: '{"x":1}', user: { uid: 'a1' } });
+    for (const chunk of ['Hel', 'lo', '!']) {
+      network.publish({ ...base, uid: 'stream-1', type: 'ROBOT_STREAM', content: chunk, user: { uid: 'robot' } });
+      await clock.advanceAsync(5);
+    }
+    expect(messages.map((m) => [m.uid, m.unknownType])).toEqual([
+      ['u1', true],
+      ['stream-1', false],
+    ]);
+    expect(updates).toEqual(['Hello', 'Hello!']);
+    expect(visitor.messages(thread.topic).find((m) => m.uid === 'stream-1')?.content).toBe('Hello!');
+  });
+});
+
+describe('createChatClient: lifecycle and secrets', () => {
+  it('leaves no timer and no listener after dispose, even mid-flight', async () => {
+    const { thread, client, online, network, clock, run } = createWorld();
+    const agent = client('a1');
+    const visitor = client('v1');
+    await online(agent);
+    await online(visitor);
+    network.faults.holdEchoes(true);
+    visitor.send(thread, { type: 'TEXT', text: 'in flight' });
+    visitor.send(thread, { type: 'TEXT', text: 'queued' });
+    visitor.sendTyping(thread);
+    await clock.advanceAsync(20);
+    void agent.catchUp(thread);
+    await run(Promise.all([agent.dispose(), visitor.dispose()]));
+    network.faults.reset();
+    await clock.advanceAsync(1_000);
+    expect(clock.pending()).toBe(0);
+    let calls = 0;
+    visitor.on('message', () => calls++);
+    expect(calls).toBe(0);
+  });
+
+  it('never lets the token reach logs or error messages', async () => {
+    const { clock, thread, client, run, online, network, token } = createWorld();
+    const logger = recordingLogger();
+    const secret = token('v1');
+    const visitor = client('v1', { logger });
+    const errors: string[] = [];
+    visitor.on('error', (e) => errors.push(`${e.code} ${e.message} ${JSON.stringify(e.details)}`));
+    await online(visitor);
+    network.faults.restFailure({ kind: 'network', times: 2 });
+    network.faults.dropConnections();
+    visitor.send(thread, { type: 'TEXT', text: `my token is not ${secret.slice(0, 4)}` });
+    await clock.advanceAsync(60_000);
+    network.revokeToken(secret);
+    network.faults.dropConnections();
+    await run(visitor.send(thread, { type: 'TEXT', text: 'x' }).done, 100);
+    await clock.advanceAsync(60_000);
+    expect(logger.lines.length).toBeGreaterThan(5);
+    for (const line of [...logger.lines, ...errors]) expect(line).not.toContain(secret);
   });
 });

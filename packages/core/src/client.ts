@@ -107,7 +107,8 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   });
   const isConnected = (): boolean => manager.state.status === 'connected';
   const restCall = (): { accessToken?: string } => {
-    const token = manager.currentToken();
+    // Before the first connect the manager has no token yet: a static one works for REST already.
+    const token = manager.currentToken() ?? ('accessToken' in options.auth ? options.auth.accessToken : undefined);
     return token ? { accessToken: token } : {};
   };
 
@@ -324,10 +325,10 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     return true;
   }
 
-  function explicitSignal(thread: ChatThread, type: MessageType, uid: string): void {
-    if (!sendSignal(thread, type, uid, 1)) {
-      emitError(new SdkError('not_connected', `${type} for ${uid} was not sent: not connected`));
-    }
+  function explicitSignal(thread: ChatThread, type: MessageType, uid: string): boolean {
+    if (sendSignal(thread, type, uid, 1)) return true;
+    emitError(new SdkError('not_connected', `${type} for ${uid} was not sent: not connected`));
+    return false;
   }
 
   // ---- send ---------------------------------------------------------------------------------
@@ -430,7 +431,12 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     },
     markDelivered: (thread, uid) => explicitSignal(thread, 'DELIVERED', uid),
     markRead: (thread, uid) => explicitSignal(thread, 'READ', uid),
-    recall: (thread, uid) => explicitSignal(thread, 'RECALL', uid),
+    recall(thread, uid) {
+      if (!explicitSignal(thread, 'RECALL', uid)) return;
+      // Our own RECALL's echo is dropped like every signal of ours: mark the message here.
+      const target = timeline.get(uid);
+      if (target && target.status !== 'RECALL') changeStatus(target, withStatus(target, 'RECALL'));
+    },
     catchUp: (thread) => catchUp(typeof thread === 'string' ? thread : thread.topic),
     messages: (topic) => timeline.list(topic),
     pending: () => sender.pending(),

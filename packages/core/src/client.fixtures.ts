@@ -1,0 +1,90 @@
+/** Test fixtures for client and scenario tests: a fake clock, an in-memory server, one thread. */
+import { topics } from '@weiyu/protocol';
+import type { ChatClient, ChatClientOptions, ChatThread } from './api.js';
+import { createChatClient } from './client.js';
+import type { KeyValueStore, Logger } from './interfaces.js';
+import { seededRandom } from './random.js';
+import { createMemoryStore } from './stores/memory-store.js';
+import { createFakeClock } from './testing/fake-clock.js';
+import { createInMemoryNetwork, type InMemoryNetworkOptions } from './testing/in-memory-network.js';
+
+/** A logger that keeps every line, data included, as text. */
+export function recordingLogger(): Logger & { readonly lines: string[] } {
+  const lines: string[] = [];
+  const write = (level: string) => (message: string, data?: Record<string, unknown>) => {
+    lines.push(`${level} ${message} ${data === undefined ? '' : safeJson(data)}`);
+  };
+  return { lines, debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
+}
+
+function safeJson(data: Record<string, unknown>): string {
+  try {
+    return JSON.stringify(data, (_k, v: unknown) => (v instanceof Error ? `${v.name}: ${v.message}` : v));
+  } catch {
+    return String(data);
+  }
+}
+
+/** Options of a test client. */
+export type TestClientOptions = Partial<ChatClientOptions> & {
+  readonly store?: KeyValueStore;
+  readonly noRest?: boolean;
+};
+
+/** A world with one agent–visitor thread. */
+export function createWorld(seed = 1, network: Partial<InMemoryNetworkOptions> = {}) {
+  const clock = createFakeClock();
+  const net = createInMemoryNetwork({ clock, random: seededRandom(seed), ...network });
+  const thread: ChatThread = {
+    uid: 'thread-1',
+    topic: topics.agent('a1', 'v1'),
+    type: 'AGENT',
+    user: { uid: 'v1', nickname: 'Visitor', type: 'VISITOR' },
+  };
+  let n = 0;
+  const tokens = new Map<string, string>();
+  const token = (uid: string): string => {
+    let t = tokens.get(uid);
+    if (!t) {
+      t = net.issueToken(uid);
+      tokens.set(uid, t);
+    }
+    return t;
+  };
+
+  const client = (uid: string, over: TestClientOptions = {}): ChatClient => {
+    n++;
+    const { store, noRest, ...rest } = over;
+    return createChatClient({
+      user: { uid, nickname: uid, type: uid.startsWith('a') ? 'AGENT' : 'VISITOR' },
+      orgUid: 'org-1',
+      realtime: net.realtime(),
+      ...(noRest ? {} : { rest: net.rest() }),
+      auth: { username: uid, accessToken: token(uid) },
+      clock,
+      random: seededRandom(seed * 1_000 + n),
+      outbox: store ?? createMemoryStore(),
+      ...rest,
+    });
+  };
+
+  /** Runs the clock (in small steps) until the promise settles. */
+  const run = async <T>(promise: Promise<T>, stepMs = 1, limitMs = 600_000): Promise<T> => {
+    let done = false;
+    const out = promise.finally(() => {
+      done = true;
+    });
+    for (let t = 0; t < limitMs && !done; t += stepMs) await clock.advanceAsync(stepMs);
+    if (!done) throw new Error(`still pending after ${limitMs} ms of fake time`);
+    return out;
+  };
+
+  /** Connects and subscribes a client to the thread. */
+  const online = async (c: ChatClient): Promise<void> => {
+    await run(c.connect());
+    await run(c.subscribe([thread.topic]));
+    await clock.advanceAsync(10);
+  };
+
+  return { clock, network: net, thread, client, run, online, token };
+}
