@@ -149,9 +149,21 @@ async function main() {
       closers.push(() => client.dispose());
       const side = { who, client, user, shown: new Map(), statuses: new Map(), typing: false, paths };
       sides[who] = side;
+      // Retries that fail the same way print once, with a count at the next change.
+      let lastConnection = '';
+      let repeats = 0;
       client.on('connection', (state) => {
+        if (state.status === 'connecting' && lastConnection.startsWith('reconnecting')) return;
         const why = state.error ? ` (${state.error.code})` : '';
-        line(who, paint('34', `connection: ${state.status}${why}`));
+        const text = `${state.status}${why}`;
+        if (text === lastConnection) {
+          repeats += 1;
+          return;
+        }
+        const retried = repeats > 0 ? dim(` after ${repeats + 1} refused attempts`) : '';
+        lastConnection = text;
+        repeats = 0;
+        line(who, `${paint('34', `connection: ${text}`)}${retried}`);
       });
       client.on('message', (message) => {
         if (message.thread.topic !== THREAD.topic) return;
@@ -198,8 +210,10 @@ async function main() {
     await hello.done;
     await waitFor('the agent to get the greeting', () => arrived(agent, hello.uid));
     await waitFor('DELIVERED on the greeting', () => ['DELIVERED', 'READ'].includes(statusOf(visitor, hello.uid)));
+    line('agent', 'sendTyping()');
     agent.client.sendTyping(THREAD);
     await waitFor('the visitor to see the agent typing', () => visitor.typing, 5_000);
+    line('agent', `markRead(${short(hello.uid)})`);
     agent.client.markRead(THREAD, hello.uid);
     await waitFor('READ on the greeting', () => statusOf(visitor, hello.uid) === 'READ');
     const reply = say(agent, { type: 'TEXT', text: 'Sorry about that. Let me check — one moment.' });
@@ -228,18 +242,25 @@ async function main() {
     await waitFor('the agent to get the message sent over REST', () => arrived(agent, whileDown.uid));
     await waitFor('the visitor to reconnect', () => visitor.client.isConnected());
 
-    section('A broker outage: both sides lose MQTT for 3 s');
+    section('A broker outage with REST failing too: the message waits in the outbox');
     broker.faults.outage(3_000);
-    line('broker', paint('31', 'outage: MQTT connections dropped and refused for 3 s (REST stays up)'));
+    broker.faults.rest({ status: 503, message: 'demo: REST is down too' });
+    line('broker', paint('31', 'outage: MQTT connections dropped and refused for 3 s; REST answers 503'));
     await waitFor('the agent to notice the outage', () => !agent.client.isConnected(), 5_000);
     const duringOutage = say(agent, { type: 'TEXT', text: 'Yes! Your parcel is at the depot; it ships today.' });
-    line('agent', dim(`  outbox holds ${agent.client.pending().length} message(s)`));
-    await duringOutage.done;
-    line(
-      'agent',
-      `final status of ${short(duringOutage.uid)}: ${paint('32', label(statusOf(agent, duringOutage.uid)))}`,
-    );
+    await waitFor('the REST attempt to fail', () => statusOf(agent, duringOutage.uid) === 'FAILED');
+    line('agent', dim(`  outbox holds ${agent.client.pending().length} message(s); it goes out when the link is back`));
     await waitFor('both back', () => agent.client.isConnected() && visitor.client.isConnected());
+    line('broker', 'outage over');
+    await waitFor('the outbox to flush', () =>
+      ['SUCCESS', 'DELIVERED', 'READ'].includes(statusOf(agent, duringOutage.uid)),
+    );
+    broker.faults.rest(undefined);
+    line('broker', 'REST healthy again');
+    if (!arrived(visitor, duringOutage.uid)) {
+      line('visitor', 'missed it live (no broker session in bytedesk mode): catchUp()');
+      await visitor.client.catchUp(THREAD);
+    }
     await waitFor('the visitor to get the message sent during the outage', () => arrived(visitor, duringOutage.uid));
 
     section('The visitor goes away; the agent writes; the visitor catches up on return');
