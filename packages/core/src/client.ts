@@ -26,12 +26,12 @@ import { systemClock } from './clock.js';
 import { createConnectionManager } from './connection/index.js';
 import { buildContent } from './content/index.js';
 import { createEmitter } from './events.js';
-import type { Logger, TimerHandle } from './interfaces.js';
+import type { Logger, RestTransport, TimerHandle } from './interfaces.js';
 import { noopLogger, redact } from './logger.js';
 import { createOutgoingMessage, messageFromWire, messageToWire, statusRank, withStatus } from './message.js';
 import { createOutbox } from './outbox/outbox.js';
 import { createMessageUid, cryptoRandom } from './random.js';
-import { createDedupe } from './receive/dedupe.js';
+import { createDedupe, type Dedupe } from './receive/dedupe.js';
 import { type ReceiveContext, type Received, receiveBytes, receiveWire } from './receive/pipeline.js';
 import { createTimeline } from './receive/timeline.js';
 import { createTypingTracker } from './receive/typing.js';
@@ -39,6 +39,9 @@ import { publishPacketSize } from './send/packet.js';
 import { createSender } from './send/sender.js';
 import { createMemoryStore } from './stores/memory-store.js';
 import { DEFAULT_MAX_PACKET_BYTES, resolveTiming } from './timing.js';
+
+/** Tries of one catch-up before it gives up until the next connect (each failure is an `error` event). */
+const CATCH_UP_ATTEMPTS = 3;
 
 /**
  * Creates a chat client for one user. Nothing happens until {@link ChatClient.connect}, except
@@ -132,6 +135,9 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     isConnected,
     onChange: (message, previous) => {
       if (message.status === 'SUCCESS') dedupe.add(message.uid);
+      // A receipt or a recall may have moved it further already: never back to SUCCESS.
+      const shown = timeline.get(message.uid);
+      if (shown && message.status === 'SUCCESS' && statusRank(shown.status) > statusRank('SUCCESS')) return;
       timeline.put(message);
       emitter.emit('status', { message, previous });
     },
@@ -143,6 +149,11 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   const catching = new Map<string, Array<{ topic: string; payload: Uint8Array }>>();
   const catchUps = new Map<string, Promise<void>>();
   const catchUpGuards = new Map<string, TimerHandle>();
+  const retryTimers = new Set<TimerHandle>();
+  /** Topics caught up on this connection: everything on them since arrives live, in order. */
+  const complete = new Set<string>();
+  /** Per topic, uids a catch-up may stop at: known with nothing missing before them. */
+  const stopPoints = new Map<string, Dedupe>();
   const lastTyping = new Map<string, number>();
 
   const ownTopics = (): Set<string> => new Set([...manager.topics(), `user/${self.uid}`, `system/${self.uid}`]);
@@ -170,6 +181,8 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
         return;
       case 'receipt': {
         const { receipt } = received;
+        // A receipt proves the server has the message: as good as its echo.
+        if (sender.isPending(receipt.uid)) sender.echo(receipt.uid, '');
         emitter.emit('receipt', receipt);
         const target = timeline.get(receipt.uid);
         if (!target || target.status === 'RECALL' || target.user.uid === receipt.user.uid) return;
@@ -235,7 +248,25 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       buffer.push({ topic, payload });
       return;
     }
-    handle(receiveBytes(topic, payload, receiveContext));
+    receiveLive(topic, payload);
+  }
+
+  function receiveLive(topic: string, payload: Uint8Array): void {
+    const received = receiveBytes(topic, payload, receiveContext);
+    handle(received);
+    // Live messages arrive in order: once a topic is complete, each is a safe place for the next catch-up to stop.
+    if (
+      complete.has(topic) &&
+      (received.kind === 'message' || received.kind === 'echo' || received.kind === 'dropped')
+    ) {
+      const uid =
+        received.kind === 'message'
+          ? received.message.uid
+          : received.kind === 'echo'
+            ? received.wire.uid
+            : received.uid;
+      if (uid) stopPointsOf(topic).add(uid);
+    }
   }
 
   // ---- catch-up -----------------------------------------------------------------------------
@@ -243,6 +274,15 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   function isCatchUpTopic(topic: string): boolean {
     const parsed = parseTopic(topic);
     return parsed.ok ? isThreadTopic(parsed.value) : !topic.startsWith('user/') && !topic.startsWith('system/');
+  }
+
+  function stopPointsOf(topic: string): Dedupe {
+    let points = stopPoints.get(topic);
+    if (!points) {
+      points = createDedupe(timing.catchUpPageSize * timing.catchUpMaxPages + 1);
+      stopPoints.set(topic, points);
+    }
+    return points;
   }
 
   function catchUp(topic: string): Promise<void> {
@@ -258,34 +298,56 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
         release(topic);
       }, timing.sendDeadlineMs),
     );
-    const run = fetchMissed({
-      rest,
-      topic,
-      pageSize: timing.catchUpPageSize,
-      maxPages: timing.catchUpMaxPages,
-      isKnown: (uid) => (dedupe.has(uid) || timeline.get(uid) !== undefined) && !sender.isPending(uid),
-      call: restCall(),
-    })
-      .then((missed) => {
-        if (disposed) return;
-        logger.debug('caught up', { topic, missed: missed.messages.length, pages: missed.pages });
-        for (const wire of missed.messages) handle(receiveWire(wire, { topic, source: 'catch-up' }, receiveContext));
-      })
-      .catch((reason: unknown) => {
-        if (disposed) return;
-        const error = SdkError.from(reason, 'network');
-        logger.warn('catch-up failed', { topic, code: error.code });
-        emitError(error);
-      })
-      .finally(() => {
-        catchUps.delete(topic);
-        const guard = catchUpGuards.get(topic);
-        if (guard !== undefined) clock.clearTimeout(guard);
-        catchUpGuards.delete(topic);
-        release(topic);
-      });
+    const run = fetchWithRetry(topic, rest).finally(() => {
+      catchUps.delete(topic);
+      const guard = catchUpGuards.get(topic);
+      if (guard !== undefined) clock.clearTimeout(guard);
+      catchUpGuards.delete(topic);
+      release(topic);
+    });
     catchUps.set(topic, run);
     return run;
+  }
+
+  /**
+   * Pages back to a safe stop point (a message known while the topic was complete) and emits
+   * what was missed. A failure is reported and tried again while realtime messages are still held.
+   */
+  async function fetchWithRetry(topic: string, restTransport: RestTransport): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const missed = await fetchMissed({
+          rest: restTransport,
+          topic,
+          pageSize: timing.catchUpPageSize,
+          maxPages: timing.catchUpMaxPages,
+          isKnown: (uid) => stopPointsOf(topic).has(uid),
+          call: restCall(),
+        });
+        if (disposed) return;
+        logger.debug('caught up', { topic, missed: missed.messages.length, pages: missed.pages });
+        for (const wire of missed.messages) {
+          handle(receiveWire(wire, { topic, source: 'catch-up' }, receiveContext));
+          stopPointsOf(topic).add(wire.uid);
+        }
+        if (isConnected()) complete.add(topic);
+        return;
+      } catch (reason) {
+        if (disposed) return;
+        const error = SdkError.from(reason, 'network');
+        logger.warn('catch-up failed', { topic, code: error.code, attempt });
+        emitError(error);
+        if (attempt >= CATCH_UP_ATTEMPTS || !isConnected() || !catching.has(topic)) return;
+        await new Promise<void>((resolve) => {
+          const handle = clock.setTimeout(() => {
+            retryTimers.delete(handle);
+            resolve();
+          }, timing.typingThrottleMs);
+          retryTimers.add(handle);
+        });
+        if (disposed) return;
+      }
+    }
   }
 
   /** Lets held realtime messages of a topic through, after what catch-up found. */
@@ -293,7 +355,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     const held = catching.get(topic);
     catching.delete(topic);
     if (disposed || !held) return;
-    for (const item of held) handle(receiveBytes(item.topic, item.payload, receiveContext));
+    for (const item of held) receiveLive(item.topic, item.payload);
   }
 
   function catchUpAll(): void {
@@ -375,7 +437,11 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   // ---- wiring -------------------------------------------------------------------------------
 
   subscriptions.push(
-    manager.onState((state) => emitter.emit('connection', state)),
+    manager.onState((state) => {
+      // Whatever arrives after a drop may have a gap before it until the next catch-up.
+      if (state.status !== 'connected') complete.clear();
+      emitter.emit('connection', state);
+    }),
     manager.onError((error) => emitError(error)),
     manager.onMessage(onRealtimeMessage),
     manager.onConnected(() => {
@@ -447,6 +513,8 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       sender.dispose();
       typing.dispose();
       for (const guard of catchUpGuards.values()) clock.clearTimeout(guard);
+      for (const timer of retryTimers) clock.clearTimeout(timer);
+      retryTimers.clear();
       catchUpGuards.clear();
       catching.clear();
       for (const off of subscriptions.splice(0)) off();
