@@ -4,6 +4,8 @@ import { createWorld, recordingLogger } from './client.fixtures.js';
 
 type StatusChange = ChatClientEvents['status'];
 
+const DEFAULT_ECHO_WAIT = 10_000;
+
 describe('createChatClient: send', () => {
   it('sends over MQTT, confirms on the echo, and the other side receives it once', async () => {
     const { clock, thread, client, run, online, network } = createWorld();
@@ -53,7 +55,7 @@ describe('createChatClient: send', () => {
   });
 
   it('ends FAILED with the server message when REST answers a code other than 200', async () => {
-    const { clock, thread, client, run, network } = createWorld();
+    const { thread, client, run, network } = createWorld();
     const visitor = client('v1');
     network.faults.restFailure({ kind: 'server' });
     const sent = visitor.send(thread, { type: 'TEXT', text: 'x' });
@@ -71,7 +73,7 @@ describe('createChatClient: send', () => {
   });
 
   it('keeps a message that failed on the network and resends it with the same uid on connect', async () => {
-    const { clock, thread, client, run, online, network } = createWorld();
+    const { thread, client, run, online, network } = createWorld();
     const agent = client('a1');
     const visitor = client('v1');
     const got: string[] = [];
@@ -93,7 +95,7 @@ describe('createChatClient: send', () => {
   });
 
   it('without REST and offline: FAILED retryable (not_connected), sent once connected', async () => {
-    const { clock, thread, client, run, online } = createWorld();
+    const { thread, client, run, online } = createWorld();
     const visitor = client('v1', { noRest: true });
     const sent = visitor.send(thread, { type: 'TEXT', text: 'later' });
     const failed = await run(sent.done);
@@ -106,7 +108,7 @@ describe('createChatClient: send', () => {
   });
 
   it('never publishes an oversize message: REST when there is one, else FAILED oversize before anything is sent', async () => {
-    const { clock, thread, client, run, online, network } = createWorld();
+    const { thread, client, run, online, network } = createWorld();
     const big = 'x'.repeat(11_000);
     const withRest = client('v1');
     await online(withRest);
@@ -126,7 +128,7 @@ describe('createChatClient: send', () => {
   });
 
   it('refuses a send when the outbox is full, without throwing', async () => {
-    const { clock, thread, client, run } = createWorld();
+    const { thread, client, run } = createWorld();
     const visitor = client('v1', { noRest: true, timing: { outboxLimit: 2 } });
     visitor.send(thread, { type: 'TEXT', text: '1' });
     visitor.send(thread, { type: 'TEXT', text: '2' });
@@ -138,7 +140,7 @@ describe('createChatClient: send', () => {
   });
 
   it('rejects invalid content and topics as FAILED messages, not exceptions', async () => {
-    const { clock, thread, client } = createWorld();
+    const { thread, client } = createWorld();
     const visitor = client('v1');
     expect(visitor.send(thread, { type: 'TEXT', text: '' }).error?.code).toBe('invalid_content');
     expect(visitor.send({ ...thread, topic: 'org/+/x' }, { type: 'TEXT', text: 'x' }).error?.code).toBe(
@@ -148,7 +150,7 @@ describe('createChatClient: send', () => {
   });
 
   it('treats REST 401 as FAILED unauthenticated (not retried)', async () => {
-    const { clock, thread, client, run, network, token } = createWorld();
+    const { thread, client, run, network, token } = createWorld();
     const visitor = client('v1');
     network.revokeToken(token('v1'));
     const done = await run(visitor.send(thread, { type: 'TEXT', text: 'x' }).done);
@@ -202,6 +204,22 @@ describe('createChatClient: receive', () => {
     expect(visitor.messages(thread.topic)[0]?.status).toBe('READ');
   });
 
+  it('counts a receipt for a pending message as its confirmation', async () => {
+    const { clock, thread, client, run, online, network } = createWorld();
+    const agent = client('a1');
+    const visitor = client('v1');
+    await online(agent);
+    await online(visitor);
+    network.faults.holdEchoes(true);
+    const changes: string[] = [];
+    visitor.on('status', (s) => changes.push(`${s.previous}→${s.message.status}`));
+    const sent = visitor.send(thread, { type: 'TEXT', text: 'x' });
+    expect((await run(sent.done)).status).toBe('SUCCESS');
+    await clock.advanceAsync(DEFAULT_ECHO_WAIT);
+    expect(changes).toEqual(['SENDING→SUCCESS', 'SUCCESS→DELIVERED']);
+    expect(network.stats().restSends).toBe(0);
+  });
+
   it('shows typing, throttles TYPING sent, and ends the indicator after typingTtlMs', async () => {
     const { thread, client, online, network, clock } = createWorld();
     const agent = client('a1', { timing: { typingTtlMs: 6_000, typingThrottleMs: 2_000 } });
@@ -242,7 +260,7 @@ describe('createChatClient: receive', () => {
   });
 
   it('stops on KICKOFF and tells the app', async () => {
-    const { clock, client, online, network, run } = createWorld();
+    const { clock, client, online, network } = createWorld();
     const visitor = client('v1');
     await online(visitor);
     const kicked: string[] = [];
@@ -304,7 +322,7 @@ describe('createChatClient: receive', () => {
   });
 
   it('delivers unknown types (unknownType) and appends ROBOT_STREAM chunks to one message', async () => {
-    const { clock, thread, client, run, online, network } = createWorld();
+    const { clock, thread, client, online, network } = createWorld();
     const visitor = client('v1');
     await online(visitor);
     const messages: LocalMessage[] = [];
