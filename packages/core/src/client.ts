@@ -342,7 +342,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
           const handle = clock.setTimeout(() => {
             retryTimers.delete(handle);
             resolve();
-          }, timing.typingThrottleMs);
+          }, timing.reconnectBaseMs);
           retryTimers.add(handle);
         });
         if (disposed) return;
