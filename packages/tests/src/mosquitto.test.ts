@@ -3,10 +3,12 @@
  * with SUCCESS (the sender's own copy from the thread topic is the confirmation), no REST,
  * no KICKOFF. Tests run one after the other (one Mosquitto process each).
  */
+import { createMqttTransport } from '@weiyu/transport-mqtt';
 import { describe, expect, test } from 'vitest';
 import { createTestClient, type TestClientOptions } from './harness/client.js';
 import { DEMO_THREAD, DEMO_THREAD_FOR_AGENT, DEMO_THREAD_FOR_VISITOR, text } from './harness/fixtures.js';
 import { startMosquitto } from './harness/mosquitto.js';
+import { connectRaw } from './harness/raw-mqtt.js';
 import { settle, waitFor } from './harness/wait.js';
 
 const TOPIC = DEMO_THREAD.topic;
@@ -120,5 +122,41 @@ describe('against Mosquitto', () => {
     expect((await after.done).status).toBe('SUCCESS');
     const back = visitor.client.send(DEMO_THREAD_FOR_VISITOR, text('and back'));
     await agent.events.waitFor('message', (m) => m.uid === back.uid, { timeoutMs: 8_000 });
+  });
+
+  // mqtt.js 5 emits 'message' for a PUBLISH that arrives right after CONNACK (a persistent
+  // session's queue, which Mosquitto flushes at once) BEFORE it emits 'connect'. A transport
+  // that ignores messages until 'connect' loses them — after mqtt.js already PUBACKed them.
+  test('transport-mqtt: messages queued in the persistent session reach the listener on reconnect', async () => {
+    await using mosquitto = await startMosquitto({ users: USERS });
+    const transport = createMqttTransport({ url: mosquitto.url, deviceUid: 'fixed', connectTimeoutMs: 3_000 });
+    const received: string[] = [];
+    const off = transport.on((event) => {
+      if (event.type === 'message') received.push(Buffer.from(event.payload).toString());
+    });
+    const login = { clientId: 'visitor_demo/WEB/fixed', username: 'visitor', password: USERS.visitor };
+    try {
+      const first = await transport.connect(login);
+      expect(first.sessionPresent).toBe(false);
+      await transport.subscribe([TOPIC], 1);
+      await transport.close();
+      {
+        await using publisher = await connectRaw(mosquitto.url, {
+          clientId: 'agent_demo/WEB/raw',
+          username: 'agent',
+          password: USERS.agent,
+        });
+        await publisher.client.publishAsync(TOPIC, Buffer.from('queued while away'), { qos: 1 });
+      }
+      const again = await transport.connect(login);
+      expect(again.sessionPresent).toBe(true);
+      await waitFor(() => received.includes('queued while away'), {
+        timeoutMs: 3_000,
+        message: 'the queued message from the session (Mosquitto sent it and got its PUBACK)',
+      });
+    } finally {
+      off();
+      await transport.close();
+    }
   });
 });

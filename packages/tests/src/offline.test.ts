@@ -15,7 +15,7 @@ const WHILE_AWAY = ['m1', 'm2', 'm3', 'm4', 'm5'];
 describe('offline messages', () => {
   test('§1.14 offline messages: session mode, delivered by the MQTT session (no REST)', async () => {
     await using broker = await startBroker({ compat: 'session' });
-    await using agent = await createTestClient(broker, AGENT);
+    await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     await using visitor = await createTestClient(broker, { ...VISITOR, deviceUid: 'fixed-device', rest: false });
     await visitor.client.subscribe([TOPIC]);
     const before = agent.client.send(DEMO_THREAD_FOR_AGENT, text('before'));
@@ -37,7 +37,7 @@ describe('offline messages', () => {
 
   test('§1.14 offline messages: session mode with REST too — both paths, each message exactly once', async () => {
     await using broker = await startBroker({ compat: 'session' });
-    await using agent = await createTestClient(broker, AGENT);
+    await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     await using visitor = await createTestClient(broker, { ...VISITOR, deviceUid: 'fixed-device' });
     await visitor.client.subscribe([TOPIC]);
     await visitor.client.disconnect();
@@ -56,7 +56,7 @@ describe('offline messages', () => {
 
   test('§1.14 offline messages: bytedesk mode (no session), delivered by REST catch-up', async () => {
     await using broker = await startBroker({ compat: 'bytedesk' });
-    await using agent = await createTestClient(broker, AGENT);
+    await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     await using visitor = await createTestClient(broker, { ...VISITOR, deviceUid: 'fixed-device' });
     await visitor.client.subscribe([TOPIC]);
     const before = agent.client.send(DEMO_THREAD_FOR_AGENT, text('before'));
@@ -77,7 +77,7 @@ describe('offline messages', () => {
 
   test('§1.14 offline messages: bytedesk mode, the connection drops (no disconnect call) and comes back', async () => {
     await using broker = await startBroker({ compat: 'bytedesk' });
-    await using agent = await createTestClient(broker, AGENT);
+    await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     await using visitor = await createTestClient(broker, VISITOR);
     await visitor.client.subscribe([TOPIC]);
     // An outage drops every connection; the agent sends over REST while MQTT is down.
@@ -100,7 +100,7 @@ describe('offline messages', () => {
 
   test('history catch-up: what a thread missed comes oldest first across pages, each uid once', async () => {
     await using broker = await startBroker({ compat: 'bytedesk' });
-    await using agent = await createTestClient(broker, AGENT);
+    await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     const texts = Array.from({ length: 8 }, (_, i) => `history ${i + 1}`);
     for (const t of texts) await agent.client.send(DEMO_THREAD_FOR_AGENT, text(t)).done;
     expect(broker.history(TOPIC).map((m) => m.content)).toEqual(texts);

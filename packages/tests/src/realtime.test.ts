@@ -44,7 +44,7 @@ describe('real time through the mock broker', () => {
     // Persistent session (clean: false): the broker keeps the subscription across a dropped connection.
     await visitor.client.subscribe([TOPIC]);
     await visitor.client.disconnect();
-    await using agent = await createTestClient(broker, AGENT);
+    await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     const whileAway = agent.client.send(DEMO_THREAD_FOR_AGENT, text('kept by the session'));
     await whileAway.done;
     await visitor.client.connect();
@@ -54,7 +54,7 @@ describe('real time through the mock broker', () => {
   test('agent → visitor in real time, and the sender sees SENDING → SUCCESS', async () => {
     await using broker = await startBroker();
     await using visitor = await createTestClient(broker, VISITOR);
-    await using agent = await createTestClient(broker, AGENT);
+    await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     await visitor.client.subscribe([TOPIC]);
     await agent.client.subscribe([TOPIC]);
 
@@ -71,7 +71,7 @@ describe('real time through the mock broker', () => {
 
   test('§1.4 events surfaced: connect, message, reconnect, close, error, offline', async () => {
     await using broker = await startBroker();
-    await using agent = await createTestClient(broker, AGENT);
+    await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     await using visitor = await createTestClient(broker, VISITOR);
     await visitor.client.subscribe([TOPIC]);
     // connect
@@ -96,7 +96,7 @@ describe('real time through the mock broker', () => {
     await using broker = await startBroker();
     await using visitor = await createTestClient(broker, VISITOR);
     await visitor.client.subscribe([TOPIC]);
-    await using agent = await createTestClient(broker, { ...AGENT, client: { orgUid: ORG_UID } });
+    await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC], client: { orgUid: ORG_UID } });
     // An agent whose MQTT never connects: every send goes over REST.
     await using restAgent = await createTestClient(
       { mqttUrl: 'ws://127.0.0.1:9/websocket', httpUrl: broker.httpUrl },
@@ -128,7 +128,7 @@ describe('real time through the mock broker', () => {
   test('§1.6 message types: text, media and signal types all travel', async () => {
     await using broker = await startBroker();
     await using visitor = await createTestClient(broker, VISITOR);
-    await using agent = await createTestClient(broker, AGENT);
+    await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     await visitor.client.subscribe([TOPIC]);
     const thread = DEMO_THREAD_FOR_AGENT;
     const sent = [
@@ -153,7 +153,7 @@ describe('real time through the mock broker', () => {
   test('§1.7 content formatter: text passes through, media become JSON and parse back', async () => {
     await using broker = await startBroker();
     await using visitor = await createTestClient(broker, VISITOR);
-    await using agent = await createTestClient(broker, AGENT);
+    await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     await visitor.client.subscribe([TOPIC]);
     const thread = DEMO_THREAD_FOR_AGENT;
     const t = agent.client.send(thread, text('plain <b>text</b> {"not":"json"}'));
@@ -187,7 +187,7 @@ describe('real time through the mock broker', () => {
   test('§1.11 receiving: decode, dispatch by type; an unknown type is reported, never a crash', async () => {
     await using broker = await startBroker();
     await using visitor = await createTestClient(broker, VISITOR);
-    await using agent = await createTestClient(broker, AGENT);
+    await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     await visitor.client.subscribe([TOPIC]);
     const futureUid = uid('future-type');
     await broker.publishRaw(
@@ -218,7 +218,7 @@ describe('real time through the mock broker', () => {
   test('a malformed payload on a thread topic gives an error event and the client keeps sending and receiving', async () => {
     await using broker = await startBroker();
     await using visitor = await createTestClient(broker, VISITOR);
-    await using agent = await createTestClient(broker, AGENT);
+    await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     await visitor.client.subscribe([TOPIC]);
     await broker.publishRaw(TOPIC, new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x00]));
     const error = await visitor.events.waitFor('error');
@@ -279,7 +279,7 @@ describe('real time through the mock broker', () => {
   test('typing reaches the other side and expires', async () => {
     await using broker = await startBroker();
     await using visitor = await createTestClient(broker, VISITOR);
-    await using agent = await createTestClient(broker, AGENT);
+    await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     await visitor.client.subscribe([TOPIC]);
     agent.client.sendTyping(DEMO_THREAD_FOR_AGENT);
     const typing = await visitor.events.waitFor('typing', (t) => t.active);
@@ -294,7 +294,7 @@ describe('real time through the mock broker', () => {
   test('receipts: DELIVERED automatically, READ on markRead, both reach the sender', async () => {
     await using broker = await startBroker();
     await using visitor = await createTestClient(broker, VISITOR);
-    await using agent = await createTestClient(broker, AGENT);
+    await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     await visitor.client.subscribe([TOPIC]);
     await agent.client.subscribe([TOPIC]);
     const sent = agent.client.send(DEMO_THREAD_FOR_AGENT, text('did you read this?'));
@@ -315,7 +315,7 @@ describe('real time through the mock broker', () => {
   test('recall reaches the other side', async () => {
     await using broker = await startBroker();
     await using visitor = await createTestClient(broker, VISITOR);
-    await using agent = await createTestClient(broker, AGENT);
+    await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     await visitor.client.subscribe([TOPIC]);
     const sent = agent.client.send(DEMO_THREAD_FOR_AGENT, text('oops'));
     await sent.done;

@@ -17,7 +17,7 @@ describe('sending', () => {
   test('§1.8 sending: MQTT first, REST when MQTT is down', async () => {
     await using broker = await startBroker();
     await using visitor = await createTestClient(broker, { ...VISITOR, deviceUid: 'visitor-tab' });
-    await using agent = await createTestClient(broker, AGENT);
+    await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     await visitor.client.subscribe([TOPIC]);
 
     // MQTT first: with REST failing, a connected client still gets SUCCESS (over MQTT).
@@ -45,11 +45,11 @@ describe('sending', () => {
     expect(visitor.events.messages(TOPIC).map((m) => m.content)).toEqual(['over mqtt', 'over rest', 'marker']);
   });
 
-  test('§1.9 HTTP result handling: 200 → SUCCESS, other code → FAILED with the server message, network error → kept to resend', async () => {
+  test('§1.9 HTTP result handling: code 200 → SUCCESS, another code → FAILED with the server message', async () => {
     await using broker = await startBroker();
     await using visitor = await createTestClient(broker, VISITOR);
     await visitor.client.subscribe([TOPIC]);
-    await using agent = await createTestClient(broker, AGENT);
+    await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     broker.faults.outage(OUTAGE_MS);
     await waitFor(() => !agent.client.isConnected(), { message: 'agent offline during the outage' });
 
@@ -73,7 +73,7 @@ describe('sending', () => {
     await using visitor = await createTestClient(broker, VISITOR);
     await visitor.client.subscribe([TOPIC]);
     // The agent's REST points at a closed port: every REST call is a network exception.
-    await using agent = await createTestClient(broker, { ...AGENT, rest: 'dead' });
+    await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC], rest: 'dead' });
     broker.faults.outage(OUTAGE_MS);
     await waitFor(() => !agent.client.isConnected(), { message: 'agent offline during the outage' });
 
@@ -92,7 +92,7 @@ describe('sending', () => {
 
   test('§1.10 local status updates and status events: SENDING → SUCCESS, SENDING → FAILED', async () => {
     await using broker = await startBroker();
-    await using agent = await createTestClient(broker, AGENT);
+    await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     const ok = agent.client.send(DEMO_THREAD_FOR_AGENT, text('fine'));
     expect(ok.status).toBe('SENDING');
     await ok.done;
@@ -112,11 +112,13 @@ describe('sending', () => {
     expect(agent.client.messages(TOPIC).find((m) => m.uid === bad.uid)?.status).toBe('FAILED');
   });
 
+  // bytedesk mode (no MQTT session, like the real server): the visitor's order depends only on
+  // the SDK (live echoes + catch-up). See the session-mode variant below for the mock broker's.
   test('broker and REST both down → outbox → broker back → drained in order, nothing doubled', async () => {
-    await using broker = await startBroker();
+    await using broker = await startBroker({ compat: 'bytedesk' });
     await using visitor = await createTestClient(broker, { ...VISITOR, deviceUid: 'visitor-tab' });
     await visitor.client.subscribe([TOPIC]);
-    await using agent = await createTestClient(broker, AGENT);
+    await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     broker.faults.outage(OUTAGE_MS);
     broker.faults.rest({ status: 503, message: 'maintenance' });
     await waitFor(() => !agent.client.isConnected(), { message: 'agent offline during the outage' });
@@ -143,13 +145,35 @@ describe('sending', () => {
     expect(agent.client.pending()).toEqual([]);
   });
 
+  test('session mode: the outbox drains in order at the server, each message reaches the visitor once', async () => {
+    await using broker = await startBroker({ compat: 'session' });
+    await using visitor = await createTestClient(broker, { ...VISITOR, deviceUid: 'visitor-tab' });
+    await visitor.client.subscribe([TOPIC]);
+    await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
+    broker.faults.outage(OUTAGE_MS);
+    broker.faults.rest({ status: 503, message: 'maintenance' });
+    await waitFor(() => !agent.client.isConnected(), { message: 'agent offline during the outage' });
+    const texts = ['one', 'two', 'three', 'four', 'five'];
+    const sent = texts.map((t) => agent.client.send(DEMO_THREAD_FOR_AGENT, text(t)));
+    await waitFor(() => agent.client.pending().length === texts.length, { timeoutMs: 10_000, message: 'outbox' });
+    broker.faults.reset();
+    await Promise.all(sent.map((s) => s.done));
+    const marker = agent.client.send(DEMO_THREAD_FOR_AGENT, text('marker'));
+    await visitor.events.waitFor('message', (m) => m.uid === marker.uid, { timeoutMs: 10_000 });
+    await waitFor(() => visitor.events.messages(TOPIC).length >= texts.length + 1, { message: 'all six' });
+    expect(broker.history(TOPIC).map((m) => m.content)).toEqual([...texts, 'marker']);
+    // Exactly once each. (Strict order is not asserted here: aedes may deliver a persistent
+    // session's queued messages after newer live ones — see the report in packages/tests/README.md.)
+    expect([...visitor.events.contents(TOPIC)].sort()).toEqual([...texts, 'marker'].sort());
+  });
+
   test('the outbox survives a reload: a new client on the same store sends what the old one could not', async () => {
     await using broker = await startBroker();
     await using visitor = await createTestClient(broker, VISITOR);
     await visitor.client.subscribe([TOPIC]);
     const store = createMemoryStore();
     broker.faults.outage(OUTAGE_MS);
-    const before = await createTestClient(broker, { ...AGENT, rest: 'dead', store, connect: false });
+    const before = await createTestClient(broker, { ...AGENT, topics: [TOPIC], rest: 'dead', store, connect: false });
     let uids: string[];
     try {
       await before.client.connect();
@@ -160,7 +184,7 @@ describe('sending', () => {
       await before.dispose();
     }
     broker.faults.reset();
-    await using after = await createTestClient(broker, { ...AGENT, store });
+    await using after = await createTestClient(broker, { ...AGENT, topics: [TOPIC], store });
     await waitFor(() => visitor.events.messages(TOPIC).length >= 3, {
       timeoutMs: 10_000,
       message: 'the reloaded client drained the stored outbox',
@@ -173,7 +197,7 @@ describe('sending', () => {
     await using broker = await startBroker();
     await using visitor = await createTestClient(broker, VISITOR);
     await visitor.client.subscribe([TOPIC]);
-    await using agent = await createTestClient(broker, AGENT);
+    await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     await agent.client.subscribe([TOPIC]);
     broker.faults.holdEchoes(true);
     const sent = agent.client.send(DEMO_THREAD_FOR_AGENT, text('slow echo'));
@@ -193,7 +217,7 @@ describe('sending', () => {
     await using broker = await startBroker();
     await using visitor = await createTestClient(broker, VISITOR);
     await visitor.client.subscribe([TOPIC]);
-    await using agent = await createTestClient(broker, AGENT);
+    await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     const big = 'x'.repeat(12_000); // over the 10,240-byte packet limit once encoded
     const sent = agent.client.send(DEMO_THREAD_FOR_AGENT, text(big));
     const done = await sent.done;
@@ -215,7 +239,7 @@ describe('sending', () => {
 
   test('§1.15 refuse oversized messages: without REST an oversize message is FAILED with code oversize', async () => {
     await using broker = await startBroker();
-    await using agent = await createTestClient(broker, { ...AGENT, rest: false });
+    await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC], rest: false });
     const sent = agent.client.send(DEMO_THREAD_FOR_AGENT, text('y'.repeat(12_000)));
     const done = await sent.done;
     expect(done.status).toBe('FAILED');

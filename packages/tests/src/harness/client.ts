@@ -52,6 +52,11 @@ export interface TestClientOptions {
   readonly rest?: boolean | 'dead';
   /** Extra options of createChatClient (visitor, autoDelivered, maxPacketBytes, orgUid…). */
   readonly client?: Partial<Omit<ChatClientOptions, 'user' | 'auth' | 'realtime' | 'rest' | 'outbox' | 'timing'>>;
+  /**
+   * Topics to subscribe before connecting (kept across reconnects). A sender should be
+   * subscribed to its thread: the server's echo there is what confirms a send.
+   */
+  readonly topics?: readonly string[];
   /** Connect before returning and wait until connected (default true). */
   readonly connect?: boolean;
   /** Connect timeout of the MQTT transport (default 3,000 ms). */
@@ -134,6 +139,12 @@ export async function createTestClient(target: ClientTarget, options: TestClient
     dispose,
     [Symbol.asyncDispose]: dispose,
   };
+  try {
+    if (options.topics && options.topics.length > 0) await client.subscribe(options.topics);
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
   if (options.connect ?? true) {
     try {
       await client.connect();
