@@ -27,7 +27,7 @@ export function statusMark(status: LocalStatus): string {
     case 'DELIVERED':
       return '✓✓';
     case 'READ':
-      return '✓✓ read';
+      return '✓✓';
     case 'FAILED':
       return '⚠';
     default:

@@ -252,12 +252,12 @@ export function createPane(role: Role, config: PlaygroundConfig): PaneHandle {
         return h(
           'span',
           { class: 'content' },
-          '📎 ',
+          'File: ',
           h('a', { text: p.name, attrs: { href: p.url, target: '_blank', rel: 'noreferrer' } }),
           ` (${formatBytes(p.size)})`,
         );
       case 'location':
-        return h('span', { class: 'content', text: `📍 ${p.address} (${p.latitude}, ${p.longitude})` });
+        return h('span', { class: 'content', text: `Location: ${p.address} (${p.latitude}, ${p.longitude})` });
       default:
         return h('span', { class: 'content', text: contentSummary(p) });
     }
@@ -295,7 +295,7 @@ export function createPane(role: Role, config: PlaygroundConfig): PaneHandle {
     row.replaceChildren(
       h('span', {
         class: 'meta',
-        text: `${message.user.nickname ?? message.user.uid} · ${timeOfDay(message.createdAt)}`,
+        text: `${message.user.nickname ?? message.user.uid} · ${timeOfDay(message.createdAt).slice(0, 8)}`,
       }),
       renderContent(message),
       status,
