@@ -8,7 +8,7 @@ import {
   type RestTransport,
 } from '@weiyu/core';
 import { createHttpTransport } from '@weiyu/transport-http';
-import { createMqttTransport, type MqttTransport } from '@weiyu/transport-mqtt';
+import { createMqttTransport, type MqttTransport, type MqttTransportOptions } from '@weiyu/transport-mqtt';
 import { type EventRecorder, recordEvents } from './recorder.js';
 import { waitFor } from './wait.js';
 
@@ -61,6 +61,8 @@ export interface TestClientOptions {
   readonly connect?: boolean;
   /** Connect timeout of the MQTT transport (default 3,000 ms). */
   readonly connectTimeoutMs?: number;
+  /** Other options of the MQTT transport (keepalive, clean…). */
+  readonly transport?: Partial<Omit<MqttTransportOptions, 'url' | 'deviceUid' | 'connectTimeoutMs'>>;
 }
 
 /** A real client over real sockets, disposed at the end of its `await using` block. */
@@ -108,6 +110,7 @@ export async function createTestClient(target: ClientTarget, options: TestClient
   }
 
   const realtime = createMqttTransport({
+    ...options.transport,
     url: target.mqttUrl,
     connectTimeoutMs: options.connectTimeoutMs ?? 3_000,
     ...(options.deviceUid === undefined ? {} : { deviceUid: options.deviceUid }),
