@@ -95,6 +95,28 @@ describe('connection management', () => {
     );
   });
 
+  test('§1.13 error classification: a wrong WebSocket path is host_not_found with a readable message', async () => {
+    await using broker = await startBroker();
+    const wrongPath = broker.mqttUrl.replace('/websocket', '/mqtt');
+    await using lost = await createTestClient(
+      { mqttUrl: wrongPath },
+      {
+        username: VISITOR.username,
+        uid: VISITOR.uid,
+        accessToken: broker.issueToken(VISITOR.uid),
+        rest: false,
+        connect: false,
+      },
+    );
+    await lost.client.connect();
+    const reconnecting = await lost.events.waitFor('connection', (s) => s.status === 'reconnecting', {
+      timeoutMs: 8_000,
+    });
+    const error = reconnecting.status === 'reconnecting' ? reconnecting.error : undefined;
+    expect(error?.code).toBe('host_not_found');
+    expect(error?.message).toContain('/mqtt');
+  });
+
   test('bad token → auth-failed, and the client does not storm the server', async () => {
     await using broker = await startBroker();
     await using bad = await createTestClient(broker, {
@@ -188,6 +210,49 @@ describe('connection management', () => {
     const fromTab1 = tab1.client.send(DEMO_THREAD_FOR_VISITOR, text('sent from tab 1'));
     const seen = await tab2.events.waitFor('message', (m) => m.uid === fromTab1.uid);
     expect(seen.mine).toBe(true);
+  });
+
+  test('§1.3 an anonymous visitor does not connect but can still send over the visitor REST endpoint', async () => {
+    await using broker = await startBroker();
+    await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
+    await using anonymous = await createTestClient(broker, {
+      username: VISITOR.username,
+      uid: VISITOR.uid,
+      accessToken: '',
+      connect: false,
+      client: { visitor: true },
+    });
+    await anonymous.client.connect();
+    expect(anonymous.client.isConnected()).toBe(false);
+    const sent = anonymous.client.send(DEMO_THREAD_FOR_VISITOR, text('hello from an anonymous visitor'));
+    expect((await sent.done).status).toBe('SUCCESS');
+    await agent.events.waitFor('message', (m) => m.uid === sent.uid);
+    expect(broker.connections().filter((c) => c.userUid === VISITOR.uid)).toEqual([]);
+  });
+
+  test('KICKOFF alone (the server does not close the socket) also stops the client', async () => {
+    await using broker = await startBroker();
+    await using visitor = await createTestClient(broker, VISITOR);
+    await broker.kick(VISITOR.uid, 'session revoked', { disconnect: false });
+    await visitor.events.waitFor('kicked');
+    await waitFor(() => visitor.client.state.status === 'kicked', { message: 'state kicked' });
+    await waitFor(() => broker.connections().every((c) => c.userUid !== VISITOR.uid), {
+      message: 'the client closed its own connection',
+    });
+    await settle(1_200);
+    expect(visitor.client.state.status).toBe('kicked');
+    expect(broker.connections().filter((c) => c.userUid === VISITOR.uid)).toEqual([]);
+  });
+
+  test('two clients of one user with default device ids get distinct clientIds and stay connected', async () => {
+    await using broker = await startBroker();
+    await using first = await createTestClient(broker, VISITOR);
+    await using second = await createTestClient(broker, VISITOR);
+    expect(first.realtime.deviceUid).not.toBe(second.realtime.deviceUid);
+    await settle(1_000);
+    expect(first.client.isConnected() && second.client.isConnected()).toBe(true);
+    expect(first.events.states()).not.toContain('reconnecting');
+    expect(second.events.states()).not.toContain('reconnecting');
   });
 
   test('the client reconnects by itself after the connection drops', async () => {
