@@ -253,7 +253,11 @@ export function createPane(role: Role, config: PlaygroundConfig): PaneHandle {
           'span',
           { class: 'content' },
           'File: ',
-          h('a', { text: p.name, attrs: { href: p.url, target: '_blank', rel: 'noreferrer' } }),
+          h('a', {
+            testid: t(`file-link-${message.uid}`),
+            text: p.name,
+            attrs: { href: p.url, target: '_blank', rel: 'noreferrer' },
+          }),
           ` (${formatBytes(p.size)})`,
         );
       case 'location':
@@ -443,7 +447,12 @@ export function createPane(role: Role, config: PlaygroundConfig): PaneHandle {
     list,
     typing,
     composer,
-    h('details', { class: 'log-box', attrs: { open: '' } }, h('summary', { text: 'SDK events' }), logList),
+    h(
+      'details',
+      { class: 'log-box', attrs: { open: '' } },
+      h('summary', { testid: t('log-toggle'), text: 'SDK events' }),
+      logList,
+    ),
   );
 
   start().catch((error: unknown) => {

@@ -150,6 +150,37 @@ describe('playground', () => {
     await expectNoDuplicates(page, [text, after]);
   });
 
+  it('shows a refused message as failed, and Retry sends it again with the same uid', async () => {
+    const { page, broker } = await open();
+    // No MQTT and a REST server that refuses (code 500): the send fails for good.
+    await byTestId(page, 'visitor-block-realtime').check();
+    await page.waitForSelector('[data-testid="visitor-connection"]:not([data-status="connected"])', {
+      timeout: WAIT_MS,
+    });
+    await byTestId(page, 'fault-rest-mode').selectOption('code-500');
+    await byTestId(page, 'fault-rest').check();
+    await expect
+      .poll(async () => JSON.stringify(await (await fetch(`${broker.httpUrl}/__admin/state`)).json()), {
+        timeout: WAIT_MS,
+      })
+      .toContain('500');
+
+    const text = 'Refused, then retried';
+    const uid = await sendText(page, 'visitor', text);
+    await waitStatus(page, 'visitor', uid, ['FAILED']);
+    await expect.poll(() => row(page, 'visitor', uid).locator('.error').textContent()).toContain('server_error');
+
+    await byTestId(page, 'fault-rest').uncheck();
+    await byTestId(page, 'visitor-block-realtime').uncheck();
+    await waitConnected(page, 'visitor');
+    await byTestId(page, `visitor-retry-${uid}`).click();
+    await waitStatus(page, 'visitor', uid, ['SUCCESS', 'DELIVERED', 'READ']);
+    await row(page, 'agent', uid).waitFor({ timeout: WAIT_MS });
+    expect(await byTestId(page, `visitor-retry-${uid}`).count()).toBe(0);
+    await expectNoneSending(page);
+    await expectNoDuplicates(page, [text]);
+  });
+
   it('keeps a pending message across a reload and delivers it exactly once', async () => {
     const { page, broker } = await open();
     // No echo and no REST: the message cannot be confirmed, so it stays in the outbox.
