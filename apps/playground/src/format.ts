@@ -82,6 +82,8 @@ export function connectionLabel(state: ConnectionState): string {
     case 'connected':
       return 'connected';
     case 'reconnecting': {
+      // No retry is scheduled while the environment reports offline: the client waits for 'online'.
+      if (!Number.isFinite(state.retryAt)) return `waiting for the network (#${state.attempt})`;
       const seconds = Math.max(0, Math.round((state.retryAt - Date.now()) / 1000));
       return `reconnecting in ${seconds} s (#${state.attempt})`;
     }

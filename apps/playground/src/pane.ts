@@ -271,10 +271,14 @@ export function createPane(role: Role, config: PlaygroundConfig): PaneHandle {
     row.dataset.status = message.status;
     row.dataset.mine = String(message.mine);
     row.dataset.type = message.type;
+    // A FAILED message still in the outbox goes out again by itself when the link is back.
+    const inOutbox = message.mine && (sdk?.client.pending().some((m) => m.uid === message.uid) ?? false);
+    row.dataset.outbox = String(inOutbox);
+    const label = `${statusMark(message.status)} ${statusLabel(message.status)}`;
     const status = h(
       'span',
       { class: 'status', testid: t(`status-${message.uid}`), attrs: { title: message.status } },
-      message.mine ? `${statusMark(message.status)} ${statusLabel(message.status)}` : '',
+      message.mine ? (inOutbox && message.status === 'FAILED' ? `${label} · in outbox, will retry` : label) : '',
     );
     const actions: HTMLElement[] = [];
     if (message.mine && message.status === 'FAILED') {
