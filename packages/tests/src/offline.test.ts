@@ -98,6 +98,26 @@ describe('offline messages', () => {
     expect(visitor.events.contents(TOPIC)).toEqual([...WHILE_AWAY, 'marker']);
   });
 
+  test('§1.14 offline messages: a reloaded page (new client, same device) catches up exactly once, in order', async () => {
+    await using broker = await startBroker({ compat: 'bytedesk' });
+    await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
+    {
+      await using before = await createTestClient(broker, { ...VISITOR, deviceUid: 'tab', topics: [TOPIC] });
+      const seen = agent.client.send(DEMO_THREAD_FOR_AGENT, text('seen before the reload'));
+      await before.events.waitFor('message', (m) => m.uid === seen.uid);
+    }
+    for (const t of WHILE_AWAY) await agent.client.send(DEMO_THREAD_FOR_AGENT, text(t)).done;
+    await using after = await createTestClient(broker, { ...VISITOR, deviceUid: 'tab', topics: [TOPIC] });
+    await waitFor(() => after.events.messages(TOPIC).length >= 1 + WHILE_AWAY.length, {
+      timeoutMs: 10_000,
+      message: 'history after the reload',
+    });
+    const marker = agent.client.send(DEMO_THREAD_FOR_AGENT, text('marker'));
+    await after.events.waitFor('message', (m) => m.uid === marker.uid);
+    // A fresh page knows nothing: it gets the whole thread from history, oldest first, then live.
+    expect(after.events.contents(TOPIC)).toEqual(['seen before the reload', ...WHILE_AWAY, 'marker']);
+  });
+
   test('history catch-up: what a thread missed comes oldest first across pages, each uid once', async () => {
     await using broker = await startBroker({ compat: 'bytedesk' });
     await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });

@@ -3,7 +3,7 @@
  * mode): SPEC §1.1, 1.2, 1.4–1.7, 1.11, 1.15 (duplicates), typing, receipts, recall,
  * malformed payloads.
  */
-import { encodeMessage } from '@weiyu/protocol';
+import { encodeMessage, parseCreatedAt } from '@weiyu/protocol';
 import { describe, expect, test } from 'vitest';
 import { startBroker } from './harness/broker.js';
 import { createTestClient } from './harness/client.js';
@@ -67,6 +67,23 @@ describe('real time through the mock broker', () => {
     expect(got.content).toBe('你好，有什么可以帮您？');
     expect(got.mine).toBe(false);
     expect(got.status).toBe('SUCCESS');
+  });
+
+  test('§1.5 the server time replaces the local createdAt once the echo confirms (both time formats)', async () => {
+    for (const timeFormat of ['shanghai', 'epoch'] as const) {
+      await using broker = await startBroker({ timeFormat });
+      await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
+      await using visitor = await createTestClient(broker, { ...VISITOR, topics: [TOPIC] });
+      const sent = agent.client.send(DEMO_THREAD_FOR_AGENT, text(`time ${timeFormat}`));
+      const done = await sent.done;
+      const stored = broker.history(TOPIC).find((m) => m.uid === sent.uid);
+      const serverTime = parseCreatedAt(stored?.createdAt ?? '');
+      expect(serverTime.ok).toBe(true);
+      if (!serverTime.ok) return;
+      expect(done.createdAt).toBe(serverTime.value);
+      const got = await visitor.events.waitFor('message', (m) => m.uid === sent.uid);
+      expect(got.createdAt).toBe(serverTime.value);
+    }
   });
 
   test('§1.4 events surfaced: connect, message, reconnect, close, error, offline', async () => {
