@@ -93,7 +93,7 @@ describe('against Mosquitto', () => {
 
     await visitor.client.connect();
     await waitFor(() => visitor.events.messages(TOPIC).length >= texts.length, {
-      timeoutMs: 10_000,
+      timeoutMs: 5_000,
       message: `the queued messages (have ${visitor.events.contents(TOPIC).join(',')})`,
     });
     const marker = agent.client.send(DEMO_THREAD_FOR_AGENT, text('marker'));
