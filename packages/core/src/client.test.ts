@@ -94,6 +94,19 @@ describe('createChatClient: send', () => {
     expect(visitor.pending()).toEqual([]);
   });
 
+  it('sending on a thread subscribes to it, so the echo confirms it without REST', async () => {
+    const { thread, client, run, network } = createWorld();
+    const agent = client('a1');
+    await run(agent.connect());
+    const restBefore = network.stats().restSends;
+    const sent = await run(agent.send(thread, { type: 'TEXT', text: 'first words' }).done);
+    expect(sent.status).toBe('SUCCESS');
+    expect(network.stats().restSends).toBe(restBefore);
+    const second = await run(agent.send(thread, { type: 'TEXT', text: 'and more' }).done);
+    expect(second.status).toBe('SUCCESS');
+    expect(network.stats().restSends).toBe(restBefore);
+  });
+
   it('without REST and offline: FAILED retryable (not_connected), sent once connected', async () => {
     const { thread, client, run, online } = createWorld();
     const visitor = client('v1', { noRest: true });
@@ -103,8 +116,15 @@ describe('createChatClient: send', () => {
     const changes: StatusChange[] = [];
     visitor.on('status', (s) => changes.push(s));
     await online(visitor);
-    await run(new Promise<void>((resolve) => visitor.on('status', (s) => s.message.status === 'SUCCESS' && resolve())));
+    // Sending subscribed the thread, so the resend may be confirmed while `online` still runs.
+    await run(
+      new Promise<void>((resolve) => {
+        if (changes.some((c) => c.message.status === 'SUCCESS')) resolve();
+        visitor.on('status', (s) => s.message.status === 'SUCCESS' && resolve());
+      }),
+    );
     expect(changes.map((c) => c.message.status)).toContain('SUCCESS');
+    expect(visitor.pending()).toEqual([]);
   });
 
   it('never publishes an oversize message: REST when there is one, else FAILED oversize before anything is sent', async () => {

@@ -428,6 +428,11 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       ...(options.orgUid ? { orgUid: options.orgUid } : {}),
       now: clock.now(),
     });
+    // The server echoes only to subscribers of the thread, and the echo is the only real
+    // confirmation: sending on a thread subscribes to it (the REST fallback covers the race).
+    if (!manager.topics().includes(thread.topic)) {
+      client.subscribe([thread.topic]).catch((error: unknown) => emitError(SdkError.from(error)));
+    }
     const sent = sender.send(message);
     const { done: _done, ...local } = sent;
     timeline.put(local);
