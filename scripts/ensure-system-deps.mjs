@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // Installs the Debian packages the tests drive (Chromium for browser tests, Mosquitto as an
-// independent broker) when they are missing. Needs root and apt; prints what it does.
+// independent broker, a CJK font for screenshots) when they are missing. Needs root and apt; prints what it does.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 const wanted = [
   { pkg: 'chromium', binary: '/usr/bin/chromium' },
   { pkg: 'mosquitto', binary: '/usr/sbin/mosquitto' },
+  // Chinese glyphs for the playground's screenshots (tests do not depend on it).
+  { pkg: 'fonts-wqy-microhei', binary: '/usr/share/fonts/truetype/wqy/wqy-microhei.ttc' },
 ];
 const missing = wanted.filter((w) => !existsSync(w.binary)).map((w) => w.pkg);
 if (missing.length === 0) process.exit(0);
