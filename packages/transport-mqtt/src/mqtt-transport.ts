@@ -237,6 +237,11 @@ class MqttTransportImpl implements MqttTransport {
       this.#settings.logger?.warn('mqtt: error', { url: s.url, code: classified.code, message: classified.message });
       this.#emit({ type: 'error', error: classified });
     });
+    // mqtt.js reports messages a broker held in the persistent session (sent right after the
+    // CONNACK) before its 'connect' event: the link is up from the CONNACK packet on.
+    client.on('packetreceive', (packet) => {
+      if (packet.cmd === 'connack' && packet.returnCode === 0 && !link.ended) link.up = true;
+    });
     client.on('message', (topic, payload) => {
       if (!link.up) return;
       // A copy: the app may keep it, and mqtt.js may reuse the Buffer's memory.
