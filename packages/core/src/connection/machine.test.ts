@@ -80,6 +80,14 @@ const rows: Row[] = [
     S.anonymous,
     ['cancel-retry', 'cancel-stable', 'close'],
   ],
+  [
+    'idle + start-anonymous → idle anonymous',
+    at(S.idle),
+    { type: 'start-anonymous' },
+    S.anonymous,
+    ['cancel-retry', 'cancel-stable'],
+  ],
+  ['connected + start-anonymous → unchanged', at(S.connected), { type: 'start-anonymous' }, S.connected, []],
   ['connected + anonymous → unchanged', at(S.connected), { type: 'anonymous' }, S.connected, []],
   // connected
   [

@@ -26,6 +26,8 @@ export type MachineEvent =
   | { readonly type: 'restart' }
   /** The token is empty: an anonymous visitor does not connect. */
   | { readonly type: 'anonymous' }
+  /** The app asked to connect with a static empty token: nothing is tried. */
+  | { readonly type: 'start-anonymous' }
   /** The broker accepted the connection and the subscriptions are in place. */
   | { readonly type: 'connected'; readonly now: number }
   /** A connect attempt failed; `jitter` is a random draw in [0, 1). */
@@ -129,6 +131,11 @@ export function transition(state: MachineState, event: MachineEvent, config: Mac
 
     case 'restart':
       return connectNow({ ...state, failures: 0, refreshed: false }, false, [...STOP_TIMERS, { type: 'close' }]);
+
+    case 'start-anonymous':
+      // A static empty token is known before any attempt: stay idle, show no attempt.
+      if (status !== 'idle') return unchanged(state);
+      return { state: { ...state, connection: { status: 'idle', reason: 'anonymous' } }, actions: STOP_TIMERS };
 
     case 'anonymous':
       if (status !== 'connecting') return unchanged(state);

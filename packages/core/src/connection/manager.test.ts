@@ -113,6 +113,8 @@ describe('createConnectionManager', () => {
     await t.run(t.manager.start());
     expect(t.manager.state).toEqual({ status: 'idle', reason: 'anonymous' });
     expect(t.network.stats().connectAttempts).toBe(0);
+    // A static empty token is known up front: no passing `connecting` is shown.
+    expect(t.statuses()).not.toContain('connecting');
     const p = setup({ auth: () => ({ username: UID, getToken: () => '' }) });
     await p.run(p.manager.start());
     expect(p.manager.state).toEqual({ status: 'idle', reason: 'anonymous' });

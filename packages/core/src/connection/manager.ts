@@ -363,6 +363,11 @@ export function createConnectionManager(options: ConnectionManagerOptions): Conn
     },
     async start() {
       ensureAlive();
+      // An anonymous visitor (static empty token) never connects: the state stays idle.
+      if ('accessToken' in auth && !auth.accessToken && machine.connection.status === 'idle') {
+        dispatch({ type: 'start-anonymous' });
+        return;
+      }
       dispatch({ type: 'start' });
       await settled();
     },
