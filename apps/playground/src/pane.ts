@@ -271,6 +271,7 @@ export function createPane(role: Role, config: PlaygroundConfig): PaneHandle {
     row.dataset.status = message.status;
     row.dataset.mine = String(message.mine);
     row.dataset.type = message.type;
+    if (message.status === 'RECALL') row.dataset.recalled = 'true';
     // A FAILED message still in the outbox goes out again by itself when the link is back.
     const inOutbox = message.mine && (sdk?.client.pending().some((m) => m.uid === message.uid) ?? false);
     row.dataset.outbox = String(inOutbox);
@@ -294,6 +295,14 @@ export function createPane(role: Role, config: PlaygroundConfig): PaneHandle {
           } catch (error) {
             log('error', `resend refused: ${String(error)}`);
           }
+        }),
+      );
+    }
+    if (message.mine && ['SUCCESS', 'DELIVERED', 'READ'].includes(message.status)) {
+      actions.push(
+        button(t(`recall-${message.uid}`), 'Recall', () => {
+          sdk?.client.recall(message.thread, message.uid);
+          log('recall', `recall ${describeMessage(message)}`);
         }),
       );
     }

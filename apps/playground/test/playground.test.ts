@@ -181,6 +181,19 @@ describe('playground', () => {
     await expectNoDuplicates(page, [text]);
   });
 
+  it('recalls a sent message on both panes', async () => {
+    const { page } = await open();
+    const text = 'Sent by mistake';
+    const uid = await sendText(page, 'agent', text);
+    await waitStatus(page, 'agent', uid, ['SUCCESS', 'DELIVERED', 'READ']);
+    await row(page, 'visitor', uid).waitFor({ timeout: WAIT_MS });
+    await byTestId(page, `agent-recall-${uid}`).click();
+    await page.waitForSelector(`[data-testid="agent-message-${uid}"][data-recalled="true"]`, { timeout: WAIT_MS });
+    await page.waitForSelector(`[data-testid="visitor-message-${uid}"][data-recalled="true"]`, { timeout: WAIT_MS });
+    expect(await byTestId(page, `agent-recall-${uid}`).count()).toBe(0);
+    await expectNoDuplicates(page, [text]);
+  });
+
   it('keeps a pending message across a reload and delivers it exactly once', async () => {
     const { page, broker } = await open();
     // No echo and no REST: the message cannot be confirmed, so it stays in the outbox.
