@@ -26,7 +26,7 @@ import { systemClock } from './clock.js';
 import { createConnectionManager } from './connection/index.js';
 import { buildContent } from './content/index.js';
 import { createEmitter } from './events.js';
-import type { Logger, RestTransport, TimerHandle } from './interfaces.js';
+import type { Logger, RestCallOptions, RestTransport, TimerHandle } from './interfaces.js';
 import { noopLogger, redact } from './logger.js';
 import { createOutgoingMessage, messageFromWire, messageToWire, statusRank, withStatus } from './message.js';
 import { createOutbox } from './outbox/outbox.js';
@@ -66,7 +66,11 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   const timing = resolveTiming(options.timing);
   const channel = options.channel ?? 'WEB';
   const maxPacketBytes = options.maxPacketBytes ?? DEFAULT_MAX_PACKET_BYTES;
-  const rest = options.rest;
+  // With a token provider, a REST 401 asks the manager for a fresh token once and tries that call again.
+  const rest =
+    options.rest && 'getToken' in options.auth
+      ? withTokenRefresh(options.rest, (rejected) => manager.refreshToken(rejected))
+      : options.rest;
   const autoDelivered = options.autoDelivered ?? true;
 
   const manager = createConnectionManager({
@@ -531,6 +535,31 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     },
   };
   return client;
+}
+
+/**
+ * A REST transport that answers a 401 (`unauthenticated`) by asking for a fresh token (shared
+ * with every other caller through the connection manager) and trying the same call once more
+ * with it. A second 401, or no fresh token, rejects with the 401 as before.
+ */
+function withTokenRefresh(
+  inner: RestTransport,
+  refresh: (rejected: string | undefined) => Promise<string | undefined>,
+): RestTransport {
+  const retrying = async <O extends RestCallOptions, T>(options: O, call: (options: O) => Promise<T>): Promise<T> => {
+    try {
+      return await call(options);
+    } catch (reason) {
+      if (!(reason instanceof SdkError) || reason.code !== 'unauthenticated' || options.signal?.aborted) throw reason;
+      const fresh = await refresh(options.accessToken);
+      if (fresh === undefined) throw reason;
+      return call({ ...options, accessToken: fresh });
+    }
+  };
+  return {
+    sendMessage: (message, options) => retrying(options, (o) => inner.sendMessage(message, o)),
+    queryTopic: (query, options = {}) => retrying(options, (o) => inner.queryTopic(query, o)),
+  };
 }
 
 /** The events as a type alias, which the emitter's index-signature constraint accepts. */

@@ -57,6 +57,16 @@ export interface ConnectionManager {
   topics(): readonly string[];
   /** The token of the current or last connection, for REST calls. Never log it. */
   currentToken(): string | undefined;
+  /**
+   * After the server refused `rejected` (a REST 401): asks a token provider for a fresh token
+   * (`getToken({ refresh: true })`) and returns it; {@link currentToken} returns it from then on.
+   * One refresh at a time: concurrent callers share the one in flight, and a caller whose
+   * `rejected` token was already replaced gets the current token without a new ask, so the
+   * provider is asked at most once per refused token (connect attempts share the same refresh).
+   * Resolves `undefined` when no fresh token can be had: a static token, a provider that returned
+   * '' or failed. Never rejects.
+   */
+  refreshToken(rejected?: string): Promise<string | undefined>;
   onState(listener: (state: ConnectionState) => void): () => void;
   /** Called after a connection is up and its subscriptions are in place. */
   onConnected(listener: (info: { readonly sessionPresent: boolean; readonly reconnect: boolean }) => void): () => void;
@@ -119,6 +129,10 @@ export function createConnectionManager(options: ConnectionManagerOptions): Conn
 
   let machine: MachineState = initialMachineState(environment.isOnline());
   let token: string | undefined;
+  /** The token the last connect attempt used: what a refresh after its auth failure replaces. */
+  let triedToken: string | undefined;
+  /** The provider's refresh in flight, shared by connect attempts and REST retries. */
+  let refreshing: Promise<string> | undefined;
   /** Bumped for every attempt and every close: results of older attempts are ignored. */
   let attemptId = 0;
   let abortController: AbortControllerLike | undefined;
@@ -202,8 +216,31 @@ export function createConnectionManager(options: ConnectionManagerOptions): Conn
     }
   };
 
-  const obtainToken = async (refresh: boolean): Promise<string> =>
-    'getToken' in auth ? auth.getToken({ refresh }) : auth.accessToken;
+  /**
+   * A fresh token from the provider, replacing `rejected`: the refresh in flight when there is
+   * one, the current token when `rejected` was already replaced, else one new ask. May be ''.
+   */
+  const freshToken = (rejected: string | undefined): Promise<string> => {
+    if (!('getToken' in auth)) return Promise.resolve(auth.accessToken);
+    if (refreshing) return refreshing;
+    if (token !== undefined && token !== rejected) return Promise.resolve(token);
+    const ask = Promise.resolve()
+      .then(() => auth.getToken({ refresh: true }))
+      .then((fresh) => {
+        if (fresh && !disposed) token = fresh;
+        return fresh;
+      })
+      .finally(() => {
+        if (refreshing === ask) refreshing = undefined;
+      });
+    refreshing = ask;
+    return ask;
+  };
+
+  const obtainToken = async (refresh: boolean): Promise<string> => {
+    if (!('getToken' in auth)) return auth.accessToken;
+    return refresh ? freshToken(triedToken) : auth.getToken({ refresh: false });
+  };
 
   /** One connect attempt: token, CONNECT, subscriptions, all within `connectTimeoutMs`. */
   const runAttempt = async (refresh: boolean): Promise<void> => {
@@ -231,6 +268,7 @@ export function createConnectionManager(options: ConnectionManagerOptions): Conn
         return;
       }
       token = password;
+      triedToken = password;
       const connecting = realtime.connect({ clientId, username: auth.username, password }, controller.signal);
       connecting.then(
         () => {
@@ -422,6 +460,16 @@ export function createConnectionManager(options: ConnectionManagerOptions): Conn
     },
     topics: () => [...desired],
     currentToken: () => token,
+    async refreshToken(rejected?: string) {
+      if (disposed || !('getToken' in auth)) return undefined;
+      try {
+        const fresh = await freshToken(rejected);
+        return fresh || undefined;
+      } catch (reason) {
+        logger.warn('the token provider failed to refresh the token', { error: describe(clean(reason)) });
+        return undefined;
+      }
+    },
     onState: (listener) => emitter.on('state', listener),
     onConnected: (listener) => emitter.on('connected', listener),
     onMessage: (listener) => emitter.on('message', ({ topic, payload }) => listener(topic, payload)),
