@@ -282,6 +282,16 @@ export interface ChatTiming {
   /** Catch-up page size and max pages per thread. */
   readonly catchUpPageSize: number;
   readonly catchUpMaxPages: number;
+  /**
+   * Wake detection: while a connection is wanted, a coarse timer ticks every `wakeCheckMs`
+   * (default 5,000; 0 turns wake detection off). When a tick comes more than `wakeToleranceMs`
+   * (default 10,000) late, the machine slept (or the process was frozen): the socket is
+   * suspect, so the client reconnects at once (and catches up) instead of waiting for the
+   * keepalive to fail.
+   */
+  readonly wakeCheckMs?: number;
+  /** How late a wake-detection tick may be before it counts as a sleep (ms; see `wakeCheckMs`). */
+  readonly wakeToleranceMs?: number;
 }
 
 /** A local message with a promise for its final status. */

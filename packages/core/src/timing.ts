@@ -1,5 +1,10 @@
 import type { ChatTiming } from './api.js';
 
+/** Default period of the wake-detection tick (ms). */
+export const DEFAULT_WAKE_CHECK_MS = 5_000;
+/** Default lateness of a wake-detection tick that counts as a sleep (ms). */
+export const DEFAULT_WAKE_TOLERANCE_MS = 10_000;
+
 /** The deadlines and limits a client uses unless told otherwise. */
 export const DEFAULT_TIMING: ChatTiming = {
   echoTimeoutMs: 5_000,
@@ -14,6 +19,8 @@ export const DEFAULT_TIMING: ChatTiming = {
   dedupeCapacity: 5_000,
   catchUpPageSize: 50,
   catchUpMaxPages: 10,
+  wakeCheckMs: DEFAULT_WAKE_CHECK_MS,
+  wakeToleranceMs: DEFAULT_WAKE_TOLERANCE_MS,
 };
 
 /** The default timing with the caller's overrides. */

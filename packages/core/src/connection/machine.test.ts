@@ -202,6 +202,31 @@ const rows: Row[] = [
     [],
   ],
   ['reconnecting + hidden → unchanged', at(S.reconnecting), { type: 'hidden' }, S.reconnecting, []],
+  // wake (a sleep was detected)
+  [
+    'connected + wake → connecting now, same attempt, link dropped',
+    at(S.connected, { failures: 2 }),
+    { type: 'wake' },
+    { status: 'connecting', attempt: 3 },
+    ['cancel-stable', 'close', 'connect'],
+  ],
+  [
+    'reconnecting + wake → connecting now, same attempt',
+    at(S.reconnecting, { failures: 1 }),
+    { type: 'wake' },
+    { status: 'connecting', attempt: 2 },
+    ['cancel-retry', 'connect'],
+  ],
+  [
+    'reconnecting (offline) + wake → unchanged',
+    at(S.reconnecting, { online: false }),
+    { type: 'wake' },
+    S.reconnecting,
+    [],
+  ],
+  ...(['idle', 'connecting', 'authFailed', 'kicked', 'closed'] as const).map(
+    (name): Row => [`${name} + wake → unchanged`, at(S[name]), { type: 'wake' }, S[name], []],
+  ),
   // stop
   ...(['idle', 'connecting', 'connected', 'reconnecting', 'authFailed', 'kicked'] as const).map(
     (name): Row => [

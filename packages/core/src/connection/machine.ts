@@ -42,6 +42,11 @@ export type MachineEvent =
   | { readonly type: 'offline' }
   | { readonly type: 'visible' }
   | { readonly type: 'hidden' }
+  /**
+   * Much more time passed than a timer asked for: the machine slept (or was frozen). A
+   * connection that looks up may be dead; a backoff wait is over.
+   */
+  | { readonly type: 'wake' }
   /** The app disconnected. */
   | { readonly type: 'stop' }
   /** The server logged this user out (KICKOFF). */
@@ -204,6 +209,13 @@ export function transition(state: MachineState, event: MachineEvent, config: Mac
       return unchanged(state);
 
     case 'hidden':
+      return unchanged(state);
+
+    case 'wake':
+      // The link is suspect after a sleep: drop it and connect now, as the same attempt number
+      // (a sleep is not a failure of the server).
+      if (status === 'connected') return connectNow(state, false, [{ type: 'cancel-stable' }, { type: 'close' }]);
+      if (status === 'reconnecting' && state.online) return connectNow(state, false, [{ type: 'cancel-retry' }]);
       return unchanged(state);
 
     case 'stop':

@@ -342,6 +342,106 @@ describe('createConnectionManager', () => {
     });
   });
 
+  describe('wake detection', () => {
+    it('after a sleep (a 5-minute jump) drops the suspect link and connects again at once, attempt 1', async () => {
+      const t = setup();
+      await t.run(t.manager.start());
+      await t.run(t.manager.subscribe([THREAD]));
+      t.network.faults.sever();
+      expect(t.realtime.isConnected()).toBe(true);
+      t.clock.jump(300_000);
+      expect(t.manager.state).toEqual({ status: 'connecting', attempt: 1 });
+      await t.clock.advanceAsync(50);
+      expect(t.manager.state.status).toBe('connected');
+      expect(t.network.stats().connects).toBe(2);
+      expect(t.connected.map((c) => c.reconnect)).toEqual([false, true]);
+      expect(t.network.connections().flatMap((c) => c.subscriptions)).toContain(THREAD);
+      expect(t.logs.some((l) => l.includes('woke up'))).toBe(true);
+    });
+
+    it('the same time passing in small steps does not reconnect', async () => {
+      const t = setup();
+      await t.run(t.manager.start());
+      for (let i = 0; i < 300; i++) await t.clock.advanceAsync(1_000);
+      expect(t.statuses()).toEqual(['connecting', 'connected']);
+      expect(t.network.stats().connects).toBe(1);
+    });
+
+    it('a tick late by no more than the tolerance is not a sleep', async () => {
+      const t = setup({ timing: { wakeCheckMs: 5_000, wakeToleranceMs: 10_000 } });
+      await t.run(t.manager.start());
+      // Ticks ran at 5, 10, 15, 20 s; now is 20.05 s: the next tick is due at 25 s.
+      await t.clock.advanceAsync(20_000);
+      expect(t.clock.nextDueAt()).toBe(25_000);
+      t.clock.jump(14_950); // the tick runs at 35 s: 15 s after the last one, not more
+      expect(t.statuses()).toEqual(['connecting', 'connected']);
+      t.clock.jump(15_001); // the next one runs 15.001 s after it
+      expect(t.manager.state.status).toBe('connecting');
+    });
+
+    it('while waiting to retry, a wake tries at once without counting a failure', async () => {
+      const t = setup({ timing: { reconnectBaseMs: 600_000, reconnectMaxMs: 600_000 } });
+      t.network.faults.refuseConnections(true);
+      await t.run(t.manager.start());
+      const waiting = t.manager.state;
+      if (waiting.status !== 'reconnecting') throw new Error(`expected reconnecting, got ${waiting.status}`);
+      expect(waiting.retryAt - t.clock.now()).toBeGreaterThan(60_000);
+      t.network.faults.refuseConnections(false);
+      t.clock.jump(60_000);
+      expect(t.manager.state).toEqual({ status: 'connecting', attempt: waiting.attempt });
+      await t.clock.advanceAsync(50);
+      expect(t.manager.state.status).toBe('connected');
+    });
+
+    it('while hidden a late tick waits for the page to become visible', async () => {
+      const t = setup();
+      await t.run(t.manager.start());
+      t.env.change('hidden');
+      t.clock.jump(300_000);
+      await t.clock.advanceAsync(50);
+      expect(t.statuses()).toEqual(['connecting', 'connected']);
+      t.env.change('visible');
+      expect(t.manager.state.status).toBe('connecting');
+      await t.clock.advanceAsync(50);
+      expect(t.manager.state.status).toBe('connected');
+      expect(t.network.stats().connects).toBe(2);
+    });
+
+    it('ticks only while a connection is wanted: not idle, closed, offline, stopped for good, or disposed', async () => {
+      const t = setup();
+      expect(t.clock.pending()).toBe(0);
+      await t.run(t.manager.start());
+      expect(t.clock.pending()).toBe(2); // stability timer + wake check
+      await t.clock.advanceAsync(20_000);
+      expect(t.clock.pending()).toBe(1); // the wake check
+      t.env.change('offline');
+      t.network.faults.dropConnections();
+      expect(t.clock.pending()).toBe(0);
+      t.env.change('online');
+      await t.clock.advanceAsync(50);
+      await t.manager.stop();
+      expect(t.clock.pending()).toBe(0);
+      t.clock.jump(300_000);
+      expect(t.manager.state.status).toBe('closed');
+      await t.run(t.manager.start());
+      t.manager.kicked('bye');
+      expect(t.clock.pending()).toBe(0);
+      await t.run(t.manager.restart());
+      expect(t.clock.pending()).toBeGreaterThan(0);
+      await t.manager.dispose();
+      expect(t.clock.pending()).toBe(0);
+    });
+
+    it('wakeCheckMs 0 turns wake detection off', async () => {
+      const t = setup({ timing: { wakeCheckMs: 0 } });
+      await t.run(t.manager.start());
+      await t.clock.advanceAsync(20_000);
+      expect(t.clock.pending()).toBe(0);
+      t.clock.jump(300_000);
+      expect(t.manager.state.status).toBe('connected');
+    });
+  });
+
   describe('authentication', () => {
     it('asks the provider for a fresh token once after an auth failure, then connects', async () => {
       const asked: boolean[] = [];
@@ -460,7 +560,8 @@ describe('createConnectionManager', () => {
       const t = setup();
       t.network.faults.refuseConnections(true);
       await t.run(t.manager.start());
-      expect(t.clock.pending()).toBe(1);
+      // The retry and the wake-detection tick.
+      expect(t.clock.pending()).toBe(2);
       await t.manager.stop();
       expect(t.manager.state).toEqual({ status: 'closed' });
       expect(t.clock.pending()).toBe(0);

@@ -18,6 +18,7 @@ import type {
   TimerHandle,
 } from '../interfaces.js';
 import { redactError } from '../logger.js';
+import { DEFAULT_WAKE_CHECK_MS, DEFAULT_WAKE_TOLERANCE_MS } from '../timing.js';
 import { type AbortControllerLike, createAbortController } from './abort.js';
 import {
   initialMachineState,
@@ -138,6 +139,12 @@ export function createConnectionManager(options: ConnectionManagerOptions): Conn
   let abortController: AbortControllerLike | undefined;
   let retryTimer: TimerHandle | undefined;
   let stableTimer: TimerHandle | undefined;
+  /** The wake-detection tick: set only while a connection is wanted (see `syncWakeCheck`). */
+  let wakeTimer: TimerHandle | undefined;
+  /** When the last tick ran (or ticking started). */
+  let lastTick = 0;
+  /** A late tick was seen while the page was hidden: checked again when it becomes visible. */
+  let sleptWhileHidden = false;
   let closing: Promise<void> = Promise.resolve();
   let everConnected = false;
   let disposed = false;
@@ -161,11 +168,69 @@ export function createConnectionManager(options: ConnectionManagerOptions): Conn
     stableTimer = undefined;
   };
 
+  const wakeCheckMs = timing.wakeCheckMs ?? DEFAULT_WAKE_CHECK_MS;
+  const wakeAfterMs = wakeCheckMs + (timing.wakeToleranceMs ?? DEFAULT_WAKE_TOLERANCE_MS);
+
+  /**
+   * Starts the wake-detection tick while a connection is wanted (connecting, connected, or
+   * waiting to retry), and stops it otherwise: idle, closed, stopped for good, or offline
+   * (`online` retries by itself).
+   */
+  const syncWakeCheck = (): void => {
+    const state = machine.connection;
+    const wanted =
+      !disposed &&
+      wakeCheckMs > 0 &&
+      Number.isFinite(wakeCheckMs) &&
+      (state.status === 'connecting' ||
+        state.status === 'connected' ||
+        (state.status === 'reconnecting' && Number.isFinite(state.retryAt)));
+    if (wanted && wakeTimer === undefined) {
+      lastTick = clock.now();
+      sleptWhileHidden = false;
+      scheduleWakeCheck();
+    } else if (!wanted && wakeTimer !== undefined) {
+      clock.clearTimeout(wakeTimer);
+      wakeTimer = undefined;
+    }
+  };
+
+  const scheduleWakeCheck = (): void => {
+    wakeTimer = clock.setTimeout(() => {
+      wakeTimer = undefined;
+      scheduleWakeCheck();
+      checkWake('tick');
+    }, wakeCheckMs);
+  };
+
+  /**
+   * Whether the machine slept since the last check: then the link is suspect (`wake`). A hidden
+   * page's timers are throttled (late ticks are normal there): the check waits for `visible`.
+   * Returns true when it dispatched `wake`.
+   */
+  const checkWake = (cause: 'tick' | 'visible'): boolean => {
+    if (wakeTimer === undefined) return false;
+    const now = clock.now();
+    const gap = now - lastTick;
+    lastTick = now;
+    const slept = gap > wakeAfterMs || (cause === 'visible' && sleptWhileHidden);
+    if (!slept) return false;
+    if (!environment.isVisible()) {
+      sleptWhileHidden = true;
+      return false;
+    }
+    sleptWhileHidden = false;
+    logger.info('woke up: the connection is suspect', { gapMs: gap, cause });
+    dispatch({ type: 'wake' });
+    return true;
+  };
+
   const dispatch = (event: MachineEvent): void => {
     const before = machine.connection;
     const next = transition(machine, event, config);
     machine = next.state;
     for (const action of next.actions) perform(action);
+    syncWakeCheck();
     const after = machine.connection;
     if (after !== before) {
       logger.info(`connection ${describeState(after)}`, { event: event.type });
@@ -381,7 +446,11 @@ export function createConnectionManager(options: ConnectionManagerOptions): Conn
   };
 
   const stopTransport = realtime.on(onTransport);
-  const stopEnvironment = environment.subscribe((change) => dispatch({ type: change }));
+  const stopEnvironment = environment.subscribe((change) => {
+    // Back from a long hidden period (or a sleep): the same check as the tick, now.
+    if (change === 'visible' && checkWake('visible')) return;
+    dispatch({ type: change });
+  });
 
   const ensureAlive = (): void => {
     if (disposed) throw new SdkError('closed', 'the connection manager was disposed');
@@ -480,6 +549,7 @@ export function createConnectionManager(options: ConnectionManagerOptions): Conn
       disposed = true;
       cancelRetry();
       cancelStable();
+      syncWakeCheck();
       stopTransport();
       stopEnvironment();
       emitter.clear();

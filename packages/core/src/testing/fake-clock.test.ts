@@ -119,4 +119,36 @@ describe('createFakeClock', () => {
     await clock2.runAllAsync();
     expect(done).toEqual([10]);
   });
+
+  it('jump moves time at once and only then runs what fell due, late, in due order', async () => {
+    const clock = createFakeClock(0);
+    const seen: Array<[string, number]> = [];
+    clock.setTimeout(() => seen.push(['b@20', clock.now()]), 20);
+    clock.setTimeout(() => {
+      seen.push(['a@10', clock.now()]);
+      clock.setTimeout(() => seen.push(['set by a, +0', clock.now()]), 0);
+      clock.setTimeout(() => seen.push(['set by a, +5', clock.now()]), 5);
+    }, 10);
+    clock.setTimeout(() => seen.push(['c@500', clock.now()]), 500);
+    clock.jump(100);
+    expect(seen).toEqual([
+      ['a@10', 100],
+      ['b@20', 100],
+      ['set by a, +0', 100],
+    ]);
+    expect(clock.now()).toBe(100);
+    expect(clock.nextDueAt()).toBe(105);
+    expect(() => clock.jump(-1)).toThrow(RangeError);
+
+    const clock2 = createFakeClock(0);
+    const done: number[] = [];
+    void (async () => {
+      await new Promise<void>((resolve) => clock2.setTimeout(resolve, 10));
+      done.push(clock2.now());
+      await new Promise<void>((resolve) => clock2.setTimeout(resolve, 0));
+      done.push(clock2.now());
+    })();
+    await clock2.jumpAsync(1_000);
+    expect(done).toEqual([1_000, 1_000]);
+  });
 });

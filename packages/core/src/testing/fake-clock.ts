@@ -13,6 +13,14 @@ export interface FakeClock extends Clock {
    * every timer, so async code driven by timers behaves as it would for real.
    */
   advanceAsync(ms: number): Promise<void>;
+  /**
+   * Models a sleep (laptop lid closed, process frozen): moves `now` forward by `ms` at once,
+   * WITHOUT running timers at their due times, then runs every timer now due, in due order, all
+   * seeing the new `now` (late, as after a real wake). Timers those timers set run too when due.
+   */
+  jump(ms: number): void;
+  /** Like {@link jump}, letting promise continuations run after the jump and after every timer. */
+  jumpAsync(ms: number): Promise<void>;
   /** Lets pending promise continuations run without moving time. */
   flush(): Promise<void>;
   /** Runs timers until none is left (time jumps to each one's due time). Throws after `limit` timers. */
@@ -109,6 +117,20 @@ export function createFakeClock(startMs = Date.UTC(2024, 0, 1)): FakeClock {
       }
       now = target;
       await drainMicrotasks();
+    },
+    jump(ms: number): void {
+      checkMs(ms);
+      now += ms;
+      for (let timer = takeDue(now); timer; timer = takeDue(now)) timer.callback();
+    },
+    async jumpAsync(ms: number): Promise<void> {
+      checkMs(ms);
+      await drainMicrotasks();
+      now += ms;
+      for (let timer = takeDue(now); timer; timer = takeDue(now)) {
+        timer.callback();
+        await drainMicrotasks();
+      }
     },
     flush: drainMicrotasks,
     runAll(limit = 10_000): void {

@@ -65,6 +65,13 @@ export interface RestFault {
 export interface NetworkFaults {
   /** Drops the live connections (of one clientId, or all) as a network failure; sessions are kept. */
   dropConnections(clientId?: string): void;
+  /**
+   * Cuts the live connections (of one clientId, or all) silently, as a sleeping laptop or a dead
+   * NAT does: the server forgets them (no more deliveries; sessions keep what comes), but the
+   * clients are not told. They still look connected; their publishes and subscriptions get no
+   * answer until they close the connection themselves.
+   */
+  sever(clientId?: string): void;
   /** Refuses connects (`connection_refused`): `true` until told `false`, or until the clock reaches `untilMs`. */
   refuseConnections(until: number | boolean): void;
   /** Holds every echo (delivery of a message back to the sender's user) until called with `false`. */
@@ -152,6 +159,10 @@ interface Connection {
   readonly session: Session | undefined;
   readonly transport: TransportState;
   alive: boolean;
+  /** Cut silently ({@link NetworkFaults.sever}): the server forgot it, the client does not know. */
+  severed: boolean;
+  /** Requests waiting on a severed connection: rejected when it closes. */
+  readonly hung: Set<(error: SdkError) => void>;
 }
 
 interface TransportState {
@@ -241,13 +252,22 @@ export function createInMemoryNetwork(options: InMemoryNetworkOptions): InMemory
     connection.alive = false;
     if (live.get(connection.clientId) === connection) live.delete(connection.clientId);
     if (connection.transport.connection === connection) connection.transport.connection = undefined;
+    const hung = [...connection.hung];
+    connection.hung.clear();
+    for (const reject of hung) reject(new SdkError('network', 'the connection closed with no answer'));
     emit(connection.transport, { type: 'disconnected', error });
   };
+
+  /** A request on a severed connection: no answer ever comes; rejected when the client closes. */
+  const noAnswer = (connection: Connection): Promise<never> =>
+    new Promise<never>((_resolve, reject) => {
+      connection.hung.add(reject);
+    });
 
   /** One delivery to a connection, after the latency; lost (or queued for its session) if it died meanwhile. */
   const deliver = (connection: Connection, topic: string, payload: Uint8Array, qos: 0 | 1): void => {
     later(() => {
-      if (connection.alive) {
+      if (connection.alive && !connection.severed) {
         stats.deliveries++;
         emit(connection.transport, { type: 'message', topic, payload });
       } else if (connection.session && qos === 1) {
@@ -387,6 +407,8 @@ export function createInMemoryNetwork(options: InMemoryNetworkOptions): InMemory
           session,
           transport: state,
           alive: true,
+          severed: false,
+          hung: new Set(),
         };
         state.connection = connection;
         live.set(connect.clientId, connection);
@@ -398,6 +420,7 @@ export function createInMemoryNetwork(options: InMemoryNetworkOptions): InMemory
       },
       async publish(topic: string, payload: Uint8Array, qos: 0 | 1): Promise<void> {
         const connection = current();
+        if (connection.severed) return noAnswer(connection);
         stats.publishes++;
         if (publishPacketSize(topic, payload, qos) > maxPacket) {
           const error = new SdkError('protocol', `the server closed the connection: packet over ${maxPacket} bytes`);
@@ -413,6 +436,7 @@ export function createInMemoryNetwork(options: InMemoryNetworkOptions): InMemory
       },
       async subscribe(topics: readonly string[], qos: 0 | 1): Promise<void> {
         const connection = current();
+        if (connection.severed) return noAnswer(connection);
         const invalid = topics.find((t) => !validateTopic(t).ok);
         if (invalid !== undefined) {
           const error = new SdkError('protocol', `the server closed the connection: bad filter "${invalid}"`);
@@ -425,6 +449,7 @@ export function createInMemoryNetwork(options: InMemoryNetworkOptions): InMemory
       },
       async unsubscribe(topics: readonly string[]): Promise<void> {
         const connection = current();
+        if (connection.severed) return noAnswer(connection);
         await wait(latency);
         if (!connection.alive) throw new SdkError('not_connected', 'the connection closed before the UNSUBACK');
         for (const topic of topics) connection.subscriptions.delete(topic);
@@ -507,6 +532,14 @@ export function createInMemoryNetwork(options: InMemoryNetworkOptions): InMemory
       for (const connection of [...live.values()]) {
         if (clientId === undefined || connection.clientId === clientId) {
           closeConnection(connection, new SdkError('network', 'connection lost (fault)'));
+        }
+      }
+    },
+    sever(clientId?: string): void {
+      for (const connection of [...live.values()]) {
+        if (clientId === undefined || connection.clientId === clientId) {
+          connection.severed = true;
+          live.delete(connection.clientId);
         }
       }
     },
