@@ -51,7 +51,8 @@ describe('createChatClient: send', () => {
     visitor.on('status', (s) => statuses.push(s.message.status));
     await online(visitor);
     expect(visitor.messages(thread.topic)).toHaveLength(1);
-    expect(statuses).toEqual([]);
+    // No second SUCCESS; the agent's DELIVERED, sent while the visitor was away, comes back from history.
+    expect(statuses).toEqual(['DELIVERED']);
   });
 
   it('ends FAILED with the server message when REST answers a code other than 200', async () => {
@@ -311,6 +312,27 @@ describe('createChatClient: receive', () => {
     );
     await clock.advanceAsync(50);
     expect(got).toEqual(['before', 'm1', 'm2', 'm3']);
+  });
+
+  it('restores a READ receipt it missed while away from the status history keeps', async () => {
+    const { clock, thread, client, run, online, network } = createWorld();
+    const agent = client('a1');
+    const visitor = client('v1', { autoDelivered: false });
+    await online(agent);
+    await online(visitor);
+    const sent = await run(agent.send(thread, { type: 'TEXT', text: 'did you read this?' }).done);
+    expect(sent.status).toBe('SUCCESS');
+    await run(agent.disconnect());
+    const changes: StatusChange[] = [];
+    agent.on('status', (s) => changes.push(s));
+    visitor.markRead(thread, sent.uid);
+    await clock.advanceAsync(50);
+    expect(network.message(sent.uid)?.status).toBe('READ');
+    expect(changes).toEqual([]);
+    await online(agent);
+    await clock.advanceAsync(50);
+    expect(changes.map((c) => [c.message.uid, c.previous, c.message.status])).toEqual([[sent.uid, 'SUCCESS', 'READ']]);
+    expect(agent.messages(thread.topic).find((m) => m.uid === sent.uid)?.status).toBe('READ');
   });
 
   it('reports catch-up failures and undecodable bytes as error events, and keeps working', async () => {

@@ -208,6 +208,16 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
         manager.kicked(received.reason);
         emitter.emit('kicked', { reason: received.reason, raw: received.raw });
         return;
+      case 'stored-status': {
+        // Receipts and recalls are broadcast once and not kept as messages, but the server keeps
+        // the status they set: history gives back what was missed while away.
+        const target = timeline.get(received.uid);
+        if (!target || target.status === 'RECALL' || target.status === 'FAILED') return;
+        if (received.status !== 'RECALL' && statusRank(received.status) <= statusRank(target.status)) return;
+        if (sender.isPending(received.uid)) return;
+        changeStatus(target, withStatus(target, received.status));
+        return;
+      }
       case 'stream': {
         const target = timeline.get(received.chunk.uid);
         if (!target) {
@@ -334,6 +344,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
           handle(receiveWire(wire, { topic, source: 'catch-up' }, receiveContext));
           stopPointsOf(topic).add(wire.uid);
         }
+        if (missed.boundary) handle(receiveWire(missed.boundary, { topic, source: 'catch-up' }, receiveContext));
         if (isConnected()) complete.add(topic);
         return;
       } catch (reason) {

@@ -23,6 +23,11 @@ export interface MissedMessages {
   /** Whether it reached a known message or the start of history (false: stopped at maxPages). */
   readonly complete: boolean;
   readonly pages: number;
+  /**
+   * The known message paging stopped at, as history has it now: its stored status may have
+   * moved on (a READ receipt sent while this client was away).
+   */
+  readonly boundary?: WireMessage;
 }
 
 /**
@@ -39,7 +44,7 @@ export async function fetchMissed(options: FetchMissedOptions): Promise<MissedMe
     );
     for (const message of page.messages) {
       if (options.isKnown(message.uid)) {
-        return { messages: newestFirst.reverse(), complete: true, pages: pageNumber + 1 };
+        return { messages: newestFirst.reverse(), complete: true, pages: pageNumber + 1, boundary: message };
       }
       // New messages arriving while we page push older ones onto the next page: take each once.
       if (taken.has(message.uid)) continue;

@@ -87,6 +87,23 @@ describe('receive pipeline', () => {
     });
   });
 
+  it('reports the stored status of a known message found again in history (missed receipts)', () => {
+    const c = context();
+    expect(receiveBytes(TOPIC, bytes(), c).kind).toBe('message');
+    const again = decodeOnce(bytes());
+    for (const status of ['DELIVERED', 'READ', 'RECALL'] as const) {
+      expect(receiveWire({ ...again, status }, { topic: TOPIC, source: 'catch-up' }, c)).toEqual({
+        kind: 'stored-status',
+        uid: again.uid,
+        status,
+      });
+    }
+    // Live copies are duplicates whatever their status; an unknown message is new, not a status.
+    expect(receiveWire({ ...again, status: 'READ' }, { topic: TOPIC, source: 'mqtt' }, c).kind).toBe('dropped');
+    const fresh = decodeOnce(bytes({ uid: 'fresh' }));
+    expect(receiveWire({ ...fresh, status: 'READ' }, { topic: TOPIC, source: 'catch-up' }, c).kind).toBe('message');
+  });
+
   it('turns the echo of a pending message into an echo (any status: a plain broker echoes SENDING)', () => {
     const c = context({ isAwaitingEcho: (uid) => uid === 'mine1' });
     const r = receiveBytes(TOPIC, bytes({ uid: 'mine1', status: 'SENDING', user: { uid: SELF } }), c);

@@ -42,7 +42,12 @@ export type Received =
   /** A new message for the app. */
   | { readonly kind: 'message'; readonly message: LocalMessage; readonly source: ReceiveSource }
   /** A further ROBOT_STREAM chunk of a message already shown: its content is to be appended. */
-  | { readonly kind: 'stream'; readonly chunk: LocalMessage };
+  | { readonly kind: 'stream'; readonly chunk: LocalMessage }
+  /**
+   * History has a message this client knows with a status that may be further on (DELIVERED,
+   * READ, RECALL): receipts and recalls this client missed while it was away.
+   */
+  | { readonly kind: 'stored-status'; readonly uid: string; readonly status: 'DELIVERED' | 'READ' | 'RECALL' };
 
 /** What the pipeline needs to know about the client. */
 export interface ReceiveContext {
@@ -107,6 +112,11 @@ function classify(
     };
   }
 
+  if (origin.source === 'catch-up' && context.dedupe.has(uid)) {
+    const status = STORED_PROGRESS.find((s) => s === wire.status);
+    if (status !== undefined) return { kind: 'stored-status', uid, status };
+  }
+
   if (!context.dedupe.add(uid)) return { kind: 'dropped', reason: 'duplicate', uid };
 
   if (context.isAwaitingEcho(uid)) return { kind: 'echo', wire };
@@ -148,6 +158,9 @@ function classify(
       };
   }
 }
+
+/** Statuses the server stores on a message when receipts or a recall reach it. */
+const STORED_PROGRESS = ['DELIVERED', 'READ', 'RECALL'] as const;
 
 /** PREVIEW content is `{v:1, content, clear, ts}`; older clients send the text itself. */
 function readPreview(content: string): { readonly text?: string; readonly clear: boolean } {
