@@ -3,6 +3,7 @@
  * and catch-up, wired together behind {@link ChatClient}.
  */
 import {
+  decodeMessage,
   encodeMessage,
   isSignalMessageType,
   isThreadTopic,
@@ -39,9 +40,6 @@ import { publishPacketSize } from './send/packet.js';
 import { createSender } from './send/sender.js';
 import { createMemoryStore } from './stores/memory-store.js';
 import { DEFAULT_MAX_PACKET_BYTES, resolveTiming } from './timing.js';
-
-/** Tries of one catch-up before it gives up until the next connect (each failure is an `error` event). */
-const CATCH_UP_ATTEMPTS = 3;
 
 /**
  * Creates a chat client for one user. Nothing happens until {@link ChatClient.connect}, except
@@ -151,7 +149,9 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   const subscriptions: Array<() => void> = [];
   /** Topics being caught up: realtime messages for them wait here so the thread stays in order. */
   const catching = new Map<string, Array<{ topic: string; payload: Uint8Array }>>();
-  const catchUps = new Map<string, Promise<void>>();
+  const catchUps = new Map<string, { readonly epoch: number; readonly run: Promise<void> }>();
+  /** Counts connections: a catch-up belongs to the connection it started on. */
+  let connectionEpoch = 0;
   const catchUpGuards = new Map<string, TimerHandle>();
   const retryTimers = new Set<TimerHandle>();
   /** Topics caught up on this connection: everything on them since arrives live, in order. */
@@ -258,11 +258,18 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   function onRealtimeMessage(topic: string, payload: Uint8Array): void {
     if (disposed) return;
     const buffer = catching.get(topic);
-    if (buffer) {
+    // While a topic is caught up, its live messages wait so that the thread stays in order; the
+    // echo of one of my own pending messages is no new message and must not wait.
+    if (buffer && !isEchoOfPending(payload)) {
       buffer.push({ topic, payload });
       return;
     }
     receiveLive(topic, payload);
+  }
+
+  function isEchoOfPending(payload: Uint8Array): boolean {
+    const decoded = decodeMessage(payload);
+    return decoded.ok && sender.isPending(decoded.value.uid);
   }
 
   function receiveLive(topic: string, payload: Uint8Array): void {
@@ -300,34 +307,44 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   }
 
   function catchUp(topic: string): Promise<void> {
+    // A catch-up that started on an earlier connection read history before the drop: it cannot
+    // see what came while the client was away, so each connection runs its own.
     const running = catchUps.get(topic);
-    if (running) return running;
+    if (running && running.epoch === connectionEpoch) return running.run;
     if (!rest || disposed) return Promise.resolve();
-    catching.set(topic, catching.get(topic) ?? []);
-    // If history is slow, stop holding realtime messages back after the send deadline.
-    catchUpGuards.set(
-      topic,
-      clock.setTimeout(() => {
-        catchUpGuards.delete(topic);
-        release(topic);
-      }, timing.sendDeadlineMs),
-    );
-    const run = fetchWithRetry(topic, rest).finally(() => {
+    const epoch = connectionEpoch;
+    if (!catching.has(topic)) {
+      catching.set(topic, []);
+      // If history is slow, stop holding realtime messages back after the send deadline: live
+      // messages show, and what was missed follows when history answers (its createdAt tells where).
+      catchUpGuards.set(
+        topic,
+        clock.setTimeout(() => {
+          catchUpGuards.delete(topic);
+          release(topic);
+        }, timing.sendDeadlineMs),
+      );
+    }
+    const run: Promise<void> = fetchWithRetry(topic, rest, epoch).finally(() => {
+      // An older run that ends late leaves the held messages to the current one.
+      if (catchUps.get(topic)?.run !== run) return;
       catchUps.delete(topic);
       const guard = catchUpGuards.get(topic);
       if (guard !== undefined) clock.clearTimeout(guard);
       catchUpGuards.delete(topic);
       release(topic);
     });
-    catchUps.set(topic, run);
+    catchUps.set(topic, { epoch, run });
     return run;
   }
 
   /**
    * Pages back to a safe stop point (a message known while the topic was complete) and emits
-   * what was missed. A failure is reported and tried again while realtime messages are still held.
+   * what was missed. A failure is reported and tried again, backing off, for as long as this
+   * connection lasts: what was missed is never given up while the client is up.
    */
-  async function fetchWithRetry(topic: string, restTransport: RestTransport): Promise<void> {
+  async function fetchWithRetry(topic: string, restTransport: RestTransport, epoch: number): Promise<void> {
+    const current = (): boolean => !disposed && epoch === connectionEpoch && isConnected();
     for (let attempt = 1; ; attempt++) {
       try {
         const missed = await fetchMissed({
@@ -345,22 +362,24 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
           stopPointsOf(topic).add(wire.uid);
         }
         if (missed.boundary) handle(receiveWire(missed.boundary, { topic, source: 'catch-up' }, receiveContext));
-        if (isConnected()) complete.add(topic);
+        // Only a catch-up of the current connection proves the topic has no gap.
+        if (current()) complete.add(topic);
         return;
       } catch (reason) {
         if (disposed) return;
         const error = SdkError.from(reason, 'network');
         logger.warn('catch-up failed', { topic, code: error.code, attempt });
         emitError(error);
-        if (attempt >= CATCH_UP_ATTEMPTS || !isConnected() || !catching.has(topic)) return;
+        if (!current()) return;
+        const delay = Math.min(timing.reconnectMaxMs, timing.reconnectBaseMs * 2 ** Math.min(attempt - 1, 16));
         await new Promise<void>((resolve) => {
           const handle = clock.setTimeout(() => {
             retryTimers.delete(handle);
             resolve();
-          }, timing.reconnectBaseMs);
+          }, delay);
           retryTimers.add(handle);
         });
-        if (disposed) return;
+        if (!current()) return;
       }
     }
   }
@@ -466,6 +485,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     manager.onMessage(onRealtimeMessage),
     manager.onConnected(() => {
       if (disposed) return;
+      connectionEpoch += 1;
       sender.connected();
       catchUpAll();
     }),

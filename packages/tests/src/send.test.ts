@@ -24,7 +24,9 @@ describe('sending', () => {
     broker.faults.rest({ status: 503, message: 'rest is down' });
     const overMqtt = agent.client.send(DEMO_THREAD_FOR_AGENT, text('over mqtt'));
     expect((await overMqtt.done).status).toBe('SUCCESS');
-    await visitor.events.waitFor('message', (m) => m.uid === overMqtt.uid);
+    // The visitor's catch-up for the topic it just subscribed fails while REST is down: live
+    // messages are held (at most sendDeadlineMs) so the thread stays in order.
+    await visitor.events.waitFor('message', (m) => m.uid === overMqtt.uid, { timeoutMs: 12_000 });
     broker.faults.rest(undefined);
 
     // MQTT down (broker outage): the same client sends over REST and gets SUCCESS.
