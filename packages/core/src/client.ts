@@ -325,15 +325,19 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
         }, timing.sendDeadlineMs),
       );
     }
-    const run: Promise<void> = fetchWithRetry(topic, rest, epoch).finally(() => {
+    const settle = (caughtUp: boolean): void => {
       // An older run that ends late leaves the held messages to the current one.
       if (catchUps.get(topic)?.run !== run) return;
       catchUps.delete(topic);
+      // Given up because the connection went: the gap is still open, so the live messages stay
+      // held for the next connection's catch-up (the guard still bounds the wait).
+      if (!caughtUp && !disposed) return;
       const guard = catchUpGuards.get(topic);
       if (guard !== undefined) clock.clearTimeout(guard);
       catchUpGuards.delete(topic);
       release(topic);
-    });
+    };
+    const run: Promise<void> = fetchWithRetry(topic, rest, epoch).then(settle, () => settle(false));
     catchUps.set(topic, { epoch, run });
     return run;
   }
@@ -343,7 +347,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
    * what was missed. A failure is reported and tried again, backing off, for as long as this
    * connection lasts: what was missed is never given up while the client is up.
    */
-  async function fetchWithRetry(topic: string, restTransport: RestTransport, epoch: number): Promise<void> {
+  async function fetchWithRetry(topic: string, restTransport: RestTransport, epoch: number): Promise<boolean> {
     const current = (): boolean => !disposed && epoch === connectionEpoch && isConnected();
     for (let attempt = 1; ; attempt++) {
       try {
@@ -355,7 +359,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
           isKnown: (uid) => stopPointsOf(topic).has(uid),
           call: restCall(),
         });
-        if (disposed) return;
+        if (disposed) return false;
         logger.debug('caught up', { topic, missed: missed.messages.length, pages: missed.pages });
         for (const wire of missed.messages) {
           handle(receiveWire(wire, { topic, source: 'catch-up' }, receiveContext));
@@ -364,13 +368,13 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
         if (missed.boundary) handle(receiveWire(missed.boundary, { topic, source: 'catch-up' }, receiveContext));
         // Only a catch-up of the current connection proves the topic has no gap.
         if (current()) complete.add(topic);
-        return;
+        return true;
       } catch (reason) {
-        if (disposed) return;
+        if (disposed) return false;
         const error = SdkError.from(reason, 'network');
         logger.warn('catch-up failed', { topic, code: error.code, attempt });
         emitError(error);
-        if (!current()) return;
+        if (!current()) return false;
         const delay = Math.min(timing.reconnectMaxMs, timing.reconnectBaseMs * 2 ** Math.min(attempt - 1, 16));
         await new Promise<void>((resolve) => {
           const handle = clock.setTimeout(() => {
@@ -379,7 +383,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
           }, delay);
           retryTimers.add(handle);
         });
-        if (!current()) return;
+        if (!current()) return false;
       }
     }
   }
