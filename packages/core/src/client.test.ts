@@ -335,6 +335,42 @@ describe('createChatClient: receive', () => {
     expect(agent.messages(thread.topic).find((m) => m.uid === sent.uid)?.status).toBe('READ');
   });
 
+  it('keeps a thread in order when history is down and the link drops again mid catch-up', async () => {
+    const { clock, thread, client, run, online, network } = createWorld();
+    const agent = client('a1');
+    const visitor = client('v1');
+    await online(agent);
+    await online(visitor);
+    const got: string[] = [];
+    visitor.on('message', (m) => got.push(m.content));
+    const visitorLink = (): string | undefined => network.connections().find((c) => c.uid === 'v1')?.clientId;
+    const connected = (): Promise<void> =>
+      new Promise<void>((resolve) => {
+        const off = visitor.on('connection', (state) => {
+          if (state.status !== 'connected') return;
+          off();
+          resolve();
+        });
+      });
+
+    network.faults.dropConnections(visitorLink());
+    for (const text of ['m1', 'm2']) await run(agent.send(thread, { type: 'TEXT', text }).done);
+    // Back, but history is down: the catch-up fails and keeps trying; live messages wait.
+    network.faults.restFailure({ kind: 'network' });
+    await run(connected(), 100);
+    await run(agent.send(thread, { type: 'TEXT', text: 'live' }).done);
+    await clock.advanceAsync(50);
+    expect(got).toEqual([]);
+    // The link drops again before history answers: the gap is still open, 'live' still waits.
+    network.faults.dropConnections(visitorLink());
+    await clock.advanceAsync(50);
+    expect(got).toEqual([]);
+    network.faults.restFailure(undefined);
+    await run(connected(), 100);
+    await clock.advanceAsync(100);
+    expect(got).toEqual(['m1', 'm2', 'live']);
+  });
+
   it('reports catch-up failures and undecodable bytes as error events, and keeps working', async () => {
     const { clock, thread, client, run, online, network } = createWorld();
     const agent = client('a1');
