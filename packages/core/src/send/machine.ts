@@ -152,7 +152,7 @@ export function transition(state: SendState, event: SendEvent, context: SendCont
       return waitToRetry(state.attempt, notConnected(), context);
     case 'rest-failed':
       if (state.status !== 'posting' || event.attempt !== state.attempt) return same;
-      if (event.error.retryable) return waitToRetry(state.attempt, event.error, context);
+      if (keepAfterRestFailure(event.error)) return waitToRetry(state.attempt, event.error, context);
       return {
         state: { status: 'failed', attempt: state.attempt, error: event.error },
         actions: [...CLEAR_ALL, { type: 'forget' }],
@@ -200,8 +200,20 @@ function waitToRetry(number: number, error: SdkError, context: SendContext): Tra
     { type: 'clear-timer', timer: 'deadline' },
     { type: 'clear-timer', timer: 'retry' },
   ];
-  if (context.connected) actions.push({ type: 'set-timer', timer: 'retry', ms: retryDelay(number, context.timing) });
+  // With REST the retry needs no connection (an anonymous visitor may never connect).
+  if (context.connected || context.hasRest) {
+    actions.push({ type: 'set-timer', timer: 'retry', ms: retryDelay(number, context.timing) });
+  }
   return { state: { status: 'retry-wait', attempt: number, error }, actions };
+}
+
+/**
+ * Whether a failed REST send keeps the message for a retry. Only a clear refusal (the server's
+ * code, 401, 403, invalid content) ends it; a body that is not the envelope (a captive portal,
+ * a proxy's HTML page) or an odd failure is the network's fault, not the message's.
+ */
+function keepAfterRestFailure(error: SdkError): boolean {
+  return error.retryable || error.code === 'protocol' || error.code === 'unknown';
 }
 
 function notConnected(): SdkError {

@@ -45,6 +45,11 @@ export interface Sender {
   echo(uid: string, createdAt: string): boolean;
   /** Whether a message is in the outbox of this client. */
   isPending(uid: string): boolean;
+  /**
+   * Takes a message out of the queue and the outbox without sending it any further (a recall):
+   * it ends with `status`, its `done` resolves. False when it is not pending here.
+   */
+  cancel(uid: string, status: LocalStatus): boolean;
   /** Messages not yet confirmed, in the order they were sent. */
   pending(): LocalMessage[];
   /** Adds what an earlier client left in the outbox; returns the messages restored. */
@@ -140,7 +145,8 @@ export function createSender(options: SenderOptions): Sender {
   function pump(topic: string): void {
     const head = queues.get(topic)?.[0];
     if (!head?.persisted || head.state.status !== 'queued') return;
-    if (head.restored && !options.isConnected()) return;
+    // Left by an earlier client: give the connection a chance first, unless REST can take it now.
+    if (head.restored && !options.isConnected() && !options.post) return;
     dispatch(head, { type: 'start' });
   }
 
@@ -276,6 +282,20 @@ export function createSender(options: SenderOptions): Sender {
       return true;
     },
     isPending: (uid) => entries.has(uid),
+    cancel(uid, status) {
+      const entry = entries.get(uid);
+      if (!entry) return false;
+      const previous = entry.message.status;
+      finish(entry);
+      void outbox.remove(uid);
+      entry.message = withStatus(entry.message, status);
+      options.onChange(entry.message, previous);
+      const waiters = entry.waiters;
+      entry.waiters = [];
+      for (const resolve of waiters) resolve(entry.message);
+      if (!disposed) pump(entry.topic);
+      return true;
+    },
     pending: () => [...entries.values()].map((e) => e.message),
     restore(messages) {
       const restored: LocalMessage[] = [];
@@ -286,7 +306,15 @@ export function createSender(options: SenderOptions): Sender {
         enqueue(entry, true);
         restored.unshift(entry.message);
       }
-      if (options.isConnected()) for (const topic of [...queues.keys()]) pump(topic);
+      // A new message shown SENDING as the head of its thread is now behind restored ones.
+      for (const queue of queues.values()) {
+        for (const entry of queue.slice(1)) {
+          if (entry.state.status !== 'queued' || entry.message.status !== 'SENDING') continue;
+          entry.message = withStatus(entry.message, 'QUEUED');
+          options.onChange(entry.message, 'SENDING');
+        }
+      }
+      for (const topic of [...queues.keys()]) pump(topic);
       return restored;
     },
     connected() {
