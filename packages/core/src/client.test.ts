@@ -426,6 +426,104 @@ describe('createChatClient: receive', () => {
   });
 });
 
+describe('createChatClient: review fixes', () => {
+  it('recalls a message still queued here: never sent, stays RECALL, done resolves RECALL', async () => {
+    const { clock, thread, client, run, online, network } = createWorld();
+    // No DELIVERED from the agent: it would confirm the first message and let the second go.
+    const agent = client('a1', { autoDelivered: false });
+    const visitor = client('v1');
+    await online(agent);
+    await online(visitor);
+    const got: string[] = [];
+    const recalls: string[] = [];
+    agent.on('message', (m) => got.push(m.content));
+    agent.on('recall', (r) => recalls.push(r.uid));
+    network.faults.holdEchoes(true);
+    const first = visitor.send(thread, { type: 'TEXT', text: 'first' });
+    const second = visitor.send(thread, { type: 'TEXT', text: 'second' });
+    expect(second.status).toBe('QUEUED');
+    await clock.advanceAsync(20);
+    visitor.recall(thread, second.uid);
+    expect(visitor.pending().map((m) => m.uid)).toEqual([first.uid]);
+    network.faults.holdEchoes(false);
+    expect((await run(first.done)).status).toBe('SUCCESS');
+    expect((await run(second.done)).status).toBe('RECALL');
+    await clock.advanceAsync(60_000);
+    expect(got).toEqual(['first']);
+    expect(recalls).toEqual([second.uid]);
+    expect(network.message(second.uid)).toBeUndefined();
+    expect(visitor.messages(thread.topic).map((m) => [m.content, m.status])).toEqual([
+      ['first', 'SUCCESS'],
+      ['second', 'RECALL'],
+    ]);
+    expect(visitor.pending()).toEqual([]);
+  });
+
+  it('gives a catch-up up on a failure trying again cannot mend, and lets the held messages through', async () => {
+    const { clock, thread, client, run, online, network } = createWorld();
+    const agent = client('a1');
+    const visitor = client('v1');
+    await online(agent);
+    await online(visitor);
+    const got: string[] = [];
+    agent.on('message', (m) => got.push(m.content));
+    const errors: string[] = [];
+    agent.on('error', (e) => errors.push(e.code));
+    network.faults.restFailure({ kind: 'server' });
+    const caughtUp = agent.catchUp(thread);
+    await clock.advanceAsync(120_000);
+    expect(errors).toEqual(['server_error']);
+    await caughtUp;
+    network.faults.restFailure(undefined);
+    await run(visitor.send(thread, { type: 'TEXT', text: 'live' }).done);
+    await clock.advanceAsync(20);
+    expect(got).toEqual(['live']);
+  });
+
+  it('settles a catch-up waiting to try again when the client is disposed', async () => {
+    const { clock, thread, client, run, online, network } = createWorld();
+    const agent = client('a1');
+    await online(agent);
+    network.faults.restFailure({ kind: 'network' });
+    let settled = false;
+    void agent.catchUp(thread).finally(() => {
+      settled = true;
+    });
+    await clock.advanceAsync(100);
+    expect(settled).toBe(false);
+    await run(agent.dispose());
+    await clock.advanceAsync(10);
+    expect(settled).toBe(true);
+    expect(clock.pending()).toBe(0);
+  });
+
+  it('forgets an unsubscribed thread: its messages, and its catch-up stops trying', async () => {
+    const { clock, thread, client, run, online, network } = createWorld();
+    const agent = client('a1');
+    const visitor = client('v1');
+    await online(agent);
+    await online(visitor);
+    await run(visitor.send(thread, { type: 'TEXT', text: 'hello' }).done);
+    await clock.advanceAsync(20);
+    expect(agent.messages(thread.topic)).toHaveLength(1);
+    let failures = 0;
+    agent.on('error', () => failures++);
+    network.faults.restFailure({ kind: 'network' });
+    let settled = false;
+    void agent.catchUp(thread).finally(() => {
+      settled = true;
+    });
+    await clock.advanceAsync(30_000);
+    expect(failures).toBeGreaterThan(1);
+    await run(agent.unsubscribe([thread.topic]));
+    expect(agent.messages(thread.topic)).toEqual([]);
+    const before = failures;
+    await clock.advanceAsync(300_000);
+    expect(failures).toBe(before);
+    expect(settled).toBe(true);
+  });
+});
+
 describe('createChatClient: lifecycle and secrets', () => {
   it('leaves no timer and no listener after dispose, even mid-flight', async () => {
     const { thread, client, online, network, clock, run } = createWorld();

@@ -137,8 +137,10 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     isConnected,
     onChange: (message, previous) => {
       if (message.status === 'SUCCESS') dedupe.add(message.uid);
-      // A receipt or a recall may have moved it further already: never back to SUCCESS.
+      // A receipt or a recall may have moved it further already: never back to SUCCESS, and a
+      // recalled message stays recalled whatever its send still reports.
       const shown = timeline.get(message.uid);
+      if (shown?.status === 'RECALL') return;
       if (shown && message.status === 'SUCCESS' && statusRank(shown.status) > statusRank('SUCCESS')) return;
       timeline.put(message);
       emitter.emit('status', { message, previous });
@@ -149,11 +151,12 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   const subscriptions: Array<() => void> = [];
   /** Topics being caught up: realtime messages for them wait here so the thread stays in order. */
   const catching = new Map<string, Array<{ topic: string; payload: Uint8Array }>>();
-  const catchUps = new Map<string, { readonly epoch: number; readonly run: Promise<void> }>();
+  const catchUps = new Map<string, { readonly ticket: CatchUpTicket; readonly run: Promise<void> }>();
   /** Counts connections: a catch-up belongs to the connection it started on. */
   let connectionEpoch = 0;
   const catchUpGuards = new Map<string, TimerHandle>();
-  const retryTimers = new Set<TimerHandle>();
+  /** Waits between catch-up attempts, each with what ends the wait (dispose ends them all). */
+  const retryTimers = new Map<TimerHandle, () => void>();
   /** Topics caught up on this connection: everything on them since arrives live, in order. */
   const complete = new Set<string>();
   /** Per topic, uids a catch-up may stop at: known with nothing missing before them. */
@@ -310,9 +313,9 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     // A catch-up that started on an earlier connection read history before the drop: it cannot
     // see what came while the client was away, so each connection runs its own.
     const running = catchUps.get(topic);
-    if (running && running.epoch === connectionEpoch) return running.run;
+    if (running && running.ticket.epoch === connectionEpoch) return running.run;
     if (!rest || disposed) return Promise.resolve();
-    const epoch = connectionEpoch;
+    const ticket: CatchUpTicket = { epoch: connectionEpoch, cancelled: false };
     if (!catching.has(topic)) {
       catching.set(topic, []);
       // If history is slow, stop holding realtime messages back after the send deadline: live
@@ -325,30 +328,35 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
         }, timing.sendDeadlineMs),
       );
     }
-    const settle = (caughtUp: boolean): void => {
+    const settle = (outcome: CatchUpOutcome): void => {
       // An older run that ends late leaves the held messages to the current one.
       if (catchUps.get(topic)?.run !== run) return;
       catchUps.delete(topic);
       // Given up because the connection went: the gap is still open, so the live messages stay
       // held for the next connection's catch-up (the guard still bounds the wait).
-      if (!caughtUp && !disposed) return;
+      if (outcome === 'cut-short' && !disposed) return;
       const guard = catchUpGuards.get(topic);
       if (guard !== undefined) clock.clearTimeout(guard);
       catchUpGuards.delete(topic);
       release(topic);
     };
-    const run: Promise<void> = fetchWithRetry(topic, rest, epoch).then(settle, () => settle(false));
-    catchUps.set(topic, { epoch, run });
+    const run: Promise<void> = fetchWithRetry(topic, rest, ticket).then(settle, () => settle('cut-short'));
+    catchUps.set(topic, { ticket, run });
     return run;
   }
 
   /**
    * Pages back to a safe stop point (a message known while the topic was complete) and emits
    * what was missed. A failure is reported and tried again, backing off, for as long as this
-   * connection lasts: what was missed is never given up while the client is up.
+   * connection lasts and the topic is subscribed: what was missed is never given up while the
+   * client is up. A failure that trying again cannot mend (the server refused) ends it.
    */
-  async function fetchWithRetry(topic: string, restTransport: RestTransport, epoch: number): Promise<boolean> {
-    const current = (): boolean => !disposed && epoch === connectionEpoch && isConnected();
+  async function fetchWithRetry(
+    topic: string,
+    restTransport: RestTransport,
+    ticket: CatchUpTicket,
+  ): Promise<CatchUpOutcome> {
+    const current = (): boolean => !disposed && !ticket.cancelled && ticket.epoch === connectionEpoch && isConnected();
     for (let attempt = 1; ; attempt++) {
       try {
         const missed = await fetchMissed({
@@ -359,7 +367,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
           isKnown: (uid) => stopPointsOf(topic).has(uid),
           call: restCall(),
         });
-        if (disposed) return false;
+        if (disposed || ticket.cancelled) return 'cut-short';
         logger.debug('caught up', { topic, missed: missed.messages.length, pages: missed.pages });
         for (const wire of missed.messages) {
           handle(receiveWire(wire, { topic, source: 'catch-up' }, receiveContext));
@@ -368,22 +376,27 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
         if (missed.boundary) handle(receiveWire(missed.boundary, { topic, source: 'catch-up' }, receiveContext));
         // Only a catch-up of the current connection proves the topic has no gap.
         if (current()) complete.add(topic);
-        return true;
+        return 'caught-up';
       } catch (reason) {
-        if (disposed) return false;
+        if (disposed || ticket.cancelled) return 'cut-short';
         const error = SdkError.from(reason, 'network');
         logger.warn('catch-up failed', { topic, code: error.code, attempt });
         emitError(error);
-        if (!current()) return false;
+        // Refused (server error, not authorized) or no longer wanted: trying again would not help.
+        if (!error.retryable || !manager.topics().includes(topic)) return 'given-up';
+        if (!current()) return 'cut-short';
         const delay = Math.min(timing.reconnectMaxMs, timing.reconnectBaseMs * 2 ** Math.min(attempt - 1, 16));
         await new Promise<void>((resolve) => {
           const handle = clock.setTimeout(() => {
             retryTimers.delete(handle);
+            ticket.wait = undefined;
             resolve();
           }, delay);
-          retryTimers.add(handle);
+          retryTimers.set(handle, resolve);
+          ticket.wait = handle;
         });
-        if (!current()) return false;
+        if (!current()) return 'cut-short';
+        if (!manager.topics().includes(topic)) return 'given-up';
       }
     }
   }
@@ -394,6 +407,32 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     catching.delete(topic);
     if (disposed || !held) return;
     for (const item of held) receiveLive(item.topic, item.payload);
+  }
+
+  /** Ends a wait between catch-up attempts now (the run then sees why and stops). */
+  function endWait(handle: TimerHandle): void {
+    const resolve = retryTimers.get(handle);
+    clock.clearTimeout(handle);
+    retryTimers.delete(handle);
+    resolve?.();
+  }
+
+  /** Forgets everything kept for a topic no longer subscribed; what it held is dropped, not shown. */
+  function forgetTopic(topic: string): void {
+    const running = catchUps.get(topic);
+    if (running) {
+      running.ticket.cancelled = true;
+      if (running.ticket.wait !== undefined) endWait(running.ticket.wait);
+    }
+    catchUps.delete(topic);
+    const guard = catchUpGuards.get(topic);
+    if (guard !== undefined) clock.clearTimeout(guard);
+    catchUpGuards.delete(topic);
+    catching.delete(topic);
+    complete.delete(topic);
+    stopPoints.delete(topic);
+    lastTyping.delete(topic);
+    timeline.dropThread(topic);
   }
 
   function catchUpAll(): void {
@@ -520,7 +559,14 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       await manager.subscribe(topics);
       if (isConnected()) for (const topic of fresh) if (isCatchUpTopic(topic)) void catchUp(topic);
     },
-    unsubscribe: (topics) => manager.unsubscribe(topics),
+    unsubscribe(topics) {
+      const done = manager.unsubscribe(topics);
+      // The manager drops the topics from its list at once (its own topics never): so do we.
+      const own = new Set([`user/${self.uid}`, `system/${self.uid}`]);
+      const still = new Set(manager.topics());
+      for (const topic of new Set(topics)) if (!own.has(topic) && !still.has(topic)) forgetTopic(topic);
+      return done;
+    },
     send,
     resend(uid) {
       const message = timeline.get(uid) ?? sender.pending().find((m) => m.uid === uid);
@@ -542,10 +588,19 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     markDelivered: (thread, uid) => explicitSignal(thread, 'DELIVERED', uid),
     markRead: (thread, uid) => explicitSignal(thread, 'READ', uid),
     recall(thread, uid) {
+      const shown = timeline.get(uid);
+      if (sender.isPending(uid)) {
+        // Still in the outbox here: it is sent no further and ends RECALL (a status event, `done`
+        // resolves). The server may have it already (a publish in flight): tell it when connected.
+        const mayHaveLeft = shown?.status !== 'QUEUED';
+        sender.cancel(uid, 'RECALL');
+        if (mayHaveLeft) explicitSignal(thread, 'RECALL', uid);
+        else sendSignal(thread, 'RECALL', uid, 1);
+        return;
+      }
       if (!explicitSignal(thread, 'RECALL', uid)) return;
       // Our own RECALL's echo is dropped like every signal of ours: mark the message here.
-      const target = timeline.get(uid);
-      if (target && target.status !== 'RECALL') changeStatus(target, withStatus(target, 'RECALL'));
+      if (shown && shown.status !== 'RECALL') changeStatus(shown, withStatus(shown, 'RECALL'));
     },
     catchUp: (thread) => catchUp(typeof thread === 'string' ? thread : thread.topic),
     messages: (topic) => timeline.list(topic),
@@ -557,8 +612,8 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       sender.dispose();
       typing.dispose();
       for (const guard of catchUpGuards.values()) clock.clearTimeout(guard);
-      for (const timer of retryTimers) clock.clearTimeout(timer);
-      retryTimers.clear();
+      // Each waiting catch-up ends now (and its `catchUp()` promise settles) instead of never.
+      for (const timer of [...retryTimers.keys()]) endWait(timer);
       catchUpGuards.clear();
       catching.clear();
       for (const off of subscriptions.splice(0)) off();
@@ -596,6 +651,20 @@ function withTokenRefresh(
     queryTopic: (query, options = {}) => retrying(options, (o) => inner.queryTopic(query, o)),
   };
 }
+
+/** One catch-up run: the connection it belongs to, whether an unsubscribe ended it, its wait. */
+interface CatchUpTicket {
+  readonly epoch: number;
+  cancelled: boolean;
+  wait?: TimerHandle | undefined;
+}
+
+/**
+ * How a catch-up ended: `caught-up`; `cut-short` by a drop, a dispose or an unsubscribe (the
+ * gap stays open, live messages stay held for the next one); `given-up` on a failure that
+ * trying again cannot mend (live messages show, the gap stays open).
+ */
+type CatchUpOutcome = 'caught-up' | 'cut-short' | 'given-up';
 
 /** The events as a type alias, which the emitter's index-signature constraint accepts. */
 type ClientEventMap = { [K in keyof ChatClientEvents]: ChatClientEvents[K] };

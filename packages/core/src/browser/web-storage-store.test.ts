@@ -76,6 +76,70 @@ describe('createWebStorageStore', () => {
     expect((error as SdkError).code).toBe('unknown');
   });
 
+  it('rejects with an SdkError, never a raw exception, when any storage call throws', async () => {
+    const denied = (): never => {
+      const error = new Error('The operation is insecure.');
+      error.name = 'SecurityError';
+      throw error;
+    };
+    const storage: StorageLike = {
+      get length(): number {
+        return denied();
+      },
+      key: denied,
+      getItem: denied,
+      setItem: denied,
+      removeItem: denied,
+    };
+    const store = createWebStorageStore(storage);
+    const calls: Array<() => Promise<unknown>> = [
+      () => store.get('a'),
+      () => store.set('a', 'b'),
+      () => store.delete('a'),
+      () => store.keys(''),
+    ];
+    for (const call of calls) {
+      const error = await call().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SdkError);
+      expect((error as SdkError).code).toBe('unknown');
+      expect((error as SdkError).cause).toBeInstanceOf(Error);
+    }
+    // Only key() failing (a storage changed under us) is caught too.
+    const flaky = fakeStorage();
+    flaky.setItem('weiyu:a', '1');
+    flaky.key = denied;
+    const error = await createWebStorageStore(flaky)
+      .keys('')
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SdkError);
+  });
+
+  it('throws invalid_argument when reading localStorage itself is denied (sandboxed iframe)', () => {
+    const before = Object.getOwnPropertyDescriptor(globalThis, 'localStorage');
+    const denial = new Error('Access is denied for this document.');
+    denial.name = 'SecurityError';
+    Object.defineProperty(globalThis, 'localStorage', {
+      configurable: true,
+      get() {
+        throw denial;
+      },
+    });
+    try {
+      let thrown: unknown;
+      try {
+        createWebStorageStore();
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(SdkError);
+      expect((thrown as SdkError).code).toBe('invalid_argument');
+      expect((thrown as SdkError).cause).toBe(denial);
+    } finally {
+      if (before) Object.defineProperty(globalThis, 'localStorage', before);
+      else Reflect.deleteProperty(globalThis, 'localStorage');
+    }
+  });
+
   it('refuses to start without any storage', () => {
     expect(() => createWebStorageStore()).toThrow(/localStorage/);
   });

@@ -17,19 +17,41 @@ function isQuotaError(error: unknown): boolean {
   return name === 'QuotaExceededError' || name === 'NS_ERROR_DOM_QUOTA_REACHED' || code === 22 || code === 1014;
 }
 
+/** Reads `globalThis.localStorage`, which throws (SecurityError) in sandboxed or blocked contexts. */
+function defaultStorage(): StorageLike | undefined {
+  try {
+    return (globalThis as { localStorage?: StorageLike }).localStorage;
+  } catch (cause) {
+    throw new SdkError('invalid_argument', 'Web Storage is not available here (access denied); pass a storage', {
+      cause,
+    });
+  }
+}
+
+/** What a storage call threw, as an {@link SdkError} (storage errors are DOMExceptions, not ours). */
+function storageError(what: string, cause: unknown): SdkError {
+  return cause instanceof SdkError ? cause : new SdkError('unknown', `Web Storage failed to ${what}`, { cause });
+}
+
 /**
  * A {@link KeyValueStore} on Web Storage (`localStorage` by default), so the outbox survives a
  * reload. Every key is stored under `prefix`, so the SDK never touches the page's own keys.
- * A full storage makes `set` reject with an `outbox_full` {@link SdkError}.
+ * A full storage makes `set` reject with an `outbox_full` {@link SdkError}; any other failure of
+ * the storage rejects with an `unknown` one, never a raw exception. Without a usable
+ * `localStorage` (missing, or access denied in a sandboxed iframe) it throws `invalid_argument`.
  */
 export function createWebStorageStore(storage?: StorageLike, prefix = 'weiyu:'): KeyValueStore {
-  const target = storage ?? (globalThis as { localStorage?: StorageLike }).localStorage;
+  const target = storage ?? defaultStorage();
   if (!target) {
     throw new SdkError('invalid_argument', 'no Web Storage here (globalThis.localStorage is missing); pass a storage');
   }
   return {
     async get(key) {
-      return target.getItem(prefix + key) ?? undefined;
+      try {
+        return target.getItem(prefix + key) ?? undefined;
+      } catch (cause) {
+        throw storageError('read', cause);
+      }
     },
     async set(key, value) {
       try {
@@ -41,18 +63,26 @@ export function createWebStorageStore(storage?: StorageLike, prefix = 'weiyu:'):
             details: { bytes: value.length },
           });
         }
-        throw SdkError.from(cause);
+        throw storageError('write', cause);
       }
     },
     async delete(key) {
-      target.removeItem(prefix + key);
+      try {
+        target.removeItem(prefix + key);
+      } catch (cause) {
+        throw storageError('delete', cause);
+      }
     },
     async keys(keyPrefix) {
       const full = prefix + keyPrefix;
       const found: string[] = [];
-      for (let i = 0; i < target.length; i++) {
-        const key = target.key(i);
-        if (key?.startsWith(full)) found.push(key.slice(prefix.length));
+      try {
+        for (let i = 0; i < target.length; i++) {
+          const key = target.key(i);
+          if (key?.startsWith(full)) found.push(key.slice(prefix.length));
+        }
+      } catch (cause) {
+        throw storageError('list keys', cause);
       }
       return found;
     },

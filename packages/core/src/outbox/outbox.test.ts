@@ -1,4 +1,4 @@
-import type { WireMessage } from '@weiyu/protocol';
+import { toRestJson, type WireMessage } from '@weiyu/protocol';
 import { describe, expect, it } from 'vitest';
 import type { KeyValueStore } from '../interfaces.js';
 import { createMemoryStore } from '../stores/memory-store.js';
@@ -46,6 +46,32 @@ describe('outbox', () => {
     const v1 = createOutbox({ store, namespace: 'v1', onError: noError });
     await v1.add(wire('x'));
     expect(await createOutbox({ store, namespace: 'v2', onError: noError }).ready).toEqual([]);
+  });
+
+  it('keeps user a and user a:b apart: neither restores the other’s messages', async () => {
+    const store = createMemoryStore();
+    await createOutbox({ store, namespace: 'a:b', onError: noError }).add(wire('theirs'));
+    await createOutbox({ store, namespace: 'a', onError: noError }).add(wire('mine'));
+    const a = await createOutbox({ store, namespace: 'a', onError: noError }).ready;
+    expect(a.map((r) => r.message.uid)).toEqual(['mine']);
+    const ab = await createOutbox({ store, namespace: 'a:b', onError: noError }).ready;
+    expect(ab.map((r) => r.message.uid)).toEqual(['theirs']);
+    // A key an older SDK wrote for user a:b (namespace not encoded) is not user a's either.
+    await store.set('weiyu:outbox:a:b:old', JSON.stringify({ v: 1, seq: 0, message: toRestJson(wire('old')) }));
+    const again = await createOutbox({ store, namespace: 'a', onError: noError }).ready;
+    expect(again.map((r) => r.message.uid)).toEqual(['mine']);
+    expect(await store.get('weiyu:outbox:a:b:old')).toBeDefined();
+  });
+
+  it('keeps records of a newer format version (another tab, a newer SDK) and numbers new ones after them', async () => {
+    const newer = JSON.stringify({ v: 2, seq: 7, message: { uid: 'n' }, more: true });
+    const store = createMemoryStore({ [`${outboxPrefix('v1')}n`]: newer });
+    const outbox = createOutbox({ store, namespace: 'v1', onError: noError });
+    expect(await outbox.ready).toEqual([]);
+    expect(await store.get(`${outboxPrefix('v1')}n`)).toBe(newer);
+    await outbox.add(wire('x'));
+    const stored = await store.get(`${outboxPrefix('v1')}x`);
+    expect(JSON.parse(stored ?? '{}')).toMatchObject({ v: 1, seq: 8 });
   });
 
   it('counts at once and applies a remove that comes before the write', async () => {

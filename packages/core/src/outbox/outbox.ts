@@ -45,9 +45,12 @@ interface StoredRecord {
 
 const KEY_PREFIX = 'weiyu:outbox:';
 
-/** The store key prefix of a namespace's outbox. */
+/**
+ * The store key prefix of a namespace's outbox. The namespace is URI-encoded so that it holds no
+ * `:`: user `a`'s prefix is then never a prefix of user `a:b`'s keys.
+ */
 export function outboxPrefix(namespace: string): string {
-  return `${KEY_PREFIX}${namespace}:`;
+  return `${KEY_PREFIX}${encodeURIComponent(namespace)}:`;
 }
 
 /** Creates the outbox over a store and starts loading what is in it. */
@@ -71,14 +74,24 @@ export function createOutbox(options: OutboxOptions): Outbox {
     const keys = await options.store.keys(prefix);
     const records: OutboxRecord[] = [];
     for (const key of keys) {
+      // One segment after the prefix (a message uid); more is someone else's key (an older SDK
+      // did not encode the namespace, so `a:` also matched user `a:b`'s keys).
+      if (key.slice(prefix.length).includes(':')) continue;
       const text = await options.store.get(key);
-      const record = text === undefined ? undefined : readRecord(text);
-      if (!record) {
-        // Unreadable leftovers would block nothing but stay forever: clear them.
+      if (text === undefined) continue;
+      const read = readRecord(text);
+      if (read.kind === 'junk') {
+        // Not even JSON: it would block nothing but stay forever, so clear it.
         await options.store.delete(key);
         continue;
       }
-      records.push(record);
+      if (read.kind === 'skip') {
+        // A newer SDK (another tab) wrote it, or it is not for us to judge: leave it alone,
+        // but number new messages after it.
+        if (read.seq !== undefined) nextSeq = Math.max(nextSeq, read.seq + 1);
+        continue;
+      }
+      records.push(read.record);
     }
     records.sort((a, b) => a.seq - b.seq);
     for (const r of records) {
@@ -114,17 +127,26 @@ export function createOutbox(options: OutboxOptions): Outbox {
   };
 }
 
-function readRecord(text: string): OutboxRecord | undefined {
+type ReadResult =
+  | { readonly kind: 'ok'; readonly record: OutboxRecord }
+  /** JSON this version cannot use (a newer format version, an odd record): kept in the store. */
+  | { readonly kind: 'skip'; readonly seq?: number }
+  /** Not JSON at all: deleted. */
+  | { readonly kind: 'junk' };
+
+function readRecord(text: string): ReadResult {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    return undefined;
+    return { kind: 'junk' };
   }
-  if (typeof value !== 'object' || value === null) return undefined;
-  const record = value as Partial<StoredRecord>;
-  if (record.v !== 1 || typeof record.seq !== 'number') return undefined;
+  if (typeof value !== 'object' || value === null) return { kind: 'skip' };
+  const record = value as { v?: unknown; seq?: unknown; message?: unknown };
+  const seq = typeof record.seq === 'number' && Number.isFinite(record.seq) ? record.seq : undefined;
+  const skip: ReadResult = seq === undefined ? { kind: 'skip' } : { kind: 'skip', seq };
+  if (record.v !== 1 || seq === undefined) return skip;
   const message = fromRestJson(record.message);
-  if (!message.ok || !message.value.thread?.topic) return undefined;
-  return { seq: record.seq, message: message.value };
+  if (!message.ok || !message.value.thread?.topic) return skip;
+  return { kind: 'ok', record: { seq, message: message.value } };
 }

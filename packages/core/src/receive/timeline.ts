@@ -10,6 +10,8 @@ export interface Timeline {
   put(message: LocalMessage): void;
   /** The messages of a thread, oldest first. */
   list(topic: string): LocalMessage[];
+  /** Forgets a thread and every message in it (after an unsubscribe). */
+  dropThread(topic: string): void;
 }
 
 /** Creates an empty timeline. */
@@ -40,5 +42,11 @@ export function createTimeline(capacity: number): Timeline {
       }
     },
     list: (topic) => [...(threads.get(topic)?.values() ?? [])],
+    dropThread(topic) {
+      const thread = threads.get(topic);
+      if (!thread) return;
+      threads.delete(topic);
+      for (const uid of thread.keys()) if (topicOf.get(uid) === topic) topicOf.delete(uid);
+    },
   };
 }
