@@ -1,6 +1,8 @@
+import { SdkError } from '@weiyu/protocol';
 import { describe, expect, it } from 'vitest';
 import type { ChatClientEvents, LocalMessage, ReceiptEvent, TypingEvent } from './api.js';
 import { createWorld, recordingLogger } from './client.fixtures.js';
+import type { RestTransport } from './interfaces.js';
 
 type StatusChange = ChatClientEvents['status'];
 
@@ -459,7 +461,35 @@ describe('createChatClient: review fixes', () => {
     expect(visitor.pending()).toEqual([]);
   });
 
-  it('gives a catch-up up on a failure trying again cannot mend, and lets the held messages through', async () => {
+  it('gives a catch-up up on a refusal trying again cannot mend, and lets the held messages through', async () => {
+    const { clock, thread, client, run, online, network } = createWorld();
+    const base = network.rest();
+    let refuse = false;
+    const rest: RestTransport = {
+      sendMessage: (message, options) => base.sendMessage(message, options),
+      queryTopic: (query, options) =>
+        refuse ? Promise.reject(new SdkError('not_authorized', 'not a participant')) : base.queryTopic(query, options),
+    };
+    const agent = client('a1', { rest });
+    const visitor = client('v1');
+    await online(agent);
+    await online(visitor);
+    const got: string[] = [];
+    agent.on('message', (m) => got.push(m.content));
+    const errors: string[] = [];
+    agent.on('error', (e) => errors.push(e.code));
+    refuse = true;
+    const caughtUp = agent.catchUp(thread);
+    await clock.advanceAsync(120_000);
+    expect(errors).toEqual(['not_authorized']);
+    await caughtUp;
+    refuse = false;
+    await run(visitor.send(thread, { type: 'TEXT', text: 'live' }).done);
+    await clock.advanceAsync(20);
+    expect(got).toEqual(['live']);
+  });
+
+  it('tries a catch-up again after a server error (most often passing), keeping the thread in order', async () => {
     const { clock, thread, client, run, online, network } = createWorld();
     const agent = client('a1');
     const visitor = client('v1');
@@ -469,15 +499,21 @@ describe('createChatClient: review fixes', () => {
     agent.on('message', (m) => got.push(m.content));
     const errors: string[] = [];
     agent.on('error', (e) => errors.push(e.code));
+    network.faults.dropConnections(network.connections().find((c) => c.uid === 'a1')?.clientId);
+    await run(visitor.send(thread, { type: 'TEXT', text: 'missed' }).done);
     network.faults.restFailure({ kind: 'server' });
-    const caughtUp = agent.catchUp(thread);
-    await clock.advanceAsync(120_000);
-    expect(errors).toEqual(['server_error']);
-    await caughtUp;
-    network.faults.restFailure(undefined);
+    await run(
+      new Promise<void>((resolve) => agent.on('connection', (s) => s.status === 'connected' && resolve())),
+      100,
+    );
     await run(visitor.send(thread, { type: 'TEXT', text: 'live' }).done);
-    await clock.advanceAsync(20);
-    expect(got).toEqual(['live']);
+    await clock.advanceAsync(12_000);
+    expect(got).toEqual([]);
+    expect(errors.length).toBeGreaterThan(1);
+    expect(new Set(errors)).toEqual(new Set(['server_error']));
+    network.faults.restFailure(undefined);
+    await clock.advanceAsync(20_000);
+    expect(got).toEqual(['missed', 'live']);
   });
 
   it('settles a catch-up waiting to try again when the client is disposed', async () => {

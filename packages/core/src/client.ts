@@ -41,6 +41,16 @@ import { createSender } from './send/sender.js';
 import { createMemoryStore } from './stores/memory-store.js';
 import { DEFAULT_MAX_PACKET_BYTES, resolveTiming } from './timing.js';
 
+/** Catch-up errors that no retry can fix. */
+const CATCH_UP_REFUSALS: ReadonlySet<string> = new Set([
+  'not_authorized',
+  'unauthenticated',
+  'bad_credentials',
+  'invalid_argument',
+  'invalid_topic',
+  'not_found',
+]);
+
 /**
  * Creates a chat client for one user. Nothing happens until {@link ChatClient.connect}, except
  * that the outbox is read (what an earlier client left is sent once connected).
@@ -382,8 +392,9 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
         const error = SdkError.from(reason, 'network');
         logger.warn('catch-up failed', { topic, code: error.code, attempt });
         emitError(error);
-        // Refused (server error, not authorized) or no longer wanted: trying again would not help.
-        if (!error.retryable || !manager.topics().includes(topic)) return 'given-up';
+        // Not allowed to read it, or no longer wanted: trying again would not help. A server error
+        // on a read is most often passing, and giving up would show newer messages before the gap.
+        if (CATCH_UP_REFUSALS.has(error.code) || !manager.topics().includes(topic)) return 'given-up';
         if (!current()) return 'cut-short';
         const delay = Math.min(timing.reconnectMaxMs, timing.reconnectBaseMs * 2 ** Math.min(attempt - 1, 16));
         await new Promise<void>((resolve) => {
