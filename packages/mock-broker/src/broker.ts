@@ -371,6 +371,7 @@ class MockBrokerServer implements MockBroker {
         this.restart().catch((error: unknown) => this.#log.error?.('restart failed', { error: String(error) }));
       },
       reset: () => this.#endOutage(),
+      isClosed: () => this.#closed,
       describe: () => ({
         mqttUrl: this.mqttUrl,
         httpUrl: this.httpUrl,
@@ -512,6 +513,8 @@ class MockBrokerServer implements MockBroker {
     if (this.#closed) return;
     this.#closed = true;
     this.#clearOutageTimer();
+    // REST requests waiting out a delay fault give up now: no timer outlives the broker.
+    this.state.releaseRestDelays('closed');
     this.#unlistenEcho?.();
     await this.#stopNetwork();
     const aedes = this.#aedes;

@@ -17,6 +17,20 @@ import {
   VISITOR,
 } from './testing/helpers.js';
 
+/** Timers that keep the process alive. */
+function refedTimers(): number {
+  return process.getActiveResourcesInfo().filter((name) => name === 'Timeout').length;
+}
+
+/** Waits until `condition` holds; fails after `ms`. */
+async function until(condition: () => boolean, ms = 2_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 interface Envelope {
   code: number;
   message: string;
@@ -160,6 +174,50 @@ describe('mock broker: faults', () => {
     expect((await restSend()).body).toMatchObject({ code: -1, message: 'admin fault' });
     await admin('/__admin/faults/rest', {});
     expect((await restSend()).body.code).toBe(200);
+  });
+
+  it('a REST delay ends with close(): close() is prompt, no timer is left, nothing is stored after', async () => {
+    // `times: 1`: the fault clears itself when a request takes it, which says the delay began.
+    broker.faults.rest({ delayMs: 30_000, times: 1 });
+    const timersBefore = refedTimers();
+    const answer = restSend().catch((error: unknown) => error);
+    await until(() => broker.state.restFault === undefined);
+    expect(broker.state.pendingRestDelays).toBe(1);
+    expect(refedTimers()).toBeGreaterThan(timersBefore);
+    const started = Date.now();
+    await broker.close();
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(broker.state.pendingRestDelays).toBe(0);
+    // The 30 s timer would keep the process alive: it is gone.
+    expect(refedTimers()).toBeLessThanOrEqual(timersBefore);
+    await answer;
+    expect(broker.history(THREAD_TOPIC)).toEqual([]);
+  });
+
+  it('a delayed send does not run against a closed broker', async () => {
+    broker.faults.rest({ delayMs: 150, times: 1 });
+    const answer = restSend().catch((error: unknown) => error);
+    await until(() => broker.state.restFault === undefined);
+    await broker.close();
+    await answer;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(broker.history(THREAD_TOPIC)).toEqual([]);
+  });
+
+  it('a fault reset ends the REST delays: the requests go on at once', async () => {
+    broker.faults.rest({ delayMs: 30_000 });
+    const viaCode = restSend();
+    await until(() => broker.state.pendingRestDelays === 1);
+    broker.faults.reset();
+    expect((await viaCode).body.code).toBe(200);
+
+    await admin('/__admin/faults/rest', { delayMs: 30_000 });
+    const viaAdmin = restSend();
+    await until(() => broker.state.pendingRestDelays === 1);
+    await admin('/__admin/faults/reset', {});
+    expect((await viaAdmin).body.code).toBe(200);
+    expect(broker.state.pendingRestDelays).toBe(0);
+    expect(broker.history(THREAD_TOPIC)).toHaveLength(2);
   });
 
   it('holds echoes back and releases them in order', async () => {

@@ -14,6 +14,7 @@ export {
   MockServerState,
   type MockServerStateOptions,
   type PublicUser,
+  type RestDelayOutcome,
   type RouteRefusal,
   type RouteResult,
 } from './state.js';

@@ -40,6 +40,8 @@ export interface AdminHooks {
   reset(): void;
   /** What `GET /__admin/state` shows besides the state's own counts. */
   describe(): Record<string, unknown>;
+  /** Whether the server closed: requests still in flight then get a 503 and change nothing. */
+  isClosed?(): boolean;
 }
 
 /** The envelope every Bytedesk REST answer uses. */
@@ -75,11 +77,22 @@ export async function handleRestRequest(
 
   const route = ROUTES[`${method} ${path}`];
   if (!route) return undefined;
+  if (admin?.isClosed?.()) return CLOSED;
   const fault = state.takeRestFault();
-  if (fault?.delayMs) await delay(fault.delayMs);
+  if (fault?.delayMs) {
+    // A tracked wait: close() and a fault reset end it, so no timer outlives the server.
+    const outcome = await state.restDelay(fault.delayMs);
+    // A closed server answers nothing more: above all, no delayed send is stored after close.
+    if (outcome === 'closed' || admin?.isClosed?.()) return CLOSED;
+    // A reset cleared the fault this request met: it goes on as if there had been none.
+    if (outcome === 'reset') return route(state, request);
+  }
   if (fault && (fault.status !== undefined || fault.code !== undefined)) return faultResponse(fault);
   return route(state, request);
 }
+
+/** What a request still in flight gets when the server closed. */
+const CLOSED: RestResponse = fail(503, 503, 'the mock server closed');
 
 type Route = (state: MockServerState, request: RestRequest) => RestResponse;
 
@@ -259,10 +272,6 @@ function intParam(value: string | null, fallback: number): number {
   if (value === null || value.trim() === '') return fallback;
   const n = Number(value);
   return Number.isInteger(n) ? n : fallback;
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** The 404 envelope for a route no one knows. */

@@ -57,6 +57,9 @@ export type RouteRefusal = { kind: 'invalid'; reason: string } | { kind: 'forbid
 /** The outcome of routing one message. */
 export type RouteResult = { ok: true; message: WireMessage; stored: boolean } | ({ ok: false } & RouteRefusal);
 
+/** How a REST delay fault ended: waited out, cut short by a fault reset, or by the server closing. */
+export type RestDelayOutcome = 'elapsed' | 'reset' | 'closed';
+
 /** A processed message on its way to the subscribers of `topic`. */
 export type EchoListener = (topic: string, message: WireMessage) => void;
 
@@ -84,6 +87,8 @@ export class MockServerState {
   readonly #logger: MockLogger;
   #holdEchoes = false;
   #restFault: RestFault | undefined;
+  /** Settlers of the REST delay faults being waited out. */
+  readonly #restDelays = new Set<(outcome: RestDelayOutcome) => void>();
   /** The clock (epoch ms). */
   readonly now: () => number;
   /** Randomness, 0..1. */
@@ -356,6 +361,7 @@ export class MockServerState {
       fault.times === 0 ||
       (fault.status === undefined && fault.code === undefined && fault.delayMs === undefined);
     this.#restFault = empty ? undefined : { ...fault };
+    if (empty) this.releaseRestDelays('reset');
   }
 
   /**
@@ -373,10 +379,38 @@ export class MockServerState {
     return { ...fault };
   }
 
-  /** Clears the REST fault and releases held echoes. */
+  /** Clears the REST fault (ending the delays being waited out) and releases held echoes. */
   resetFaults(): void {
     this.#restFault = undefined;
+    this.releaseRestDelays('reset');
     this.holdEchoes(false);
+  }
+
+  /**
+   * Waits out a REST delay fault: `elapsed` after `ms`, or earlier `reset` when the faults are
+   * cleared and `closed` when the server closes ({@link releaseRestDelays}). The timer is
+   * tracked, so nothing is left running once the delays are released.
+   */
+  restDelay(ms: number): Promise<RestDelayOutcome> {
+    return new Promise((resolve) => {
+      const settle = (outcome: RestDelayOutcome) => {
+        clearTimeout(timer);
+        this.#restDelays.delete(settle);
+        resolve(outcome);
+      };
+      const timer = setTimeout(() => settle('elapsed'), ms);
+      this.#restDelays.add(settle);
+    });
+  }
+
+  /** How many REST delays are being waited out. */
+  get pendingRestDelays(): number {
+    return this.#restDelays.size;
+  }
+
+  /** Ends every REST delay now: `reset` lets the requests go on, `closed` makes them give up. */
+  releaseRestDelays(outcome: 'reset' | 'closed'): void {
+    for (const settle of [...this.#restDelays]) settle(outcome);
   }
 }
 

@@ -101,6 +101,15 @@ describe('createHttpTransport', () => {
       expect((error as SdkError).code).toBe('invalid_argument');
     }
     expect(createHttpTransport({ baseUrl: 'http://127.0.0.1:9003//' }).baseUrl).toBe('http://127.0.0.1:9003');
+    // Secrets in a baseUrl would reach error messages (fetch names the whole URL when it refuses one).
+    for (const baseUrl of [
+      'http://user:s3cret@127.0.0.1:9003',
+      'http://127.0.0.1:9003/?token=s3cret',
+      'api?token=s3cret',
+    ]) {
+      expect(() => createHttpTransport({ baseUrl })).toThrow(SdkError);
+      expect(() => createHttpTransport({ baseUrl })).not.toThrow(/s3cret/);
+    }
     expect(createHttpTransport({ baseUrl: 'https://x.example/prefix/' }).baseUrl).toBe('https://x.example/prefix');
   });
 
@@ -209,6 +218,49 @@ describe('createHttpTransport', () => {
       createHttpTransport({ baseUrl, timeoutMs: 100 }).queryTopic({ topic: 't', pageNumber: 0, pageSize: 1 }),
     );
     expect(error.code).toBe('timeout');
+  });
+
+  it('keeps the deadline when fetch ignores the signal: no answer, or headers then a stalled body', async () => {
+    // A fetch that drops the signal, on real sockets: only the transport's own race can end these.
+    const deaf: typeof globalThis.fetch = (input, init) => globalThis.fetch(input, { ...init, signal: null });
+    const stalled = await serve((req, res) => {
+      if (req.url.startsWith('/api/v1/message/query/topic')) {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.write('{"code":200,');
+      }
+      // Anything else: never answered.
+    });
+    const rest = createHttpTransport({ baseUrl: stalled.baseUrl, timeoutMs: 50, fetch: deaf });
+    const started = Date.now();
+    expect((await rejection(rest.sendMessage(MESSAGE, { channel: 'WEB' }))).code).toBe('timeout');
+    expect((await rejection(rest.queryTopic({ topic: 't', pageNumber: 0, pageSize: 1 }))).code).toBe('timeout');
+    expect(Date.now() - started).toBeLessThan(2_000);
+
+    // The same without any socket: a fetch that never settles, a body whose text() never resolves.
+    const never = createHttpTransport({
+      baseUrl: 'http://127.0.0.1:9',
+      timeoutMs: 50,
+      fetch: () => new Promise(() => {}),
+    });
+    expect((await rejection(never.sendMessage(MESSAGE, { channel: 'WEB' }))).code).toBe('timeout');
+    const silentBody = createHttpTransport({
+      baseUrl: 'http://127.0.0.1:9',
+      timeoutMs: 50,
+      fetch: async () => new Response(new ReadableStream({ start() {} }), { status: 200 }),
+    });
+    expect((await rejection(silentBody.queryTopic({ topic: 't', pageNumber: 0, pageSize: 1 }))).code).toBe('timeout');
+  });
+
+  it("rejects with closed when the caller's signal aborts, even if fetch ignores it", async () => {
+    const rest = createHttpTransport({
+      baseUrl: 'http://127.0.0.1:9',
+      timeoutMs: 5_000,
+      fetch: () => new Promise(() => {}),
+    });
+    const controller = new AbortController();
+    const pending = rest.sendMessage(MESSAGE, { channel: 'WEB', signal: controller.signal });
+    setTimeout(() => controller.abort(), 10);
+    expect((await rejection(pending)).code).toBe('closed');
   });
 
   it("rejects with closed when the caller's signal aborts", async () => {

@@ -145,7 +145,7 @@ function normalizeBaseUrl(raw: string): string {
   try {
     url = new URL(raw);
   } catch {
-    throw new SdkError('invalid_argument', `baseUrl must be an absolute http(s) URL, got "${raw}"`);
+    throw new SdkError('invalid_argument', `baseUrl must be an absolute http(s) URL, got "${redactRaw(raw)}"`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new SdkError('invalid_argument', `baseUrl must be http:// or https://, got ${url.protocol}//`);
@@ -153,7 +153,16 @@ function normalizeBaseUrl(raw: string): string {
   if (url.search || url.hash) {
     throw new SdkError('invalid_argument', 'baseUrl must have no query or fragment');
   }
+  if (url.username || url.password) {
+    // fetch refuses such a URL anyway, and names it whole in its error: never carry them.
+    throw new SdkError('invalid_argument', 'baseUrl must not carry credentials (user:password@)');
+  }
   return url.toString().replace(/\/+$/, '');
+}
+
+/** A string that is not a URL, echoed only when it has no place for a secret (`?query`, `#hash`, `user:pw@`). */
+function redactRaw(raw: string): string {
+  return /[?#@]/.test(raw) ? '(not shown: it has a query, fragment or credentials)' : raw;
 }
 
 /** A Spring page `{content, totalElements, totalPages, number, size, last}` as a {@link HistoryPage}. */

@@ -31,16 +31,28 @@ export async function requestEnvelope(context: RequestContext, spec: RequestSpec
   if (spec.accessToken) headers.Authorization = `Bearer ${spec.accessToken}`;
 
   if (spec.signal?.aborted) throw new SdkError('closed', `${what} was aborted`);
+  // The deadline does not rely on fetch honouring the signal: an injected fetch may ignore it,
+  // and a body can stall after the headers. Both the fetch and the body read race `deadline`,
+  // which rejects when the timer or the caller's signal fires; the abort is only a courtesy.
   const controller = new AbortController();
-  let ended: 'timeout' | 'aborted' | undefined;
-  const timer = setTimeout(() => {
-    ended = 'timeout';
-    controller.abort();
-  }, context.timeoutMs);
-  const onAbort = () => {
-    ended ??= 'aborted';
+  let ended: SdkError | undefined;
+  let rejectDeadline: (error: SdkError) => void = () => {};
+  const deadline = new Promise<never>((_resolve, reject) => {
+    rejectDeadline = reject;
+  });
+  // Nobody may be racing it any more when it fires: that must not be an unhandled rejection.
+  deadline.catch(() => {});
+  const end = (error: SdkError) => {
+    if (ended) return;
+    ended = error;
+    rejectDeadline(error);
     controller.abort();
   };
+  const timer = setTimeout(
+    () => end(new SdkError('timeout', `${what} took longer than ${context.timeoutMs} ms`)),
+    context.timeoutMs,
+  );
+  const onAbort = () => end(new SdkError('closed', `${what} was aborted`));
   spec.signal?.addEventListener('abort', onAbort);
 
   context.logger?.debug('http: request', { method: spec.method, path: spec.path });
@@ -48,20 +60,22 @@ export async function requestEnvelope(context: RequestContext, spec: RequestSpec
     let status: number;
     let text: string;
     try {
-      const response = await context.fetch(url, {
-        method: spec.method,
-        headers,
-        body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
-        signal: controller.signal,
-      });
+      const response = await Promise.race([
+        settledLater(
+          context.fetch(url, {
+            method: spec.method,
+            headers,
+            body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
+            signal: controller.signal,
+          }),
+        ),
+        deadline,
+      ]);
       status = response.status;
       // Read under the same deadline: a server that sends headers and then stalls is a timeout too.
-      text = await response.text();
+      text = await Promise.race([settledLater(response.text()), deadline]);
     } catch (error) {
-      if (ended === 'timeout') {
-        throw new SdkError('timeout', `${what} took longer than ${context.timeoutMs} ms`, { cause: error });
-      }
-      if (ended === 'aborted') throw new SdkError('closed', `${what} was aborted`, { cause: error });
+      if (ended) throw ended;
       throw classifyFetchFailure(error, what);
     }
     const result = readEnvelope(what, status, text);
@@ -80,6 +94,15 @@ export async function requestEnvelope(context: RequestContext, spec: RequestSpec
     clearTimeout(timer);
     spec.signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/**
+ * `promise`, marked as handled: when it loses the race against the deadline and rejects later
+ * (the abort reaching fetch), that is no unhandled rejection. The race still sees its rejection.
+ */
+function settledLater<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => {});
+  return promise;
 }
 
 function buildUrl(baseUrl: string, spec: RequestSpec): string {

@@ -1,9 +1,10 @@
 import { once } from 'node:events';
 import { createServer as createHttpServer } from 'node:http';
 import { type AddressInfo, createServer as createTcpServer, type Server, type Socket } from 'node:net';
-import { type RealtimeEvent, SdkError } from '@weiyu/core';
+import { type Logger, type RealtimeEvent, SdkError } from '@weiyu/core';
 import type { AuthErrorCode, AuthenticateError } from 'aedes';
 import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
 import { createMqttTransport, type MqttTransport } from './index.js';
 import { startTestBroker, type TestBroker } from './testing/test-broker.js';
 
@@ -94,6 +95,52 @@ async function silentServer(): Promise<{ port: number }> {
     await new Promise((resolve) => server.close(resolve));
   });
   return { port: (server.address() as AddressInfo).port };
+}
+
+/**
+ * A WebSocket server at /websocket that takes the upgrade and never answers MQTT CONNECT.
+ * `open()` counts the TCP connections the server has not seen close.
+ */
+async function muteBroker(): Promise<{ url: string; open(): number }> {
+  const sockets = new Set<Socket>();
+  const server = createHttpServer((_req, res) => res.writeHead(404).end());
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  const wss = new WebSocketServer({ server, path: '/websocket' });
+  wss.on('connection', (ws) => ws.on('error', () => {}));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  cleanups.push(async () => {
+    for (const ws of wss.clients) ws.terminate();
+    await new Promise((resolve) => wss.close(resolve));
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  return { url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/websocket`, open: () => sockets.size };
+}
+
+/** Waits until `condition` holds; fails after `ms`. */
+async function until(condition: () => boolean, ms = 2_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms`);
+    await delay(5);
+  }
+}
+
+/** TCP sockets of this process whose handle is not closed yet (both ends of a loopback connection count). */
+function tcpSockets(): number {
+  return process.getActiveResourcesInfo().filter((name) => name === 'TCPSocketWrap').length;
+}
+
+function recordingLogger(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  const log = (message: string, data?: Record<string, unknown>) => {
+    lines.push(`${message} ${JSON.stringify(data ?? {})}`);
+  };
+  return { lines, debug: log, info: log, warn: log, error: log };
 }
 
 describe('createMqttTransport', () => {
@@ -304,6 +351,106 @@ describe('createMqttTransport', () => {
     expect(t.isConnected()).toBe(true);
     expect(b.webSocketCount()).toBe(2);
     expect(events).toEqual([{ type: 'disconnected', error: undefined }]);
+  });
+
+  it('serialises overlapping connect() calls: the last one wins and no orphan connection is left', async () => {
+    const b = await startBroker();
+    const t = transport(b.url);
+    await t.connect(USER);
+    const events = record(t);
+    const device2 = { ...USER, clientId: 'u1/WEB/device2' };
+    const [first, second] = await Promise.allSettled([t.connect(USER), t.connect(device2)]);
+    expect(first.status === 'rejected' && first.reason instanceof SdkError && first.reason.code).toBe('closed');
+    expect(second.status).toBe('fulfilled');
+    expect(t.isConnected()).toBe(true);
+    await until(() => b.openWebSocketCount() <= 1);
+    await delay(100);
+    expect(b.openWebSocketCount()).toBe(1);
+    expect(b.client(device2.clientId)).toBeDefined();
+    expect(b.client(USER.clientId)).toBeUndefined();
+
+    await t.close();
+    await until(() => b.openWebSocketCount() === 0);
+    // Whatever the broker does to any socket now, no event may come from an orphaned link.
+    b.dropAll();
+    await delay(100);
+    expect(events).toEqual([
+      { type: 'disconnected', error: undefined },
+      { type: 'disconnected', error: undefined },
+    ]);
+  });
+
+  it('a connect() waiting for the old connection to close gives up when close() is called meanwhile', async () => {
+    const b = await startBroker();
+    const t = transport(b.url);
+    await t.connect(USER);
+    const events = record(t);
+    const attempt = rejection(t.connect(USER));
+    await t.close();
+    expect((await attempt).code).toBe('closed');
+    await delay(100);
+    expect(t.isConnected()).toBe(false);
+    expect(b.connects).toHaveLength(1);
+    expect(events).toEqual([{ type: 'disconnected', error: undefined }]);
+    await until(() => b.openWebSocketCount() === 0);
+
+    // The same with the caller's signal instead of close().
+    await t.connect(USER);
+    const controller = new AbortController();
+    const aborted = rejection(t.connect(USER, controller.signal));
+    controller.abort();
+    expect((await aborted).code).toBe('closed');
+    expect(t.isConnected()).toBe(false);
+    expect(b.connects).toHaveLength(2);
+  });
+
+  it('close() during a connect attempt resolves once the socket is closed', async () => {
+    const mute = await muteBroker();
+    const t = transport(mute.url, { connectTimeoutMs: 5_000 });
+    const before = tcpSockets();
+    const attempt = rejection(t.connect(USER));
+    // The WebSocket is open and CONNECT went out; the server never answers it.
+    await until(() => mute.open() === 1 && tcpSockets() === before + 2);
+    await t.close();
+    // The transport's end is closed the moment close() resolves; the server's follows.
+    expect(tcpSockets()).toBeLessThanOrEqual(before + 1);
+    expect((await attempt).code).toBe('closed');
+    await until(() => mute.open() === 0, 500);
+  });
+
+  it('keeps a query and its secrets out of log lines and error messages', async () => {
+    const b = await startBroker();
+    const logger = recordingLogger();
+    const t = transport(`${b.url}?token=s3cret`, { logger });
+    const events = record(t);
+    await t.connect(USER);
+    b.dropAll();
+    await nextEvent(t, 'disconnected');
+    const port = await closedPort();
+    const refused = await rejection(
+      transport(`ws://127.0.0.1:${port}/websocket?token=s3cret#frag`, { logger, connectTimeoutMs: 5_000 }).connect(
+        USER,
+      ),
+    );
+    expect(refused.message).toContain(`ws://127.0.0.1:${port}/websocket`);
+    const invalid = (() => {
+      try {
+        createMqttTransport({ url: 'chat.example.com/websocket?token=s3cret' });
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    })();
+    expect(invalid).toBeInstanceOf(SdkError);
+    const texts = [
+      ...logger.lines,
+      ...events.map((e) => (e.type === 'message' ? '' : (e.error?.message ?? ''))),
+      refused.message,
+      invalid instanceof Error ? invalid.message : '',
+    ];
+    expect(logger.lines.length).toBeGreaterThan(2);
+    for (const text of texts) expect(text).not.toContain('s3cret');
+    expect(logger.lines.some((line) => line.includes(b.url))).toBe(true);
   });
 
   it('rejects publish, subscribe and unsubscribe with not_connected when down', async () => {

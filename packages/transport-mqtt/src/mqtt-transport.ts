@@ -71,6 +71,7 @@ export function createMqttTransport(options: MqttTransportOptions): MqttTranspor
   const url = normalizeUrl(options.url);
   const settings: Settings = {
     url,
+    logUrl: describeUrl(url),
     deviceUid: options.deviceUid ?? randomDeviceUid(),
     keepalive: positive(options.keepalive, DEFAULT_KEEPALIVE_S, 'keepalive'),
     connectTimeoutMs: positive(options.connectTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS, 'connectTimeoutMs'),
@@ -87,6 +88,8 @@ export function createMqttTransport(options: MqttTransportOptions): MqttTranspor
 
 interface Settings {
   readonly url: string;
+  /** The URL as logs and error messages show it: origin and path, no query, no userinfo. */
+  readonly logUrl: string;
   readonly deviceUid: string;
   readonly keepalive: number;
   readonly connectTimeoutMs: number;
@@ -101,18 +104,22 @@ interface Link {
   readonly client: MqttClient;
   /** CONNACK received and the socket not closed since. */
   up: boolean;
-  /** The socket closed (or the attempt was given up). */
+  /** Let go (attempt given up, or the socket closed): its events are ignored from now on. */
   ended: boolean;
-  /** `close()` asked for this link to end. */
+  /** `close()` (or a newer `connect()`) asked for this link to end. */
   closing: boolean;
+  /** The socket closed (or the backstop gave up waiting for it). */
+  socketClosed: boolean;
   /** The last error seen, reported with `disconnected`. */
   lastError: SdkError | undefined;
   /** Rejecters of publishes and subscriptions waiting for an ack. */
   readonly pending: Set<(error: SdkError) => void>;
   /** Settles the connect promise while it is open. */
   failConnect: ((error: SdkError) => void) | undefined;
+  /** Resolves once the socket closed: only then is the link really gone. */
   readonly closed: Promise<void>;
-  markClosed(): void;
+  /** Makes sure the link ends in bounded time: drops the socket after a grace period, then stops waiting. */
+  armBackstop(): void;
 }
 
 class MqttTransportImpl implements MqttTransport {
@@ -120,7 +127,12 @@ class MqttTransportImpl implements MqttTransport {
   readonly deviceUid: string;
   readonly #settings: Settings;
   readonly #listeners = new Set<(event: RealtimeEvent) => void>();
+  /** The link of the transport: connecting or up. Events of any other link are ignored. */
   #link: Link | undefined;
+  /** Links that were let go and whose socket has not closed yet: connect() and close() wait for them. */
+  readonly #ending = new Set<Link>();
+  /** Bumped by close(): a connect() that was waiting for an old link when it happened gives up. */
+  #closeGeneration = 0;
 
   constructor(settings: Settings) {
     this.#settings = settings;
@@ -134,13 +146,28 @@ class MqttTransportImpl implements MqttTransport {
 
   async connect(options: RealtimeConnectOptions, signal?: AbortSignalLike): Promise<RealtimeConnectResult> {
     if (options.clientId.length === 0) throw new SdkError('invalid_argument', 'clientId must not be empty');
-    if (signal?.aborted) throw new SdkError('closed', 'Connect was aborted');
-    // One connection at a time: a new attempt replaces whatever was there.
-    if (this.#link) await this.close();
-    if (signal?.aborted) throw new SdkError('closed', 'Connect was aborted');
+    const generation = this.#closeGeneration;
+    const stillWanted = () => {
+      if (signal?.aborted) throw new SdkError('closed', 'Connect was aborted');
+      if (generation !== this.#closeGeneration) {
+        throw new SdkError('closed', 'The connection was closed while connecting');
+      }
+    };
+    stillWanted();
+    // One connection at a time: a new attempt replaces whatever was there (an attempt still
+    // connecting rejects with `closed`) and opens its socket only once the old one closed. A loop:
+    // a concurrent connect() may have opened a link while this one waited; the last one wins.
+    while (this.#link || this.#ending.size > 0) {
+      await this.#endAll();
+      stillWanted();
+    }
+    return this.#attempt(options, signal);
+  }
 
-    const { url, connectTimeoutMs } = this.#settings;
-    this.#settings.logger?.debug('mqtt: connecting', { url, clientId: options.clientId });
+  /** One connect attempt; sets `#link` synchronously, so no other attempt can slip in. */
+  #attempt(options: RealtimeConnectOptions, signal: AbortSignalLike | undefined): Promise<RealtimeConnectResult> {
+    const { logUrl, connectTimeoutMs } = this.#settings;
+    this.#settings.logger?.debug('mqtt: connecting', { url: logUrl, clientId: options.clientId });
     return new Promise<RealtimeConnectResult>((resolve, reject) => {
       let settled = false;
       let link: Link | undefined;
@@ -153,17 +180,13 @@ class MqttTransportImpl implements MqttTransport {
       const fail = (error: SdkError) => {
         if (settled) return;
         finish();
-        if (link) {
-          link.ended = true;
-          if (this.#link === link) this.#link = undefined;
-          link.client.end(true, {}, () => link?.markClosed());
-        }
-        this.#settings.logger?.debug('mqtt: connect failed', { url, code: error.code, message: error.message });
+        if (link) this.#drop(link);
+        this.#settings.logger?.debug('mqtt: connect failed', { url: logUrl, code: error.code, message: error.message });
         reject(error);
       };
       const onAbort = () => fail(new SdkError('closed', 'Connect was aborted'));
       const deadline = setTimeout(
-        () => fail(new SdkError('timeout', `${url} did not accept the connection within ${connectTimeoutMs} ms`)),
+        () => fail(new SdkError('timeout', `${logUrl} did not accept the connection within ${connectTimeoutMs} ms`)),
         connectTimeoutMs,
       );
       signal?.addEventListener('abort', onAbort);
@@ -171,11 +194,11 @@ class MqttTransportImpl implements MqttTransport {
         link = this.#open(options, (sessionPresent) => {
           if (settled) return;
           finish();
-          this.#settings.logger?.info('mqtt: connected', { url, sessionPresent });
+          this.#settings.logger?.info('mqtt: connected', { url: logUrl, sessionPresent });
           resolve({ sessionPresent });
         });
       } catch (error) {
-        fail(classifyMqttError(error, url));
+        fail(classifyMqttError(error, logUrl));
         return;
       }
       link.failConnect = fail;
@@ -209,56 +232,70 @@ class MqttTransportImpl implements MqttTransport {
     const closed = new Promise<void>((resolve) => {
       markClosed = resolve;
     });
+    let dropTimer: ReturnType<typeof setTimeout> | undefined;
+    let giveUpTimer: ReturnType<typeof setTimeout> | undefined;
     const link: Link = {
       client,
       up: false,
       ended: false,
       closing: false,
+      socketClosed: false,
       lastError: undefined,
       pending: new Set(),
       failConnect: undefined,
       closed,
-      markClosed,
+      armBackstop: () => {
+        if (dropTimer !== undefined || link.socketClosed) return;
+        // A polite DISCONNECT gets this long; then the socket goes. Should even that not bring
+        // the 'close' event, the link counts as closed after as long again: no wait is unbounded.
+        dropTimer = setTimeout(() => client.stream?.destroy(), CLOSE_GRACE_MS);
+        giveUpTimer = setTimeout(() => {
+          s.logger?.warn('mqtt: the socket did not report closing; giving up on it', { url: s.logUrl });
+          onSocketClosed();
+        }, 2 * CLOSE_GRACE_MS);
+      },
     };
+    const current = () => this.#link === link && !link.ended;
     let streamError: SdkError | undefined;
     client.on('connect', (packet) => {
-      if (link.ended) return;
+      if (!current()) return;
       link.up = true;
       onConnack(packet.sessionPresent);
     });
     client.on('error', (error) => {
-      const classified = classifyMqttError(error, s.url);
+      const classified = classifyMqttError(error, s.logUrl);
       if (link.failConnect) {
         link.failConnect(classified);
         return;
       }
-      if (link.ended) return;
+      if (!current() || link.closing) return;
       link.lastError = classified;
-      this.#settings.logger?.warn('mqtt: error', { url: s.url, code: classified.code, message: classified.message });
+      s.logger?.warn('mqtt: error', { url: s.logUrl, code: classified.code, message: classified.message });
       this.#emit({ type: 'error', error: classified });
     });
     // mqtt.js reports messages a broker held in the persistent session (sent right after the
     // CONNACK) before its 'connect' event: the link is up from the CONNACK packet on.
     client.on('packetreceive', (packet) => {
-      if (packet.cmd === 'connack' && packet.returnCode === 0 && !link.ended) link.up = true;
+      if (packet.cmd === 'connack' && packet.returnCode === 0 && current()) link.up = true;
     });
     client.on('message', (topic, payload) => {
-      if (!link.up) return;
+      if (!link.up || !current() || link.closing) return;
       // A copy: the app may keep it, and mqtt.js may reuse the Buffer's memory.
       this.#emit({ type: 'message', topic, payload: new Uint8Array(payload) });
     });
-    client.on('close', () => {
+    const onSocketClosed = () => {
+      if (link.socketClosed) return;
+      link.socketClosed = true;
+      clearTimeout(dropTimer);
+      clearTimeout(giveUpTimer);
+      this.#ending.delete(link);
       link.failConnect?.(
         streamError ??
           new SdkError(
             'connection_refused',
-            `The WebSocket to ${s.url} closed before the broker answered: is the server up and the path right?`,
+            `The WebSocket to ${s.logUrl} closed before the broker answered: is the server up and the path right?`,
           ),
       );
-      if (link.ended) {
-        link.markClosed();
-        return;
-      }
       const wasUp = link.up;
       link.ended = true;
       link.up = false;
@@ -266,24 +303,61 @@ class MqttTransportImpl implements MqttTransport {
       const error = link.closing
         ? new SdkError('closed', 'The connection was closed')
         : (link.lastError ??
-          new SdkError('network', `The connection to ${s.url} was lost`, streamError ? { cause: streamError } : {}));
+          new SdkError('network', `The connection to ${s.logUrl} was lost`, streamError ? { cause: streamError } : {}));
       for (const reject of link.pending) reject(error);
       link.pending.clear();
       // Stop mqtt.js's own timers and stores; it must not try anything by itself.
       client.end(true, {}, () => {});
-      link.markClosed();
+      markClosed();
       if (wasUp) {
-        this.#settings.logger?.info('mqtt: disconnected', { url: s.url, code: link.closing ? undefined : error.code });
+        s.logger?.info('mqtt: disconnected', { url: s.logUrl, code: link.closing ? undefined : error.code });
         this.#emit({ type: 'disconnected', error: link.closing ? undefined : error });
       }
-    });
+    };
+    // Only the socket's close says the link is gone (mqtt.js's end() callback comes earlier).
+    client.on('close', onSocketClosed);
     client.connect();
     // mqtt.js drops socket errors that carry no `code` (ws's "Unexpected server response: 404"
     // for a wrong path); listening on the stream keeps them for a useful message.
     client.stream?.on('error', (error: unknown) => {
-      streamError = classifyMqttError(error, s.url);
+      streamError = classifyMqttError(error, s.logUrl);
     });
     return link;
+  }
+
+  /** Gives a connect attempt up: drops its socket at once. `closed` resolves when the socket closed. */
+  #drop(link: Link): void {
+    link.ended = true;
+    // Never announced as connected: no `disconnected` for it.
+    link.up = false;
+    if (this.#link === link) this.#link = undefined;
+    if (link.socketClosed) return;
+    this.#ending.add(link);
+    link.client.end(true, {}, () => {});
+    link.armBackstop();
+  }
+
+  /** Ends a link for close() or a newer connect(): an attempt is given up, a connection says goodbye. */
+  #shut(link: Link): void {
+    link.closing = true;
+    if (link.failConnect) {
+      link.failConnect(new SdkError('closed', 'The connection was closed while connecting'));
+      return;
+    }
+    // Let go at once: no publish may start on it, no event comes from it but its `disconnected`.
+    if (this.#link === link) this.#link = undefined;
+    if (link.socketClosed || this.#ending.has(link)) return;
+    this.#ending.add(link);
+    // A polite DISCONNECT first; mqtt.js would wait for outstanding acks: do not wait for those.
+    link.client.end(link.pending.size > 0, {}, () => {});
+    link.armBackstop();
+  }
+
+  /** Ends the current link and waits until every socket this transport opened is closed. */
+  async #endAll(): Promise<void> {
+    const link = this.#link;
+    if (link) this.#shut(link);
+    await Promise.all([...this.#ending].map((ending) => ending.closed));
   }
 
   publish(topic: string, payload: Uint8Array, qos: 0 | 1): Promise<void> {
@@ -317,7 +391,7 @@ class MqttTransportImpl implements MqttTransport {
   #withAck(what: string, run: (link: Link, done: (error: Error | undefined) => void) => void): Promise<void> {
     const link = this.#link;
     if (!link?.up) return Promise.reject(new SdkError('not_connected', `Cannot ${what}: not connected`));
-    const { url, ackTimeoutMs } = this.#settings;
+    const { logUrl: url, ackTimeoutMs } = this.#settings;
     return new Promise<void>((resolve, reject) => {
       let settled = false;
       const settle = (error: SdkError | undefined) => {
@@ -348,22 +422,9 @@ class MqttTransportImpl implements MqttTransport {
   }
 
   async close(): Promise<void> {
-    const link = this.#link;
-    if (!link) return;
-    link.closing = true;
-    if (link.failConnect) {
-      link.failConnect(new SdkError('closed', 'The connection was closed while connecting'));
-      await link.closed;
-      return;
-    }
-    if (!link.ended) {
-      // A polite DISCONNECT first; the socket goes anyway if the broker does not let it.
-      const grace = setTimeout(() => link.client.stream?.destroy(), CLOSE_GRACE_MS);
-      // mqtt.js would wait for outstanding acks before it lets go: do not wait for those.
-      link.client.end(link.pending.size > 0, {}, () => {});
-      await link.closed;
-      clearTimeout(grace);
-    }
+    // A connect() waiting for an old link to close must not carry on once close() was called.
+    this.#closeGeneration += 1;
+    await this.#endAll();
   }
 
   on(listener: (event: RealtimeEvent) => void): () => void {
@@ -390,7 +451,9 @@ function normalizeUrl(raw: string): string {
   try {
     url = new URL(raw);
   } catch {
-    throw new SdkError('invalid_argument', `Not an absolute URL: "${raw}" (expected ws://host:port/websocket)`);
+    // Echoed only when it has no place for a secret (a query, a fragment, `user:pw@`).
+    const shown = /[?#@]/.test(raw) ? '(not shown: it has a query, fragment or credentials)' : `"${raw}"`;
+    throw new SdkError('invalid_argument', `Not an absolute URL: ${shown} (expected ws://host:port/websocket)`);
   }
   if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
     throw new SdkError('invalid_argument', `The broker URL must be ws:// or wss://, got ${url.protocol}//`);
@@ -401,6 +464,15 @@ function normalizeUrl(raw: string): string {
   }
   if (url.pathname === '' || url.pathname === '/') url.pathname = '/websocket';
   return url.toString();
+}
+
+/**
+ * The URL for logs and error messages: origin and path only. A query (`?token=…`) or userinfo
+ * may carry a secret, and both are logged and thrown freely.
+ */
+function describeUrl(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.origin}${parsed.pathname}`;
 }
 
 function positive(value: number | undefined, fallback: number, name: string): number {

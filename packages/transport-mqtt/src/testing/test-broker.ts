@@ -14,6 +14,8 @@ export interface TestBroker {
   readonly connects: ConnectPacket[];
   /** How many WebSocket connections were opened. */
   webSocketCount(): number;
+  /** How many WebSocket connections are open now (the server has not seen them close). */
+  openWebSocketCount(): number;
   /** The broker's client with this id, when connected. */
   client(id: string): Client | undefined;
   /** Drops every WebSocket from the server side, without an MQTT goodbye. */
@@ -61,6 +63,7 @@ export async function startTestBroker(options: AedesOptions = {}): Promise<TestB
     broker,
     connects,
     webSocketCount: () => webSockets,
+    openWebSocketCount: () => sockets.size,
     client: (id) => clients.get(id),
     dropAll() {
       for (const ws of sockets) ws.terminate();
