@@ -6,7 +6,7 @@ import type { KeyValueStore, Logger } from './interfaces.js';
 import { seededRandom } from './random.js';
 import { createMemoryStore } from './stores/memory-store.js';
 import { createFakeClock } from './testing/fake-clock.js';
-import { createInMemoryNetwork, type InMemoryNetworkOptions } from './testing/in-memory-network.js';
+import { createInMemoryNetwork, type InMemoryNetwork, type InMemoryNetworkOptions } from './testing/in-memory-network.js';
 
 /** A logger that keeps every line, data included, as text. */
 export function recordingLogger(): Logger & { readonly lines: string[] } {
@@ -87,4 +87,20 @@ export function createWorld(seed = 1, network: Partial<InMemoryNetworkOptions> =
   };
 
   return { clock, network: net, thread, client, run, online, token };
+}
+
+/** Resolves the next time a client reports `connected`. */
+export function nextConnected(client: ChatClient): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const off = client.on('connection', (state) => {
+      if (state.status !== 'connected') return;
+      off();
+      resolve();
+    });
+  });
+}
+
+/** Drops the realtime link of a user's client on the in-memory server. */
+export function dropLink(network: InMemoryNetwork, uid: string): void {
+  network.faults.dropConnections(network.connections().find((c) => c.uid === uid)?.clientId);
 }

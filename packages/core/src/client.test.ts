@@ -1,7 +1,7 @@
 import { SdkError } from '@weiyu/protocol';
 import { describe, expect, it } from 'vitest';
 import type { ChatClientEvents, LocalMessage, ReceiptEvent, TypingEvent } from './api.js';
-import { createWorld, recordingLogger } from './client.fixtures.js';
+import { createWorld, dropLink, nextConnected, recordingLogger } from './client.fixtures.js';
 import type { RestTransport } from './interfaces.js';
 
 type StatusChange = ChatClientEvents['status'];
@@ -305,13 +305,10 @@ describe('createChatClient: receive', () => {
     const got: string[] = [];
     agent.on('message', (m) => got.push(m.content));
     await run(visitor.send(thread, { type: 'TEXT', text: 'before' }).done);
-    network.faults.dropConnections(network.connections().find((c) => c.uid === 'a1')?.clientId);
+    dropLink(network, 'a1');
     for (const text of ['m1', 'm2', 'm3']) await run(visitor.send(thread, { type: 'TEXT', text }).done);
     expect(got).toEqual(['before']);
-    await run(
-      new Promise<void>((resolve) => agent.on('connection', (s) => s.status === 'connected' && resolve())),
-      100,
-    );
+    await run(nextConnected(agent), 100);
     await clock.advanceAsync(50);
     expect(got).toEqual(['before', 'm1', 'm2', 'm3']);
   });
@@ -345,30 +342,21 @@ describe('createChatClient: receive', () => {
     await online(visitor);
     const got: string[] = [];
     visitor.on('message', (m) => got.push(m.content));
-    const visitorLink = (): string | undefined => network.connections().find((c) => c.uid === 'v1')?.clientId;
-    const connected = (): Promise<void> =>
-      new Promise<void>((resolve) => {
-        const off = visitor.on('connection', (state) => {
-          if (state.status !== 'connected') return;
-          off();
-          resolve();
-        });
-      });
 
-    network.faults.dropConnections(visitorLink());
+    dropLink(network, 'v1');
     for (const text of ['m1', 'm2']) await run(agent.send(thread, { type: 'TEXT', text }).done);
     // Back, but history is down: the catch-up fails and keeps trying; live messages wait.
     network.faults.restFailure({ kind: 'network' });
-    await run(connected(), 100);
+    await run(nextConnected(visitor), 100);
     await run(agent.send(thread, { type: 'TEXT', text: 'live' }).done);
     await clock.advanceAsync(50);
     expect(got).toEqual([]);
     // The link drops again before history answers: the gap is still open, 'live' still waits.
-    network.faults.dropConnections(visitorLink());
+    dropLink(network, 'v1');
     await clock.advanceAsync(50);
     expect(got).toEqual([]);
     network.faults.restFailure(undefined);
-    await run(connected(), 100);
+    await run(nextConnected(visitor), 100);
     await clock.advanceAsync(100);
     expect(got).toEqual(['m1', 'm2', 'live']);
   });
@@ -499,13 +487,10 @@ describe('createChatClient: review fixes', () => {
     agent.on('message', (m) => got.push(m.content));
     const errors: string[] = [];
     agent.on('error', (e) => errors.push(e.code));
-    network.faults.dropConnections(network.connections().find((c) => c.uid === 'a1')?.clientId);
+    dropLink(network, 'a1');
     await run(visitor.send(thread, { type: 'TEXT', text: 'missed' }).done);
     network.faults.restFailure({ kind: 'server' });
-    await run(
-      new Promise<void>((resolve) => agent.on('connection', (s) => s.status === 'connected' && resolve())),
-      100,
-    );
+    await run(nextConnected(agent), 100);
     await run(visitor.send(thread, { type: 'TEXT', text: 'live' }).done);
     await clock.advanceAsync(12_000);
     expect(got).toEqual([]);
