@@ -6,7 +6,11 @@ import type { KeyValueStore, Logger } from './interfaces.js';
 import { seededRandom } from './random.js';
 import { createMemoryStore } from './stores/memory-store.js';
 import { createFakeClock } from './testing/fake-clock.js';
-import { createInMemoryNetwork, type InMemoryNetwork, type InMemoryNetworkOptions } from './testing/in-memory-network.js';
+import {
+  createInMemoryNetwork,
+  type InMemoryNetwork,
+  type InMemoryNetworkOptions,
+} from './testing/in-memory-network.js';
 
 /** A logger that keeps every line, data included, as text. */
 export function recordingLogger(): Logger & { readonly lines: string[] } {
