@@ -104,7 +104,7 @@ export interface HistoryPage {
 /**
  * The REST API of the server. Each call resolves with the envelope's `data` when `code` is 200
  * and rejects with an SdkError otherwise: `server_error` (another code; the message is the
- * server's), `unauthenticated` (HTTP 401), `not_authorized` (403), `http_error` (other status),
+ * server's), `unauthenticated` (HTTP 401 or code 401), `not_authorized` (403 or code 403), `http_error` (other status),
  * `protocol` (a body that is not the envelope), `network`, `timeout`.
  */
 export interface RestTransport {

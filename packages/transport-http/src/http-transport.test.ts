@@ -181,6 +181,22 @@ describe('createHttpTransport', () => {
     }
   });
 
+  it('reads an auth code inside an HTTP 200 envelope as the auth failure it is', async () => {
+    let code = 401;
+    const { baseUrl } = await serve((_req, res) =>
+      json(200, { code, message: 'token expired', data: null })(_req, res),
+    );
+    const rest = createHttpTransport({ baseUrl });
+    const expired = await rejection(rest.sendMessage(MESSAGE, { accessToken: TOKEN, channel: 'WEB' }));
+    expect([expired.code, expired.message]).toEqual(['unauthenticated', 'token expired']);
+    expect(expired.details).toEqual({ status: 200, code: 401 });
+    code = 403;
+    const forbidden = await rejection(
+      rest.queryTopic({ topic: 't', pageNumber: 0, pageSize: 10 }, { accessToken: TOKEN }),
+    );
+    expect(forbidden.code).toBe('not_authorized');
+  });
+
   it('maps another non-2xx status to http_error with the status', async () => {
     const { baseUrl } = await serve((_req, res) => res.writeHead(502).end('<html>Bad Gateway</html>'));
     const error = await rejection(createHttpTransport({ baseUrl }).sendMessage(MESSAGE, { channel: 'WEB' }));

@@ -133,6 +133,13 @@ function readEnvelope(what: string, status: number, text: string): unknown {
   }
   if (parsed === undefined) return fail('protocol', `${what} answered with a body that is not JSON`, { status });
   if (!envelope) return fail('protocol', `${what} answered JSON that is not a {code, message, data} envelope`, details);
+  // Some deployments answer HTTP 200 with an auth code in the envelope: it means the same.
+  if (envelope.code === 401) {
+    return fail('unauthenticated', serverMessage || `${what}: not authenticated (code 401)`, details);
+  }
+  if (envelope.code === 403) {
+    return fail('not_authorized', serverMessage || `${what}: not allowed (code 403)`, details);
+  }
   if (envelope.code !== 200) {
     return fail('server_error', serverMessage || `${what} failed with code ${envelope.code}`, details);
   }
