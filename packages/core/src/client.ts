@@ -24,6 +24,7 @@ import type {
 } from './api.js';
 import { fetchMissed } from './catch-up/catch-up.js';
 import { systemClock } from './clock.js';
+import { backoffCeiling } from './connection/backoff.js';
 import { createConnectionManager } from './connection/index.js';
 import { buildContent } from './content/index.js';
 import { createEmitter } from './events.js';
@@ -396,7 +397,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
         // on a read is most often passing, and giving up would show newer messages before the gap.
         if (CATCH_UP_REFUSALS.has(error.code) || !manager.topics().includes(topic)) return 'given-up';
         if (!current()) return 'cut-short';
-        const delay = Math.min(timing.reconnectMaxMs, timing.reconnectBaseMs * 2 ** Math.min(attempt - 1, 16));
+        const delay = backoffCeiling(attempt, { baseMs: timing.reconnectBaseMs, maxMs: timing.reconnectMaxMs });
         await new Promise<void>((resolve) => {
           const handle = clock.setTimeout(() => {
             retryTimers.delete(handle);

@@ -3,8 +3,10 @@
  * (state, actions)`. No clock, no I/O: the sender (sender.ts) runs the actions and feeds the
  * results back as events. Every SENDING state has a deadline, so nothing stays SENDING forever.
  */
+
 import { SdkError } from '@weiyu/protocol';
 import type { ChatTiming, LocalStatus } from '../api.js';
+import { backoffCeiling } from '../connection/backoff.js';
 
 /** Where one message stands on its way to the server. */
 export type SendState =
@@ -103,10 +105,9 @@ export function isSettled(state: SendState): boolean {
   return state.status === 'succeeded' || state.status === 'failed';
 }
 
-/** Delay before an automatic retry while connected: doubling per attempt, capped. */
+/** Delay before an automatic retry: doubling per attempt from `reconnectBaseMs`, capped at `reconnectMaxMs`. */
 export function retryDelay(attempt: number, timing: SendContext['timing']): number {
-  const exponent = Math.max(0, Math.min(attempt - 1, 20));
-  return Math.min(timing.reconnectMaxMs, timing.reconnectBaseMs * 2 ** exponent);
+  return backoffCeiling(attempt, { baseMs: timing.reconnectBaseMs, maxMs: timing.reconnectMaxMs });
 }
 
 /** The pure transition function of the send state machine. */
