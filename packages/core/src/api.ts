@@ -264,9 +264,15 @@ export interface ChatTiming {
   readonly echoTimeoutMs: number;
   /** How long one send may take, all paths included, before it ends FAILED (ms). */
   readonly sendDeadlineMs: number;
-  /** First reconnect delay (the guide's 5 s) and the cap of the backoff (ms). */
+  /** First reconnect delay (the guide's 5 s) and the cap of the reconnect backoff (ms). */
   readonly reconnectBaseMs: number;
   readonly reconnectMaxMs: number;
+  /**
+   * First wait and cap of the automatic retries of a failed send and of a failed catch-up (ms);
+   * they double per attempt. Default: the same as the reconnect backoff.
+   */
+  readonly retryBaseMs: number;
+  readonly retryMaxMs: number;
   /** A connection up this long resets the backoff (ms). */
   readonly stableAfterMs: number;
   /** How long one connect attempt may take (ms). */

@@ -24,7 +24,6 @@ import type {
 } from './api.js';
 import { fetchMissed } from './catch-up/catch-up.js';
 import { systemClock } from './clock.js';
-import { backoffCeiling } from './connection/backoff.js';
 import { createConnectionManager } from './connection/index.js';
 import { buildContent } from './content/index.js';
 import { createEmitter } from './events.js';
@@ -37,20 +36,11 @@ import { createDedupe, type Dedupe } from './receive/dedupe.js';
 import { type ReceiveContext, type Received, receiveBytes, receiveWire } from './receive/pipeline.js';
 import { createTimeline } from './receive/timeline.js';
 import { createTypingTracker } from './receive/typing.js';
+import { endsCatchUp, retryDelay } from './retry/policy.js';
 import { publishPacketSize } from './send/packet.js';
 import { createSender } from './send/sender.js';
 import { createMemoryStore } from './stores/memory-store.js';
 import { DEFAULT_MAX_PACKET_BYTES, resolveTiming } from './timing.js';
-
-/** Catch-up errors that no retry can fix. */
-const CATCH_UP_REFUSALS: ReadonlySet<string> = new Set([
-  'not_authorized',
-  'unauthenticated',
-  'bad_credentials',
-  'invalid_argument',
-  'invalid_topic',
-  'not_found',
-]);
 
 /**
  * Creates a chat client for one user. Nothing happens until {@link ChatClient.connect}, except
@@ -395,9 +385,9 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
         emitError(error);
         // Not allowed to read it, or no longer wanted: trying again would not help. A server error
         // on a read is most often passing, and giving up would show newer messages before the gap.
-        if (CATCH_UP_REFUSALS.has(error.code) || !manager.topics().includes(topic)) return 'given-up';
+        if (endsCatchUp(error) || !manager.topics().includes(topic)) return 'given-up';
         if (!current()) return 'cut-short';
-        const delay = backoffCeiling(attempt, { baseMs: timing.reconnectBaseMs, maxMs: timing.reconnectMaxMs });
+        const delay = retryDelay(attempt, timing);
         await new Promise<void>((resolve) => {
           const handle = clock.setTimeout(() => {
             retryTimers.delete(handle);

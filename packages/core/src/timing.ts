@@ -11,6 +11,8 @@ export const DEFAULT_TIMING: ChatTiming = {
   sendDeadlineMs: 30_000,
   reconnectBaseMs: 5_000,
   reconnectMaxMs: 60_000,
+  retryBaseMs: 5_000,
+  retryMaxMs: 60_000,
   stableAfterMs: 15_000,
   connectTimeoutMs: 30_000,
   typingTtlMs: 6_000,
@@ -23,9 +25,17 @@ export const DEFAULT_TIMING: ChatTiming = {
   wakeToleranceMs: DEFAULT_WAKE_TOLERANCE_MS,
 };
 
-/** The default timing with the caller's overrides. */
+/**
+ * The default timing with the caller's overrides. Send and catch-up retries follow the
+ * reconnect backoff unless their own settings are given.
+ */
 export function resolveTiming(overrides: Partial<ChatTiming> = {}): ChatTiming {
-  return { ...DEFAULT_TIMING, ...overrides };
+  const merged = { ...DEFAULT_TIMING, ...overrides };
+  return {
+    ...merged,
+    retryBaseMs: overrides.retryBaseMs ?? merged.reconnectBaseMs,
+    retryMaxMs: overrides.retryMaxMs ?? merged.reconnectMaxMs,
+  };
 }
 
 /** Default packet limit of the real server (SPEC §2). */

@@ -1,8 +1,7 @@
+export { type BackoffPolicy, backoffCeiling, backoffDelay } from '../retry/backoff.js';
 export { type AbortControllerLike, createAbortController, createMinimalAbortController } from './abort.js';
-export { type BackoffPolicy, backoffCeiling, backoffDelay } from './backoff.js';
 export {
   initialMachineState,
-  isAuthError,
   KICKED_BY_SAME_CLIENT_ID,
   type MachineAction,
   type MachineConfig,

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ConnectionState } from '../api.js';
 import { seededRandom } from '../random.js';
-import { backoffCeiling, backoffDelay } from './backoff.js';
+import { backoffCeiling, backoffDelay } from '../retry/backoff.js';
 import {
   initialMachineState,
   KICKED_BY_SAME_CLIENT_ID,

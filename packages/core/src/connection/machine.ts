@@ -5,7 +5,8 @@
  */
 import type { SdkError } from '@weiyu/protocol';
 import type { ConnectionState } from '../api.js';
-import { type BackoffPolicy, backoffDelay } from './backoff.js';
+import { type BackoffPolicy, backoffDelay } from '../retry/backoff.js';
+import { isAuthRefusal } from '../retry/policy.js';
 
 /** The machine's state: the public {@link ConnectionState} plus what the policy remembers. */
 export interface MachineState {
@@ -79,14 +80,6 @@ export interface Transition {
 /** The reason of the `kicked` state when another connection took over this clientId. */
 export const KICKED_BY_SAME_CLIENT_ID = 'same-client-id';
 
-/** Error codes that mean the credentials were refused. */
-const AUTH_CODES: ReadonlySet<string> = new Set(['bad_credentials', 'not_authorized', 'unauthenticated']);
-
-/** Whether an error means the server refused the credentials. */
-export function isAuthError(error: SdkError): boolean {
-  return AUTH_CODES.has(error.code);
-}
-
 /** The state before anything happened. */
 export function initialMachineState(online = true): MachineState {
   return { connection: { status: 'idle', reason: 'not-started' }, failures: 0, refreshed: false, online };
@@ -158,7 +151,7 @@ export function transition(state: MachineState, event: MachineEvent, config: Mac
 
     case 'connect-failed':
       if (status !== 'connecting') return unchanged(state);
-      if (isAuthError(event.error)) {
+      if (isAuthRefusal(event.error)) {
         if (config.canRefresh && !state.refreshed) {
           return connectNow({ ...state, failures: state.failures + 1, refreshed: true }, true);
         }

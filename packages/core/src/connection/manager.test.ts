@@ -10,10 +10,10 @@ import type {
   RealtimeTransport,
 } from '../interfaces.js';
 import { seededRandom } from '../random.js';
+import { backoffCeiling } from '../retry/backoff.js';
 import { createFakeClock } from '../testing/fake-clock.js';
 import { createInMemoryNetwork } from '../testing/in-memory-network.js';
 import { resolveTiming } from '../timing.js';
-import { backoffCeiling } from './backoff.js';
 import { KICKED_BY_SAME_CLIENT_ID } from './machine.js';
 import { createConnectionManager } from './manager.js';
 

@@ -18,6 +18,7 @@ import type {
   TimerHandle,
 } from '../interfaces.js';
 import { redactError } from '../logger.js';
+import { isLinkDown, isSubscribeRefusal } from '../retry/policy.js';
 import { DEFAULT_WAKE_CHECK_MS, DEFAULT_WAKE_TOLERANCE_MS } from '../timing.js';
 import { type AbortControllerLike, createAbortController } from './abort.js';
 import {
@@ -402,13 +403,13 @@ export function createConnectionManager(options: ConnectionManagerOptions): Conn
         for (const topic of batch) active.add(topic);
       } catch (reason) {
         const error = clean(reason);
-        if (error.code !== 'not_authorized') throw error;
+        if (!isSubscribeRefusal(error)) throw error;
         for (const topic of batch) {
           try {
             await realtime.subscribe([topic], 1);
             active.add(topic);
           } catch (single) {
-            if (clean(single).code !== 'not_authorized') throw clean(single);
+            if (!isSubscribeRefusal(clean(single))) throw clean(single);
             refused.push(topic);
             desired.delete(topic);
           }
@@ -507,7 +508,7 @@ export function createConnectionManager(options: ConnectionManagerOptions): Conn
       } catch (reason) {
         const error = clean(reason);
         // The link went down: the topics stay desired and are subscribed after the reconnect.
-        if (error.code === 'not_connected' || error.code === 'network' || !realtime.isConnected()) return;
+        if (isLinkDown(error, realtime.isConnected())) return;
         throw error;
       }
     },
@@ -523,7 +524,7 @@ export function createConnectionManager(options: ConnectionManagerOptions): Conn
         for (let i = 0; i < live.length; i += batchSize) await realtime.unsubscribe(live.slice(i, i + batchSize));
       } catch (reason) {
         const error = clean(reason);
-        if (error.code === 'not_connected' || error.code === 'network' || !realtime.isConnected()) return;
+        if (isLinkDown(error, realtime.isConnected())) return;
         throw error;
       }
     },

@@ -1,9 +1,9 @@
 import { SdkError } from '@weiyu/protocol';
 import { describe, expect, it } from 'vitest';
+import { retryDelay } from '../retry/policy.js';
 import {
   isInFlight,
   isSettled,
-  retryDelay,
   type SendAction,
   type SendContext,
   type SendEvent,
@@ -12,7 +12,7 @@ import {
   transition,
 } from './machine.js';
 
-const timing = { echoTimeoutMs: 5_000, sendDeadlineMs: 30_000, reconnectBaseMs: 5_000, reconnectMaxMs: 60_000 };
+const timing = { echoTimeoutMs: 5_000, sendDeadlineMs: 30_000, retryBaseMs: 5_000, retryMaxMs: 60_000 };
 const ctx = (over: Partial<SendContext> = {}): SendContext => ({
   connected: true,
   hasRest: true,

@@ -6,7 +6,7 @@
 
 import { SdkError } from '@weiyu/protocol';
 import type { ChatTiming, LocalStatus } from '../api.js';
-import { backoffCeiling } from '../connection/backoff.js';
+import { keepsMessageAfterRestFailure, retryDelay } from '../retry/policy.js';
 
 /** Where one message stands on its way to the server. */
 export type SendState =
@@ -63,7 +63,7 @@ export interface SendContext {
   readonly hasRest: boolean;
   /** Whether the encoded message is too big for one MQTT packet. */
   readonly oversize: boolean;
-  readonly timing: Pick<ChatTiming, 'echoTimeoutMs' | 'sendDeadlineMs' | 'reconnectBaseMs' | 'reconnectMaxMs'>;
+  readonly timing: Pick<ChatTiming, 'echoTimeoutMs' | 'sendDeadlineMs' | 'retryBaseMs' | 'retryMaxMs'>;
 }
 
 /** The result of a transition. `state` is the same object when the event changed nothing. */
@@ -103,11 +103,6 @@ export function isInFlight(state: SendState): boolean {
 /** Whether nothing more will happen to the message unless the app resends it. */
 export function isSettled(state: SendState): boolean {
   return state.status === 'succeeded' || state.status === 'failed';
-}
-
-/** Delay before an automatic retry: doubling per attempt from `reconnectBaseMs`, capped at `reconnectMaxMs`. */
-export function retryDelay(attempt: number, timing: SendContext['timing']): number {
-  return backoffCeiling(attempt, { baseMs: timing.reconnectBaseMs, maxMs: timing.reconnectMaxMs });
 }
 
 /** The pure transition function of the send state machine. */
@@ -153,7 +148,7 @@ export function transition(state: SendState, event: SendEvent, context: SendCont
       return waitToRetry(state.attempt, notConnected(), context);
     case 'rest-failed':
       if (state.status !== 'posting' || event.attempt !== state.attempt) return same;
-      if (keepAfterRestFailure(event.error)) return waitToRetry(state.attempt, event.error, context);
+      if (keepsMessageAfterRestFailure(event.error)) return waitToRetry(state.attempt, event.error, context);
       return {
         state: { status: 'failed', attempt: state.attempt, error: event.error },
         actions: [...CLEAR_ALL, { type: 'forget' }],
@@ -206,15 +201,6 @@ function waitToRetry(number: number, error: SdkError, context: SendContext): Tra
     actions.push({ type: 'set-timer', timer: 'retry', ms: retryDelay(number, context.timing) });
   }
   return { state: { status: 'retry-wait', attempt: number, error }, actions };
-}
-
-/**
- * Whether a failed REST send keeps the message for a retry. Only a clear refusal (the server's
- * code, 401, 403, invalid content) ends it; a body that is not the envelope (a captive portal,
- * a proxy's HTML page) or an odd failure is the network's fault, not the message's.
- */
-function keepAfterRestFailure(error: SdkError): boolean {
-  return error.retryable || error.code === 'protocol' || error.code === 'unknown';
 }
 
 function notConnected(): SdkError {

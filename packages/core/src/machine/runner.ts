@@ -1,0 +1,124 @@
+/**
+ * One small runner for every state machine in core (send, connection, catch-up): a pure
+ * transition function gives the next state and actions; the runner keeps the state, runs the
+ * actions, and owns the named timers on the injected clock. Timer actions have one shape for
+ * all machines; every other action goes to the machine's own `perform`.
+ */
+import type { Clock, TimerHandle } from '../interfaces.js';
+
+/** Start (or restart) the named timer; when it fires, the machine gets `timerEvent(timer, state)`. */
+export interface SetTimer<T extends string> {
+  readonly type: 'set-timer';
+  readonly timer: T;
+  readonly ms: number;
+}
+
+/** Stop the named timer if it runs. */
+export interface ClearTimer<T extends string> {
+  readonly type: 'clear-timer';
+  readonly timer: T;
+}
+
+/** The timer actions the runner performs itself. */
+export type TimerAction<T extends string> = SetTimer<T> | ClearTimer<T>;
+
+/** The result of a transition. `state` is the same object when the event changed nothing. */
+export interface MachineStep<S, A> {
+  readonly state: S;
+  readonly actions: readonly A[];
+}
+
+/** A machine as the runner sees it. */
+export interface MachineDefinition<S, E, A extends { readonly type: string }, T extends string> {
+  /** The pure transition function. */
+  transition(state: S, event: E): MachineStep<S, A | TimerAction<T>>;
+  /** The event a fired timer delivers, from the state as it was when the timer was set. */
+  timerEvent(timer: T, stateWhenSet: S): E;
+  /** Runs an action that is not a timer action (I/O, outbox writes, …). */
+  perform(action: A, state: S): void;
+  /** Called after every transition that changed the state, once its actions have run. */
+  onChange?(state: S, previous: S, event: E): void;
+}
+
+export interface MachineRunner<S, E, T extends string> {
+  /** The state now. */
+  readonly state: S;
+  /** Feeds one event; ignored once the runner is stopped. */
+  send(event: E): void;
+  /** Whether the named timer is running. */
+  hasTimer(timer: T): boolean;
+  /** Clears every timer and ignores further events. */
+  stop(): void;
+  readonly stopped: boolean;
+}
+
+/** Starts a runner at `initial`. Nothing runs until the first `send`. */
+export function runMachine<S, E, A extends { readonly type: string }, T extends string>(
+  definition: MachineDefinition<S, E, A, T>,
+  initial: S,
+  clock: Pick<Clock, 'setTimeout' | 'clearTimeout'>,
+): MachineRunner<S, E, T> {
+  let state = initial;
+  let stopped = false;
+  const timers = new Map<T, TimerHandle>();
+
+  const clearTimer = (timer: T): void => {
+    const handle = timers.get(timer);
+    if (handle === undefined) return;
+    clock.clearTimeout(handle);
+    timers.delete(timer);
+  };
+
+  const setTimer = (timer: T, ms: number): void => {
+    clearTimer(timer);
+    const stateWhenSet = state;
+    const handle = clock.setTimeout(() => {
+      if (timers.get(timer) !== handle) return;
+      timers.delete(timer);
+      send(definition.timerEvent(timer, stateWhenSet));
+    }, ms);
+    timers.set(timer, handle);
+  };
+
+  const run = (action: A | TimerAction<T>): void => {
+    if (isSetTimer<T>(action)) setTimer(action.timer, action.ms);
+    else if (isClearTimer<T>(action)) clearTimer(action.timer);
+    else definition.perform(action as A, state);
+  };
+
+  function send(event: E): void {
+    if (stopped) return;
+    const previous = state;
+    const step = definition.transition(previous, event);
+    if (step.state === previous && step.actions.length === 0) return;
+    state = step.state;
+    for (const action of step.actions) {
+      if (stopped) break;
+      run(action);
+    }
+    if (state !== previous) definition.onChange?.(state, previous, event);
+  }
+
+  return {
+    get state() {
+      return state;
+    },
+    get stopped() {
+      return stopped;
+    },
+    send,
+    hasTimer: (timer) => timers.has(timer),
+    stop() {
+      stopped = true;
+      for (const timer of [...timers.keys()]) clearTimer(timer);
+    },
+  };
+}
+
+function isSetTimer<T extends string>(action: { readonly type: string }): action is SetTimer<T> {
+  return action.type === 'set-timer';
+}
+
+function isClearTimer<T extends string>(action: { readonly type: string }): action is ClearTimer<T> {
+  return action.type === 'clear-timer';
+}
