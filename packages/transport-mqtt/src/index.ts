@@ -1,1 +1,2 @@
-export { createMqttTransport, type MqttTransport, type MqttTransportOptions } from './mqtt-transport.js';
+export { createMqttTransport, type MqttTransport } from './mqtt-transport.js';
+export type { MqttTransportOptions } from './options.js';

@@ -1,61 +1,20 @@
 import {
   type AbortSignalLike,
-  type Logger,
   type RealtimeConnectOptions,
   type RealtimeConnectResult,
   type RealtimeEvent,
   type RealtimeTransport,
   SdkError,
 } from '@weiyu/core';
-// The default import is the one shape that works everywhere: Node loads mqtt's CommonJS build,
-// browser bundlers pick `dist/mqtt.esm.js` (its "browser" export), which has no named exports.
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { classifyMqttError } from './classify-error.js';
-
-/** Options of {@link createMqttTransport}. */
-export interface MqttTransportOptions {
-  /**
-   * The broker's WebSocket URL, `ws://` or `wss://`, e.g. `wss://chat.example.com/websocket`.
-   * A URL without a path gets `/websocket`, the only path the Weiyu server serves.
-   */
-  readonly url: string;
-  /**
-   * The last part of the clientId (`uid/channel/deviceUid`). Default: a fresh random id per
-   * transport, so two tabs or processes of one user never share a clientId (the server lets the
-   * newer of two equal clientIds kick the older, forever). Pass a stored one only if it is
-   * unique per tab.
-   */
-  readonly deviceUid?: string;
-  /** MQTT keepalive in seconds (default 30). The server drops a connection idle for 1.5 × this. */
-  readonly keepalive?: number;
-  /** How long one connect attempt may take until CONNACK, WebSocket handshake included (ms, default 30 000). */
-  readonly connectTimeoutMs?: number;
-  /** How long a publish, subscribe or unsubscribe may wait for the broker's ack (ms, default 10 000). */
-  readonly ackTimeoutMs?: number;
-  /**
-   * Verify the server's TLS certificate on `wss://` (default `true`). `false` accepts any
-   * certificate, so anyone on the network path can read and change the traffic, access token
-   * included: use it only against a development server with a self-signed certificate. Node
-   * only; browsers always verify.
-   */
-  readonly rejectUnauthorized?: boolean;
-  /** MQTT clean session (default `false`: ask the broker to keep the session across connections). */
-  readonly clean?: boolean;
-  /** Where the transport writes what it does. The password (access token) never reaches it. */
-  readonly logger?: Logger;
-}
+import { Link, type LinkOwner } from './link.js';
+import { type MqttTransportOptions, resolveSettings, type Settings } from './options.js';
 
 /** A {@link RealtimeTransport} over MQTT 3.1.1 on a WebSocket, as returned by {@link createMqttTransport}. */
 export interface MqttTransport extends RealtimeTransport {
   /** The WebSocket URL it connects to, normalized (path `/websocket` added when there was none). */
   readonly url: string;
 }
-
-const DEFAULT_KEEPALIVE_S = 30;
-const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
-const DEFAULT_ACK_TIMEOUT_MS = 10_000;
-/** How long `close()` waits for a polite DISCONNECT before it drops the socket. */
-const CLOSE_GRACE_MS = 1_000;
 
 /**
  * Creates the realtime transport for `@weiyu/core`: MQTT 3.1.1 over a WebSocket (subprotocol
@@ -68,58 +27,7 @@ const CLOSE_GRACE_MS = 1_000;
  * const realtime = createMqttTransport({ url: 'wss://chat.example.com/websocket' });
  */
 export function createMqttTransport(options: MqttTransportOptions): MqttTransport {
-  const url = normalizeUrl(options.url);
-  const settings: Settings = {
-    url,
-    logUrl: describeUrl(url),
-    deviceUid: options.deviceUid ?? randomDeviceUid(),
-    keepalive: positive(options.keepalive, DEFAULT_KEEPALIVE_S, 'keepalive'),
-    connectTimeoutMs: positive(options.connectTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS, 'connectTimeoutMs'),
-    ackTimeoutMs: positive(options.ackTimeoutMs, DEFAULT_ACK_TIMEOUT_MS, 'ackTimeoutMs'),
-    rejectUnauthorized: options.rejectUnauthorized ?? true,
-    clean: options.clean ?? false,
-    logger: options.logger,
-  };
-  if (settings.deviceUid.length === 0 || settings.deviceUid.includes('/')) {
-    throw new SdkError('invalid_argument', 'deviceUid must be non-empty and contain no "/"');
-  }
-  return new MqttTransportImpl(settings);
-}
-
-interface Settings {
-  readonly url: string;
-  /** The URL as logs and error messages show it: origin and path, no query, no userinfo. */
-  readonly logUrl: string;
-  readonly deviceUid: string;
-  readonly keepalive: number;
-  readonly connectTimeoutMs: number;
-  readonly ackTimeoutMs: number;
-  readonly rejectUnauthorized: boolean;
-  readonly clean: boolean;
-  readonly logger: Logger | undefined;
-}
-
-/** One mqtt.js client: one connection attempt and, if it succeeds, one connection. */
-interface Link {
-  readonly client: MqttClient;
-  /** CONNACK received and the socket not closed since. */
-  up: boolean;
-  /** Let go (attempt given up, or the socket closed): its events are ignored from now on. */
-  ended: boolean;
-  /** `close()` (or a newer `connect()`) asked for this link to end. */
-  closing: boolean;
-  /** The socket closed (or the backstop gave up waiting for it). */
-  socketClosed: boolean;
-  /** The last error seen, reported with `disconnected`. */
-  lastError: SdkError | undefined;
-  /** Rejecters of publishes and subscriptions waiting for an ack. */
-  readonly pending: Set<(error: SdkError) => void>;
-  /** Settles the connect promise while it is open. */
-  failConnect: ((error: SdkError) => void) | undefined;
-  /** Resolves once the socket closed: only then is the link really gone. */
-  readonly closed: Promise<void>;
-  /** Makes sure the link ends in bounded time: drops the socket after a grace period, then stops waiting. */
-  armBackstop(): void;
+  return new MqttTransportImpl(resolveSettings(options));
 }
 
 class MqttTransportImpl implements MqttTransport {
@@ -133,6 +41,14 @@ class MqttTransportImpl implements MqttTransport {
   readonly #ending = new Set<Link>();
   /** Bumped by close(): a connect() that was waiting for an old link when it happened gives up. */
   #closeGeneration = 0;
+  readonly #owner: LinkOwner = {
+    isCurrent: (link) => this.#link === link,
+    forget: (link) => {
+      this.#ending.delete(link);
+      if (this.#link === link) this.#link = undefined;
+    },
+    emit: (event) => this.#emit(event),
+  };
 
   constructor(settings: Settings) {
     this.#settings = settings;
@@ -141,7 +57,7 @@ class MqttTransportImpl implements MqttTransport {
   }
 
   isConnected(): boolean {
-    return this.#link?.up === true;
+    return this.#link?.state.status === 'connected';
   }
 
   async connect(options: RealtimeConnectOptions, signal?: AbortSignalLike): Promise<RealtimeConnectResult> {
@@ -191,7 +107,7 @@ class MqttTransportImpl implements MqttTransport {
       );
       signal?.addEventListener('abort', onAbort);
       try {
-        link = this.#open(options, (sessionPresent) => {
+        link = new Link(this.#settings, options, this.#owner, (sessionPresent) => {
           if (settled) return;
           finish();
           this.#settings.logger?.info('mqtt: connected', { url: logUrl, sessionPresent });
@@ -206,151 +122,23 @@ class MqttTransportImpl implements MqttTransport {
     });
   }
 
-  /** Creates the mqtt.js client and wires its events to this transport. */
-  #open(options: RealtimeConnectOptions, onConnack: (sessionPresent: boolean) => void): Link {
-    const s = this.#settings;
-    const clientOptions: IClientOptions = {
-      protocolVersion: 4,
-      clientId: options.clientId,
-      username: options.username,
-      password: options.password,
-      keepalive: s.keepalive,
-      clean: s.clean,
-      connectTimeout: s.connectTimeoutMs,
-      reschedulePings: true,
-      // The chat client owns reconnects and resubscriptions; mqtt.js must never do either.
-      reconnectPeriod: 0,
-      reconnectOnConnackError: false,
-      // Handlers go on before the socket opens, so no event is missed.
-      manualConnect: true,
-      resubscribe: false,
-      queueQoSZero: false,
-      rejectUnauthorized: s.rejectUnauthorized,
-    };
-    const client = mqtt.connect(s.url, clientOptions);
-    let markClosed = () => {};
-    const closed = new Promise<void>((resolve) => {
-      markClosed = resolve;
-    });
-    let dropTimer: ReturnType<typeof setTimeout> | undefined;
-    let giveUpTimer: ReturnType<typeof setTimeout> | undefined;
-    const link: Link = {
-      client,
-      up: false,
-      ended: false,
-      closing: false,
-      socketClosed: false,
-      lastError: undefined,
-      pending: new Set(),
-      failConnect: undefined,
-      closed,
-      armBackstop: () => {
-        if (dropTimer !== undefined || link.socketClosed) return;
-        // A polite DISCONNECT gets this long; then the socket goes. Should even that not bring
-        // the 'close' event, the link counts as closed after as long again: no wait is unbounded.
-        dropTimer = setTimeout(() => client.stream?.destroy(), CLOSE_GRACE_MS);
-        giveUpTimer = setTimeout(() => {
-          s.logger?.warn('mqtt: the socket did not report closing; giving up on it', { url: s.logUrl });
-          onSocketClosed();
-        }, 2 * CLOSE_GRACE_MS);
-      },
-    };
-    const current = () => this.#link === link && !link.ended;
-    let streamError: SdkError | undefined;
-    client.on('connect', (packet) => {
-      if (!current()) return;
-      link.up = true;
-      onConnack(packet.sessionPresent);
-    });
-    client.on('error', (error) => {
-      const classified = classifyMqttError(error, s.logUrl);
-      if (link.failConnect) {
-        link.failConnect(classified);
-        return;
-      }
-      if (!current() || link.closing) return;
-      link.lastError = classified;
-      s.logger?.warn('mqtt: error', { url: s.logUrl, code: classified.code, message: classified.message });
-      this.#emit({ type: 'error', error: classified });
-    });
-    // mqtt.js reports messages a broker held in the persistent session (sent right after the
-    // CONNACK) before its 'connect' event: the link is up from the CONNACK packet on.
-    client.on('packetreceive', (packet) => {
-      if (packet.cmd === 'connack' && packet.returnCode === 0 && current()) link.up = true;
-    });
-    client.on('message', (topic, payload) => {
-      if (!link.up || !current() || link.closing) return;
-      // A copy: the app may keep it, and mqtt.js may reuse the Buffer's memory.
-      this.#emit({ type: 'message', topic, payload: new Uint8Array(payload) });
-    });
-    const onSocketClosed = () => {
-      if (link.socketClosed) return;
-      link.socketClosed = true;
-      clearTimeout(dropTimer);
-      clearTimeout(giveUpTimer);
-      this.#ending.delete(link);
-      link.failConnect?.(
-        streamError ??
-          new SdkError(
-            'connection_refused',
-            `The WebSocket to ${s.logUrl} closed before the broker answered: is the server up and the path right?`,
-          ),
-      );
-      const wasUp = link.up;
-      link.ended = true;
-      link.up = false;
-      if (this.#link === link) this.#link = undefined;
-      const error = link.closing
-        ? new SdkError('closed', 'The connection was closed')
-        : (link.lastError ??
-          new SdkError('network', `The connection to ${s.logUrl} was lost`, streamError ? { cause: streamError } : {}));
-      for (const reject of link.pending) reject(error);
-      link.pending.clear();
-      // Stop mqtt.js's own timers and stores; it must not try anything by itself.
-      client.end(true, {}, () => {});
-      markClosed();
-      if (wasUp) {
-        s.logger?.info('mqtt: disconnected', { url: s.logUrl, code: link.closing ? undefined : error.code });
-        this.#emit({ type: 'disconnected', error: link.closing ? undefined : error });
-      }
-    };
-    // Only the socket's close says the link is gone (mqtt.js's end() callback comes earlier).
-    client.on('close', onSocketClosed);
-    client.connect();
-    // mqtt.js drops socket errors that carry no `code` (ws's "Unexpected server response: 404"
-    // for a wrong path); listening on the stream keeps them for a useful message.
-    client.stream?.on('error', (error: unknown) => {
-      streamError = classifyMqttError(error, s.logUrl);
-    });
-    return link;
-  }
-
   /** Gives a connect attempt up: drops its socket at once. `closed` resolves when the socket closed. */
   #drop(link: Link): void {
-    link.ended = true;
-    // Never announced as connected: no `disconnected` for it.
-    link.up = false;
     if (this.#link === link) this.#link = undefined;
-    if (link.socketClosed) return;
-    this.#ending.add(link);
-    link.client.end(true, {}, () => {});
-    link.armBackstop();
+    if (link.abandon()) this.#ending.add(link);
   }
 
   /** Ends a link for close() or a newer connect(): an attempt is given up, a connection says goodbye. */
   #shut(link: Link): void {
-    link.closing = true;
     if (link.failConnect) {
+      // Given up on request: connect() rejects with `closed`, and that failure abandons the link.
+      link.state = { status: 'closing', requested: true, announced: false };
       link.failConnect(new SdkError('closed', 'The connection was closed while connecting'));
       return;
     }
     // Let go at once: no publish may start on it, no event comes from it but its `disconnected`.
     if (this.#link === link) this.#link = undefined;
-    if (link.socketClosed || this.#ending.has(link)) return;
-    this.#ending.add(link);
-    // A polite DISCONNECT first; mqtt.js would wait for outstanding acks: do not wait for those.
-    link.client.end(link.pending.size > 0, {}, () => {});
-    link.armBackstop();
+    if (link.sayGoodbye()) this.#ending.add(link);
   }
 
   /** Ends the current link and waits until every socket this transport opened is closed. */
@@ -390,7 +178,8 @@ class MqttTransportImpl implements MqttTransport {
    */
   #withAck(what: string, run: (link: Link, done: (error: Error | undefined) => void) => void): Promise<void> {
     const link = this.#link;
-    if (!link?.up) return Promise.reject(new SdkError('not_connected', `Cannot ${what}: not connected`));
+    if (link?.state.status !== 'connected')
+      return Promise.reject(new SdkError('not_connected', `Cannot ${what}: not connected`));
     const { logUrl: url, ackTimeoutMs } = this.#settings;
     return new Promise<void>((resolve, reject) => {
       let settled = false;
@@ -444,53 +233,6 @@ class MqttTransportImpl implements MqttTransport {
       }
     }
   }
-}
-
-function normalizeUrl(raw: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    // Echoed only when it has no place for a secret (a query, a fragment, `user:pw@`).
-    const shown = /[?#@]/.test(raw) ? '(not shown: it has a query, fragment or credentials)' : `"${raw}"`;
-    throw new SdkError('invalid_argument', `Not an absolute URL: ${shown} (expected ws://host:port/websocket)`);
-  }
-  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
-    throw new SdkError('invalid_argument', `The broker URL must be ws:// or wss://, got ${url.protocol}//`);
-  }
-  if (url.username || url.password) {
-    // Credentials belong in connect(), where they are never logged; a URL is logged freely.
-    throw new SdkError('invalid_argument', 'The broker URL must not carry credentials');
-  }
-  if (url.pathname === '' || url.pathname === '/') url.pathname = '/websocket';
-  return url.toString();
-}
-
-/**
- * The URL for logs and error messages: origin and path only. A query (`?token=…`) or userinfo
- * may carry a secret, and both are logged and thrown freely.
- */
-function describeUrl(url: string): string {
-  const parsed = new URL(url);
-  return `${parsed.origin}${parsed.pathname}`;
-}
-
-function positive(value: number | undefined, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new SdkError('invalid_argument', `${name} must be a positive number, got ${value}`);
-  }
-  return value;
-}
-
-/** 32 lowercase hex characters: a UUID's worth of randomness, without dashes. */
-function randomDeviceUid(): string {
-  const bytes = new Uint8Array(16);
-  // getRandomValues works on plain http pages too, where randomUUID does not exist.
-  globalThis.crypto.getRandomValues(bytes);
-  let hex = '';
-  for (const byte of bytes) hex += byte.toString(16).padStart(2, '0');
-  return hex;
 }
 
 /** mqtt.js types the payload as a Buffer; where Buffer exists, hand it a view without copying. */

@@ -1,0 +1,217 @@
+import { type RealtimeConnectOptions, type RealtimeEvent, SdkError } from '@weiyu/core';
+// The default import is the one shape that works everywhere: Node loads mqtt's CommonJS build,
+// browser bundlers pick `dist/mqtt.esm.js` (its "browser" export), which has no named exports.
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { classifyMqttError } from './classify-error.js';
+import type { Settings } from './options.js';
+
+/** How long `close()` waits for a polite DISCONNECT before it drops the socket. */
+const CLOSE_GRACE_MS = 1_000;
+
+/**
+ * Where a link is in its life. It only moves forward — connecting → connected → closing → closed —
+ * and may skip a step: an attempt given up goes from connecting to closing, a connection the
+ * broker cut from connected to closed.
+ */
+export type LinkState =
+  /** The socket opens and CONNECT goes out; no CONNACK yet. */
+  | { readonly status: 'connecting' }
+  /** CONNACK received, the socket not closed since. `lastError` is what its `disconnected` reports. */
+  | { readonly status: 'connected'; readonly lastError: SdkError | undefined }
+  /**
+   * Let go, its events ignored, waiting for its socket to close. `requested`: close() or a newer
+   * connect() ended it, so what still waits on it rejects with `closed`. `announced`: its connect()
+   * resolved, so its `disconnected` is still to come.
+   */
+  | { readonly status: 'closing'; readonly requested: boolean; readonly announced: boolean }
+  /** The socket closed (or the backstop gave up waiting for it). */
+  | { readonly status: 'closed' };
+
+/** What a link needs from the transport that owns it. */
+export interface LinkOwner {
+  /** Whether this link is the transport's link now; events of any other link are ignored. */
+  isCurrent(link: Link): boolean;
+  /** The link's socket closed: the transport lets go of it. */
+  forget(link: Link): void;
+  /** Tells the transport's listeners. */
+  emit(event: RealtimeEvent): void;
+}
+
+/** One mqtt.js client: one connection attempt and, if it succeeds, one connection. */
+export class Link {
+  state: LinkState = { status: 'connecting' };
+  readonly client: MqttClient;
+  /** Rejecters of publishes and subscriptions waiting for an ack. */
+  readonly pending = new Set<(error: SdkError) => void>();
+  /** Settles the connect promise while it is open (it may still be open just after the CONNACK). */
+  failConnect: ((error: SdkError) => void) | undefined;
+  /** Resolves once the socket closed: only then is the link really gone. */
+  readonly closed: Promise<void>;
+  readonly #settings: Settings;
+  readonly #owner: LinkOwner;
+  #markClosed = () => {};
+  #dropTimer: ReturnType<typeof setTimeout> | undefined;
+  #giveUpTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The socket's own error, which mqtt.js may not report: it explains a close before the CONNACK. */
+  #streamError: SdkError | undefined;
+
+  /** Creates the mqtt.js client, wires its events and opens the socket. `onConnack` gets the CONNACK's sessionPresent. */
+  constructor(
+    settings: Settings,
+    options: RealtimeConnectOptions,
+    owner: LinkOwner,
+    onConnack: (sessionPresent: boolean) => void,
+  ) {
+    this.#settings = settings;
+    this.#owner = owner;
+    this.closed = new Promise<void>((resolve) => {
+      this.#markClosed = resolve;
+    });
+    const client = mqtt.connect(settings.url, clientOptions(settings, options));
+    this.client = client;
+    client.on('connect', (packet) => {
+      if (!this.#counts()) return;
+      this.#markConnected();
+      onConnack(packet.sessionPresent);
+    });
+    client.on('error', (error) => this.#onError(error));
+    // mqtt.js reports messages a broker held in the persistent session (sent right after the
+    // CONNACK) before its 'connect' event: the link is up from the CONNACK packet on.
+    client.on('packetreceive', (packet) => {
+      if (packet.cmd === 'connack' && packet.returnCode === 0 && this.#counts()) this.#markConnected();
+    });
+    client.on('message', (topic, payload) => {
+      if (this.state.status !== 'connected' || !this.#counts()) return;
+      // A copy: the app may keep it, and mqtt.js may reuse the Buffer's memory.
+      owner.emit({ type: 'message', topic, payload: new Uint8Array(payload) });
+    });
+    // Only the socket's close says the link is gone (mqtt.js's end() callback comes earlier).
+    client.on('close', () => this.#onSocketClosed());
+    client.connect();
+    // mqtt.js drops socket errors that carry no `code` (ws's "Unexpected server response: 404"
+    // for a wrong path); listening on the stream keeps them for a useful message.
+    client.stream?.on('error', (error: unknown) => {
+      this.#streamError = classifyMqttError(error, settings.logUrl);
+    });
+  }
+
+  /** Gives a connect attempt up: drops its socket at once. False when the socket had closed already. */
+  abandon(): boolean {
+    const state = this.state;
+    if (state.status === 'closed') return false;
+    // Never announced as connected: no `disconnected` for it.
+    this.state = { status: 'closing', requested: state.status === 'closing' && state.requested, announced: false };
+    this.client.end(true, {}, () => {});
+    this.#armBackstop();
+    return true;
+  }
+
+  /** Ends a connection that connect() announced, politely; its `disconnected` comes once the socket closed. */
+  sayGoodbye(): boolean {
+    if (this.state.status !== 'connected') return false;
+    this.state = { status: 'closing', requested: true, announced: true };
+    // A polite DISCONNECT first; mqtt.js would wait for outstanding acks: do not wait for those.
+    this.client.end(this.pending.size > 0, {}, () => {});
+    this.#armBackstop();
+    return true;
+  }
+
+  /** Whether this link's events still count: it is the transport's link and not let go. */
+  #counts(): boolean {
+    const { status } = this.state;
+    return (status === 'connecting' || status === 'connected') && this.#owner.isCurrent(this);
+  }
+
+  #markConnected(): void {
+    if (this.state.status === 'connecting') this.state = { status: 'connected', lastError: undefined };
+  }
+
+  #onError(error: unknown): void {
+    const { logUrl, logger } = this.#settings;
+    const classified = classifyMqttError(error, logUrl);
+    if (this.failConnect) {
+      this.failConnect(classified);
+      return;
+    }
+    if (this.state.status !== 'connected' || !this.#counts()) return;
+    this.state = { status: 'connected', lastError: classified };
+    logger?.warn('mqtt: error', { url: logUrl, code: classified.code, message: classified.message });
+    this.#owner.emit({ type: 'error', error: classified });
+  }
+
+  /** Makes sure the link ends in bounded time: drops the socket after a grace period, then stops waiting. */
+  #armBackstop(): void {
+    if (this.#dropTimer !== undefined || this.state.status === 'closed') return;
+    // A polite DISCONNECT gets this long; then the socket goes. Should even that not bring
+    // the 'close' event, the link counts as closed after as long again: no wait is unbounded.
+    this.#dropTimer = setTimeout(() => this.client.stream?.destroy(), CLOSE_GRACE_MS);
+    this.#giveUpTimer = setTimeout(() => {
+      this.#settings.logger?.warn('mqtt: the socket did not report closing; giving up on it', {
+        url: this.#settings.logUrl,
+      });
+      this.#onSocketClosed();
+    }, 2 * CLOSE_GRACE_MS);
+  }
+
+  #onSocketClosed(): void {
+    const state = this.state;
+    if (state.status === 'closed') return;
+    this.state = { status: 'closed' };
+    clearTimeout(this.#dropTimer);
+    clearTimeout(this.#giveUpTimer);
+    this.#owner.forget(this);
+    const { logUrl, logger } = this.#settings;
+    const attempt = this.failConnect;
+    attempt?.(
+      this.#streamError ??
+        new SdkError(
+          'connection_refused',
+          `The WebSocket to ${logUrl} closed before the broker answered: is the server up and the path right?`,
+        ),
+    );
+    // A connection whose connect() had not resolved yet was never announced: no `disconnected`.
+    const announced =
+      attempt === undefined && (state.status === 'connected' || (state.status === 'closing' && state.announced));
+    const requested = state.status === 'closing' && state.requested;
+    const lost = state.status === 'connected' ? state.lastError : undefined;
+    const error = requested
+      ? new SdkError('closed', 'The connection was closed')
+      : (lost ??
+        new SdkError(
+          'network',
+          `The connection to ${logUrl} was lost`,
+          this.#streamError ? { cause: this.#streamError } : {},
+        ));
+    for (const reject of this.pending) reject(error);
+    this.pending.clear();
+    // Stop mqtt.js's own timers and stores; it must not try anything by itself.
+    this.client.end(true, {}, () => {});
+    this.#markClosed();
+    if (announced) {
+      logger?.info('mqtt: disconnected', { url: logUrl, code: requested ? undefined : error.code });
+      this.#owner.emit({ type: 'disconnected', error: requested ? undefined : error });
+    }
+  }
+}
+
+/** The mqtt.js options of one connection: the Weiyu guide's settings, and no automatic anything. */
+function clientOptions(settings: Settings, options: RealtimeConnectOptions): IClientOptions {
+  return {
+    protocolVersion: 4,
+    clientId: options.clientId,
+    username: options.username,
+    password: options.password,
+    keepalive: settings.keepalive,
+    clean: settings.clean,
+    connectTimeout: settings.connectTimeoutMs,
+    reschedulePings: true,
+    // The chat client owns reconnects and resubscriptions; mqtt.js must never do either.
+    reconnectPeriod: 0,
+    reconnectOnConnackError: false,
+    // Handlers go on before the socket opens, so no event is missed.
+    manualConnect: true,
+    resubscribe: false,
+    queueQoSZero: false,
+    rejectUnauthorized: settings.rejectUnauthorized,
+  };
+}

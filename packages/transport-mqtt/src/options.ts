@@ -1,0 +1,119 @@
+import { type Logger, SdkError } from '@weiyu/core';
+
+/** Options of {@link createMqttTransport}. */
+export interface MqttTransportOptions {
+  /**
+   * The broker's WebSocket URL, `ws://` or `wss://`, e.g. `wss://chat.example.com/websocket`.
+   * A URL without a path gets `/websocket`, the only path the Weiyu server serves.
+   */
+  readonly url: string;
+  /**
+   * The last part of the clientId (`uid/channel/deviceUid`). Default: a fresh random id per
+   * transport, so two tabs or processes of one user never share a clientId (the server lets the
+   * newer of two equal clientIds kick the older, forever). Pass a stored one only if it is
+   * unique per tab.
+   */
+  readonly deviceUid?: string;
+  /** MQTT keepalive in seconds (default 30). The server drops a connection idle for 1.5 × this. */
+  readonly keepalive?: number;
+  /** How long one connect attempt may take until CONNACK, WebSocket handshake included (ms, default 30 000). */
+  readonly connectTimeoutMs?: number;
+  /** How long a publish, subscribe or unsubscribe may wait for the broker's ack (ms, default 10 000). */
+  readonly ackTimeoutMs?: number;
+  /**
+   * Verify the server's TLS certificate on `wss://` (default `true`). `false` accepts any
+   * certificate, so anyone on the network path can read and change the traffic, access token
+   * included: use it only against a development server with a self-signed certificate. Node
+   * only; browsers always verify.
+   */
+  readonly rejectUnauthorized?: boolean;
+  /** MQTT clean session (default `false`: ask the broker to keep the session across connections). */
+  readonly clean?: boolean;
+  /** Where the transport writes what it does. The password (access token) never reaches it. */
+  readonly logger?: Logger;
+}
+
+const DEFAULT_KEEPALIVE_S = 30;
+const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+const DEFAULT_ACK_TIMEOUT_MS = 10_000;
+
+/** The options of a transport, checked and with their defaults. */
+export interface Settings {
+  readonly url: string;
+  /** The URL as logs and error messages show it: origin and path, no query, no userinfo. */
+  readonly logUrl: string;
+  readonly deviceUid: string;
+  readonly keepalive: number;
+  readonly connectTimeoutMs: number;
+  readonly ackTimeoutMs: number;
+  readonly rejectUnauthorized: boolean;
+  readonly clean: boolean;
+  readonly logger: Logger | undefined;
+}
+
+/** Checks the options and fills in the defaults; throws `invalid_argument` for what cannot work. */
+export function resolveSettings(options: MqttTransportOptions): Settings {
+  const url = normalizeUrl(options.url);
+  const settings: Settings = {
+    url,
+    logUrl: describeUrl(url),
+    deviceUid: options.deviceUid ?? randomDeviceUid(),
+    keepalive: positive(options.keepalive, DEFAULT_KEEPALIVE_S, 'keepalive'),
+    connectTimeoutMs: positive(options.connectTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS, 'connectTimeoutMs'),
+    ackTimeoutMs: positive(options.ackTimeoutMs, DEFAULT_ACK_TIMEOUT_MS, 'ackTimeoutMs'),
+    rejectUnauthorized: options.rejectUnauthorized ?? true,
+    clean: options.clean ?? false,
+    logger: options.logger,
+  };
+  if (settings.deviceUid.length === 0 || settings.deviceUid.includes('/')) {
+    throw new SdkError('invalid_argument', 'deviceUid must be non-empty and contain no "/"');
+  }
+  return settings;
+}
+
+function normalizeUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    // Echoed only when it has no place for a secret (a query, a fragment, `user:pw@`).
+    const shown = /[?#@]/.test(raw) ? '(not shown: it has a query, fragment or credentials)' : `"${raw}"`;
+    throw new SdkError('invalid_argument', `Not an absolute URL: ${shown} (expected ws://host:port/websocket)`);
+  }
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
+    throw new SdkError('invalid_argument', `The broker URL must be ws:// or wss://, got ${url.protocol}//`);
+  }
+  if (url.username || url.password) {
+    // Credentials belong in connect(), where they are never logged; a URL is logged freely.
+    throw new SdkError('invalid_argument', 'The broker URL must not carry credentials');
+  }
+  if (url.pathname === '' || url.pathname === '/') url.pathname = '/websocket';
+  return url.toString();
+}
+
+/**
+ * The URL for logs and error messages: origin and path only. A query (`?token=…`) or userinfo
+ * may carry a secret, and both are logged and thrown freely.
+ */
+function describeUrl(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.origin}${parsed.pathname}`;
+}
+
+function positive(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new SdkError('invalid_argument', `${name} must be a positive number, got ${value}`);
+  }
+  return value;
+}
+
+/** 32 lowercase hex characters: a UUID's worth of randomness, without dashes. */
+function randomDeviceUid(): string {
+  const bytes = new Uint8Array(16);
+  // getRandomValues works on plain http pages too, where randomUUID does not exist.
+  globalThis.crypto.getRandomValues(bytes);
+  let hex = '';
+  for (const byte of bytes) hex += byte.toString(16).padStart(2, '0');
+  return hex;
+}
