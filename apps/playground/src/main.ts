@@ -3,7 +3,7 @@ import './style.css';
 import { loadConfig } from './config.js';
 import { h } from './dom.js';
 import { renderFaultPanel } from './faults.js';
-import { createPane } from './pane.js';
+import { createPane } from './pane/pane.js';
 
 async function main(): Promise<void> {
   const app = document.getElementById('app');

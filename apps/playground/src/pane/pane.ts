@@ -1,0 +1,174 @@
+/**
+ * One chat pane: a real SDK client with its own connection and device, wired to its parts — the
+ * view (header and conversation), the composer, the controls and the event log.
+ */
+import type { ChatClient, ChatThread, ChatUser } from '@weiyu/core';
+import type { PlaygroundConfig } from '../config.js';
+import { h } from '../dom.js';
+import { describeMessage, statusLabel } from '../format.js';
+import { createPaneSdk, type PaneSdk } from '../sdk.js';
+import { createComposer } from './composer.js';
+import type { PaneContext, Role } from './context.js';
+import { createControls, type PaneControls } from './controls.js';
+import { createEventLog, type EventLog } from './event-log.js';
+import { type Conversation, createConversation, createPaneHeader, type PaneHeader } from './view.js';
+
+export type { Role } from './context.js';
+
+export interface PaneHandle {
+  readonly element: HTMLElement;
+  /** The pane's user uid, once known (for the fault buttons). */
+  uid(): string | undefined;
+  /** The client, once built (for debugging from the console). */
+  client(): ChatClient | undefined;
+}
+
+/** A per-tab device id for this pane: kept across reloads of the tab, different in every tab. */
+function deviceUidFor(role: Role): string {
+  const key = `weiyu-playground:${role}:device`;
+  const existing = sessionStorage.getItem(key);
+  if (existing !== null && existing !== '') return existing;
+  const bytes = crypto.getRandomValues(new Uint8Array(6));
+  const uid = `pg-${role}-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+  sessionStorage.setItem(key, uid);
+  return uid;
+}
+
+/** The other side of a thread, from its topic (`org/agent/{agentUid}/{visitorUid}`). */
+function counterpart(topic: string, self: string): ChatUser | undefined {
+  const parts = topic.split('/');
+  if (parts.length < 4) return undefined;
+  const a = parts[2];
+  const b = parts[3];
+  const other = a === self ? b : a;
+  return other === undefined || other === '' ? undefined : { uid: other };
+}
+
+/** The parts of a pane, for wiring its client to them. */
+interface PaneParts {
+  readonly header: PaneHeader;
+  readonly conversation: Conversation;
+  readonly controls: PaneControls;
+  readonly events: EventLog;
+}
+
+export function createPane(role: Role, config: PlaygroundConfig): PaneHandle {
+  const login = role === 'agent' ? config.agent : config.visitor;
+  const deviceUid = deviceUidFor(role);
+  const storagePrefix = `weiyu-playground:${role}:`;
+
+  let sdk: PaneSdk | undefined;
+  let thread: ChatThread = config.thread;
+  const events = createEventLog(role);
+  const log = events.log;
+  const ctx: PaneContext = {
+    role,
+    testId: (name) => `${role}-${name}`,
+    sdk: () => sdk,
+    thread: () => thread,
+    log,
+  };
+  const header = createPaneHeader(ctx, login.username);
+  const conversation = createConversation(ctx, () => header.updatePending());
+  const controls = createControls(ctx, storagePrefix, () => conversation.markAllRead());
+  const composer = createComposer(ctx, {
+    show: conversation.upsert,
+    markAllRead: conversation.markAllRead,
+    clearLog: events.clear,
+  });
+  const parts: PaneParts = { header, conversation, controls, events };
+
+  async function start(): Promise<void> {
+    header.showPhase('logging in');
+    sdk = await createPaneSdk(
+      {
+        mqttUrl: config.mqttUrl,
+        httpUrl: config.httpUrl,
+        orgUid: config.orgUid,
+        deviceUid,
+        storagePrefix,
+        username: login.username,
+        password: login.password,
+        timing: config.timing,
+        logger: events.logger,
+      },
+      (error) => {
+        header.showPhase('login failed, retrying');
+        log('error', `login: ${String(error)}`);
+      },
+    );
+    const { client, user } = sdk;
+    const other = counterpart(config.thread.topic, user.uid);
+    thread = other === undefined ? config.thread : { ...config.thread, user: other };
+    header.showUser(`${user.nickname ?? login.username} (${user.uid}) · device ${deviceUid}`);
+    element.dataset.ready = 'true';
+    wireClient(client, user, thread, parts);
+    log('action', 'subscribe + connect');
+    void client.subscribe([thread.topic]).catch((error: unknown) => log('error', `subscribe: ${String(error)}`));
+    await client.connect();
+  }
+
+  const element = h(
+    'section',
+    { class: `pane pane-${role}`, testid: `pane-${role}`, attrs: { 'data-ready': 'false' } },
+    header.element,
+    header.who,
+    controls.element,
+    conversation.list,
+    conversation.typing,
+    composer,
+    events.element,
+  );
+
+  start().catch((error: unknown) => {
+    header.showPhase('failed to start');
+    log('error', `start: ${String(error)}`);
+  });
+
+  return { element, uid: () => sdk?.user.uid, client: () => sdk?.client };
+}
+
+/** Shows what the client reports in the pane's parts, from now on, and what it knows already. */
+function wireClient(client: ChatClient, user: ChatUser, thread: ChatThread, parts: PaneParts): void {
+  const { header, conversation, controls, events } = parts;
+  const log = events.log;
+  const showState = (): void => header.showState(client.state);
+  client.on('connection', (state) => {
+    showState();
+    const extra =
+      state.status === 'reconnecting' && state.error ? ` (${state.error.code}: ${state.error.message})` : '';
+    log('connection', `${state.status}${extra}`);
+    conversation.showKnown(client);
+  });
+  client.on('message', (message) => {
+    log(
+      'message',
+      `${message.mine ? 'mine' : 'from'} ${message.user.uid}: ${describeMessage(message)}${message.unknownType ? ' (unknown type)' : ''}`,
+    );
+    conversation.upsert(message);
+    if (!message.mine && controls.autoRead() && document.visibilityState === 'visible') conversation.markRead(message);
+  });
+  client.on('status', ({ message, previous }) => {
+    log(
+      'status',
+      `${describeMessage(message)}: ${statusLabel(previous)} → ${statusLabel(message.status)}${message.error ? ` (${message.error.code})` : ''}`,
+    );
+    conversation.upsert(message);
+  });
+  client.on('typing', (event) => {
+    if (event.thread.topic !== thread.topic || event.user.uid === user.uid) return;
+    conversation.showTyping(event);
+    log('typing', `${event.user.uid} ${event.active ? 'typing' : 'stopped'}`);
+  });
+  client.on('receipt', (event) => log('receipt', `${event.kind} ${event.uid.slice(0, 8)} by ${event.user.uid}`));
+  client.on('recall', (event) => {
+    log('recall', `${event.uid.slice(0, 8)} by ${event.user.uid}`);
+    conversation.markRecalled(event.uid);
+  });
+  client.on('kicked', (event) => log('kicked', event.reason));
+  client.on('error', (error) => log('sdk-error', `${error.code}: ${error.message}`));
+  // The countdown in "reconnecting in N s" moves.
+  setInterval(showState, 1_000);
+  showState();
+  conversation.showKnown(client);
+}

@@ -1,0 +1,172 @@
+/**
+ * What a pane shows: its header (connection badge, outbox count, who it is) and the
+ * conversation — one row per message uid, never shown twice — with the typing indicator.
+ */
+import type { ChatClient, ConnectionState, LocalMessage, TypingEvent } from '@weiyu/core';
+import { h } from '../dom.js';
+import { connectionLabel, describeMessage } from '../format.js';
+import type { PaneContext } from './context.js';
+import { fillRow, type RowActions } from './message-row.js';
+
+export interface PaneHeader {
+  /** The title, the connection badge and the outbox count. */
+  readonly element: HTMLElement;
+  /** Who the pane is logged in as. */
+  readonly who: HTMLElement;
+  /** Puts a word in the connection badge while there is no client state to show. */
+  showPhase(text: string): void;
+  showState(state: ConnectionState): void;
+  showUser(text: string): void;
+  /** Shows how many messages wait in the outbox. */
+  updatePending(): void;
+}
+
+export function createPaneHeader(ctx: PaneContext, username: string): PaneHeader {
+  const t = ctx.testId;
+  const badge = h('span', {
+    class: 'badge',
+    testid: t('connection'),
+    text: 'starting',
+    attrs: { 'data-status': 'idle' },
+  });
+  const pending = h('span', { class: 'pending', testid: t('pending'), text: 'outbox 0', attrs: { 'data-count': '0' } });
+  const title = h('h2', { text: ctx.role === 'agent' ? 'Agent' : 'Visitor' });
+  const who = h('span', { class: 'who', testid: t('user'), text: username });
+  return {
+    element: h('header', {}, title, badge, pending),
+    who,
+    showPhase: (text) => {
+      badge.textContent = text;
+    },
+    showState: (state) => {
+      badge.textContent = connectionLabel(state);
+      badge.dataset.status = state.status;
+    },
+    showUser: (text) => {
+      who.textContent = text;
+    },
+    updatePending: () => {
+      const count = ctx.sdk()?.client.pending().length ?? 0;
+      pending.textContent = `outbox ${count}`;
+      pending.dataset.count = String(count);
+    },
+  };
+}
+
+export interface Conversation {
+  /** The message rows. */
+  readonly list: HTMLOListElement;
+  readonly typing: HTMLElement;
+  /** Shows a message, or updates the row that already shows its uid. */
+  upsert(message: LocalMessage): void;
+  /** Shows every message the client knows of the thread, and its outbox. */
+  showKnown(client: ChatClient): void;
+  markRead(message: LocalMessage): void;
+  markAllRead(): void;
+  showTyping(event: TypingEvent): void;
+  markRecalled(uid: string): void;
+}
+
+interface Shown {
+  readonly row: HTMLLIElement;
+  message: LocalMessage;
+}
+
+/** The conversation of a pane; `onChange` runs after every message shown (the outbox may have changed). */
+export function createConversation(ctx: PaneContext, onChange: () => void): Conversation {
+  const t = ctx.testId;
+  const shown = new Map<string, Shown>();
+  const readByMe = new Set<string>();
+  const list = h('ol', { class: 'messages', testid: t('messages') });
+  const typing = h('div', { class: 'typing', testid: t('typing'), attrs: { 'data-active': 'false' } });
+  const client = (): ChatClient | undefined => ctx.sdk()?.client;
+
+  const actions: RowActions = {
+    retry: (message) => resend(message),
+    recall: (message) => {
+      client()?.recall(message.thread, message.uid);
+      ctx.log('recall', `recall ${describeMessage(message)}`);
+    },
+    read: (message) => markRead(message),
+  };
+  const fill = (row: HTMLLIElement, message: LocalMessage): void => {
+    const inOutbox =
+      message.mine &&
+      (client()
+        ?.pending()
+        .some((m) => m.uid === message.uid) ??
+        false);
+    fillRow(row, message, { inOutbox, readByMe: readByMe.has(message.uid) }, actions, t);
+  };
+
+  function upsert(message: LocalMessage): void {
+    if (message.thread.topic !== ctx.thread().topic) return;
+    const existing = shown.get(message.uid);
+    if (existing !== undefined) {
+      existing.message = message;
+      fill(existing.row, message);
+    } else {
+      const row = h('li', {
+        class: 'message',
+        testid: t(`message-${message.uid}`),
+        attrs: { 'data-uid': message.uid },
+      });
+      fill(row, message);
+      shown.set(message.uid, { row, message });
+      // In time order at first sight; a row never moves afterwards.
+      const after = [...shown.values()].find((s) => s.row !== row && s.message.createdAt > message.createdAt);
+      if (after === undefined) list.append(row);
+      else list.insertBefore(row, after.row);
+      row.scrollIntoView({ block: 'nearest' });
+    }
+    onChange();
+  }
+
+  function resend(message: LocalMessage): void {
+    const c = client();
+    if (c === undefined) return;
+    try {
+      const again = c.resend(message.uid);
+      upsert(again);
+      ctx.log('resend', describeMessage(again));
+      void again.done.then((final) => upsert(final));
+    } catch (error) {
+      ctx.log('error', `resend refused: ${String(error)}`);
+    }
+  }
+
+  function markRead(message: LocalMessage): void {
+    const c = client();
+    if (c === undefined || message.mine || readByMe.has(message.uid)) return;
+    c.markRead(message.thread, message.uid);
+    readByMe.add(message.uid);
+    ctx.log('read', `markRead ${describeMessage(message)}`);
+    const entry = shown.get(message.uid);
+    if (entry !== undefined) fill(entry.row, entry.message);
+  }
+
+  return {
+    list,
+    typing,
+    upsert,
+    showKnown: (c) => {
+      for (const message of c.messages(ctx.thread().topic)) upsert(message);
+      for (const message of c.pending()) upsert(message);
+      onChange();
+    },
+    markRead,
+    markAllRead: () => {
+      for (const { message } of shown.values()) markRead(message);
+    },
+    showTyping: (event) => {
+      typing.dataset.active = String(event.active);
+      typing.textContent = event.active
+        ? `${event.user.nickname ?? event.user.uid} is typing…${event.preview ? ` “${event.preview}”` : ''}`
+        : '';
+    },
+    markRecalled: (uid) => {
+      const entry = shown.get(uid);
+      if (entry !== undefined) entry.row.dataset.recalled = 'true';
+    },
+  };
+}
