@@ -9,6 +9,7 @@ import {
 import { classifyMqttError } from './classify-error.js';
 import { Link, type LinkOwner } from './link.js';
 import { type MqttTransportOptions, resolveSettings, type Settings } from './options.js';
+import { refuseInexactTopics } from './topic.js';
 
 /** A {@link RealtimeTransport} over MQTT 3.1.1 on a WebSocket, as returned by {@link createMqttTransport}. */
 export interface MqttTransport extends RealtimeTransport {
@@ -149,6 +150,8 @@ class MqttTransportImpl implements MqttTransport {
   }
 
   publish(topic: string, payload: Uint8Array, qos: 0 | 1): Promise<void> {
+    const refused = refuseInexactTopics([topic], 'publish to');
+    if (refused) return Promise.reject(refused);
     return this.#withAck(`publish to ${topic}`, (link, done) => {
       link.client.publish(topic, toBufferView(payload), { qos }, (error) => done(error));
     });
@@ -156,8 +159,8 @@ class MqttTransportImpl implements MqttTransport {
 
   subscribe(topics: readonly string[], qos: 0 | 1): Promise<void> {
     if (topics.length === 0) return Promise.resolve();
-    const bad = topics.find(isUnsafeTopic);
-    if (bad !== undefined) return Promise.reject(unsafeTopic(bad));
+    const refused = refuseInexactTopics(topics, 'subscribe to');
+    if (refused) return Promise.reject(refused);
     return this.#withAck(`subscribe to ${topics.join(', ')}`, (link, done) => {
       link.client.subscribe([...topics], { qos }, (error) => done(error ?? undefined));
     });
@@ -165,8 +168,8 @@ class MqttTransportImpl implements MqttTransport {
 
   unsubscribe(topics: readonly string[]): Promise<void> {
     if (topics.length === 0) return Promise.resolve();
-    const bad = topics.find(isUnsafeTopic);
-    if (bad !== undefined) return Promise.reject(unsafeTopic(bad));
+    const refused = refuseInexactTopics(topics, 'unsubscribe from');
+    if (refused) return Promise.reject(refused);
     return this.#withAck(`unsubscribe from ${topics.join(', ')}`, (link, done) => {
       link.client.unsubscribe([...topics], (error) => done(error ?? undefined));
     });
@@ -240,13 +243,4 @@ function toBufferView(payload: Uint8Array): Buffer {
   if (typeof Buffer !== 'undefined') return Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
   // In browsers mqtt.js's bundled writer takes any Uint8Array.
   return payload as Buffer;
-}
-
-/** Wildcards never match on the Weiyu server, and a bad one makes it drop the connection. */
-function isUnsafeTopic(topic: string): boolean {
-  return topic.length === 0 || topic.includes('+') || topic.includes('#');
-}
-
-function unsafeTopic(topic: string): SdkError {
-  return new SdkError('invalid_topic', `Exact topics only (no wildcards, not empty): "${topic}"`);
 }

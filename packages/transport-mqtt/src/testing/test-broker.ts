@@ -16,6 +16,8 @@ export interface TestBroker {
   webSocketCount(): number;
   /** How many WebSocket connections are open now (the server has not seen them close). */
   openWebSocketCount(): number;
+  /** How many WebSocket messages the server received, on every connection: what went on the wire. */
+  receivedFrames(): number;
   /** The broker's client with this id, when connected. */
   client(id: string): Client | undefined;
   /** Drops every WebSocket from the server side, without an MQTT goodbye. */
@@ -44,11 +46,15 @@ export async function startTestBroker(options: AedesOptions = {}): Promise<TestB
   });
   const sockets = new Set<WebSocket>();
   let webSockets = 0;
+  let frames = 0;
   const wss = new WebSocketServer({ server, path: '/websocket' });
   wss.on('connection', (ws, req) => {
     webSockets += 1;
     sockets.add(ws);
     ws.on('close', () => sockets.delete(ws));
+    ws.on('message', () => {
+      frames += 1;
+    });
     const stream = createWebSocketStream(ws);
     stream.on('error', () => {});
     broker.handle(stream, req);
@@ -64,6 +70,7 @@ export async function startTestBroker(options: AedesOptions = {}): Promise<TestB
     connects,
     webSocketCount: () => webSockets,
     openWebSocketCount: () => sockets.size,
+    receivedFrames: () => frames,
     client: (id) => clients.get(id),
     dropAll() {
       for (const ws of sockets) ws.terminate();
