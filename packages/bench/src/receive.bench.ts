@@ -2,8 +2,8 @@
  * The receive pipeline through the public client: decode → topic filter → dedupe → events,
  * fed by the in-memory network (no sockets), so the figure is the client's own cost.
  */
-import { type ChatClient, createChatClient, seededRandom, topics } from '@weiyu/core';
-import { createFakeClock, createInMemoryNetwork } from '@weiyu/core/testing';
+import { type ChatClient, createChatClient, topics } from '@weiyu/core';
+import { createFakeClock, createInMemoryNetwork, seededRandom } from '@weiyu/core/testing';
 import { encodeMessage } from '@weiyu/protocol';
 import { bench, describe } from 'vitest';
 

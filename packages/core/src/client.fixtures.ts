@@ -3,7 +3,6 @@ import { topics } from '@weiyu/protocol';
 import type { ChatClient, ChatClientOptions, ChatThread } from './api.js';
 import { createChatClient } from './client.js';
 import type { KeyValueStore, Logger } from './interfaces.js';
-import { seededRandom } from './random.js';
 import { createMemoryStore } from './stores/memory-store.js';
 import { createFakeClock } from './testing/fake-clock.js';
 import {
@@ -11,6 +10,7 @@ import {
   type InMemoryNetwork,
   type InMemoryNetworkOptions,
 } from './testing/in-memory-network.js';
+import { seededRandom } from './testing/seeded-random.js';
 
 /** A logger that keeps every line, data included, as text. */
 export function recordingLogger(): Logger & { readonly lines: string[] } {

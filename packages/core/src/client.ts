@@ -7,6 +7,7 @@ import {
   encodeMessage,
   isSignalMessageType,
   isThreadTopic,
+  MAX_PACKET_BYTES,
   type MessageType,
   parseTopic,
   SdkError,
@@ -40,7 +41,7 @@ import { endsCatchUp, retryDelay } from './retry/policy.js';
 import { publishPacketSize } from './send/packet.js';
 import { createSender } from './send/sender.js';
 import { createMemoryStore } from './stores/memory-store.js';
-import { DEFAULT_MAX_PACKET_BYTES, resolveTiming } from './timing.js';
+import { resolveTiming } from './timing.js';
 
 /**
  * Creates a chat client for one user. Nothing happens until {@link ChatClient.connect}, except
@@ -64,7 +65,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   const random = options.random ?? cryptoRandom();
   const timing = resolveTiming(options.timing);
   const channel = options.channel ?? 'WEB';
-  const maxPacketBytes = options.maxPacketBytes ?? DEFAULT_MAX_PACKET_BYTES;
+  const maxPacketBytes = options.maxPacketBytes ?? MAX_PACKET_BYTES;
   // With a token provider, a REST 401 asks the manager for a fresh token once and tries that call again.
   const rest =
     options.rest && 'getToken' in options.auth

@@ -1,7 +1,8 @@
 /**
  * `@weiyu/core`: the Weiyu (Bytedesk) realtime chat client. Pure: time, randomness, storage and
  * the network come in through interfaces (`@weiyu/transport-mqtt`, `@weiyu/transport-http`, or
- * the in-memory network of `@weiyu/core/testing`).
+ * the in-memory network of `@weiyu/core/testing`). What this module exports is the SDK's contract
+ * (semver); nothing else under `src/` is, and it is not reachable from outside the package.
  */
 export {
   type Channel,
@@ -24,16 +25,7 @@ export {
 export { createWebStorageStore, type StorageLike } from './browser/web-storage-store.js';
 export { createChatClient } from './client.js';
 export { systemClock } from './clock.js';
-export {
-  type BuiltContent,
-  buildContent,
-  isTextLikeType,
-  type PreviewOptions,
-  parseContent,
-  previewContent,
-  referenceContent,
-  typingContent,
-} from './content/index.js';
+export { parseContent } from './content/index.js';
 export { alwaysOnlineEnvironment } from './environment.js';
 export * from './interfaces.js';
 export {
@@ -42,10 +34,7 @@ export {
   createConsoleLogger,
   type LogLevel,
   noopLogger,
-  REDACTED,
-  redact,
 } from './logger.js';
-export { createMessageUid, cryptoRandom, seededRandom } from './random.js';
-export { type SendEvent, type SendState, sendStatus, transition as sendTransition } from './send/machine.js';
+export { cryptoRandom } from './random.js';
 export { createMemoryStore } from './stores/memory-store.js';
-export { DEFAULT_MAX_PACKET_BYTES, DEFAULT_TIMING, resolveTiming } from './timing.js';
+export { DEFAULT_TIMING } from './timing.js';

@@ -100,17 +100,16 @@ export interface OutgoingInit {
   readonly orgUid?: string;
   /** Local epoch ms. */
   readonly now: number;
-  readonly status?: LocalStatus;
 }
 
-/** A new message of this user, as `send` creates it. */
+/** A new message of this user, as `send` creates it: status SENDING. */
 export function createOutgoingMessage(init: OutgoingInit): LocalMessage {
   return {
     uid: init.uid,
     type: init.type,
     content: init.content,
     parsed: safeParse(init.type, init.content),
-    status: init.status ?? 'SENDING',
+    status: 'SENDING',
     createdAt: init.now,
     channel: init.channel,
     user: init.user,

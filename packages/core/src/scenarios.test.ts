@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatClient, LocalMessage, SentMessage } from './api.js';
 import { createWorld } from './client.fixtures.js';
-import { seededRandom } from './random.js';
 import { createMemoryStore } from './stores/memory-store.js';
+import { seededRandom } from './testing/seeded-random.js';
 import { DEFAULT_TIMING } from './timing.js';
 
 /** Watches a client's messages: how long each stayed SENDING, and what it received. */

@@ -37,6 +37,3 @@ export function resolveTiming(overrides: Partial<ChatTiming> = {}): ChatTiming {
     retryMaxMs: overrides.retryMaxMs ?? merged.reconnectMaxMs,
   };
 }
-
-/** Default packet limit of the real server (SPEC §2). */
-export const DEFAULT_MAX_PACKET_BYTES = 10_240;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { encodeMessage, type WireMessage, type WireMessageInit } from '@weiyu/protocol';
+import { encodeMessage, MAX_PACKET_BYTES, type WireMessage, type WireMessageInit } from '@weiyu/protocol';
 import {
   Aedes,
   type AuthErrorCode,
@@ -14,7 +14,7 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import { restRequestListener } from './http-server.js';
 import { guardedWebSocketStream } from './packet-guard.js';
 import type { AdminHooks } from './rest.js';
-import { type LoginResult, MockServerState } from './state.js';
+import { type MockLoginResult, MockServerState } from './state.js';
 import type { CompatMode, MockLogger, MockThread, MockUser, RestFault, SeedData, TimeFormat } from './types.js';
 
 /** Options of {@link startMockBroker}. */
@@ -75,7 +75,7 @@ export interface MockBroker {
   readonly state: MockServerState;
   readonly faults: MockBrokerFaults;
   /** Logs a user in; without a password it is not checked. Throws on a wrong login. */
-  login(username: string, password?: string): LoginResult;
+  login(username: string, password?: string): MockLoginResult;
   /** A signed access token for a known user. */
   issueToken(userUid: string, options?: { ttlMs?: number }): string;
   addUser(user: MockUser): void;
@@ -103,7 +103,6 @@ export interface MockBroker {
   close(): Promise<void>;
 }
 
-const DEFAULT_MAX_PACKET_BYTES = 10_240;
 /** Where intercepted client publishes go: no client may subscribe here, so nothing is forwarded. */
 const SINK_TOPIC = '$SYS/weiyu-mock/intercepted';
 
@@ -153,7 +152,7 @@ class MockBrokerServer implements MockBroker {
     this.#mqttPort = options.mqttPort ?? 9885;
     this.#httpPort = options.httpPort ?? 9003;
     this.#compat = options.compat ?? 'session';
-    this.#maxPacketBytes = options.maxPacketBytes ?? DEFAULT_MAX_PACKET_BYTES;
+    this.#maxPacketBytes = options.maxPacketBytes ?? MAX_PACKET_BYTES;
     this.#log = options.logger ?? {};
     this.state = new MockServerState({
       ...(options.seed === undefined ? {} : { seed: options.seed }),
@@ -423,7 +422,7 @@ class MockBrokerServer implements MockBroker {
 
   // ── API ─────────────────────────────────────────────────────────────────────
 
-  login(username: string, password?: string): LoginResult {
+  login(username: string, password?: string): MockLoginResult {
     if (password !== undefined) {
       const result = this.state.login(username, password);
       if (!result) throw new Error(`mock broker: wrong password for "${username}"`);

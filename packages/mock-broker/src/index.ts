@@ -5,12 +5,10 @@ export {
   type MockBrokerOptions,
   startMockBroker,
 } from './broker.js';
-export { PacketSizeGuard } from './packet-guard.js';
-export { type AdminHooks, CORS_HEADERS, handleRestRequest, type RestRequest, type RestResponse } from './rest.js';
 export { DEFAULT_SEED_PATH, loadSeed } from './seed.js';
 export {
   type EchoListener,
-  type LoginResult,
+  type MockLoginResult,
   MockServerState,
   type MockServerStateOptions,
   type PublicUser,

@@ -46,7 +46,7 @@ export interface PublicUser {
 }
 
 /** What {@link MockServerState.login} returns. */
-export interface LoginResult {
+export interface MockLoginResult {
   accessToken: string;
   user: PublicUser;
 }
@@ -153,7 +153,7 @@ export class MockServerState {
   // ── authentication ──────────────────────────────────────────────────────────
 
   /** Checks a login; undefined when the username or password is wrong. */
-  login(username: string, password: string): LoginResult | undefined {
+  login(username: string, password: string): MockLoginResult | undefined {
     const user = this.userByUsername(username);
     if (!user || user.password !== password) return undefined;
     return { accessToken: this.issueToken(user.uid), user: publicUser(user) };

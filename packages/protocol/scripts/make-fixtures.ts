@@ -13,13 +13,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
+import { MAX_PACKET_BYTES } from '../src/limits.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const protoDir = path.resolve(here, '../proto');
 const outFile = path.resolve(here, '../src/conformance/cases.json');
-
-/** The real server's MQTT packet limit (SPEC §2). */
-const MAX_PACKET_BYTES = 10_240;
 
 interface UserInit {
   uid?: string;

@@ -3,6 +3,7 @@ export { err, ok, type Result, SDK_ERROR_CODES, SdkError, type SdkErrorCode, typ
 export { MessageSchema } from './gen/weiyu/v1/message_pb.js';
 export { ThreadSchema } from './gen/weiyu/v1/thread_pb.js';
 export { UserSchema } from './gen/weiyu/v1/user_pb.js';
+export { MAX_PACKET_BYTES } from './limits.js';
 export * from './names.js';
 export {
   fromRestJson,

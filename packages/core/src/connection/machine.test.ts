@@ -2,8 +2,8 @@ import { SdkError } from '@weiyu/protocol';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ConnectionState } from '../api.js';
-import { seededRandom } from '../random.js';
 import { backoffCeiling, backoffDelay } from '../retry/backoff.js';
+import { seededRandom } from '../testing/seeded-random.js';
 import {
   initialMachineState,
   KICKED_BY_SAME_CLIENT_ID,

@@ -2,9 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Environment, EnvironmentChange } from '../interfaces.js';
 import { noopLogger } from '../logger.js';
-import { seededRandom } from '../random.js';
 import { createFakeClock } from '../testing/fake-clock.js';
 import { createInMemoryNetwork } from '../testing/in-memory-network.js';
+import { seededRandom } from '../testing/seeded-random.js';
 import { resolveTiming } from '../timing.js';
 import { createConnectionManager } from './manager.js';
 

@@ -9,10 +9,10 @@ import type {
   RealtimeConnectOptions,
   RealtimeTransport,
 } from '../interfaces.js';
-import { seededRandom } from '../random.js';
 import { backoffCeiling } from '../retry/backoff.js';
 import { createFakeClock } from '../testing/fake-clock.js';
 import { createInMemoryNetwork } from '../testing/in-memory-network.js';
+import { seededRandom } from '../testing/seeded-random.js';
 import { resolveTiming } from '../timing.js';
 import { KICKED_BY_SAME_CLIENT_ID } from './machine.js';
 import { createConnectionManager } from './manager.js';

@@ -17,4 +17,12 @@ describe('MQTT packet size', () => {
     expect(publishPacketSize('t', 123)).toBe(1 + 2 + 128);
     expect(publishPacketSize('t', 16_384)).toBe(1 + 3 + 16_389);
   });
+
+  it('counts the topic in UTF-8 bytes, and the packet id only at QoS 1', () => {
+    expect(publishPacketSize('a/b', 10, 0)).toBe(1 + 1 + 2 + 3 + 10);
+    expect(publishPacketSize('a/b', 10, 1)).toBe(1 + 1 + 2 + 3 + 2 + 10);
+    expect(publishPacketSize('é', 200, 0)).toBe(1 + 2 + 2 + 2 + 200);
+    // Exactly at the limit is fine.
+    expect(publishPacketSize('t', 10_240 - 6, 0)).toBe(10_240);
+  });
 });

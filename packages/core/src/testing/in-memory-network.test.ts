@@ -10,9 +10,9 @@ import {
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createAbortController } from '../connection/abort.js';
 import type { RealtimeEvent, RealtimeTransport } from '../interfaces.js';
-import { seededRandom } from '../random.js';
 import { createFakeClock, type FakeClock } from './fake-clock.js';
-import { createInMemoryNetwork, type InMemoryNetwork, publishPacketSize } from './in-memory-network.js';
+import { createInMemoryNetwork, type InMemoryNetwork } from './in-memory-network.js';
+import { seededRandom } from './seeded-random.js';
 
 const AGENT = 'agent1';
 const VISITOR = 'visitor1';
@@ -239,14 +239,6 @@ describe('createInMemoryNetwork', () => {
       expect(error.code).toBe('protocol');
       expect(visitor.disconnects()).toEqual(['protocol']);
       expect(network.history(THREAD)).toEqual([]);
-    });
-
-    it('measures packets as MQTT does', () => {
-      expect(publishPacketSize('a/b', new Uint8Array(10), 0)).toBe(1 + 1 + 2 + 3 + 10);
-      expect(publishPacketSize('a/b', new Uint8Array(10), 1)).toBe(1 + 1 + 2 + 3 + 2 + 10);
-      expect(publishPacketSize('é', new Uint8Array(200), 0)).toBe(1 + 2 + 2 + 2 + 200);
-      // Exactly at the limit is fine.
-      expect(publishPacketSize('t', new Uint8Array(10_240 - 6), 0)).toBe(10_240);
     });
 
     it('a subscription filter with a wildcard closes the connection', async () => {

@@ -10,6 +10,7 @@ import {
   fromRestJson,
   isKnownThreadType,
   isSignalMessageType,
+  MAX_PACKET_BYTES,
   SdkError,
   topics as topicOf,
   toRestJson,
@@ -29,7 +30,9 @@ import type {
   RestCallOptions,
   RestTransport,
 } from '../interfaces.js';
-import { createMessageUid, seededRandom } from '../random.js';
+import { createMessageUid } from '../random.js';
+import { publishPacketSize } from '../send/packet.js';
+import { seededRandom } from './seeded-random.js';
 
 /** Options of {@link createInMemoryNetwork}. */
 export interface InMemoryNetworkOptions {
@@ -51,8 +54,8 @@ export interface InMemoryNetworkOptions {
   readonly restTimeoutMs?: number;
 }
 
-/** A REST fault: the next calls fail this way. */
-export interface RestFault {
+/** A REST failure of the in-memory server: the next calls fail this way. */
+export interface RestFailure {
   /** `network`: the fetch fails; `server`: envelope code 500; `timeout`: no answer in time. */
   readonly kind: 'network' | 'server' | 'timeout';
   /** Probability that a call fails (default 1: every call). */
@@ -79,7 +82,7 @@ export interface NetworkFaults {
   /** Loses the next `n` echoes (the message is still stored and delivered to everyone else). */
   loseNextEchoes(n: number): void;
   /** Makes REST calls fail (both send and history); `undefined` clears it. */
-  restFailure(fault: RestFault | undefined): void;
+  restFailure(fault: RestFailure | undefined): void;
   /** Makes realtime publishes fail with `network` (not routed, connection kept) with this probability. */
   publishFailure(rate: number): void;
   /** Delivers a message twice with this probability (QoS 1 redelivery). */
@@ -175,24 +178,6 @@ interface Stored {
   message: WireMessage;
 }
 
-/** Size of an MQTT 3.1.1 PUBLISH packet: fixed header, topic, packet id (QoS 1), payload. */
-export function publishPacketSize(topic: string, payload: Uint8Array, qos: 0 | 1): number {
-  const remaining = 2 + utf8Length(topic) + (qos > 0 ? 2 : 0) + payload.length;
-  let lengthBytes = 1;
-  for (let n = remaining; n > 127; n = Math.floor(n / 128)) lengthBytes++;
-  return 1 + lengthBytes + remaining;
-}
-
-/** UTF-8 byte length of a string (TextEncoder is not in core's ES2022 typings). */
-function utf8Length(text: string): number {
-  let bytes = 0;
-  for (const char of text) {
-    const code = char.codePointAt(0) ?? 0;
-    bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
-  }
-  return bytes;
-}
-
 const AUTH_HEADER_FAILURE = 'token is missing, expired or invalid';
 
 /** Creates an in-memory Bytedesk server; see {@link InMemoryNetwork}. */
@@ -201,7 +186,7 @@ export function createInMemoryNetwork(options: InMemoryNetworkOptions): InMemory
   const random = options.random ?? seededRandom(1);
   const compat = options.compat ?? 'bytedesk';
   const latency = options.latencyMs ?? 1;
-  const maxPacket = options.maxPacketBytes ?? 10_240;
+  const maxPacket = options.maxPacketBytes ?? MAX_PACKET_BYTES;
   const restTimeoutMs = options.restTimeoutMs ?? 10_000;
 
   const tokens = new Map<string, string>();
@@ -228,7 +213,7 @@ export function createInMemoryNetwork(options: InMemoryNetworkOptions): InMemory
   let holdingEchoes = false;
   let held: Array<() => void> = [];
   let echoesToLose = 0;
-  let restFault: { kind: RestFault['kind']; rate: number; left: number } | undefined;
+  let restFault: { kind: RestFailure['kind']; rate: number; left: number } | undefined;
   let publishFailureRate = 0;
   let duplicateRate = 0;
 
@@ -422,7 +407,7 @@ export function createInMemoryNetwork(options: InMemoryNetworkOptions): InMemory
         const connection = current();
         if (connection.severed) return noAnswer(connection);
         stats.publishes++;
-        if (publishPacketSize(topic, payload, qos) > maxPacket) {
+        if (publishPacketSize(topic, payload.length, qos) > maxPacket) {
           const error = new SdkError('protocol', `the server closed the connection: packet over ${maxPacket} bytes`);
           closeConnection(connection, error);
           throw error;
@@ -553,7 +538,7 @@ export function createInMemoryNetwork(options: InMemoryNetworkOptions): InMemory
     loseNextEchoes(n: number): void {
       echoesToLose = Math.max(0, Math.floor(n));
     },
-    restFailure(fault: RestFault | undefined): void {
+    restFailure(fault: RestFailure | undefined): void {
       restFault = fault && {
         kind: fault.kind,
         rate: fault.rate ?? 1,

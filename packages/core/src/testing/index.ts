@@ -1,6 +1,6 @@
 /**
- * Test helpers for code built on core: a fake clock and an in-memory Bytedesk server with
- * switchable faults. Not part of the production bundle.
+ * Test helpers for code built on core: a fake clock, a seeded random source and an in-memory
+ * Bytedesk server with switchable faults. Not part of the production bundle.
  */
 export { createFakeClock, type FakeClock } from './fake-clock.js';
 export {
@@ -11,6 +11,6 @@ export {
   type InMemoryRealtimeTransport,
   type NetworkFaults,
   type NetworkStats,
-  publishPacketSize,
-  type RestFault,
+  type RestFailure,
 } from './in-memory-network.js';
+export { seededRandom } from './seeded-random.js';
