@@ -35,16 +35,14 @@ export interface PaneSdk {
   readonly user: ChatUser;
 }
 
-interface LoginResult {
+/** A pane's user once logged in, with the token the login gave. */
+interface SignedIn {
   readonly accessToken: string;
   readonly user: ChatUser;
 }
 
 /** Logs in until it works (the broker may start after the page), reporting each failure. */
-async function loginUntilDone(
-  login: () => Promise<LoginResult>,
-  onFailure: (error: unknown) => void,
-): Promise<LoginResult> {
+async function loginUntilDone(login: () => Promise<SignedIn>, onFailure: (error: unknown) => void): Promise<SignedIn> {
   for (let attempt = 0; ; attempt += 1) {
     try {
       return await login();
@@ -89,7 +87,7 @@ export async function createPaneSdk(
 
   let token: string | undefined;
   const userKey = `${options.storagePrefix}user`;
-  const login = async (): Promise<LoginResult> => {
+  const login = async (): Promise<SignedIn> => {
     network.assertOnline();
     const result = await http.login(options.username, options.password);
     token = result.accessToken;

@@ -6,11 +6,11 @@ import type { AuthErrorCode, AuthenticateError } from 'aedes';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { createMqttTransport, type MqttTransport } from './index.js';
-import { startTestBroker, type TestBroker } from './testing/test-broker.js';
+import { type AedesServer, startAedesServer } from './testing/aedes-server.js';
 
 const USER = { clientId: 'u1/WEB/device1', username: 'alice', password: 'token-alice' };
 
-let broker: TestBroker | undefined;
+let broker: AedesServer | undefined;
 const transports: MqttTransport[] = [];
 const cleanups: Array<() => Promise<void>> = [];
 
@@ -22,8 +22,8 @@ afterEach(async () => {
 });
 
 /** A broker that accepts alice with her token and nobody else. */
-async function startBroker(extra: Parameters<typeof startTestBroker>[0] = {}): Promise<TestBroker> {
-  broker = await startTestBroker({
+async function startBroker(extra: Parameters<typeof startAedesServer>[0] = {}): Promise<AedesServer> {
+  broker = await startAedesServer({
     authenticate(_client, username, password, done) {
       if (username === USER.username && password?.toString() === USER.password) {
         done(null, true);

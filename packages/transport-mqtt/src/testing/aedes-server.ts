@@ -5,7 +5,7 @@ import { Aedes, type AedesOptions, type Client, type ConnectPacket } from 'aedes
 import { createWebSocketStream, type WebSocket, WebSocketServer } from 'ws';
 
 /** A real aedes broker behind a WebSocket server on 127.0.0.1, for the transport's tests. */
-export interface TestBroker {
+export interface AedesServer {
   /** `ws://127.0.0.1:PORT/websocket` */
   readonly url: string;
   readonly port: number;
@@ -26,7 +26,7 @@ export interface TestBroker {
 }
 
 /** Starts a broker; `options` are aedes hooks (authenticate, authorizeSubscribe, …). */
-export async function startTestBroker(options: AedesOptions = {}): Promise<TestBroker> {
+export async function startAedesServer(options: AedesOptions = {}): Promise<AedesServer> {
   const connects: ConnectPacket[] = [];
   const userPreConnect = options.preConnect;
   const broker = await Aedes.createBroker({
