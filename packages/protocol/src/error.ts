@@ -23,6 +23,12 @@ export const SDK_ERROR_CODES = [
   'connection_refused',
   /** The host name does not resolve (ENOTFOUND), or the URL/path is wrong. */
   'host_not_found',
+  /**
+   * TLS failed: the server's certificate is not trusted (self-signed, unknown CA, expired, for
+   * another host) or the TLS handshake failed. Not retryable: trying again meets the same
+   * certificate; fix the certificate or trust its CA.
+   */
+  'tls',
   /** The server did not accept the username/token (MQTT CONNACK 4, login refused). */
   'bad_credentials',
   /** Authenticated but not allowed (MQTT CONNACK 5, HTTP 403). */

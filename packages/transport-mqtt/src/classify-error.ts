@@ -22,6 +22,41 @@ const SOCKET_CODES: Readonly<Record<string, SdkError['code']>> = {
   EHOSTUNREACH: 'network',
 };
 
+/** Certificate checks Node reports under codes that do not say CERT (OpenSSL's X509_V_ERR_* names). */
+const CERTIFICATE_CODES: ReadonlySet<string> = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'HOSTNAME_MISMATCH',
+  'INVALID_CA',
+  'INVALID_PURPOSE',
+  'PATH_LENGTH_EXCEEDED',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+]);
+
+/**
+ * A `tls` error for a certificate the client does not trust or a failed TLS handshake, else
+ * undefined. Never retryable: the next attempt meets the same certificate.
+ */
+function classifyTlsError(error: Error, code: string, url: string): SdkError | undefined {
+  const details = { code };
+  if (CERTIFICATE_CODES.has(code) || code.includes('CERT')) {
+    return new SdkError(
+      'tls',
+      `The TLS certificate of ${url} is not trusted (${code}: ${error.message}): pass the CA that signed it in the \`ca\` option, or fix the server's certificate`,
+      { cause: error, details },
+    );
+  }
+  if (/SSL|TLS/.test(code) || (code === 'EPROTO' && /ssl|tls/i.test(error.message))) {
+    // OpenSSL's own lines (source file, line number) stay in the cause.
+    const reason = error.message.split('\n')[0]?.trim() ?? '';
+    return new SdkError(
+      'tls',
+      `The TLS handshake with ${url} failed (${code}: ${reason}): does the server speak TLS on that port, or only ws://?`,
+      { cause: error, details },
+    );
+  }
+  return undefined;
+}
+
 /**
  * Turns whatever mqtt.js, ws or the socket reported into an {@link SdkError}. `url` names the
  * broker in messages; credentials are never part of what mqtt.js or ws put in their errors.
@@ -70,9 +105,8 @@ export function classifyMqttError(reason: unknown, url: string): SdkError {
     }
     if (mapped)
       return new SdkError(mapped, `Connection to ${url} failed: ${code}`, { cause: error, details: { code } });
-    if (/CERT|SSL|TLS/.test(code)) {
-      return new SdkError('network', `TLS with ${url} failed: ${error.message}`, { cause: error, details: { code } });
-    }
+    const tls = classifyTlsError(error, code, url);
+    if (tls) return tls;
   }
 
   // ws (Node) rejects a WebSocket upgrade answered with a plain HTTP response this way.

@@ -213,5 +213,6 @@ function clientOptions(settings: Settings, options: RealtimeConnectOptions): ICl
     resubscribe: false,
     queueQoSZero: false,
     rejectUnauthorized: settings.rejectUnauthorized,
+    ...(settings.ca === undefined ? {} : { ca: [...settings.ca] }),
   };
 }

@@ -8,7 +8,7 @@ import {
 } from '@weiyu/core';
 import { classifyMqttError } from './classify-error.js';
 import { Link, type LinkOwner } from './link.js';
-import { type MqttTransportOptions, resolveSettings, type Settings } from './options.js';
+import { type MqttTransportOptions, resolveSettings, type Settings, warnIfUnverified } from './options.js';
 import { refuseInexactTopics } from './topic.js';
 
 /** A {@link RealtimeTransport} over MQTT 3.1.1 on a WebSocket, as returned by {@link createMqttTransport}. */
@@ -22,13 +22,15 @@ export interface MqttTransport extends RealtimeTransport {
  * `mqtt`) on mqtt.js, with the options of the Weiyu guide (keepalive 30 s, persistent session,
  * connect timeout 30 s, rescheduled pings). It never reconnects by itself: the chat client owns
  * the backoff. Throws an {@link SdkError} `invalid_argument` for a URL that is not `ws://` or
- * `wss://`, or for nonsensical numbers.
+ * `wss://`, for nonsensical numbers, or for a `ca` that is not PEM certificates.
  *
  * @example
  * const realtime = createMqttTransport({ url: 'wss://chat.example.com/websocket' });
  */
 export function createMqttTransport(options: MqttTransportOptions): MqttTransport {
-  return new MqttTransportImpl(resolveSettings(options));
+  const settings = resolveSettings(options);
+  warnIfUnverified(settings);
+  return new MqttTransportImpl(settings);
 }
 
 class MqttTransportImpl implements MqttTransport {

@@ -21,10 +21,17 @@ export interface MqttTransportOptions {
   /** How long a publish, subscribe or unsubscribe may wait for the broker's ack (ms, default 10 000). */
   readonly ackTimeoutMs?: number;
   /**
+   * The certificate authorities to trust on `wss://`, as PEM text (one string may hold several
+   * certificates), e.g. `readFileSync('dev-ca.pem', 'utf8')`: how to reach a server with a
+   * development or private-CA certificate while still verifying it. They replace the default
+   * roots for this transport. Node only; in browsers the system's trust store decides.
+   */
+  readonly ca?: string | readonly string[];
+  /**
    * Verify the server's TLS certificate on `wss://` (default `true`). `false` accepts any
    * certificate, so anyone on the network path can read and change the traffic, access token
-   * included: use it only against a development server with a self-signed certificate. Node
-   * only; browsers always verify.
+   * included; creating a `wss://` transport so logs a warning. Prefer `ca` for a development
+   * certificate. Node only; browsers always verify.
    */
   readonly rejectUnauthorized?: boolean;
   /** MQTT clean session (default `false`: ask the broker to keep the session across connections). */
@@ -46,6 +53,8 @@ export interface Settings {
   readonly keepalive: number;
   readonly connectTimeoutMs: number;
   readonly ackTimeoutMs: number;
+  /** PEM certificates to trust instead of the default roots, if any. */
+  readonly ca: readonly string[] | undefined;
   readonly rejectUnauthorized: boolean;
   readonly clean: boolean;
   readonly logger: Logger | undefined;
@@ -61,6 +70,7 @@ export function resolveSettings(options: MqttTransportOptions): Settings {
     keepalive: positive(options.keepalive, DEFAULT_KEEPALIVE_S, 'keepalive'),
     connectTimeoutMs: positive(options.connectTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS, 'connectTimeoutMs'),
     ackTimeoutMs: positive(options.ackTimeoutMs, DEFAULT_ACK_TIMEOUT_MS, 'ackTimeoutMs'),
+    ca: certificates(options.ca),
     rejectUnauthorized: options.rejectUnauthorized ?? true,
     clean: options.clean ?? false,
     logger: options.logger,
@@ -69,6 +79,32 @@ export function resolveSettings(options: MqttTransportOptions): Settings {
     throw new SdkError('invalid_argument', 'deviceUid must be non-empty and contain no "/"');
   }
   return settings;
+}
+
+/**
+ * Says, once per transport, that `rejectUnauthorized: false` leaves a `wss://` connection open to
+ * anyone on the path: through the transport's logger, or the console when it has none.
+ */
+export function warnIfUnverified(settings: Settings): void {
+  if (settings.rejectUnauthorized || !settings.url.startsWith('wss:')) return;
+  const message =
+    'mqtt: rejectUnauthorized is false: the server certificate is not verified, so anyone on the network path can read and alter the traffic, access token included. Use it for development only; pass the development CA in `ca` instead.';
+  const data = { url: settings.logUrl };
+  if (settings.logger) settings.logger.warn(message, data);
+  else console.warn(`[weiyu] ${message}`, data);
+}
+
+/** The `ca` option as a list; throws `invalid_argument` for what is not PEM certificates (a file path, say). */
+function certificates(ca: string | readonly string[] | undefined): readonly string[] | undefined {
+  if (ca === undefined) return undefined;
+  const list = typeof ca === 'string' ? [ca] : ca;
+  if (list.length === 0 || list.some((pem) => !pem.includes('-----BEGIN CERTIFICATE-----'))) {
+    throw new SdkError(
+      'invalid_argument',
+      'ca must be PEM certificates (-----BEGIN CERTIFICATE-----…), not a file name',
+    );
+  }
+  return [...list];
 }
 
 function normalizeUrl(raw: string): string {

@@ -1,12 +1,13 @@
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Aedes, type AedesOptions, type Client, type ConnectPacket } from 'aedes';
 import { createWebSocketStream, type WebSocket, WebSocketServer } from 'ws';
 
 /** A real aedes broker behind a WebSocket server on 127.0.0.1, for the transport's tests. */
 export interface AedesServer {
-  /** `ws://127.0.0.1:PORT/websocket` */
+  /** `ws://127.0.0.1:PORT/websocket`, or `wss://…` when started with a certificate. */
   readonly url: string;
   readonly port: number;
   readonly broker: Aedes;
@@ -25,8 +26,17 @@ export interface AedesServer {
   close(): Promise<void>;
 }
 
-/** Starts a broker; `options` are aedes hooks (authenticate, authorizeSubscribe, …). */
-export async function startAedesServer(options: AedesOptions = {}): Promise<AedesServer> {
+/** The TLS identity of a `wss://` aedes server, as PEM text. */
+export interface AedesServerTls {
+  readonly key: string;
+  readonly cert: string;
+}
+
+/**
+ * Starts a broker; `options` are aedes hooks (authenticate, authorizeSubscribe, …). With `tls`
+ * it serves `wss://` with that key and certificate.
+ */
+export async function startAedesServer(options: AedesOptions = {}, tls?: AedesServerTls): Promise<AedesServer> {
   const connects: ConnectPacket[] = [];
   const userPreConnect = options.preConnect;
   const broker = await Aedes.createBroker({
@@ -41,9 +51,12 @@ export async function startAedesServer(options: AedesOptions = {}): Promise<Aede
   broker.on('client', (client) => clients.set(client.id, client));
   broker.on('clientDisconnect', (client) => clients.delete(client.id));
 
-  const server: Server = createServer((_req, res) => {
+  const notFound: RequestListener = (_req, res) => {
     res.writeHead(404).end();
-  });
+  };
+  const server: Server = tls ? createTlsServer({ key: tls.key, cert: tls.cert }, notFound) : createServer(notFound);
+  // A client that gives up on the certificate resets the handshake; that is the test, not a fault.
+  server.on('tlsClientError', () => {});
   const sockets = new Set<WebSocket>();
   let webSockets = 0;
   let frames = 0;
@@ -64,7 +77,7 @@ export async function startAedesServer(options: AedesOptions = {}): Promise<Aede
   const { port } = server.address() as AddressInfo;
 
   return {
-    url: `ws://127.0.0.1:${port}/websocket`,
+    url: `${tls ? 'wss' : 'ws'}://127.0.0.1:${port}/websocket`,
     port,
     broker,
     connects,
