@@ -125,7 +125,7 @@ export function createOutgoingMessage(init: OutgoingInit): LocalMessage {
  * createdAt the local epoch ms as a string, extra `{orgUid}` as JSON.
  */
 export function messageToWire(message: LocalMessage): WireMessage {
-  const wire: WireMessage = {
+  return {
     uid: message.uid,
     type: message.type,
     content: message.content,
@@ -141,10 +141,9 @@ export function messageToWire(message: LocalMessage): WireMessage {
       state: message.thread.state ?? '',
       channel: '',
       extra: '',
+      ...(message.thread.user ? { user: userToWire(message.thread.user) } : {}),
     },
   };
-  if (message.thread.user && wire.thread) wire.thread.user = userToWire(message.thread.user);
-  return wire;
 }
 
 function userToWire(user: ChatUser): WireUser {

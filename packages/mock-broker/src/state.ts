@@ -51,6 +51,9 @@ export interface MockLoginResult {
   user: PublicUser;
 }
 
+/** A message in history: receipts, recalls and stream chunks update it in place. */
+type StoredMessage = { -readonly [K in keyof WireMessage]: WireMessage[K] };
+
 /** Why {@link MockServerState.route} refused a message. */
 export type RouteRefusal = { kind: 'invalid'; reason: string } | { kind: 'forbidden'; reason: string };
 
@@ -77,8 +80,8 @@ export class MockServerState {
   readonly #orgs = new Map<string, MockOrg>();
   readonly #workgroups = new Map<string, MockWorkgroup>();
   readonly #threads = new Map<string, MockThread>();
-  readonly #historyByTopic = new Map<string, WireMessage[]>();
-  readonly #messagesByUid = new Map<string, WireMessage>();
+  readonly #historyByTopic = new Map<string, StoredMessage[]>();
+  readonly #messagesByUid = new Map<string, StoredMessage>();
   readonly #echoListeners = new Set<EchoListener>();
   readonly #held: Array<{ topic: string; message: WireMessage }> = [];
   readonly #signer: TokenSigner;
@@ -232,9 +235,7 @@ export class MockServerState {
   route(message: WireMessage, topic: string): RouteResult {
     const problem = validate(message, topic);
     if (problem) return this.#refuse({ kind: 'invalid', reason: problem }, topic);
-    const processed: WireMessage = structuredClone(message);
-    processed.status = 'SUCCESS';
-    processed.createdAt = this.serverTime();
+    const processed: WireMessage = { ...structuredClone(message), status: 'SUCCESS', createdAt: this.serverTime() };
     let stored = false;
     if (processed.type === 'DELIVERED' || processed.type === 'READ') {
       this.#applyReceipt(processed.content, processed.type === 'READ' ? 'READ' : 'DELIVERED', topic);
@@ -276,7 +277,7 @@ export class MockServerState {
     return true;
   }
 
-  #storedOn(uid: string, topic: string): WireMessage | undefined {
+  #storedOn(uid: string, topic: string): StoredMessage | undefined {
     const message = this.#messagesByUid.get(uid);
     return message?.thread?.topic === topic ? message : undefined;
   }

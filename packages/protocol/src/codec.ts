@@ -38,34 +38,22 @@ function describe(cause: unknown): string {
   return cause instanceof Error ? cause.message : String(cause);
 }
 
+/** The generated message as wire data: every field kept as decoded, protobuf-es' own `$` keys dropped. */
 function fromGenerated(m: Message): WireMessage {
-  const message: WireMessage = {
-    uid: m.uid,
-    type: m.type,
-    content: m.content,
-    status: m.status,
-    createdAt: m.createdAt,
-    channel: m.channel,
-    extra: m.extra,
+  const { $typeName: _typeName, $unknown: _unknown, thread, user, ...fields } = m;
+  return {
+    ...fields,
+    ...(thread ? { thread: threadFromGenerated(thread) } : {}),
+    ...(user ? { user: userFromGenerated(user) } : {}),
   };
-  if (m.thread) message.thread = threadFromGenerated(m.thread);
-  if (m.user) message.user = userFromGenerated(m.user);
-  return message;
 }
 
 function threadFromGenerated(t: Thread): WireThread {
-  const thread: WireThread = {
-    uid: t.uid,
-    topic: t.topic,
-    type: t.type,
-    state: t.state,
-    channel: t.channel,
-    extra: t.extra,
-  };
-  if (t.user) thread.user = userFromGenerated(t.user);
-  return thread;
+  const { $typeName: _typeName, $unknown: _unknown, user, ...fields } = t;
+  return { ...fields, ...(user ? { user: userFromGenerated(user) } : {}) };
 }
 
 function userFromGenerated(u: User): WireUser {
-  return { uid: u.uid, nickname: u.nickname, avatar: u.avatar, type: u.type, extra: u.extra };
+  const { $typeName: _typeName, $unknown: _unknown, ...fields } = u;
+  return fields;
 }

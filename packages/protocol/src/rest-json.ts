@@ -104,17 +104,16 @@ function userFromJson(u: Record<string, unknown>): WireUser {
 }
 
 function threadFromJson(t: Record<string, unknown>): WireThread {
-  const thread: WireThread = {
+  const user = asObject(t.user);
+  return {
     uid: str(t.uid),
     topic: str(t.topic),
     type: str(t.type),
     state: str(t.state),
     channel: str(t.channel),
     extra: jsonString(t.extra),
+    ...(user ? { user: userFromJson(user) } : {}),
   };
-  const user = asObject(t.user);
-  if (user) thread.user = userFromJson(user);
-  return thread;
 }
 
 /** An object, or a string holding a JSON object; anything else is undefined. */

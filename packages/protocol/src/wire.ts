@@ -1,43 +1,43 @@
+import type { Message } from './gen/weiyu/v1/message_pb.js';
+import type { Thread } from './gen/weiyu/v1/thread_pb.js';
+import type { User } from './gen/weiyu/v1/user_pb.js';
 import type { Channel, MessageStatus, MessageType, ThreadState, ThreadType, UserType } from './names.js';
 
-/** A participant as it travels. Every field is a string; absent means `''`. */
-export interface WireUser {
-  uid: string;
-  nickname: string;
-  avatar: string;
-  type: UserType;
-  /** JSON held as a string. */
-  extra: string;
-}
+/** The fields of a generated protobuf-es message: not `$typeName` or `$unknown`, which never travel. */
+type FieldName<Generated> = Exclude<keyof Generated, `$${string}`>;
 
-/** A conversation as it travels. */
-export interface WireThread {
-  uid: string;
-  /** The thread's topic, e.g. `org/agent/{agentUid}/{visitorUid}`. */
-  topic: string;
-  type: ThreadType;
-  state: ThreadState;
-  user?: WireUser;
-  channel: Channel;
-  /** Not reliable: older servers had a different field here. */
-  extra: string;
-}
+/**
+ * A generated message as plain read-only data: its fields, each as generated unless `Narrowed`
+ * gives it a closer type (a name union, a nested wire type). The fields come from the generated
+ * code, so a field added to the .proto shows up here by itself and one renamed or retyped there
+ * fails to compile here: the two cannot drift.
+ */
+type WireShape<
+  Generated,
+  Narrowed extends {
+    readonly [K in keyof Narrowed]: K extends FieldName<Generated>
+      ? Generated[K] extends string
+        ? string
+        : unknown
+      : never;
+  },
+> = {
+  readonly [K in keyof Generated as K extends FieldName<Generated> ? K : never]: K extends keyof Narrowed
+    ? Narrowed[K]
+    : Generated[K];
+};
 
-/** One message or signal as it travels, on MQTT (protobuf) and over REST (JSON). */
-export interface WireMessage {
-  uid: string;
-  type: MessageType;
-  /** Text, or JSON held as a string for media types. */
-  content: string;
-  status: MessageStatus;
-  /** `yyyy-MM-dd HH:mm:ss` in Asia/Shanghai time, or epoch milliseconds, as a string. */
-  createdAt: string;
-  channel: Channel;
-  thread?: WireThread;
-  user?: WireUser;
-  /** JSON held as a string, e.g. `{"orgUid":"…"}`. */
-  extra: string;
-}
+/** A participant as it travels (`weiyu.v1.User`). Every field is a string; absent means `''`. */
+export type WireUser = WireShape<User, { type: UserType }>;
+
+/** A conversation as it travels (`weiyu.v1.Thread`). */
+export type WireThread = WireShape<Thread, { type: ThreadType; state: ThreadState; channel: Channel; user: WireUser }>;
+
+/** One message or signal as it travels (`weiyu.v1.Message`), on MQTT (protobuf) and over REST (JSON). */
+export type WireMessage = WireShape<
+  Message,
+  { type: MessageType; status: MessageStatus; channel: Channel; thread: WireThread; user: WireUser }
+>;
 
 /** What {@link encodeMessage} takes: any subset of the fields. */
 export type WireMessageInit = Partial<Omit<WireMessage, 'thread' | 'user'>> & {
@@ -47,7 +47,7 @@ export type WireMessageInit = Partial<Omit<WireMessage, 'thread' | 'user'>> & {
 
 /** Fills every absent field with its wire default (`''`), as decoding would. */
 export function normalizeMessage(init: WireMessageInit): WireMessage {
-  const message: WireMessage = {
+  return {
     uid: init.uid ?? '',
     type: init.type ?? '',
     content: init.content ?? '',
@@ -55,23 +55,21 @@ export function normalizeMessage(init: WireMessageInit): WireMessage {
     createdAt: init.createdAt ?? '',
     channel: init.channel ?? '',
     extra: init.extra ?? '',
+    ...(init.thread ? { thread: normalizeThread(init.thread) } : {}),
+    ...(init.user ? { user: normalizeUser(init.user) } : {}),
   };
-  if (init.thread) message.thread = normalizeThread(init.thread);
-  if (init.user) message.user = normalizeUser(init.user);
-  return message;
 }
 
 function normalizeThread(init: NonNullable<WireMessageInit['thread']>): WireThread {
-  const thread: WireThread = {
+  return {
     uid: init.uid ?? '',
     topic: init.topic ?? '',
     type: init.type ?? '',
     state: init.state ?? '',
     channel: init.channel ?? '',
     extra: init.extra ?? '',
+    ...(init.user ? { user: normalizeUser(init.user) } : {}),
   };
-  if (init.user) thread.user = normalizeUser(init.user);
-  return thread;
 }
 
 function normalizeUser(init: Partial<WireUser>): WireUser {

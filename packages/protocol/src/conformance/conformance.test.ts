@@ -58,20 +58,19 @@ function toUser(o: Plain): WireUser {
 }
 
 function toThread(o: Plain): WireThread {
-  const thread: WireThread = {
+  return {
     uid: s(o.uid),
     topic: s(o.topic),
     type: s(o.type),
     state: s(o.state),
     channel: s(o.channel),
     extra: s(o.extra),
+    ...(o.user ? { user: toUser(o.user as Plain) } : {}),
   };
-  if (o.user) thread.user = toUser(o.user as Plain);
-  return thread;
 }
 
 function toWire(o: Plain): WireMessage {
-  const message: WireMessage = {
+  return {
     uid: s(o.uid),
     type: s(o.type),
     content: s(o.content),
@@ -79,10 +78,9 @@ function toWire(o: Plain): WireMessage {
     createdAt: s(o.createdAt),
     channel: s(o.channel),
     extra: s(o.extra),
+    ...(o.thread ? { thread: toThread(o.thread as Plain) } : {}),
+    ...(o.user ? { user: toUser(o.user as Plain) } : {}),
   };
-  if (o.thread) message.thread = toThread(o.thread as Plain);
-  if (o.user) message.user = toUser(o.user as Plain);
-  return message;
 }
 
 describe('conformance fixtures', () => {
