@@ -60,6 +60,47 @@ describe('fromRestJson', () => {
     expect(fromRestJson(toRestJson(message))).toEqual({ ok: true, value: normalizeMessage(message) });
   });
 
+  it("reads a history item in the server's spelling (MessageResponse: client, thread.status)", () => {
+    const item = {
+      uid: 'm1',
+      type: 'TEXT',
+      content: '你好',
+      status: 'READ',
+      createdAt: '2024-06-10 14:03:05',
+      updatedAt: '2024-06-10 14:05:00',
+      client: 'WEB_VISITOR',
+      user: { uid: 'v1', nickname: '访客', avatar: '', type: 'VISITOR' },
+      thread: {
+        uid: 't1',
+        topic: 'org/agent/a1/v1',
+        type: 'AGENT',
+        status: 'CHATTING',
+        client: 'WEB',
+        user: { uid: 'v1' },
+      },
+      extra: '{"orgUid":"o1"}',
+      orgUid: 'o1',
+    };
+    const result = fromRestJson(item);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.value.channel).toBe('WEB_VISITOR');
+    expect(result.value.thread?.state).toBe('CHATTING');
+    expect(result.value.thread?.channel).toBe('WEB');
+  });
+
+  it('prefers our spelling when both are there and not empty', () => {
+    const result = fromRestJson({
+      uid: 'm1',
+      channel: 'IOS',
+      client: 'WEB',
+      thread: { state: 'NEW', status: 'CLOSED' },
+    });
+    expect(result.ok && [result.value.channel, result.value.thread?.state]).toEqual(['IOS', 'NEW']);
+    const empty = fromRestJson({ uid: 'm1', channel: '', client: 'WEB', thread: { state: '', status: 'CLOSED' } });
+    expect(empty.ok && [empty.value.channel, empty.value.thread?.state]).toEqual(['WEB', 'CLOSED']);
+  });
+
   it('accepts createdAt as a number', () => {
     const result = fromRestJson({ uid: 'a', createdAt: 1718000000000 });
     expect(result.ok && result.value.createdAt).toBe('1718000000000');

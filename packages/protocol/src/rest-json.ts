@@ -68,7 +68,8 @@ function userJson(u: WireUser): RestUserJson {
 /**
  * Reads a message from REST JSON: an object or its JSON string, as the send endpoint echoes it
  * or history lists it. Lenient where servers differ (`createdAt` a number, `extra` an object,
- * `user` or `thread` a JSON string); never throws. A value without a string `uid` is a
+ * `user` or `thread` a JSON string, the server's `client` for `channel` and `thread.status` /
+ * `thread.client` for `thread.state` / `thread.channel`); never throws. A value without a string `uid` is a
  * `decode_failed` error.
  */
 export function fromRestJson(value: unknown): Result<WireMessage> {
@@ -83,7 +84,7 @@ export function fromRestJson(value: unknown): Result<WireMessage> {
     content: str(root.content),
     status: str(root.status),
     createdAt: str(root.createdAt),
-    channel: str(root.channel),
+    channel: eitherSpelling(root.channel, root.client),
     extra: jsonString(root.extra),
   };
   const user = asObject(root.user);
@@ -109,8 +110,8 @@ function threadFromJson(t: Record<string, unknown>): WireThread {
     uid: str(t.uid),
     topic: str(t.topic),
     type: str(t.type),
-    state: str(t.state),
-    channel: str(t.channel),
+    state: eitherSpelling(t.state, t.status),
+    channel: eitherSpelling(t.channel, t.client),
     extra: jsonString(t.extra),
     ...(user ? { user: userFromJson(user) } : {}),
   };
@@ -128,6 +129,11 @@ function asObject(value: unknown): Record<string, unknown> | undefined {
   }
   if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as Record<string, unknown>;
   return undefined;
+}
+
+/** Ours (`channel`, `state`) when it is set, else the server's DTO spelling (`client`, `status`). */
+function eitherSpelling(ours: unknown, servers: unknown): string {
+  return str(ours) || str(servers);
 }
 
 function str(value: unknown): string {
