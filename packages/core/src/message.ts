@@ -4,10 +4,12 @@
  */
 import {
   type Channel,
+  formatServerTime,
   isKnownMessageType,
   type MessageType,
   parseCreatedAt,
   type SdkError,
+  threadUserUid,
   type WireMessage,
   type WireThread,
   type WireUser,
@@ -121,8 +123,10 @@ export function createOutgoingMessage(init: OutgoingInit): LocalMessage {
 }
 
 /**
- * The wire form of a message of this user: status SENDING (what the server wants to see),
- * createdAt the local epoch ms as a string, extra `{orgUid}` as JSON.
+ * The wire form of a message of this user, as the server and the official clients expect it:
+ * status SENDING (what the server wants to see), createdAt in the server's form
+ * (`yyyy-MM-dd HH:mm:ss`, Asia/Shanghai), extra `{orgUid}` as JSON, and always a `thread.user`:
+ * the app's, or the one the topic names (see {@link threadUserOnWire}).
  */
 export function messageToWire(message: LocalMessage): WireMessage {
   return {
@@ -130,7 +134,8 @@ export function messageToWire(message: LocalMessage): WireMessage {
     type: message.type,
     content: message.content,
     status: 'SENDING',
-    createdAt: String(message.createdAt),
+    // The server parses createdAt into a date before it stamps its own; a failed parse drops the message.
+    createdAt: formatServerTime(message.createdAt),
     channel: message.channel,
     extra: JSON.stringify(message.extra),
     user: userToWire(message.user),
@@ -141,9 +146,22 @@ export function messageToWire(message: LocalMessage): WireMessage {
       state: message.thread.state ?? '',
       channel: '',
       extra: '',
-      ...(message.thread.user ? { user: userToWire(message.thread.user) } : {}),
+      user: threadUserOnWire(message),
     },
   };
+}
+
+/**
+ * `thread.user` of an outgoing message. The official desktop client reads `thread.user.uid`
+ * without a check, so it is never left out: the app's thread user when it gave one, else the uid
+ * the topic names (the visitor on a visitor's thread, the other member, the group), with this
+ * user's nickname and avatar when that uid is this user's own. A topic that names nobody gets
+ * a user with an empty uid, which that client still reads.
+ */
+function threadUserOnWire(message: LocalMessage): WireUser {
+  if (message.thread.user) return userToWire(message.thread.user);
+  const uid = threadUserUid(message.thread.topic, message.user.uid);
+  return uid !== '' && uid === message.user.uid ? userToWire(message.user) : userToWire({ uid });
 }
 
 function userToWire(user: ChatUser): WireUser {

@@ -19,6 +19,7 @@ export {
   type ParsedTopic,
   parseTopic,
   type TopicKind,
+  threadUserUid,
   topics,
   validateTopic,
 } from './topics.js';

@@ -1,7 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SdkError } from './error.js';
-import { buildTopic, isThreadTopic, type ParsedTopic, parseTopic, topics, validateTopic } from './topics.js';
+import {
+  buildTopic,
+  isThreadTopic,
+  type ParsedTopic,
+  parseTopic,
+  threadUserUid,
+  topics,
+  validateTopic,
+} from './topics.js';
 
 const shapes: Array<[string, ParsedTopic, string]> = [
   ['user', { kind: 'user', uid: 'u1' }, 'user/u1'],
@@ -104,6 +112,39 @@ describe('topics', () => {
       }),
       { seed: 12, numRuns: 1000 },
     );
+  });
+});
+
+describe('threadUserUid', () => {
+  it.each([
+    ['the agent, on an agent thread', 'org/agent/a1/v1', 'a1', 'v1'],
+    ['the visitor, on an agent thread', 'org/agent/a1/v1', 'v1', 'v1'],
+    ['an agent, on a workgroup thread', 'org/workgroup/w1/v1', 'a7', 'v1'],
+    ['the visitor, on a robot thread', 'org/robot/r1/v1', 'v1', 'v1'],
+    ['the visitor, on an LLM robot thread', 'org/robot/r1/v1/x9', 'v1', 'v1'],
+    ['an agent, on a unified thread', 'org/unified/u1/v1', 'a1', 'v1'],
+    ['an agent, on the side channel', 'org/agent/a1/v1_internal', 'a1', 'v1'],
+    ['the first member', 'org/member/m1/m2', 'm1', 'm2'],
+    ['the second member (the reversed copy)', 'org/member/m1/m2', 'm2', 'm1'],
+    ['someone else on a member thread', 'org/member/m1/m2', 'x', 'm2'],
+    ['a group member', 'org/group/g1', 'm1', 'g1'],
+  ])('names the thread user for %s', (_who, topic, self, expected) => {
+    expect(threadUserUid(topic, self)).toBe(expected);
+  });
+
+  it.each([
+    'user/u1',
+    'system/u1',
+    'org/o1',
+    'org/queue/q1',
+    'org/agent/a1',
+    'org/agent/a1/v1/extra',
+    'org/agent/a1/',
+    'org/agent/+/v1',
+    'other/agent/a1/v1',
+    '',
+  ])('names nobody on %j', (topic) => {
+    expect(threadUserUid(topic, 'a1')).toBe('');
   });
 });
 

@@ -123,3 +123,30 @@ export function validateTopic(topic: string): Result<string> {
 export function isThreadTopic(topic: ParsedTopic): boolean {
   return topic.kind !== 'user' && topic.kind !== 'system' && topic.kind !== 'org';
 }
+
+/** Agents' side channel of a thread: `{thread topic}_internal`. */
+const INTERNAL_SUFFIX = '_internal';
+
+/** Visitor threads: `org/{kind}/{uid}/{visitorUid}` (LLM robot topics add `/{random}`). */
+const VISITOR_THREAD_KINDS: ReadonlySet<string> = new Set(['agent', 'workgroup', 'robot', 'unified']);
+
+/**
+ * The uid that `thread.user` carries on a thread topic, as the server and the official clients
+ * fill it: the visitor on a visitor's thread (`org/agent|workgroup|robot|unified/{uid}/{visitorUid}`,
+ * LLM robot topics with their extra segment too), whoever sends; the other member on
+ * `org/member/{a}/{b}` (the one that is not `selfUid`); the group on `org/group/{groupUid}`. An
+ * `_internal` side channel names the same uid as its thread. `''` for a topic that names no such
+ * uid (user, system, org, queue, unknown shapes). Never throws.
+ */
+export function threadUserUid(topic: string, selfUid: string): string {
+  const base = topic.endsWith(INTERNAL_SUFFIX) ? topic.slice(0, -INTERNAL_SUFFIX.length) : topic;
+  const parts = base.split('/');
+  if (parts[0] !== 'org' || parts.some((part) => segmentProblem(part) !== undefined)) return '';
+  const [, kind = '', first = '', second = ''] = parts;
+  if (kind === 'group' && parts.length === 3) return first;
+  if (kind === 'member' && parts.length === 4) return selfUid === second ? first : second;
+  if (VISITOR_THREAD_KINDS.has(kind) && (parts.length === 4 || (kind === 'robot' && parts.length === 5))) {
+    return second;
+  }
+  return '';
+}
