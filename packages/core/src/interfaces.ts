@@ -111,7 +111,9 @@ export interface RestTransport {
   /**
    * `POST /api/v1/message/rest/send` with `{json, client}` (or the visitor endpoint when
    * `visitor` is set). Accepted is not delivered: the realtime echo still follows.
-   * Resolves with the message as the server echoed it, when it did.
+   * Resolves with the message the answer holds, when it holds one: current servers answer with
+   * the posted JSON string verbatim (still SENDING, the client's createdAt), older ones with
+   * the processed message.
    */
   sendMessage(
     message: WireMessage,

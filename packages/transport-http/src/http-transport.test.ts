@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { type Logger, SdkError } from '@weiyu/core';
 import { normalizeMessage, toRestJson, type WireMessage } from '@weiyu/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHttpTransport } from './index.js';
+import { createHttpTransport, LEGACY_VISITOR_SEND_PATH, VISITOR_SEND_PATH } from './index.js';
 
 interface Recorded {
   method: string;
@@ -137,14 +137,36 @@ describe('createHttpTransport', () => {
     expect(await rest.sendMessage(MESSAGE, { accessToken: TOKEN, channel: 'WEB' })).toBeUndefined();
   });
 
-  it('uses the visitor endpoint without Authorization when there is no token', async () => {
+  it("accepts the real server's send answer: the posted JSON string, verbatim", async () => {
+    const { baseUrl } = await serve((req, res) => {
+      const posted = (JSON.parse(req.body) as { json: string }).json;
+      json(200, { code: 200, message: 'success', data: posted })(req, res);
+    });
+    const result = await createHttpTransport({ baseUrl }).sendMessage(MESSAGE, { accessToken: TOKEN, channel: 'WEB' });
+    // Nothing processed: still SENDING, our own createdAt. Only the realtime echo confirms.
+    expect(result).toEqual(MESSAGE);
+  });
+
+  it('uses the current visitor endpoint without Authorization when there is no token', async () => {
     const { baseUrl, requests } = await serve(json(200, { code: 200, message: 'ok', data: toRestJson(MESSAGE) }));
     const rest = createHttpTransport({ baseUrl });
     const result = await rest.sendMessage(MESSAGE, { channel: 'WEB_VISITOR', visitor: true });
     expect(result?.uid).toBe(MESSAGE.uid);
-    expect(requests[0]?.url).toBe('/visitor/api/v1/message/send');
+    expect(requests[0]?.url).toBe('/visitor/api/v1/visitor/message/send');
+    expect(requests[0]?.url).toBe(VISITOR_SEND_PATH);
     expect(requests[0]?.headers.authorization).toBeUndefined();
     expect(JSON.parse(requests[0]?.body ?? '')).toMatchObject({ client: 'WEB_VISITOR' });
+  });
+
+  it('sends visitors to the path given in the options (an older server), and refuses one that is no path', async () => {
+    const { baseUrl, requests } = await serve(json(200, { code: 200, message: 'ok', data: null }));
+    const rest = createHttpTransport({ baseUrl, visitorSendPath: LEGACY_VISITOR_SEND_PATH });
+    await rest.sendMessage(MESSAGE, { channel: 'WEB_VISITOR', visitor: true });
+    await rest.sendMessage(MESSAGE, { accessToken: TOKEN, channel: 'WEB' });
+    expect(requests.map((r) => r.url)).toEqual(['/visitor/api/v1/message/send', '/api/v1/message/rest/send']);
+    for (const visitorSendPath of ['visitor/send', 'http://other.example/send', '/send?x=1', '']) {
+      expect(() => createHttpTransport({ baseUrl, visitorSendPath })).toThrow(SdkError);
+    }
   });
 
   it("turns another envelope code into server_error carrying the server's message", async () => {
@@ -398,5 +420,26 @@ describe('createHttpTransport', () => {
     const serverError = await rejection(rest.login('alice', 'pw'));
     expect(serverError.code).toBe('server_error');
     expect(serverError.message).toBe('用户不存在');
+  });
+  it('turns a wrong password (HTTP 200, code -1) into bad_credentials after exactly one request', async () => {
+    let left = 2;
+    const { baseUrl, requests } = await serve((req, res) => {
+      const message = left > 0 ? `用户名或密码错误，还可尝试${left}次` : '账号已锁定，请10分钟后再试';
+      left -= 1;
+      json(200, { code: -1, message, data: false })(req, res);
+    });
+    const rest = createHttpTransport({ baseUrl });
+    const refused = await rejection(rest.login('alice', 'wrong'));
+    expect(requests).toHaveLength(1);
+    expect(refused.code).toBe('bad_credentials');
+    expect(refused.retryable).toBe(false);
+    expect(refused.message).toBe('用户名或密码错误，还可尝试2次');
+    expect(refused.details).toMatchObject({ status: 200, code: -1, attemptsLeft: 2 });
+    // Each call is one request; the lock message is a refusal too, without a count.
+    await rejection(rest.login('alice', 'wrong'));
+    const locked = await rejection(rest.login('alice', 'wrong'));
+    expect(requests).toHaveLength(3);
+    expect(locked.code).toBe('bad_credentials');
+    expect(locked.details.attemptsLeft).toBeUndefined();
   });
 });

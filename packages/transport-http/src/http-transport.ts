@@ -19,7 +19,18 @@ export interface HttpTransportOptions {
   readonly timeoutMs?: number;
   /** Where the transport writes what it does. Tokens and passwords never reach it. */
   readonly logger?: Logger;
+  /**
+   * The path visitors send to without a login (default {@link VISITOR_SEND_PATH}, current
+   * servers); older servers take {@link LEGACY_VISITOR_SEND_PATH}. Must start with `/`.
+   */
+  readonly visitorSendPath?: string;
 }
+
+/** Where current servers take a visitor's message without a login. */
+export const VISITOR_SEND_PATH = '/visitor/api/v1/visitor/message/send';
+
+/** Where older servers took a visitor's message without a login. */
+export const LEGACY_VISITOR_SEND_PATH = '/visitor/api/v1/message/send';
 
 /** Who logged in, as the server describes them. */
 export interface LoginUser {
@@ -42,9 +53,12 @@ export interface HttpTransport extends RestTransport {
   /** The base URL, without trailing slashes. */
   readonly baseUrl: string;
   /**
-   * `POST /auth/v1/login` with `{username, password, ...extra}`. Resolves with the access token
-   * and the user; rejects with `bad_credentials` when the server refuses the login with HTTP
-   * 401/403, and otherwise as every other call (`server_error` carrying the server's message, …).
+   * `POST /auth/v1/login` with `{username, password, ...extra}`: exactly one request, never
+   * retried (the server locks the account for 10 minutes after 3 wrong passwords). Resolves with
+   * the access token and the user; rejects with `bad_credentials` when the server refuses the
+   * login (HTTP 401/403, or HTTP 200 `code: -1` — a wrong password, its message the server's,
+   * e.g. "用户名或密码错误，还可尝试2次", `details.attemptsLeft` when it names them), and
+   * otherwise as every other call (`server_error` carrying the server's message, …).
    */
   login(
     username: string,
@@ -58,7 +72,6 @@ const DEFAULT_TIMEOUT_MS = 15_000;
 
 const PATHS = {
   send: '/api/v1/message/rest/send',
-  visitorSend: '/visitor/api/v1/message/send',
   history: '/api/v1/message/query/topic',
   login: '/auth/v1/login',
 } as const;
@@ -83,6 +96,13 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
     throw new SdkError('invalid_argument', 'No fetch available: pass one in the options');
   }
   const logger = options.logger;
+  const visitorSendPath = options.visitorSendPath ?? VISITOR_SEND_PATH;
+  if (!visitorSendPath.startsWith('/') || /[?#]/.test(visitorSendPath)) {
+    throw new SdkError(
+      'invalid_argument',
+      `visitorSendPath must be a path starting with "/", got "${visitorSendPath}"`,
+    );
+  }
   const context: RequestContext = {
     baseUrl,
     // Called unbound, a browser's fetch throws "Illegal invocation".
@@ -97,7 +117,7 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
     async sendMessage(message, callOptions): Promise<WireMessage | undefined> {
       const data = await requestEnvelope(context, {
         method: 'POST',
-        path: callOptions.visitor ? PATHS.visitorSend : PATHS.send,
+        path: callOptions.visitor ? visitorSendPath : PATHS.send,
         body: { json: JSON.stringify(toRestJson(message)), client: callOptions.channel },
         accessToken: callOptions.accessToken,
         signal: callOptions.signal,
@@ -130,14 +150,27 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
           signal: callOptions.signal,
         });
       } catch (error) {
-        if (error instanceof SdkError && (error.code === 'unauthenticated' || error.code === 'not_authorized')) {
-          throw new SdkError('bad_credentials', error.message, { cause: error, details: error.details });
-        }
-        throw error;
+        throw loginRefusal(error) ?? error;
       }
       return toLoginResult(data);
     },
   };
+}
+
+/** The envelope code of a wrong password (HTTP 200): `{code: -1, message, data: false}`. */
+const WRONG_PASSWORD_CODE = -1;
+
+/** A login failure that means the credentials were refused, as `bad_credentials`; else undefined. */
+function loginRefusal(error: unknown): SdkError | undefined {
+  if (!(error instanceof SdkError)) return undefined;
+  const refused =
+    error.code === 'unauthenticated' ||
+    error.code === 'not_authorized' ||
+    (error.code === 'server_error' && error.details.code === WRONG_PASSWORD_CODE);
+  if (!refused) return undefined;
+  const attemptsLeft = /还可尝试\s*(\d+)\s*次/.exec(error.message)?.[1];
+  const details = attemptsLeft === undefined ? error.details : { ...error.details, attemptsLeft: Number(attemptsLeft) };
+  return new SdkError('bad_credentials', error.message, { cause: error, details });
 }
 
 function normalizeBaseUrl(raw: string): string {

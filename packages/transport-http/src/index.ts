@@ -2,6 +2,8 @@ export {
   createHttpTransport,
   type HttpTransport,
   type HttpTransportOptions,
+  LEGACY_VISITOR_SEND_PATH,
   type LoginResult,
   type LoginUser,
+  VISITOR_SEND_PATH,
 } from './http-transport.js';
