@@ -124,6 +124,11 @@ describe('mock broker: REST', () => {
     expect(strangerVisitor.body.code).toBe(403);
   });
 
+  it('takes visitors on the current endpoint too (/visitor/api/v1/visitor/message/send)', async () => {
+    const ok = await post('/visitor/api/v1/visitor/message/send', sendBody());
+    expect(ok.body.code).toBe(200);
+  });
+
   it('pages history newest first in the Spring page shape', async () => {
     const token = broker.issueToken(AGENT.uid);
     const uids: string[] = [];

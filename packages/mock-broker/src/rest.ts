@@ -99,6 +99,8 @@ type Route = (state: MockServerState, request: RestRequest) => RestResponse;
 const ROUTES: Readonly<Record<string, Route>> = {
   'POST /auth/v1/login': login,
   'POST /api/v1/message/rest/send': sendAsUser,
+  // Current servers take visitors here; older ones at /visitor/api/v1/message/send.
+  'POST /visitor/api/v1/visitor/message/send': sendAsVisitor,
   'POST /visitor/api/v1/message/send': sendAsVisitor,
   'GET /api/v1/message/query/topic': queryTopic,
 };
