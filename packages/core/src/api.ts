@@ -227,6 +227,11 @@ export type ChatAuth =
       /**
        * Returns the access token; asked before the first connect and once more after an
        * authentication failure (`refresh` is true then). An empty token means anonymous.
+       * When it rejects with `bad_credentials`, `not_authorized` or `unauthenticated` (a login
+       * with a wrong password), the client stops at `auth-failed` and does not ask it again (no
+       * reconnect, no REST 401 refresh) until the app calls `connect()` or `reconnect()`: the
+       * server locks an account after 3 wrong passwords. After other failures (the network)
+       * it is asked again with the reconnect backoff.
        */
       readonly getToken: (context: { readonly refresh: boolean }) => Promise<string> | string;
     };

@@ -34,7 +34,13 @@ function at(connection: ConnectionState, extra: Partial<MachineState> = {}): Mac
   return { ...initialMachineState(), connection, ...extra };
 }
 
-const failed = (error: SdkError, jitter = 0.5): MachineEvent => ({ type: 'connect-failed', error, now: NOW, jitter });
+const failed = (error: SdkError, jitter = 0.5, byTokenProvider?: true): MachineEvent => ({
+  type: 'connect-failed',
+  error,
+  now: NOW,
+  jitter,
+  ...(byTokenProvider ? { byTokenProvider } : {}),
+});
 const dropped = (error: SdkError, jitter = 0.5): MachineEvent => ({ type: 'disconnected', error, now: NOW, jitter });
 
 type Row = [
@@ -126,6 +132,20 @@ const rows: Row[] = [
     failed(new SdkError('not_authorized', 'no')),
     { status: 'auth-failed' },
     ['cancel-retry', 'cancel-stable', 'close'],
+  ],
+  [
+    'connecting + the token provider itself refused (a wrong password) → auth-failed, never asked again',
+    at(S.connecting),
+    failed(badCredentials, 0.5, true),
+    { status: 'auth-failed' },
+    ['cancel-retry', 'cancel-stable', 'close'],
+  ],
+  [
+    'connecting + the token provider failed on the network → reconnecting with backoff',
+    at(S.connecting),
+    failed(refused, 0.5, true),
+    { status: 'reconnecting', attempt: 2, retryAt: NOW + 2_500, error: refused },
+    ['schedule-retry'],
   ],
   [
     'connecting + auth failure (static token) → auth-failed',

@@ -31,8 +31,17 @@ export type MachineEvent =
   | { readonly type: 'start-anonymous' }
   /** The broker accepted the connection and the subscriptions are in place. */
   | { readonly type: 'connected'; readonly now: number }
-  /** A connect attempt failed; `jitter` is a random draw in [0, 1). */
-  | { readonly type: 'connect-failed'; readonly error: SdkError; readonly now: number; readonly jitter: number }
+  /**
+   * A connect attempt failed; `jitter` is a random draw in [0, 1). `byTokenProvider`: the token
+   * provider itself failed (it may log in: a refusal from it is final, never asked again).
+   */
+  | {
+      readonly type: 'connect-failed';
+      readonly error: SdkError;
+      readonly now: number;
+      readonly jitter: number;
+      readonly byTokenProvider?: boolean;
+    }
   /** A connection that was up went down. */
   | { readonly type: 'disconnected'; readonly error: SdkError; readonly now: number; readonly jitter: number }
   /** The backoff wait is over. */
@@ -152,7 +161,7 @@ export function transition(state: MachineState, event: MachineEvent, config: Mac
     case 'connect-failed':
       if (status !== 'connecting') return unchanged(state);
       if (isAuthRefusal(event.error)) {
-        if (config.canRefresh && !state.refreshed) {
+        if (config.canRefresh && !state.refreshed && !event.byTokenProvider) {
           return connectNow({ ...state, failures: state.failures + 1, refreshed: true }, true);
         }
         return {

@@ -493,6 +493,30 @@ describe('createConnectionManager', () => {
       expect(t.network.stats().connectAttempts).toBe(2);
     });
 
+    it('a provider that refuses (a login with a wrong password) is asked once: no refresh, no REST 401 asks, until the app connects again', async () => {
+      let logins = 0;
+      const t = setup({
+        auth: () => ({
+          username: UID,
+          getToken: async () => {
+            logins++;
+            throw new SdkError('bad_credentials', '用户名或密码错误，还可尝试2次');
+          },
+        }),
+      });
+      await t.run(t.manager.start());
+      expect(t.manager.state).toMatchObject({ status: 'auth-failed', error: { code: 'bad_credentials' } });
+      // REST answers 401 on and on (sends, catch-ups): each asks for a fresh token.
+      for (let i = 0; i < 3; i++) expect(await t.run(t.manager.refreshToken('stale'))).toBeUndefined();
+      await t.clock.advanceAsync(3_600_000);
+      expect(logins).toBe(1);
+      expect(t.network.stats().connectAttempts).toBe(0);
+      // The app asks again (a new password, say): the provider is asked again, once.
+      await t.run(t.manager.start());
+      expect(logins).toBe(2);
+      expect(t.manager.state.status).toBe('auth-failed');
+    });
+
     it('a provider that throws is a failed attempt with backoff', async () => {
       let calls = 0;
       const t = setup({

@@ -18,7 +18,7 @@ import type {
   TimerHandle,
 } from '../interfaces.js';
 import { redactError } from '../logger.js';
-import { isLinkDown, isSubscribeRefusal } from '../retry/policy.js';
+import { isAuthRefusal, isLinkDown, isSubscribeRefusal } from '../retry/policy.js';
 import { DEFAULT_WAKE_CHECK_MS, DEFAULT_WAKE_TOLERANCE_MS } from '../timing.js';
 import { type AbortControllerLike, createAbortController } from './abort.js';
 import {
@@ -135,6 +135,11 @@ export function createConnectionManager(options: ConnectionManagerOptions): Conn
   let triedToken: string | undefined;
   /** The provider's refresh in flight, shared by connect attempts and REST retries. */
   let refreshing: Promise<string> | undefined;
+  /**
+   * The token provider refused (it may log in, and a wrong password locks the account after 3):
+   * not asked again, by a reconnect or a REST 401, until the app calls connect or reconnect.
+   */
+  let providerRefusal: SdkError | undefined;
   /** Bumped for every attempt and every close: results of older attempts are ignored. */
   let attemptId = 0;
   let abortController: AbortControllerLike | undefined;
@@ -290,8 +295,7 @@ export function createConnectionManager(options: ConnectionManagerOptions): Conn
     if (!('getToken' in auth)) return Promise.resolve(auth.accessToken);
     if (refreshing) return refreshing;
     if (token !== undefined && token !== rejected) return Promise.resolve(token);
-    const ask = Promise.resolve()
-      .then(() => auth.getToken({ refresh: true }))
+    const ask = askProvider(true)
       .then((fresh) => {
         if (fresh && !disposed) token = fresh;
         return fresh;
@@ -305,7 +309,20 @@ export function createConnectionManager(options: ConnectionManagerOptions): Conn
 
   const obtainToken = async (refresh: boolean): Promise<string> => {
     if (!('getToken' in auth)) return auth.accessToken;
-    return refresh ? freshToken(triedToken) : auth.getToken({ refresh: false });
+    return refresh ? freshToken(triedToken) : askProvider(false);
+  };
+
+  /** Asks the token provider, unless it refused before; remembers a refusal. */
+  const askProvider = async (refresh: boolean): Promise<string> => {
+    if (!('getToken' in auth)) return auth.accessToken;
+    if (providerRefusal) throw providerRefusal;
+    try {
+      return await auth.getToken({ refresh });
+    } catch (reason) {
+      const error = clean(reason);
+      if (isAuthRefusal(error)) providerRefusal = error;
+      throw error;
+    }
   };
 
   /** One connect attempt: token, CONNECT, subscriptions, all within `connectTimeoutMs`. */
@@ -326,8 +343,10 @@ export function createConnectionManager(options: ConnectionManagerOptions): Conn
     // The deadline may fire while nothing races it (or after); it must never be an unhandled rejection.
     timedOut.catch(() => {});
     const withinDeadline = <T>(work: Promise<T>): Promise<T> => Promise.race([work, timedOut]);
+    let byTokenProvider = true;
     try {
       const password = await withinDeadline(Promise.resolve().then(() => obtainToken(refresh)));
+      byTokenProvider = false;
       if (id !== attemptId) return;
       if (!password) {
         dispatch({ type: 'anonymous' });
@@ -372,7 +391,7 @@ export function createConnectionManager(options: ConnectionManagerOptions): Conn
         await closing;
         if (id !== attemptId) return;
       }
-      dispatch({ type: 'connect-failed', error, now: clock.now(), jitter: random.next() });
+      dispatch({ type: 'connect-failed', error, now: clock.now(), jitter: random.next(), byTokenProvider });
     } finally {
       clock.clearTimeout(deadline);
       if (abortController === controller) abortController = undefined;
@@ -476,6 +495,7 @@ export function createConnectionManager(options: ConnectionManagerOptions): Conn
         dispatch({ type: 'start-anonymous' });
         return;
       }
+      providerRefusal = undefined;
       dispatch({ type: 'start' });
       await settled();
     },
@@ -485,6 +505,7 @@ export function createConnectionManager(options: ConnectionManagerOptions): Conn
     },
     async restart() {
       ensureAlive();
+      providerRefusal = undefined;
       dispatch({ type: 'restart' });
       await settled();
     },
