@@ -1,5 +1,6 @@
 export * from './broker.js';
 export * from './client.js';
+export * from './desktop-client.js';
 export * from './fixtures.js';
 export * from './mosquitto.js';
 export * from './ports.js';
