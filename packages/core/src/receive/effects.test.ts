@@ -1,0 +1,202 @@
+import { SdkError, type WireMessage } from '@weiyu/protocol';
+import { describe, expect, it } from 'vitest';
+import type { ChatThread, LocalMessage, LocalStatus } from '../api.js';
+import { effectsOf, type ReceiveFacts, subjectOf } from './effects.js';
+import type { Received } from './pipeline.js';
+
+const thread: ChatThread = { uid: 't1', topic: 'org/agent/a1/v1', type: 'AGENT' };
+const agent = { uid: 'a1' };
+const visitor = { uid: 'v1' };
+
+function message(over: Partial<LocalMessage> = {}): LocalMessage {
+  return {
+    uid: 'm1',
+    type: 'TEXT',
+    content: 'hello',
+    parsed: { kind: 'text', text: 'hello' },
+    status: 'SUCCESS',
+    createdAt: 1_000,
+    channel: 'WEB',
+    user: agent,
+    thread,
+    extra: {},
+    mine: false,
+    unknownType: false,
+    ...over,
+  };
+}
+
+const mineAs = (status: LocalStatus): LocalMessage => message({ user: visitor, mine: true, status });
+const facts = (over: Partial<ReceiveFacts> = {}): ReceiveFacts => ({
+  pending: false,
+  connected: true,
+  autoDelivered: true,
+  ...over,
+});
+const wire: WireMessage = {
+  uid: 'm1',
+  type: 'TEXT',
+  content: 'hello',
+  status: 'SUCCESS',
+  createdAt: '1700000000000',
+  channel: 'WEB',
+  extra: '',
+};
+
+describe('effects of a received message', () => {
+  it('reports an unreadable message as an error event and a warning', () => {
+    const error = new SdkError('decode_failed', 'bad bytes');
+    expect(effectsOf({ kind: 'error', error }, facts())).toEqual([
+      {
+        type: 'log',
+        level: 'warn',
+        message: 'received a message that could not be read',
+        data: { code: 'decode_failed' },
+      },
+      { type: 'emit-error', error },
+    ]);
+  });
+
+  it('only logs a dropped message', () => {
+    expect(effectsOf({ kind: 'dropped', reason: 'duplicate', uid: 'm1' }, facts())).toEqual([
+      { type: 'log', level: 'debug', message: 'dropped a received message', data: { uid: 'm1', reason: 'duplicate' } },
+    ]);
+  });
+
+  it('confirms my message on its echo', () => {
+    expect(effectsOf({ kind: 'echo', wire }, facts({ pending: true }))).toEqual([
+      { type: 'confirm', uid: 'm1', createdAt: '1700000000000' },
+    ]);
+  });
+
+  describe('a new message', () => {
+    const received = (m: LocalMessage): Received => ({ kind: 'message', message: m });
+
+    it('is shown, and DELIVERED goes back when connected', () => {
+      const m = message();
+      expect(effectsOf(received(m), facts())).toEqual([
+        { type: 'show', message: m },
+        { type: 'send-delivered', thread, uid: 'm1' },
+      ]);
+    });
+
+    it('sends no DELIVERED when offline, turned off, mine, a signal type, or already delivered or read', () => {
+      const cases: Array<[LocalMessage, Partial<ReceiveFacts>]> = [
+        [message(), { connected: false }],
+        [message(), { autoDelivered: false }],
+        [message({ mine: true, user: visitor }), {}],
+        [message({ type: 'TYPING' }), {}],
+        [message({ status: 'DELIVERED' }), {}],
+        [message({ status: 'READ' }), {}],
+      ];
+      for (const [m, over] of cases) {
+        expect(effectsOf(received(m), facts(over))).toEqual([{ type: 'show', message: m }]);
+      }
+    });
+
+    it('is no news when shown already, except one of mine that had failed: confirmed after all', () => {
+      expect(effectsOf(received(message()), facts({ shown: message() }))).toEqual([]);
+      expect(effectsOf(received(message()), facts({ shown: mineAs('SENDING') }))).toEqual([]);
+      expect(effectsOf(received(message({ createdAt: 5 })), facts({ shown: mineAs('FAILED') }))).toEqual([
+        { type: 'status', uid: 'm1', status: 'SUCCESS', changes: { createdAt: 5 } },
+      ]);
+    });
+  });
+
+  describe('a receipt', () => {
+    const receipt = (kind: 'DELIVERED' | 'READ', user = agent) => ({ thread, uid: 'm1', kind, user });
+
+    it('is emitted and moves the message on', () => {
+      const r = receipt('READ');
+      expect(effectsOf({ kind: 'receipt', receipt: r }, facts({ shown: mineAs('DELIVERED') }))).toEqual([
+        { type: 'emit-receipt', receipt: r },
+        { type: 'status', uid: 'm1', status: 'READ' },
+      ]);
+    });
+
+    it('confirms a message of mine still pending first (as good as its echo)', () => {
+      const r = receipt('DELIVERED');
+      expect(effectsOf({ kind: 'receipt', receipt: r }, facts({ shown: mineAs('SENDING'), pending: true }))).toEqual([
+        { type: 'confirm', uid: 'm1', createdAt: '' },
+        { type: 'emit-receipt', receipt: r },
+        { type: 'status', uid: 'm1', status: 'DELIVERED' },
+      ]);
+    });
+
+    it('never moves a message back, nor a recalled one, nor on its author’s own receipt, nor an unknown one', () => {
+      const cases: Array<[ReturnType<typeof receipt>, LocalMessage | undefined]> = [
+        [receipt('DELIVERED'), mineAs('READ')],
+        [receipt('DELIVERED'), mineAs('DELIVERED')],
+        [receipt('READ'), mineAs('RECALL')],
+        [receipt('READ', visitor), mineAs('SUCCESS')],
+        [receipt('READ'), undefined],
+      ];
+      for (const [r, shown] of cases) {
+        expect(effectsOf({ kind: 'receipt', receipt: r }, facts({ shown }))).toEqual([
+          { type: 'emit-receipt', receipt: r },
+        ]);
+      }
+    });
+  });
+
+  it('passes typing to the tracker', () => {
+    const typing = { thread, user: agent, active: true };
+    expect(effectsOf({ kind: 'typing', typing }, facts())).toEqual([{ type: 'typing', typing }]);
+  });
+
+  it('emits a recall and marks the message RECALL once', () => {
+    const recall = { thread, uid: 'm1', user: agent };
+    expect(effectsOf({ kind: 'recall', recall }, facts({ shown: message() }))).toEqual([
+      { type: 'emit-recall', recall },
+      { type: 'status', uid: 'm1', status: 'RECALL' },
+    ]);
+    expect(effectsOf({ kind: 'recall', recall }, facts({ shown: message({ status: 'RECALL' }) }))).toEqual([
+      { type: 'emit-recall', recall },
+    ]);
+    expect(effectsOf({ kind: 'recall', recall }, facts())).toEqual([{ type: 'emit-recall', recall }]);
+  });
+
+  it('stops on a kickoff', () => {
+    expect(effectsOf({ kind: 'kicked', reason: 'elsewhere', raw: '{}' }, facts())).toEqual([
+      { type: 'log', level: 'warn', message: 'kicked by the server', data: { reason: 'elsewhere' } },
+      { type: 'kicked', reason: 'elsewhere', raw: '{}' },
+    ]);
+  });
+
+  it('restores a status history kept while I was away, forward only, leaving my pending ones to the sender', () => {
+    const stored = (status: 'DELIVERED' | 'READ' | 'RECALL'): Received => ({
+      kind: 'stored-status',
+      uid: 'm1',
+      status,
+    });
+    expect(effectsOf(stored('READ'), facts({ shown: mineAs('SUCCESS') }))).toEqual([
+      { type: 'status', uid: 'm1', status: 'READ' },
+    ]);
+    expect(effectsOf(stored('RECALL'), facts({ shown: mineAs('READ') }))).toEqual([
+      { type: 'status', uid: 'm1', status: 'RECALL' },
+    ]);
+    expect(effectsOf(stored('DELIVERED'), facts({ shown: mineAs('READ') }))).toEqual([]);
+    expect(effectsOf(stored('READ'), facts({ shown: mineAs('READ') }))).toEqual([]);
+    expect(effectsOf(stored('READ'), facts({ shown: mineAs('SENDING'), pending: true }))).toEqual([]);
+    expect(effectsOf(stored('READ'), facts())).toEqual([]);
+  });
+
+  it('shows the first ROBOT_STREAM chunk and appends the next ones', () => {
+    const chunk = message({ uid: 's1', type: 'ROBOT_STREAM', content: 'lo' });
+    expect(effectsOf({ kind: 'stream', chunk }, facts())).toEqual([{ type: 'show', message: chunk }]);
+    const shown = message({ uid: 's1', type: 'ROBOT_STREAM', content: 'Hel' });
+    expect(effectsOf({ kind: 'stream', chunk }, facts({ shown }))).toEqual([
+      { type: 'status', uid: 's1', status: 'SUCCESS', changes: { content: 'Hello' } },
+    ]);
+  });
+
+  it('names the message each kind is about', () => {
+    const recall = { thread, uid: 'r1', user: agent };
+    expect(subjectOf({ kind: 'recall', recall })).toBe('r1');
+    expect(subjectOf({ kind: 'receipt', receipt: { thread, uid: 'x', kind: 'READ', user: agent } })).toBe('x');
+    expect(subjectOf({ kind: 'stored-status', uid: 'y', status: 'READ' })).toBe('y');
+    expect(subjectOf({ kind: 'echo', wire })).toBe('m1');
+    expect(subjectOf({ kind: 'message', message: message({ uid: 'z' }) })).toBe('z');
+    expect(subjectOf({ kind: 'typing', typing: { thread, user: agent, active: true } })).toBeUndefined();
+  });
+});

@@ -1,0 +1,95 @@
+/**
+ * Receiving, end to end: the pipeline (pipeline.ts) decides what a message is, effects.ts what
+ * follows from it, and this runs those effects against the rest of the client.
+ */
+import type { SdkError, WireMessage } from '@weiyu/protocol';
+import type { ChatClientEvents, ChatThread, TypingEvent } from '../api.js';
+import type { Logger } from '../interfaces.js';
+import { effectsOf, type ReceiveEffect, subjectOf } from './effects.js';
+import { type ReceiveContext, type Received, receiveBytes, receiveWire } from './pipeline.js';
+import type { Shown } from './shown.js';
+
+/** What receiving acts on. */
+export interface ReceiverOptions {
+  readonly context: ReceiveContext;
+  readonly shown: Shown;
+  readonly logger: Logger;
+  readonly autoDelivered: boolean;
+  readonly isConnected: () => boolean;
+  /** The server has one of my pending messages (its echo, or a receipt for it). */
+  readonly confirm: (uid: string, createdAt: string) => void;
+  readonly typing: (event: TypingEvent) => void;
+  /** KICKOFF: the connection stops for good. */
+  readonly kicked: (event: ChatClientEvents['kicked']) => void;
+  readonly sendDelivered: (thread: ChatThread, uid: string) => void;
+  readonly emitReceipt: (receipt: ChatClientEvents['receipt']) => void;
+  readonly emitRecall: (recall: ChatClientEvents['recall']) => void;
+  readonly emitError: (error: SdkError) => void;
+}
+
+/** Receives what the realtime link and history bring. */
+export interface Receiver {
+  /** Bytes from the realtime link; returns what they were. */
+  live(topic: string, payload: Uint8Array): Received;
+  /** A message from a thread's history (catch-up). */
+  history(topic: string, wire: WireMessage): void;
+}
+
+/** Creates the receiver of a client. */
+export function createReceiver(options: ReceiverOptions): Receiver {
+  const { shown, context } = options;
+
+  function handle(received: Received): Received {
+    const uid = subjectOf(received);
+    const effects = effectsOf(received, {
+      shown: uid === undefined ? undefined : shown.get(uid),
+      pending: uid !== undefined && context.isAwaitingEcho(uid),
+      connected: options.isConnected(),
+      autoDelivered: options.autoDelivered,
+    });
+    for (const effect of effects) run(effect);
+    return received;
+  }
+
+  function run(effect: ReceiveEffect): void {
+    switch (effect.type) {
+      case 'log':
+        options.logger[effect.level](effect.message, { ...effect.data });
+        return;
+      case 'emit-error':
+        options.emitError(effect.error);
+        return;
+      case 'confirm':
+        options.confirm(effect.uid, effect.createdAt);
+        return;
+      case 'emit-receipt':
+        options.emitReceipt(effect.receipt);
+        return;
+      case 'typing':
+        options.typing(effect.typing);
+        return;
+      case 'emit-recall':
+        options.emitRecall(effect.recall);
+        return;
+      case 'kicked':
+        options.kicked({ reason: effect.reason, raw: effect.raw });
+        return;
+      case 'show':
+        shown.add(effect.message);
+        return;
+      case 'status':
+        shown.move(effect.uid, effect.status, effect.changes);
+        return;
+      case 'send-delivered':
+        options.sendDelivered(effect.thread, effect.uid);
+        return;
+    }
+  }
+
+  return {
+    live: (topic, payload) => handle(receiveBytes(topic, payload, context)),
+    history(topic, wire) {
+      handle(receiveWire(wire, { topic, source: 'catch-up' }, context));
+    },
+  };
+}
