@@ -1,6 +1,7 @@
 import { SdkError } from '@weiyu/protocol';
 import { describe, expect, it } from 'vitest';
-import { type ConsoleLike, createConsoleLogger, noopLogger, REDACTED, redact } from './logger.js';
+import type { Logger } from './interfaces.js';
+import { type ConsoleLike, createConsoleLogger, noopLogger, REDACTED, redact, redactingLogger } from './logger.js';
 
 function recordingConsole() {
   const lines: Array<[string, unknown[]]> = [];
@@ -61,5 +62,28 @@ describe('createConsoleLogger', () => {
     createConsoleLogger({ console: c, level: 'silent' }).error('x');
     noopLogger.error('x');
     expect(lines).toEqual([]);
+  });
+});
+
+describe('redactingLogger', () => {
+  it('keeps the secrets of the moment out of the message and every string value', () => {
+    const lines: Array<[string, Record<string, unknown> | undefined]> = [];
+    const inner: Logger = {
+      debug: (m, d) => lines.push([m, d]),
+      info: (m, d) => lines.push([m, d]),
+      warn: (m, d) => lines.push([m, d]),
+      error: (m, d) => lines.push([m, d]),
+    };
+    let secrets: string[] = [];
+    const logger = redactingLogger(inner, () => secrets);
+    logger.info('token t1', { a: 't1', n: 1 });
+    secrets = ['t1'];
+    logger.warn('token t1', { a: 'x t1', n: 1 });
+    logger.error('plain');
+    expect(lines).toEqual([
+      ['token t1', { a: 't1', n: 1 }],
+      [`token ${REDACTED}`, { a: `x ${REDACTED}`, n: 1 }],
+      ['plain', undefined],
+    ]);
   });
 });

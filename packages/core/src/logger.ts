@@ -37,6 +37,29 @@ export function redactError(error: SdkError, secrets: readonly (string | undefin
   return new SdkError(error.code, message, { details: safeDetails });
 }
 
+/**
+ * Wraps a logger so that no secret (the access token) can reach it, whatever the data: the
+ * message and every string value are redacted, the secrets asked at every write.
+ */
+export function redactingLogger(inner: Logger, secrets: () => readonly string[]): Logger {
+  const scrub = (message: string, data?: Record<string, unknown>): [string, Record<string, unknown>?] => {
+    const list = secrets();
+    if (list.length === 0) return data === undefined ? [message] : [message, data];
+    const text = redact(message, list);
+    if (data === undefined) return [text];
+    const clean: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(data))
+      clean[key] = typeof value === 'string' ? redact(value, list) : value;
+    return [text, clean];
+  };
+  return {
+    debug: (m, d) => inner.debug(...scrub(m, d)),
+    info: (m, d) => inner.info(...scrub(m, d)),
+    warn: (m, d) => inner.warn(...scrub(m, d)),
+    error: (m, d) => inner.error(...scrub(m, d)),
+  };
+}
+
 /** A logger that drops everything: the default of every client. */
 export const noopLogger: Logger = {
   debug: () => {},

@@ -1,0 +1,75 @@
+import { SdkError, type WireMessage } from '@weiyu/protocol';
+import { describe, expect, it } from 'vitest';
+import type { HistoryPage, RestCallOptions, RestTransport } from '../interfaces.js';
+import { withTokenRefresh } from './token-refresh.js';
+
+const page: HistoryPage = { messages: [], pageNumber: 0, pageSize: 1, totalPages: 0, totalElements: 0, last: true };
+
+/** A REST stub that accepts only `good` as the token. */
+function server(good: string) {
+  const tokens: Array<string | undefined> = [];
+  const check = (options: RestCallOptions = {}): void => {
+    tokens.push(options.accessToken);
+    if (options.accessToken !== good) throw new SdkError('unauthenticated', 'token expired');
+  };
+  const rest: RestTransport = {
+    sendMessage: async (message: WireMessage, options) => {
+      check(options);
+      return message;
+    },
+    queryTopic: async (_query, options) => {
+      check(options);
+      return page;
+    },
+  };
+  return { rest, tokens };
+}
+
+describe('withTokenRefresh', () => {
+  it('answers a 401 with one refresh and the same call again with the fresh token', async () => {
+    const { rest, tokens } = server('fresh');
+    const asked: Array<string | undefined> = [];
+    const wrapped = withTokenRefresh(rest, async (rejected) => {
+      asked.push(rejected);
+      return 'fresh';
+    });
+    await expect(wrapped.queryTopic({ topic: 't', pageNumber: 0, pageSize: 1 }, { accessToken: 'old' })).resolves.toBe(
+      page,
+    );
+    expect(asked).toEqual(['old']);
+    expect(tokens).toEqual(['old', 'fresh']);
+  });
+
+  it('rejects with the 401 when no fresh token comes or the fresh one is refused too', async () => {
+    const none = withTokenRefresh(server('x').rest, async () => undefined);
+    await expect(
+      none.queryTopic({ topic: 't', pageNumber: 0, pageSize: 1 }, { accessToken: 'old' }),
+    ).rejects.toMatchObject({
+      code: 'unauthenticated',
+    });
+    const { rest, tokens } = server('never');
+    const again = withTokenRefresh(rest, async () => 'fresh');
+    await expect(
+      again.queryTopic({ topic: 't', pageNumber: 0, pageSize: 1 }, { accessToken: 'old' }),
+    ).rejects.toMatchObject({
+      code: 'unauthenticated',
+    });
+    expect(tokens).toEqual(['old', 'fresh']);
+  });
+
+  it('does not refresh on other failures', async () => {
+    let asked = 0;
+    const failing: RestTransport = {
+      sendMessage: () => Promise.reject(new SdkError('network', 'down')),
+      queryTopic: () => Promise.reject(new SdkError('network', 'down')),
+    };
+    const wrapped = withTokenRefresh(failing, async () => {
+      asked++;
+      return 'fresh';
+    });
+    await expect(wrapped.queryTopic({ topic: 't', pageNumber: 0, pageSize: 1 })).rejects.toMatchObject({
+      code: 'network',
+    });
+    expect(asked).toBe(0);
+  });
+});

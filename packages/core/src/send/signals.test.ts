@@ -1,0 +1,74 @@
+import { decodeMessage } from '@weiyu/protocol';
+import { describe, expect, it } from 'vitest';
+import type { ChatThread } from '../api.js';
+import { noopLogger } from '../logger.js';
+import { seededRandom } from '../random.js';
+import { createFakeClock } from '../testing/fake-clock.js';
+import { createOutgoing } from './outgoing.js';
+import { createSignals } from './signals.js';
+
+const thread: ChatThread = { uid: 't1', topic: 'org/agent/a1/v1', type: 'AGENT' };
+
+function setup(maxPacketBytes = 10_240) {
+  const clock = createFakeClock();
+  const sent: Array<{ type: string; content: string; qos: number }> = [];
+  const own: string[] = [];
+  const errors: string[] = [];
+  const link = { up: true };
+  const signals = createSignals({
+    outgoing: createOutgoing({ user: { uid: 'v1' }, channel: 'WEB', clock, random: seededRandom(1) }),
+    clock,
+    logger: noopLogger,
+    maxPacketBytes,
+    typingThrottleMs: 2_000,
+    isConnected: () => link.up,
+    publish: async (_topic, payload, qos) => {
+      const decoded = decodeMessage(payload);
+      if (decoded.ok) sent.push({ type: decoded.value.type, content: decoded.value.content, qos });
+    },
+    markOwn: (uid) => own.push(uid),
+    emitError: (e) => errors.push(e.code),
+  });
+  return { clock, sent, own, errors, link, signals };
+}
+
+describe('signals', () => {
+  it('publishes when connected and marks its own uid so its copy is not news', () => {
+    const { sent, own, signals } = setup();
+    expect(signals.send(thread, 'DELIVERED', 'm1', 1)).toBe(true);
+    expect(sent).toEqual([{ type: 'DELIVERED', content: 'm1', qos: 1 }]);
+    expect(own).toHaveLength(1);
+  });
+
+  it('sends nothing offline or after dispose; an explicit signal then reports not_connected', () => {
+    const { sent, errors, link, signals } = setup();
+    link.up = false;
+    expect(signals.send(thread, 'READ', 'm1', 1)).toBe(false);
+    expect(signals.explicit(thread, 'READ', 'm1')).toBe(false);
+    link.up = true;
+    signals.dispose();
+    expect(signals.send(thread, 'READ', 'm1', 1)).toBe(false);
+    expect(sent).toEqual([]);
+    expect(errors).toEqual(['not_connected']);
+  });
+
+  it('throttles typing to one per typingThrottleMs per thread, until the thread is forgotten', async () => {
+    const { clock, sent, signals } = setup();
+    signals.typing(thread);
+    signals.typing(thread);
+    await clock.advanceAsync(1_999);
+    signals.typing(thread);
+    expect(sent).toEqual([{ type: 'TYPING', content: '', qos: 0 }]);
+    await clock.advanceAsync(1);
+    signals.typing(thread);
+    signals.forget(thread.topic);
+    signals.typing(thread);
+    expect(sent).toHaveLength(3);
+  });
+
+  it('drops a signal too big for one packet', () => {
+    const { sent, signals } = setup(50);
+    expect(signals.send(thread, 'READ', 'm1', 1)).toBe(false);
+    expect(sent).toEqual([]);
+  });
+});
