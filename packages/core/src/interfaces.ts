@@ -149,7 +149,7 @@ export interface RandomSource {
   bytes(length: number): Uint8Array;
 }
 
-/** A small string key-value store: where the outbox and the seen-uid cache live. */
+/** A small string key-value store: where the outbox lives. */
 export interface KeyValueStore {
   get(key: string): Promise<string | undefined>;
   set(key: string, value: string): Promise<void>;

@@ -189,19 +189,3 @@ export function withStatus(
   }
   return next;
 }
-
-/** How far along a message is, for receipts: READ is never downgraded to DELIVERED. */
-export function statusRank(status: LocalStatus): number {
-  switch (status) {
-    case 'READ':
-      return 4;
-    case 'DELIVERED':
-      return 3;
-    case 'SUCCESS':
-      return 2;
-    case 'RECALL':
-      return 5;
-    default:
-      return 1;
-  }
-}

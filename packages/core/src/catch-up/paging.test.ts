@@ -1,7 +1,7 @@
 import type { WireMessage } from '@weiyu/protocol';
 import { describe, expect, it } from 'vitest';
 import type { HistoryPage, RestTransport } from '../interfaces.js';
-import { fetchMissed } from './catch-up.js';
+import { fetchMissed } from './paging.js';
 
 function msg(uid: string): WireMessage {
   return { uid, type: 'TEXT', content: uid, status: 'SUCCESS', createdAt: '', channel: 'WEB', extra: '' };
@@ -27,7 +27,7 @@ function history(count: number, calls: number[] = []): RestTransport {
   };
 }
 
-describe('catch-up', () => {
+describe('fetchMissed', () => {
   it('pages newest first until a known uid and returns the missed ones oldest first', async () => {
     const calls: number[] = [];
     const known = new Set(['m3']);
@@ -39,18 +39,21 @@ describe('catch-up', () => {
       isKnown: (uid) => known.has(uid),
     });
     expect(result.messages.map((m) => m.uid)).toEqual(['m4', 'm5', 'm6', 'm7', 'm8', 'm9', 'm10', 'm11']);
-    expect(result.complete).toBe(true);
+    expect(result.boundary?.uid).toBe('m3');
+    expect(result.pages).toBe(3);
     expect(calls).toEqual([0, 1, 2]);
   });
 
   it('stops at the last page, or at maxPages', async () => {
     const all = await fetchMissed({ rest: history(5), topic: 't', pageSize: 2, maxPages: 10, isKnown: () => false });
     expect(all.messages.map((m) => m.uid)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
-    expect(all.complete).toBe(true);
+    expect(all.boundary).toBeUndefined();
+    expect(all.pages).toBe(3);
     const capped = await fetchMissed({ rest: history(50), topic: 't', pageSize: 5, maxPages: 2, isKnown: () => false });
     expect(capped.messages).toHaveLength(10);
     expect(capped.messages[0]?.uid).toBe('m40');
-    expect(capped.complete).toBe(false);
+    expect(capped.boundary).toBeUndefined();
+    expect(capped.pages).toBe(2);
   });
 
   it('takes a uid once when new messages shift the pages', async () => {

@@ -1,6 +1,7 @@
 /**
- * Catch-up: what a thread missed while this client was away, from REST history. The real
- * server keeps no offline queue, so this runs after every connect whatever the broker does.
+ * Paging back through a thread's REST history to the first message where nothing is missing
+ * before it: what the thread missed while this client was away. The real server keeps no
+ * offline queue, so catch-up (driver.ts) runs this after every connect whatever the broker does.
  */
 import type { WireMessage } from '@weiyu/protocol';
 import type { RestCallOptions, RestTransport } from '../interfaces.js';
@@ -11,7 +12,7 @@ export interface FetchMissedOptions {
   readonly topic: string;
   readonly pageSize: number;
   readonly maxPages: number;
-  /** Whether this client already has a message: paging stops at the first one it knows. */
+  /** Whether paging may stop at a message: nothing is missing before it (a stop point). */
   readonly isKnown: (uid: string) => boolean;
   readonly call?: RestCallOptions;
 }
@@ -20,8 +21,6 @@ export interface FetchMissedOptions {
 export interface MissedMessages {
   /** The messages newer than the newest known one, oldest first. */
   readonly messages: WireMessage[];
-  /** Whether it reached a known message or the start of history (false: stopped at maxPages). */
-  readonly complete: boolean;
   readonly pages: number;
   /**
    * The known message paging stopped at, as history has it now: its stored status may have
@@ -44,7 +43,7 @@ export async function fetchMissed(options: FetchMissedOptions): Promise<MissedMe
     );
     for (const message of page.messages) {
       if (options.isKnown(message.uid)) {
-        return { messages: newestFirst.reverse(), complete: true, pages: pageNumber + 1, boundary: message };
+        return { messages: newestFirst.reverse(), pages: pageNumber + 1, boundary: message };
       }
       // New messages arriving while we page push older ones onto the next page: take each once.
       if (taken.has(message.uid)) continue;
@@ -52,8 +51,8 @@ export async function fetchMissed(options: FetchMissedOptions): Promise<MissedMe
       newestFirst.push(message);
     }
     if (page.last || page.messages.length === 0) {
-      return { messages: newestFirst.reverse(), complete: true, pages: pageNumber + 1 };
+      return { messages: newestFirst.reverse(), pages: pageNumber + 1 };
     }
   }
-  return { messages: newestFirst.reverse(), complete: false, pages: options.maxPages };
+  return { messages: newestFirst.reverse(), pages: options.maxPages };
 }

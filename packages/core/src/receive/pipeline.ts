@@ -40,7 +40,7 @@ export type Received =
     }
   | { readonly kind: 'kicked'; readonly reason: string; readonly raw: string }
   /** A new message for the app. */
-  | { readonly kind: 'message'; readonly message: LocalMessage; readonly source: ReceiveSource }
+  | { readonly kind: 'message'; readonly message: LocalMessage }
   /** A further ROBOT_STREAM chunk of a message already shown: its content is to be appended. */
   | { readonly kind: 'stream'; readonly chunk: LocalMessage }
   /**
@@ -56,7 +56,7 @@ export interface ReceiveContext {
   readonly now: () => number;
   /** Whether a topic is subscribed (thread topics and this user's own topics). */
   readonly isSubscribed: (topic: string) => boolean;
-  /** The duplicate filter, shared with catch-up and the sender. */
+  /** The duplicate filter: live and history messages alike, and told of my own signals and confirmed sends. */
   readonly dedupe: Dedupe;
   /** Whether a uid is one of this client's messages still waiting for confirmation. */
   readonly isAwaitingEcho: (uid: string) => boolean;
@@ -154,7 +154,6 @@ function classify(
       return {
         kind: 'message',
         message: messageFromWire(wire, { selfUid: context.selfUid, now: context.now(), topic: origin.topic }),
-        source: origin.source,
       };
   }
 }

@@ -1,0 +1,373 @@
+import { SdkError } from '@weiyu/protocol';
+import { describe, expect, it } from 'vitest';
+import { retryDelay } from '../retry/policy.js';
+import {
+  type CatchUpAction,
+  type CatchUpContext,
+  type CatchUpEvent,
+  type CatchUpState,
+  INITIAL_CATCH_UP,
+  isHolding,
+  isInOrder,
+  transition,
+} from './machine.js';
+
+const timing = { sendDeadlineMs: 30_000, retryBaseMs: 5_000, retryMaxMs: 60_000 };
+/** On connection 2, connected, the thread subscribed. */
+const ctx = (over: Partial<CatchUpContext> = {}): CatchUpContext => ({
+  epoch: 2,
+  connected: true,
+  subscribed: true,
+  timing,
+  ...over,
+});
+
+const network = new SdkError('network', 'socket closed');
+const server = new SdkError('server_error', 'try later');
+const refused = new SdkError('not_authorized', 'not a participant');
+
+const live: CatchUpState = { status: 'live', inOrder: false };
+const liveInOrder: CatchUpState = { status: 'live', inOrder: true };
+const holding: CatchUpState = { status: 'holding' };
+const run = { epoch: 2, attempt: 1, holding: true, inOrder: false } as const;
+const paging: CatchUpState = { status: 'paging', ...run };
+const pagingInOrder: CatchUpState = { status: 'paging', ...run, inOrder: true };
+const pagingReleased: CatchUpState = { status: 'paging', ...run, holding: false };
+const pagingThird: CatchUpState = { status: 'paging', ...run, attempt: 3 };
+const waiting: CatchUpState = { status: 'waiting', ...run };
+const waitingReleased: CatchUpState = { status: 'waiting', ...run, holding: false };
+const pagingEarlier: CatchUpState = { status: 'paging', ...run, epoch: 1 };
+const waitingEarlier: CatchUpState = { status: 'waiting', ...run, epoch: 1 };
+const pagingEarlierReleased: CatchUpState = { status: 'paging', ...run, epoch: 1, holding: false };
+const waitingEarlierReleased: CatchUpState = { status: 'waiting', ...run, epoch: 1, holding: false };
+
+const GUARD: CatchUpAction = { type: 'set-timer', timer: 'hold', ms: 30_000 };
+const FETCH: CatchUpAction = { type: 'fetch' };
+const RELEASE: CatchUpAction = { type: 'release' };
+const SETTLE: CatchUpAction = { type: 'settle' };
+const END_GUARD: CatchUpAction = { type: 'clear-timer', timer: 'hold' };
+const CANCEL_WAIT: CatchUpAction = { type: 'clear-timer', timer: 'retry' };
+
+interface Row {
+  /** The README's columns: the state(s), the event and when, the next state. */
+  readonly state: string;
+  readonly event: string;
+  readonly next: string;
+  readonly from: readonly CatchUpState[];
+  readonly on: CatchUpEvent;
+  readonly context?: Partial<CatchUpContext>;
+  /** The next state: `unchanged` (the same object), a state, or one made from the start state. */
+  readonly to: 'unchanged' | CatchUpState | ((from: CatchUpState) => CatchUpState);
+  readonly actions: readonly CatchUpAction[];
+}
+
+/** The catch-up table of the README, row by row; each row is checked against `transition`. */
+const rows: Row[] = [
+  {
+    state: 'live',
+    event: 'start (a connect, a new subscription, `catchUp()`)',
+    next: 'paging (attempt 1 of this connection), holding',
+    from: [live, liveInOrder],
+    on: { type: 'start' },
+    to: (from) => ({ status: 'paging', ...run, inOrder: isInOrder(from) }),
+    actions: [GUARD, FETCH],
+  },
+  {
+    state: 'holding',
+    event: 'start',
+    next: 'paging, holding',
+    from: [holding],
+    on: { type: 'start' },
+    to: { status: 'paging', ...run },
+    actions: [FETCH],
+  },
+  {
+    state: 'paging, waiting',
+    event: 'start, same connection',
+    next: 'unchanged (the caller joins the run)',
+    from: [paging, waiting],
+    on: { type: 'start' },
+    to: 'unchanged',
+    actions: [],
+  },
+  {
+    state: 'paging, waiting (holding)',
+    event: 'start, a newer connection',
+    next: 'paging (attempt 1 of this connection)',
+    from: [pagingEarlier, waitingEarlier],
+    on: { type: 'start' },
+    to: { status: 'paging', ...run },
+    actions: [CANCEL_WAIT, SETTLE, FETCH],
+  },
+  {
+    state: 'paging, waiting (guard expired)',
+    event: 'start, a newer connection',
+    next: 'paging (attempt 1 of this connection), holding',
+    from: [pagingEarlierReleased, waitingEarlierReleased],
+    on: { type: 'start' },
+    to: { status: 'paging', ...run },
+    actions: [CANCEL_WAIT, SETTLE, GUARD, FETCH],
+  },
+  {
+    state: 'paging',
+    event: 'fetched, connected on the run’s connection',
+    next: 'live, in order',
+    from: [paging],
+    on: { type: 'fetched', epoch: 2 },
+    to: liveInOrder,
+    actions: [END_GUARD, SETTLE, RELEASE],
+  },
+  {
+    state: 'paging',
+    event: 'fetched, the run’s connection gone',
+    next: 'live (in order only if it was)',
+    from: [paging],
+    on: { type: 'fetched', epoch: 2 },
+    context: { connected: false },
+    to: live,
+    actions: [END_GUARD, SETTLE, RELEASE],
+  },
+  {
+    state: 'paging',
+    event: 'fetched or failed, of an earlier run',
+    next: 'unchanged (what it found went through all the same)',
+    from: [paging],
+    on: { type: 'fetched', epoch: 1 },
+    to: 'unchanged',
+    actions: [],
+  },
+  {
+    state: 'paging',
+    event: 'failed, a refusal (`endsCatchUp`: not authorized, bad topic…)',
+    next: 'live (given up)',
+    from: [paging],
+    on: { type: 'failed', epoch: 2, error: refused },
+    to: live,
+    actions: [END_GUARD, SETTLE, RELEASE],
+  },
+  {
+    state: 'paging',
+    event: 'failed, the thread no longer subscribed',
+    next: 'live (given up)',
+    from: [paging],
+    on: { type: 'failed', epoch: 2, error: network },
+    context: { subscribed: false },
+    to: live,
+    actions: [END_GUARD, SETTLE, RELEASE],
+  },
+  {
+    state: 'paging (holding)',
+    event: 'failed, the run’s connection gone',
+    next: 'holding (cut short: the gap is still open)',
+    from: [paging],
+    on: { type: 'failed', epoch: 2, error: network },
+    context: { connected: false },
+    to: holding,
+    actions: [SETTLE],
+  },
+  {
+    state: 'paging (guard expired)',
+    event: 'failed, the run’s connection gone',
+    next: 'live (cut short)',
+    from: [pagingReleased],
+    on: { type: 'failed', epoch: 2, error: network },
+    context: { epoch: 3 },
+    to: live,
+    actions: [SETTLE],
+  },
+  {
+    state: 'paging',
+    event: 'failed otherwise (network, server error, timeout)',
+    next: 'waiting',
+    from: [pagingThird],
+    on: { type: 'failed', epoch: 2, error: server },
+    to: { status: 'waiting', ...run, attempt: 3 },
+    actions: [{ type: 'set-timer', timer: 'retry', ms: retryDelay(3, timing) }],
+  },
+  {
+    state: 'waiting',
+    event: 'retry timer',
+    next: 'paging (next attempt)',
+    from: [waiting],
+    on: { type: 'retry' },
+    to: { status: 'paging', ...run, attempt: 2 },
+    actions: [FETCH],
+  },
+  {
+    state: 'waiting (holding)',
+    event: 'retry timer, the run’s connection gone',
+    next: 'holding (cut short)',
+    from: [waiting],
+    on: { type: 'retry' },
+    context: { connected: false },
+    to: holding,
+    actions: [SETTLE],
+  },
+  {
+    state: 'waiting (guard expired)',
+    event: 'retry timer, the run’s connection gone',
+    next: 'live (cut short)',
+    from: [waitingReleased],
+    on: { type: 'retry' },
+    context: { connected: false },
+    to: live,
+    actions: [SETTLE],
+  },
+  {
+    state: 'waiting',
+    event: 'retry timer, the thread no longer subscribed',
+    next: 'live (given up)',
+    from: [waiting],
+    on: { type: 'retry' },
+    context: { subscribed: false },
+    to: live,
+    actions: [END_GUARD, SETTLE, RELEASE],
+  },
+  {
+    state: 'paging, waiting (holding)',
+    event: 'hold guard (`sendDeadlineMs`)',
+    next: 'unchanged, not holding',
+    from: [paging, waiting],
+    on: { type: 'hold-expired' },
+    to: (from) => ({ ...from, holding: false }) as CatchUpState,
+    actions: [RELEASE],
+  },
+  {
+    state: 'holding',
+    event: 'hold guard',
+    next: 'live',
+    from: [holding],
+    on: { type: 'hold-expired' },
+    to: live,
+    actions: [RELEASE],
+  },
+  {
+    state: 'live, paging, waiting (in order)',
+    event: 'disconnected',
+    next: 'unchanged, not in order',
+    from: [liveInOrder, pagingInOrder],
+    on: { type: 'disconnected' },
+    to: (from) => ({ ...from, inOrder: false }) as CatchUpState,
+    actions: [],
+  },
+];
+
+/** What a row expects from one of its start states. */
+function expected(row: Row, from: CatchUpState): CatchUpState {
+  if (row.to === 'unchanged') return from;
+  return typeof row.to === 'function' ? row.to(from) : row.to;
+}
+
+/** How the README names each action. */
+function describeAction(action: CatchUpAction): string {
+  switch (action.type) {
+    case 'fetch':
+      return 'read history back to a stop point';
+    case 'release':
+      return 'let the held live messages through';
+    case 'settle':
+      return 'settle the run’s `catchUp()` promises';
+    case 'set-timer':
+      return action.timer === 'hold' ? 'hold live messages (guard: `sendDeadlineMs`)' : 'retry timer (`retryDelay`)';
+    case 'clear-timer':
+      return action.timer === 'hold' ? 'end the guard' : 'cancel the wait';
+  }
+}
+
+/** The README's table, rendered from the rows. */
+function catchUpTable(): string {
+  const lines = ['| state | event | next state | actions |', '|---|---|---|---|'];
+  for (const row of rows) {
+    const actions = row.actions.length === 0 ? '—' : row.actions.map(describeAction).join('; ');
+    lines.push(`| ${row.state} | ${row.event} | ${row.next} | ${actions} |`);
+  }
+  return lines.join('\n');
+}
+
+describe('catch-up machine transition table', () => {
+  for (const row of rows) {
+    for (const from of row.from) {
+      it(`${row.state} --${row.event}--> ${row.next} (from ${JSON.stringify(from)})`, () => {
+        const step = transition(from, row.on, ctx(row.context));
+        expect(step.state).toEqual(expected(row, from));
+        expect(step.actions).toEqual(row.actions);
+        if (row.to === 'unchanged') expect(step.state).toBe(from);
+        expect(row.next.startsWith('unchanged') || row.next.startsWith(step.state.status)).toBe(true);
+      });
+    }
+  }
+
+  it('leaves the state as it is for an event not listed', () => {
+    const unlisted: Array<[CatchUpState, CatchUpEvent]> = [
+      [live, { type: 'fetched', epoch: 2 }],
+      [live, { type: 'failed', epoch: 2, error: network }],
+      [live, { type: 'retry' }],
+      [live, { type: 'hold-expired' }],
+      [live, { type: 'disconnected' }],
+      [holding, { type: 'fetched', epoch: 2 }],
+      [holding, { type: 'retry' }],
+      [holding, { type: 'disconnected' }],
+      [waiting, { type: 'fetched', epoch: 2 }],
+      [waiting, { type: 'failed', epoch: 2, error: network }],
+      [paging, { type: 'retry' }],
+      [paging, { type: 'failed', epoch: 1, error: refused }],
+      [pagingReleased, { type: 'hold-expired' }],
+      [paging, { type: 'disconnected' }],
+    ];
+    for (const [state, event] of unlisted) {
+      const step = transition(state, event, ctx());
+      expect(step.state, `${state.status} + ${event.type}`).toBe(state);
+      expect(step.actions).toEqual([]);
+    }
+  });
+
+  it('tells whether live messages wait and whether they are stop points', () => {
+    expect([live, holding, paging, pagingReleased, waiting, waitingReleased].map(isHolding)).toEqual([
+      false,
+      true,
+      true,
+      false,
+      true,
+      false,
+    ]);
+    expect([live, liveInOrder, holding, paging, pagingInOrder].map(isInOrder)).toEqual([
+      false,
+      true,
+      false,
+      false,
+      true,
+    ]);
+    expect(INITIAL_CATCH_UP).toEqual(live);
+  });
+
+  it('backs off between attempts, as the retry policy says', () => {
+    const delays = [1, 2, 3, 4, 5, 6].map((attempt) => {
+      const step = transition(
+        { status: 'paging', ...run, attempt },
+        { type: 'failed', epoch: 2, error: network },
+        ctx(),
+      );
+      const timer = step.actions.find((a) => a.type === 'set-timer');
+      return timer?.type === 'set-timer' ? timer.ms : undefined;
+    });
+    expect(delays).toEqual([5_000, 10_000, 20_000, 40_000, 60_000, 60_000]);
+  });
+});
+
+describe('core README', () => {
+  // When a row changes, this fails with the table to paste between the two markers.
+  it('shows the catch-up table as the rows above', async () => {
+    const fs = (await import('node:fs/promises' as string)) as {
+      readFile(path: string, encoding: 'utf8'): Promise<string>;
+    };
+    const { fileURLToPath } = (await import('node:url' as string)) as { fileURLToPath(url: string): string };
+    const moduleUrl = (import.meta as unknown as { readonly url: string }).url;
+    const packageDir = fileURLToPath(moduleUrl).replace(/[\\/]src[\\/]catch-up[\\/][^\\/]*$/, '');
+    const readme = await fs.readFile(`${packageDir}/README.md`, 'utf8');
+    const begin = '<!-- catch-up table: generated from src/catch-up/machine.test.ts -->';
+    const end = '<!-- /catch-up table -->';
+    const table = readme.slice(readme.indexOf(begin) + begin.length, readme.indexOf(end)).trim();
+    expect(readme).toContain(begin);
+    expect(table).toBe(catchUpTable());
+  });
+});
