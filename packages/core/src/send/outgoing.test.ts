@@ -1,8 +1,8 @@
 import { SdkError } from '@weiyu/protocol';
 import { describe, expect, it } from 'vitest';
 import type { ChatThread } from '../api.js';
-import { seededRandom } from '../random.js';
 import { createFakeClock } from '../testing/fake-clock.js';
+import { seededRandom } from '../testing/seeded-random.js';
 import { createOutgoing } from './outgoing.js';
 
 const thread: ChatThread = { uid: 't1', topic: 'org/agent/a1/v1', type: 'AGENT' };

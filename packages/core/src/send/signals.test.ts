@@ -2,8 +2,8 @@ import { decodeMessage } from '@weiyu/protocol';
 import { describe, expect, it } from 'vitest';
 import type { ChatThread } from '../api.js';
 import { noopLogger } from '../logger.js';
-import { seededRandom } from '../random.js';
 import { createFakeClock } from '../testing/fake-clock.js';
+import { seededRandom } from '../testing/seeded-random.js';
 import { createOutgoing } from './outgoing.js';
 import { createSignals } from './signals.js';
 
