@@ -2,7 +2,7 @@
 import { topics } from '@weiyu/protocol';
 import type { ChatClient, ChatClientOptions, ChatThread } from './api.js';
 import { createChatClient } from './client.js';
-import type { KeyValueStore, Logger } from './interfaces.js';
+import type { KeyValueStore } from './interfaces.js';
 import { createMemoryStore } from './stores/memory-store.js';
 import { createFakeClock } from './testing/fake-clock.js';
 import {
@@ -11,23 +11,6 @@ import {
   type InMemoryNetworkOptions,
 } from './testing/in-memory-network.js';
 import { seededRandom } from './testing/seeded-random.js';
-
-/** A logger that keeps every line, data included, as text. */
-export function recordingLogger(): Logger & { readonly lines: string[] } {
-  const lines: string[] = [];
-  const write = (level: string) => (message: string, data?: Record<string, unknown>) => {
-    lines.push(`${level} ${message} ${data === undefined ? '' : safeJson(data)}`);
-  };
-  return { lines, debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
-}
-
-function safeJson(data: Record<string, unknown>): string {
-  try {
-    return JSON.stringify(data, (_k, v: unknown) => (v instanceof Error ? `${v.name}: ${v.message}` : v));
-  } catch {
-    return String(data);
-  }
-}
 
 /** Options of a test client. */
 export type TestClientOptions = Partial<ChatClientOptions> & {

@@ -1,8 +1,9 @@
 import { SdkError } from '@weiyu/protocol';
 import { describe, expect, it } from 'vitest';
 import type { ChatClientEvents, LocalMessage, ReceiptEvent, TypingEvent } from './api.js';
-import { createWorld, dropLink, nextConnected, recordingLogger } from './client.fixtures.js';
+import { createWorld, dropLink, nextConnected } from './client.fixtures.js';
 import type { RestTransport } from './interfaces.js';
+import { createRecordingLogger } from './testing/recording-logger.js';
 
 type StatusChange = ChatClientEvents['status'];
 
@@ -569,7 +570,7 @@ describe('createChatClient: lifecycle and secrets', () => {
 
   it('never lets the token reach logs or error messages', async () => {
     const { clock, thread, client, run, online, network, token } = createWorld();
-    const logger = recordingLogger();
+    const logger = createRecordingLogger();
     const secret = token('v1');
     const visitor = client('v1', { logger });
     const errors: string[] = [];

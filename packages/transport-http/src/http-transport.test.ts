@@ -1,7 +1,8 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Logger, SdkError } from '@weiyu/core';
+import { SdkError } from '@weiyu/core';
+import { createRecordingLogger } from '@weiyu/core/testing';
 import { normalizeMessage, toRestJson, type WireMessage } from '@weiyu/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHttpTransport, LEGACY_VISITOR_SEND_PATH, VISITOR_SEND_PATH } from './index.js';
@@ -62,14 +63,6 @@ async function rejection(promise: Promise<unknown>): Promise<SdkError> {
     return error as SdkError;
   }
   throw new Error('expected a rejection');
-}
-
-function recordingLogger(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  const log = (message: string, data?: Record<string, unknown>) => {
-    lines.push(`${message} ${JSON.stringify(data ?? {})}`);
-  };
-  return { lines, debug: log, info: log, warn: log, error: log };
 }
 
 const TOKEN = 'secret-token-123';
@@ -183,7 +176,7 @@ describe('createHttpTransport', () => {
     const { baseUrl } = await serve((_req, res) =>
       json(status, { code: status, message: 'nope', data: null })(_req, res),
     );
-    const logger = recordingLogger();
+    const logger = createRecordingLogger();
     const rest = createHttpTransport({ baseUrl, logger });
     const unauthenticated = await rejection(rest.sendMessage(MESSAGE, { accessToken: TOKEN, channel: 'WEB' }));
     expect(unauthenticated.code).toBe('unauthenticated');
@@ -348,7 +341,7 @@ describe('createHttpTransport', () => {
         },
       }),
     );
-    const logger = recordingLogger();
+    const logger = createRecordingLogger();
     const rest = createHttpTransport({ baseUrl, logger });
     const page = await rest.queryTopic(
       { topic: 'org/agent/a1/v1', pageNumber: 1, pageSize: 10 },
@@ -387,7 +380,7 @@ describe('createHttpTransport', () => {
         data: { accessToken: 'fresh-token', user: { uid: 'u1', username: 'alice', nickname: 'Alice', extra: 1 } },
       }),
     );
-    const logger = recordingLogger();
+    const logger = createRecordingLogger();
     const rest = createHttpTransport({ baseUrl, logger });
     const result = await rest.login('alice', 'pa55word', { platform: 'WEIYU' });
     expect(result).toEqual({ accessToken: 'fresh-token', user: { uid: 'u1', username: 'alice', nickname: 'Alice' } });

@@ -1,7 +1,8 @@
 import { once } from 'node:events';
 import { createServer as createHttpServer } from 'node:http';
 import { type AddressInfo, createServer as createTcpServer, type Server, type Socket } from 'node:net';
-import { type Logger, type RealtimeEvent, SdkError } from '@weiyu/core';
+import { type RealtimeEvent, SdkError } from '@weiyu/core';
+import { createRecordingLogger } from '@weiyu/core/testing';
 import type { AuthErrorCode, AuthenticateError } from 'aedes';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
@@ -133,14 +134,6 @@ async function until(condition: () => boolean, ms = 2_000): Promise<void> {
 /** TCP sockets of this process whose handle is not closed yet (both ends of a loopback connection count). */
 function tcpSockets(): number {
   return process.getActiveResourcesInfo().filter((name) => name === 'TCPSocketWrap').length;
-}
-
-function recordingLogger(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  const log = (message: string, data?: Record<string, unknown>) => {
-    lines.push(`${message} ${JSON.stringify(data ?? {})}`);
-  };
-  return { lines, debug: log, info: log, warn: log, error: log };
 }
 
 describe('createMqttTransport', () => {
@@ -454,7 +447,7 @@ describe('createMqttTransport', () => {
 
   it('keeps a query and its secrets out of log lines and error messages', async () => {
     const b = await startBroker();
-    const logger = recordingLogger();
+    const logger = createRecordingLogger();
     const t = transport(`${b.url}?token=s3cret`, { logger });
     const events = record(t);
     await t.connect(USER);

@@ -7,7 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Logger, SdkError } from '@weiyu/core';
+import { SdkError } from '@weiyu/core';
+import { createRecordingLogger } from '@weiyu/core/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { classifyMqttError } from './classify-error.js';
 import { createMqttTransport, type MqttTransport } from './index.js';
@@ -77,12 +78,6 @@ async function rejection(promise: Promise<unknown>): Promise<SdkError> {
   throw new Error('expected a rejection');
 }
 
-function recordingLogger(): Logger & { warnings: string[] } {
-  const warnings: string[] = [];
-  const ignore = () => {};
-  return { warnings, debug: ignore, info: ignore, error: ignore, warn: (message) => warnings.push(message) };
-}
-
 describe('TLS', () => {
   it('refuses a certificate it does not trust with a tls error that is not retryable', async () => {
     const b = await startWss(trusted);
@@ -133,10 +128,11 @@ describe('TLS', () => {
 
   it('warns through the logger when rejectUnauthorized is false, and connects to any certificate', async () => {
     const b = await startWss(trusted);
-    const logger = recordingLogger();
+    const logger = createRecordingLogger();
     const t = transport({ url: b.url, rejectUnauthorized: false, logger });
-    expect(logger.warnings).toHaveLength(1);
-    expect(logger.warnings[0]).toMatch(/rejectUnauthorized is false.*not verified/);
+    const warnings = logger.lines.filter((line) => line.startsWith('warn '));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/rejectUnauthorized is false.*not verified/);
     await t.connect(USER);
     expect(t.isConnected()).toBe(true);
   });

@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Environment, EnvironmentChange } from '../interfaces.js';
+import type { EnvironmentChange } from '../interfaces.js';
 import { noopLogger } from '../logger.js';
 import { createFakeClock } from '../testing/fake-clock.js';
 import { createInMemoryNetwork } from '../testing/in-memory-network.js';
+import { createManualEnvironment } from '../testing/manual-environment.js';
 import { seededRandom } from '../testing/seeded-random.js';
 import { resolveTiming } from '../timing.js';
 import { createConnectionManager } from './manager.js';
@@ -37,16 +38,7 @@ describe('connection manager under random operations (property)', () => {
         const network = createInMemoryNetwork({ clock, random: seededRandom(seed) });
         const realtime = network.realtime({ deviceUid: 'tab' });
         const token = network.issueToken('v1');
-        let online = true;
-        const listeners = new Set<(c: EnvironmentChange) => void>();
-        const environment: Environment = {
-          isOnline: () => online,
-          isVisible: () => true,
-          subscribe: (l) => {
-            listeners.add(l);
-            return () => listeners.delete(l);
-          },
-        };
+        const environment = createManualEnvironment();
         const manager = createConnectionManager({
           realtime,
           auth: { username: 'v1', accessToken: token },
@@ -82,8 +74,7 @@ describe('connection manager under random operations (property)', () => {
               network.faults.refuseConnections(false);
               break;
             case 'env':
-              if (c.change === 'online' || c.change === 'offline') online = c.change === 'online';
-              for (const l of listeners) l(c.change);
+              environment.change(c.change);
               break;
             case 'wait':
               await clock.advanceAsync(c.ms);
@@ -98,13 +89,13 @@ describe('connection manager under random operations (property)', () => {
           if (status === 'closed' || status === 'kicked' || status === 'idle' || status === 'auth-failed') {
             expect(clock.pending()).toBe(0);
           }
-          if (status === 'reconnecting' && online) expect(clock.pending()).toBeGreaterThan(0);
+          if (status === 'reconnecting' && environment.isOnline()) expect(clock.pending()).toBeGreaterThan(0);
         }
         await manager.dispose();
         await clock.advanceAsync(20);
         expect(clock.pending()).toBe(0);
         expect(realtime.isConnected()).toBe(false);
-        expect(listeners.size).toBe(0);
+        expect(environment.listenerCount()).toBe(0);
       }),
       { numRuns: 150, seed: 20240601 },
     );

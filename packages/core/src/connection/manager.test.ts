@@ -1,17 +1,12 @@
 import { encodeMessage, SdkError } from '@weiyu/protocol';
 import { describe, expect, it } from 'vitest';
 import type { ChatAuth, ChatTiming, ConnectionState } from '../api.js';
-import type {
-  AbortSignalLike,
-  Environment,
-  EnvironmentChange,
-  Logger,
-  RealtimeConnectOptions,
-  RealtimeTransport,
-} from '../interfaces.js';
+import type { AbortSignalLike, RealtimeConnectOptions, RealtimeTransport } from '../interfaces.js';
 import { backoffCeiling } from '../retry/backoff.js';
 import { createFakeClock } from '../testing/fake-clock.js';
 import { createInMemoryNetwork } from '../testing/in-memory-network.js';
+import { createManualEnvironment } from '../testing/manual-environment.js';
+import { createRecordingLogger } from '../testing/recording-logger.js';
 import { seededRandom } from '../testing/seeded-random.js';
 import { resolveTiming } from '../timing.js';
 import { KICKED_BY_SAME_CLIENT_ID } from './machine.js';
@@ -19,26 +14,6 @@ import { createConnectionManager } from './manager.js';
 
 const UID = 'v1';
 const THREAD = 'org/agent/a1/v1';
-
-function controllableEnvironment() {
-  let online = true;
-  let visible = true;
-  const listeners = new Set<(c: EnvironmentChange) => void>();
-  const environment: Environment = {
-    isOnline: () => online,
-    isVisible: () => visible,
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-  };
-  const change = (c: EnvironmentChange): void => {
-    if (c === 'online' || c === 'offline') online = c === 'online';
-    else visible = c === 'visible';
-    for (const l of listeners) l(c);
-  };
-  return { environment, change, listeners: () => listeners.size };
-}
 
 interface SetupOptions {
   auth?: (token: string) => ChatAuth;
@@ -55,14 +30,9 @@ function setup(options: SetupOptions = {}) {
   const inner = network.realtime({ deviceUid: options.deviceUid ?? 'tab1' });
   const realtime = options.wrap ? options.wrap(inner) : inner;
   const token = network.issueToken(UID);
-  const logs: string[] = [];
-  const logger: Logger = {
-    debug: (m, d) => logs.push(`debug ${m} ${JSON.stringify(d)}`),
-    info: (m, d) => logs.push(`info ${m} ${JSON.stringify(d)}`),
-    warn: (m, d) => logs.push(`warn ${m} ${JSON.stringify(d)}`),
-    error: (m, d) => logs.push(`error ${m} ${JSON.stringify(d)}`),
-  };
-  const env = controllableEnvironment();
+  const logger = createRecordingLogger();
+  const logs = logger.lines;
+  const env = createManualEnvironment();
   const manager = createConnectionManager({
     realtime,
     auth: options.auth ? options.auth(token) : { username: UID, accessToken: token },
@@ -70,7 +40,7 @@ function setup(options: SetupOptions = {}) {
     channel: 'WEB',
     clock,
     random: seededRandom(42),
-    environment: env.environment,
+    environment: env,
     logger,
     timing: resolveTiming(options.timing),
     ...(options.subscribeBatchSize ? { subscribeBatchSize: options.subscribeBatchSize } : {}),
@@ -635,7 +605,7 @@ describe('createConnectionManager', () => {
       expect(t.clock.pending()).toBeGreaterThan(0);
       await t.manager.dispose();
       expect(t.clock.pending()).toBe(0);
-      expect(t.env.listeners()).toBe(0);
+      expect(t.env.listenerCount()).toBe(0);
       const count = t.states.length;
       t.env.change('offline');
       t.env.change('online');

@@ -1,6 +1,7 @@
 /**
- * Test helpers for code built on core: a fake clock, a seeded random source and an in-memory
- * Bytedesk server with switchable faults. Not part of the production bundle.
+ * Test helpers for code built on core: a fake clock, a seeded random source, an environment and
+ * a logger switched and read by hand, and an in-memory Bytedesk server with switchable faults.
+ * Not part of the production bundle.
  */
 export { createFakeClock, type FakeClock } from './fake-clock.js';
 export {
@@ -13,4 +14,6 @@ export {
   type NetworkStats,
   type RestFailure,
 } from './in-memory-network.js';
+export { createManualEnvironment, type ManualEnvironment } from './manual-environment.js';
+export { createRecordingLogger, type RecordingLogger } from './recording-logger.js';
 export { seededRandom } from './seeded-random.js';
