@@ -7,7 +7,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type MockBroker, startMockBroker } from '@weiyu/mock-broker';
+import type { MockBroker } from '@weiyu/mock-broker';
+import { startTestBroker } from '@weiyu/mock-broker/testing';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { expect } from 'vitest';
@@ -89,7 +90,7 @@ export interface PlaygroundSession {
 
 /** A fresh broker (free ports) and a fresh browser context (empty storage) on the page. */
 export async function openPlayground(site: StaticServer, browser: Browser): Promise<PlaygroundSession> {
-  const broker = await startMockBroker({ mqttPort: 0, httpPort: 0 });
+  const broker = await startTestBroker();
   const context = await browser.newContext({ viewport: { width: 1500, height: 1000 } });
   const page = await context.newPage();
   const pageErrors: string[] = [];

@@ -6,6 +6,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { AGENT, DEMO_THREAD, VISITOR } from '@weiyu/mock-broker/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   admin,
@@ -58,8 +59,8 @@ describe('playground', () => {
     const { page, broker } = await open();
     const agentWho = await byTestId(page, 'agent-user').textContent();
     const visitorWho = await byTestId(page, 'visitor-user').textContent();
-    expect(agentWho).toContain('agent_demo');
-    expect(visitorWho).toContain('visitor_demo');
+    expect(agentWho).toContain(AGENT.uid);
+    expect(visitorWho).toContain(VISITOR.uid);
     // Two connections, two clientIds, neither kicking the other.
     await expect
       .poll(
@@ -70,7 +71,7 @@ describe('playground', () => {
             .sort(),
         { timeout: WAIT_MS },
       )
-      .toEqual(['agent_demo', 'visitor_demo']);
+      .toEqual([AGENT.uid, VISITOR.uid]);
     expect(new Set(broker.clients()).size).toBe(2);
   });
 
@@ -125,14 +126,14 @@ describe('playground', () => {
     await page.waitForSelector('[data-testid="visitor-connection"]:not([data-status="connected"])', {
       timeout: WAIT_MS,
     });
-    await expect.poll(() => broker.connections().map((c) => c.userUid), { timeout: WAIT_MS }).toEqual(['agent_demo']);
+    await expect.poll(() => broker.connections().map((c) => c.userUid), { timeout: WAIT_MS }).toEqual([AGENT.uid]);
 
     const text = 'Sent while MQTT is down';
     const uid = await sendText(page, 'visitor', text);
     await waitStatus(page, 'visitor', uid, ['SUCCESS', 'DELIVERED', 'READ']);
     // Confirmed while the visitor had no MQTT connection at all: REST carried it.
     expect(await byTestId(page, 'visitor-connection').getAttribute('data-status')).not.toBe('connected');
-    expect(broker.connections().map((c) => c.userUid)).toEqual(['agent_demo']);
+    expect(broker.connections().map((c) => c.userUid)).toEqual([AGENT.uid]);
     await row(page, 'agent', uid).waitFor({ timeout: WAIT_MS });
 
     // A plain drop (no switch): the client comes back by itself, and a message sent right
@@ -230,7 +231,7 @@ describe('playground', () => {
     await expectNoneSending(page);
     await expectNoDuplicates(page, [text]);
     // Stored once on the server too, however many times it was sent.
-    expect(broker.history('org/agent/agent_demo/visitor_demo').filter((m) => m.uid === uid)).toHaveLength(1);
+    expect(broker.history(DEMO_THREAD.topic).filter((m) => m.uid === uid)).toHaveLength(1);
   });
 
   it('queues messages while a pane is offline and sends them when it is back', async () => {

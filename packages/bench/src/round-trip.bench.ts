@@ -3,15 +3,15 @@
  * broker. One iteration is one message, from `send()` to the state named.
  */
 import { type ChatClient, type ChatThread, createChatClient } from '@weiyu/core';
-import { startMockBroker } from '@weiyu/mock-broker';
+import { AGENT, DEMO_THREAD, type SeedLogin, startTestBroker, VISITOR } from '@weiyu/mock-broker/testing';
 import { createHttpTransport } from '@weiyu/transport-http';
 import { createMqttTransport } from '@weiyu/transport-mqtt';
 import { afterAll, bench, describe } from 'vitest';
 
-const broker = await startMockBroker({ mqttPort: 0, httpPort: 0 });
-const thread: ChatThread = { uid: 'thread_demo', topic: 'org/agent/agent_demo/visitor_demo', type: 'AGENT' };
+const broker = await startTestBroker();
+const thread: ChatThread = DEMO_THREAD;
 
-async function join(username: string, password: string, realtime: boolean): Promise<ChatClient> {
+async function join({ username, password }: SeedLogin, realtime: boolean): Promise<ChatClient> {
   const rest = createHttpTransport({ baseUrl: broker.httpUrl });
   const { accessToken, user } = await rest.login(username, password);
   const client = createChatClient({
@@ -28,9 +28,9 @@ async function join(username: string, password: string, realtime: boolean): Prom
   return client;
 }
 
-const agent = await join('agent', 'agent123', true);
-const visitor = await join('visitor', 'visitor123', true);
-const restOnly = await join('agent', 'agent123', false);
+const agent = await join(AGENT, true);
+const visitor = await join(VISITOR, true);
+const restOnly = await join(AGENT, false);
 
 const arrivals = new Map<string, () => void>();
 visitor.on('message', (m) => arrivals.get(m.uid)?.());

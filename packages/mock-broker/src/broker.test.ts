@@ -3,24 +3,14 @@ import { formatServerTime } from '@weiyu/protocol';
 import mqtt from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MockBroker } from './broker.js';
-import {
-  AGENT,
-  AGENT2,
-  byUid,
-  connectAs,
-  publish,
-  startTestBroker,
-  type TestClient,
-  THREAD_TOPIC,
-  textMessage,
-  VISITOR,
-} from './testing/helpers.js';
+import { byUid, connectAs, type MqttTestClient, publish, THREAD_TOPIC, textMessage } from './testing/helpers.js';
+import { AGENT, AGENT2, startTestBroker, VISITOR } from './testing/index.js';
 
 const NOW = Date.UTC(2024, 4, 1, 12, 0, 0);
 
 describe('mock broker: authentication', () => {
   let broker: MockBroker;
-  const clients: TestClient[] = [];
+  const clients: MqttTestClient[] = [];
   beforeEach(async () => {
     broker = await startTestBroker({ now: () => NOW });
   });
@@ -114,7 +104,7 @@ describe('mock broker: authentication', () => {
 
 describe('mock broker: access rules', () => {
   let broker: MockBroker;
-  const clients: TestClient[] = [];
+  const clients: MqttTestClient[] = [];
   beforeEach(async () => {
     broker = await startTestBroker();
   });
@@ -178,8 +168,8 @@ describe('mock broker: access rules', () => {
 
 describe('mock broker: routing', () => {
   let broker: MockBroker;
-  let agent: TestClient;
-  let visitor: TestClient;
+  let agent: MqttTestClient;
+  let visitor: MqttTestClient;
   beforeEach(async () => {
     broker = await startTestBroker({ now: () => NOW });
     agent = await connectAs(broker, AGENT);

@@ -3,19 +3,17 @@ import { createServer } from 'node:net';
 import mqtt from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import type { MockBroker } from './broker.js';
+import { type MockBroker, startMockBroker } from './broker.js';
 import {
-  AGENT,
   byUid,
   connectAs,
   connectPacket,
+  type MqttTestClient,
   publish,
-  startTestBroker,
-  type TestClient,
   THREAD_TOPIC,
   textMessage,
-  VISITOR,
 } from './testing/helpers.js';
+import { AGENT, startTestBroker, VISITOR } from './testing/index.js';
 
 /** Timers that keep the process alive. */
 function refedTimers(): number {
@@ -82,7 +80,7 @@ describe('mock broker: limits', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const address = blocker.address();
     const port = typeof address === 'object' && address ? address.port : 0;
-    const error = await startTestBroker({ mqttPort: port }).then(
+    const error = await startMockBroker({ mqttPort: port, httpPort: 0 }).then(
       async (b) => {
         await b.close();
         return undefined;
@@ -133,7 +131,7 @@ describe('mock broker: compat modes', () => {
 
 describe('mock broker: faults', () => {
   let broker: MockBroker;
-  const clients: TestClient[] = [];
+  const clients: MqttTestClient[] = [];
   beforeEach(async () => {
     broker = await startTestBroker();
   });
@@ -245,7 +243,7 @@ describe('mock broker: faults', () => {
     const refused = (await connectAs(broker, AGENT).catch((e: unknown) => e)) as NodeJS.ErrnoException;
     expect(refused.code).toBe('ECONNREFUSED');
     broker.faults.reset();
-    let back: TestClient | undefined;
+    let back: MqttTestClient | undefined;
     while (!back) back = await connectAs(broker, AGENT).catch(() => undefined);
     clients.push(back);
     expect(back.mqtt.connected).toBe(true);
@@ -254,7 +252,7 @@ describe('mock broker: faults', () => {
   it('a short outage over HTTP ends by itself', async () => {
     const { body } = await admin('/__admin/faults/outage', { ms: 30 });
     expect(body.code).toBe(200);
-    let client: TestClient | undefined;
+    let client: MqttTestClient | undefined;
     while (!client) client = await connectAs(broker, AGENT).catch(() => undefined);
     clients.push(client);
   });
@@ -293,7 +291,7 @@ describe('mock broker: faults', () => {
     const { body } = await admin('/__admin/restart', {});
     expect(body.code).toBe(200);
     await agent.closed;
-    let back: TestClient | undefined;
+    let back: MqttTestClient | undefined;
     while (!back) back = await connectAs(broker, AGENT).catch(() => undefined);
     clients.push(back);
   });

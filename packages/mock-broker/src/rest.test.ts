@@ -2,16 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { toRestJson } from '@weiyu/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MockBroker } from './broker.js';
-import {
-  AGENT,
-  AGENT2,
-  byUid,
-  connectAs,
-  startTestBroker,
-  THREAD_TOPIC,
-  textMessage,
-  VISITOR,
-} from './testing/helpers.js';
+import { byUid, connectAs, THREAD_TOPIC, textMessage } from './testing/helpers.js';
+import { AGENT, AGENT2, startTestBroker, VISITOR } from './testing/index.js';
 
 interface Envelope {
   code: number;

@@ -3,48 +3,19 @@
  * state, unsubscribing, detailed error logs without secrets. (Resend, oversize, duplicates
  * and HTTP fallback are in send.test.ts and realtime.test.ts.)
  */
-import { cryptoRandom, type Environment, type EnvironmentChange, type Logger } from '@weiyu/core';
+import { cryptoRandom } from '@weiyu/core';
+import { createManualEnvironment, createRecordingLogger } from '@weiyu/core/testing';
+import { AGENT, startTestBroker, VISITOR } from '@weiyu/mock-broker/testing';
 import { describe, expect, test } from 'vitest';
-import { startBroker } from './harness/broker.js';
 import { createTestClient } from './harness/client.js';
-import { AGENT, DEMO_THREAD_FOR_AGENT, text, VISITOR } from './harness/fixtures.js';
+import { DEMO_THREAD_FOR_AGENT, text } from './harness/fixtures.js';
 import { settle, waitFor } from './harness/wait.js';
 
 const TOPIC = DEMO_THREAD_FOR_AGENT.topic;
 
-/** An environment the test switches by hand. */
-function manualEnvironment(): Environment & { set(change: EnvironmentChange): void } {
-  let online = true;
-  const listeners = new Set<(change: EnvironmentChange) => void>();
-  return {
-    isOnline: () => online,
-    isVisible: () => true,
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    set(change) {
-      if (change === 'online') online = true;
-      if (change === 'offline') online = false;
-      for (const listener of listeners) listener(change);
-    },
-  };
-}
-
-/** A logger that keeps every line. */
-function memoryLogger(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  const log =
-    (level: string) =>
-    (message: string, data?: Record<string, unknown>): void => {
-      lines.push(`${level} ${message} ${data === undefined ? '' : JSON.stringify(data)}`);
-    };
-  return { lines, debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
-}
-
 describe('§1.15 best practices', () => {
   test('§1.15 heartbeat: an idle connection stays up past 1.5 × keepalive', async () => {
-    await using broker = await startBroker();
+    await using broker = await startTestBroker();
     await using visitor = await createTestClient(broker, { ...VISITOR, transport: { keepalive: 1 } });
     await settle(3_500); // the broker drops a silent client after 1.5 s
     expect(visitor.client.isConnected()).toBe(true);
@@ -52,8 +23,8 @@ describe('§1.15 best practices', () => {
   });
 
   test('§1.15 follow network state: offline pauses retries, online reconnects at once', async () => {
-    await using broker = await startBroker();
-    const environment = manualEnvironment();
+    await using broker = await startTestBroker();
+    const environment = createManualEnvironment();
     // Backoff ~20 s: without the online nudge the client would not be back within the test.
     const random = { ...cryptoRandom(), next: () => 0.999 };
     await using visitor = await createTestClient(broker, {
@@ -63,16 +34,16 @@ describe('§1.15 best practices', () => {
     });
     broker.faults.outage(60_000);
     await visitor.events.waitFor('connection', (s) => s.status === 'reconnecting', { timeoutMs: 8_000 });
-    environment.set('offline');
+    environment.change('offline');
     broker.faults.reset();
     await settle(500);
     expect(visitor.client.isConnected()).toBe(false);
-    environment.set('online');
+    environment.change('online');
     await waitFor(() => visitor.client.isConnected(), { timeoutMs: 5_000, message: 'connected right after online' });
   });
 
   test('§1.15 unsubscribe what is not needed: an unsubscribed thread delivers nothing more', async () => {
-    await using broker = await startBroker();
+    await using broker = await startTestBroker();
     await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     await using visitor = await createTestClient(broker, { ...VISITOR, topics: [TOPIC] });
     const first = agent.client.send(DEMO_THREAD_FOR_AGENT, text('while subscribed'));
@@ -85,8 +56,8 @@ describe('§1.15 best practices', () => {
   });
 
   test('§1.15 detailed error logs: failures are logged with their code, the token never', async () => {
-    await using broker = await startBroker();
-    const logger = memoryLogger();
+    await using broker = await startTestBroker();
+    const logger = createRecordingLogger();
     const secret = 'very-secret-token-0123456789';
     await using bad = await createTestClient(broker, {
       username: VISITOR.username,

@@ -15,13 +15,16 @@
  * persistent session's queued messages after newer live ones (see the README). The order is
  * asserted in the bytedesk run, where only the SDK decides it.
  *
- * "chaos, distilled" holds what the chaos runs found in core, on its own and without
- * randomness; those tests fail until core is fixed (kept failing on purpose):
- * - a catch-up that fails 3 times while connected is given up until the next reconnect: the
- *   messages missed stay missing (the chaos runs then need an explicit `catchUp()`), and the
- *   live messages held meanwhile are let through before them (out of order);
- * - a catch-up still running from before a drop is reused after the reconnect: what was
- *   published while the client was away in between is never fetched, and is lost for good.
+ * A third run reloads the visitor mid-chaos: a new client on the same outbox must deliver what
+ * the old one left, exactly once.
+ *
+ * "chaos, distilled" holds, on their own and without randomness, the two losses the chaos runs
+ * found in core; both are fixed, and these tests keep them fixed:
+ * - a catch-up that failed 3 times while connected was given up until the next reconnect: the
+ *   messages missed stayed missing, and the live messages held meanwhile were let through before
+ *   them (out of order);
+ * - a catch-up still running from before a drop was reused after the reconnect: what was
+ *   published while the client was away in between was never fetched, and was lost for good.
  */
 import {
   type ChatThread,
@@ -31,20 +34,13 @@ import {
   type RestTransport,
   type SentMessage,
 } from '@weiyu/core';
+import { AGENT, DEMO_THREAD, startTestBroker, type TestBroker, VISITOR } from '@weiyu/mock-broker/testing';
 import { decodeMessage } from '@weiyu/protocol';
 import { createHttpTransport } from '@weiyu/transport-http';
 import { createMqttTransport } from '@weiyu/transport-mqtt';
 import { describe, expect, test } from 'vitest';
-import { startBroker, type TestBroker } from './harness/broker.js';
 import { createTestClient, TEST_TIMING, type TestClient } from './harness/client.js';
-import {
-  AGENT,
-  DEMO_THREAD,
-  DEMO_THREAD_FOR_AGENT,
-  DEMO_THREAD_FOR_VISITOR,
-  text,
-  VISITOR,
-} from './harness/fixtures.js';
+import { DEMO_THREAD_FOR_AGENT, DEMO_THREAD_FOR_VISITOR, text } from './harness/fixtures.js';
 import { createPrng, type Prng, pause, seedFromEnv } from './harness/prng.js';
 import { recordEvents } from './harness/recorder.js';
 import { waitFor } from './harness/wait.js';
@@ -283,7 +279,7 @@ function hasAll(receiver: Side, from: Side): boolean {
 
 async function runChaos(compat: Compat): Promise<void> {
   const rng = createPrng(SEED).fork(compat);
-  await using broker = await startBroker({ compat });
+  await using broker = await startTestBroker({ compat });
   await using agentClient = await createTestClient(broker, { ...AGENT, deviceUid: 'agent-chaos', topics: [TOPIC] });
   await using visitorClient = await createTestClient(broker, {
     ...VISITOR,
@@ -513,7 +509,7 @@ describe('chaos over real sockets', () => {
 
   test('reload during chaos: a new client on the same outbox delivers what the old one left, exactly once', async () => {
     const rng = createPrng(SEED).fork('reload');
-    await using broker = await startBroker({ compat: 'bytedesk' });
+    await using broker = await startTestBroker({ compat: 'bytedesk' });
     await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     const store = createMemoryStore();
     const first = await createTestClient(broker, { ...VISITOR, deviceUid: 'visitor-tab', store, topics: [TOPIC] });
@@ -615,10 +611,10 @@ describe('chaos over real sockets', () => {
   }, 30_000);
 });
 
-// The chaos runs above found this; here it is on its own, without randomness.
+// What the chaos runs above found, each on its own and without randomness (fixed; kept as regressions).
 describe('chaos, distilled', () => {
   test('§1.14 a catch-up that fails while REST is down is not given up: what was missed comes by itself once REST is back, before newer live messages', async () => {
-    await using broker = await startBroker({ compat: 'bytedesk' });
+    await using broker = await startTestBroker({ compat: 'bytedesk' });
     await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     await using visitor = await createTestClient(broker, { ...VISITOR, deviceUid: 'visitor-tab', topics: [TOPIC] });
     const offTheWire: string[] = [];
@@ -662,7 +658,7 @@ describe('chaos, distilled', () => {
   }, 30_000);
 
   test('§1.14 a catch-up still running from before a drop is not taken for the catch-up after the reconnect: what was published in between is not lost', async () => {
-    await using broker = await startBroker({ compat: 'bytedesk' });
+    await using broker = await startTestBroker({ compat: 'bytedesk' });
     await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     // The visitor is built by hand to see (and hold back) its history calls; small pages so
     // that a catch-up takes several calls.

@@ -3,11 +3,11 @@
  * KICKOFF, two tabs of one user.
  */
 import { createChatClient } from '@weiyu/core';
+import { AGENT, startTestBroker, VISITOR } from '@weiyu/mock-broker/testing';
 import { createMqttTransport } from '@weiyu/transport-mqtt';
 import { describe, expect, test } from 'vitest';
-import { startBroker } from './harness/broker.js';
 import { createTestClient } from './harness/client.js';
-import { AGENT, DEMO_THREAD_FOR_AGENT, DEMO_THREAD_FOR_VISITOR, text, VISITOR } from './harness/fixtures.js';
+import { DEMO_THREAD_FOR_AGENT, DEMO_THREAD_FOR_VISITOR, text } from './harness/fixtures.js';
 import { freePort } from './harness/ports.js';
 import { settle, waitFor } from './harness/wait.js';
 
@@ -15,7 +15,7 @@ const TOPIC = DEMO_THREAD_FOR_AGENT.topic;
 
 describe('connection management', () => {
   test('§1.3 no token → no connection at all (anonymous visitor, state idle)', async () => {
-    await using broker = await startBroker();
+    await using broker = await startTestBroker();
     await using anonymous = await createTestClient(broker, {
       username: VISITOR.username,
       uid: VISITOR.uid,
@@ -36,7 +36,7 @@ describe('connection management', () => {
   });
 
   test('§1.12 connection management: isConnected, manual reconnect, disconnect', async () => {
-    await using broker = await startBroker();
+    await using broker = await startTestBroker();
     await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     await using visitor = await createTestClient(broker, VISITOR);
     await visitor.client.subscribe([TOPIC]);
@@ -80,7 +80,7 @@ describe('connection management', () => {
     });
     expect(reconnecting.status === 'reconnecting' ? reconnecting.error?.code : undefined).toBe('connection_refused');
 
-    await using broker = await startBroker();
+    await using broker = await startTestBroker();
     await using badToken = await createTestClient(broker, {
       username: VISITOR.username,
       uid: VISITOR.uid,
@@ -96,7 +96,7 @@ describe('connection management', () => {
   });
 
   test('§1.13 error classification: a wrong WebSocket path is host_not_found with a readable message', async () => {
-    await using broker = await startBroker();
+    await using broker = await startTestBroker();
     const wrongPath = broker.mqttUrl.replace('/websocket', '/mqtt');
     await using lost = await createTestClient(
       { mqttUrl: wrongPath },
@@ -118,7 +118,7 @@ describe('connection management', () => {
   });
 
   test('bad token → auth-failed, and the client does not storm the server', async () => {
-    await using broker = await startBroker();
+    await using broker = await startTestBroker();
     await using bad = await createTestClient(broker, {
       username: VISITOR.username,
       uid: VISITOR.uid,
@@ -138,7 +138,7 @@ describe('connection management', () => {
   });
 
   test('a token provider is asked again after an auth failure, and the fresh token connects', async () => {
-    await using broker = await startBroker();
+    await using broker = await startTestBroker();
     const asked: boolean[] = [];
     const good = broker.issueToken(VISITOR.uid);
     const client = createChatClient({
@@ -164,7 +164,7 @@ describe('connection management', () => {
   });
 
   test('KICKOFF stops reconnecting: state kicked, the app is told, no new connection attempts', async () => {
-    await using broker = await startBroker();
+    await using broker = await startTestBroker();
     await using visitor = await createTestClient(broker, VISITOR);
     await broker.kick(VISITOR.uid, 'logged in elsewhere', { disconnect: true });
     const kicked = await visitor.events.waitFor('kicked');
@@ -182,7 +182,7 @@ describe('connection management', () => {
   });
 
   test('two tabs of one user (different deviceUid) do not kick each other, and both receive', async () => {
-    await using broker = await startBroker();
+    await using broker = await startTestBroker();
     await using tab1 = await createTestClient(broker, { ...VISITOR, deviceUid: 'tab-1' });
     await using tab2 = await createTestClient(broker, { ...VISITOR, deviceUid: 'tab-2' });
     await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
@@ -213,7 +213,7 @@ describe('connection management', () => {
   });
 
   test('§1.3 an anonymous visitor does not connect but can still send over the visitor REST endpoint', async () => {
-    await using broker = await startBroker();
+    await using broker = await startTestBroker();
     await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     await using anonymous = await createTestClient(broker, {
       username: VISITOR.username,
@@ -231,7 +231,7 @@ describe('connection management', () => {
   });
 
   test('KICKOFF alone (the server does not close the socket) also stops the client', async () => {
-    await using broker = await startBroker();
+    await using broker = await startTestBroker();
     await using visitor = await createTestClient(broker, VISITOR);
     await broker.kick(VISITOR.uid, 'session revoked', { disconnect: false });
     await visitor.events.waitFor('kicked');
@@ -245,7 +245,7 @@ describe('connection management', () => {
   });
 
   test('two clients of one user with default device ids get distinct clientIds and stay connected', async () => {
-    await using broker = await startBroker();
+    await using broker = await startTestBroker();
     await using first = await createTestClient(broker, VISITOR);
     await using second = await createTestClient(broker, VISITOR);
     expect(first.realtime.deviceUid).not.toBe(second.realtime.deviceUid);
@@ -256,7 +256,7 @@ describe('connection management', () => {
   });
 
   test('the client reconnects by itself after the connection drops', async () => {
-    await using broker = await startBroker();
+    await using broker = await startTestBroker();
     await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     await using visitor = await createTestClient(broker, VISITOR);
     await visitor.client.subscribe([TOPIC]);

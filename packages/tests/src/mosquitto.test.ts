@@ -3,10 +3,11 @@
  * with SUCCESS (the sender's own copy from the thread topic is the confirmation), no REST,
  * no KICKOFF. Tests run one after the other (one Mosquitto process each).
  */
+import { DEMO_THREAD } from '@weiyu/mock-broker/testing';
 import { createMqttTransport } from '@weiyu/transport-mqtt';
 import { describe, expect, test } from 'vitest';
 import { createTestClient, type TestClientOptions } from './harness/client.js';
-import { DEMO_THREAD, DEMO_THREAD_FOR_AGENT, DEMO_THREAD_FOR_VISITOR, text } from './harness/fixtures.js';
+import { DEMO_THREAD_FOR_AGENT, DEMO_THREAD_FOR_VISITOR, text } from './harness/fixtures.js';
 import { startMosquitto } from './harness/mosquitto.js';
 import { connectRaw } from './harness/raw-mqtt.js';
 import { settle, waitFor } from './harness/wait.js';

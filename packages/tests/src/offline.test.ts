@@ -3,10 +3,10 @@
  * on return, exactly once and in order — from the MQTT session where the broker keeps one
  * (`session`), from REST history where it does not (`bytedesk`, like the real server).
  */
+import { AGENT, DEMO_THREAD, startTestBroker, VISITOR } from '@weiyu/mock-broker/testing';
 import { describe, expect, test } from 'vitest';
-import { startBroker } from './harness/broker.js';
 import { createTestClient } from './harness/client.js';
-import { AGENT, DEMO_THREAD, DEMO_THREAD_FOR_AGENT, text, VISITOR } from './harness/fixtures.js';
+import { DEMO_THREAD_FOR_AGENT, text } from './harness/fixtures.js';
 import { settle, waitFor } from './harness/wait.js';
 
 const TOPIC = DEMO_THREAD.topic;
@@ -14,7 +14,7 @@ const WHILE_AWAY = ['m1', 'm2', 'm3', 'm4', 'm5'];
 
 describe('offline messages', () => {
   test('§1.14 offline messages: session mode, delivered by the MQTT session (no REST)', async () => {
-    await using broker = await startBroker({ compat: 'session' });
+    await using broker = await startTestBroker({ compat: 'session' });
     await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     await using visitor = await createTestClient(broker, { ...VISITOR, deviceUid: 'fixed-device', rest: false });
     await visitor.client.subscribe([TOPIC]);
@@ -36,7 +36,7 @@ describe('offline messages', () => {
   });
 
   test('§1.14 offline messages: session mode with REST too — both paths, each message exactly once', async () => {
-    await using broker = await startBroker({ compat: 'session' });
+    await using broker = await startTestBroker({ compat: 'session' });
     await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     await using visitor = await createTestClient(broker, { ...VISITOR, deviceUid: 'fixed-device' });
     await visitor.client.subscribe([TOPIC]);
@@ -55,7 +55,7 @@ describe('offline messages', () => {
   });
 
   test('§1.14 offline messages: bytedesk mode (no session), delivered by REST catch-up', async () => {
-    await using broker = await startBroker({ compat: 'bytedesk' });
+    await using broker = await startTestBroker({ compat: 'bytedesk' });
     await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     await using visitor = await createTestClient(broker, { ...VISITOR, deviceUid: 'fixed-device' });
     await visitor.client.subscribe([TOPIC]);
@@ -76,7 +76,7 @@ describe('offline messages', () => {
   });
 
   test('§1.14 offline messages: bytedesk mode, the connection drops (no disconnect call) and comes back', async () => {
-    await using broker = await startBroker({ compat: 'bytedesk' });
+    await using broker = await startTestBroker({ compat: 'bytedesk' });
     await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     await using visitor = await createTestClient(broker, VISITOR);
     await visitor.client.subscribe([TOPIC]);
@@ -99,7 +99,7 @@ describe('offline messages', () => {
   });
 
   test('§1.14 offline messages: a reloaded page (new client, same device) catches up exactly once, in order', async () => {
-    await using broker = await startBroker({ compat: 'bytedesk' });
+    await using broker = await startTestBroker({ compat: 'bytedesk' });
     await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     {
       await using before = await createTestClient(broker, { ...VISITOR, deviceUid: 'tab', topics: [TOPIC] });
@@ -119,7 +119,7 @@ describe('offline messages', () => {
   });
 
   test('history catch-up: what a thread missed comes oldest first across pages, each uid once', async () => {
-    await using broker = await startBroker({ compat: 'bytedesk' });
+    await using broker = await startTestBroker({ compat: 'bytedesk' });
     await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     const texts = Array.from({ length: 8 }, (_, i) => `history ${i + 1}`);
     for (const t of texts) await agent.client.send(DEMO_THREAD_FOR_AGENT, text(t)).done;

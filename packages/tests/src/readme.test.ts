@@ -6,8 +6,8 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startTestBroker } from '@weiyu/mock-broker/testing';
 import { afterAll, describe, expect, test, vi } from 'vitest';
-import { startBroker } from './harness/broker.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 const snippets = join(root, 'packages/tests/.snippets');
@@ -33,7 +33,7 @@ afterAll(() => rmSync(snippets, { recursive: true, force: true }));
 
 describe('README quick starts run as written', () => {
   test.each(READMES)('%s', async (readme) => {
-    await using broker = await startBroker();
+    await using broker = await startTestBroker();
     const code = quickStart(readme)
       .replaceAll('ws://127.0.0.1:9885/websocket', broker.mqttUrl)
       .replaceAll('http://127.0.0.1:9003', broker.httpUrl);

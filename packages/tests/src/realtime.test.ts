@@ -3,11 +3,11 @@
  * mode): SPEC §1.1, 1.2, 1.4–1.7, 1.11, 1.15 (duplicates), typing, receipts, recall,
  * malformed payloads.
  */
+import { AGENT, ORG_UID, startTestBroker, VISITOR } from '@weiyu/mock-broker/testing';
 import { encodeMessage, parseCreatedAt } from '@weiyu/protocol';
 import { describe, expect, test } from 'vitest';
-import { startBroker } from './harness/broker.js';
 import { createTestClient } from './harness/client.js';
-import { AGENT, DEMO_THREAD_FOR_AGENT, DEMO_THREAD_FOR_VISITOR, ORG_UID, text, VISITOR } from './harness/fixtures.js';
+import { DEMO_THREAD_FOR_AGENT, DEMO_THREAD_FOR_VISITOR, text } from './harness/fixtures.js';
 import { settle, waitFor } from './harness/wait.js';
 
 const TOPIC = DEMO_THREAD_FOR_AGENT.topic;
@@ -19,7 +19,7 @@ function uid(seed: string): string {
 
 describe('real time through the mock broker', () => {
   test('§1.1 a long-lived MQTT connection over WebSocket at /websocket', async () => {
-    await using broker = await startBroker();
+    await using broker = await startTestBroker();
     expect(broker.mqttUrl).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/websocket$/);
     await using visitor = await createTestClient(broker, { ...VISITOR, deviceUid: 'tab-1' });
     expect(visitor.client.isConnected()).toBe(true);
@@ -32,7 +32,7 @@ describe('real time through the mock broker', () => {
   });
 
   test('§1.2 CONNECT options: clientId uid/WEB/deviceUid, username, token as password, persistent session', async () => {
-    await using broker = await startBroker();
+    await using broker = await startTestBroker();
     // No REST: what arrives after the reconnect can only come from the MQTT session.
     await using visitor = await createTestClient(broker, { ...VISITOR, deviceUid: 'device-42', rest: false });
     const seen = await waitFor(() => broker.connections().find((c) => c.clientId === `${VISITOR.uid}/WEB/device-42`), {
@@ -52,7 +52,7 @@ describe('real time through the mock broker', () => {
   });
 
   test('agent → visitor in real time, and the sender sees SENDING → SUCCESS', async () => {
-    await using broker = await startBroker();
+    await using broker = await startTestBroker();
     await using visitor = await createTestClient(broker, VISITOR);
     await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     await visitor.client.subscribe([TOPIC]);
@@ -71,7 +71,7 @@ describe('real time through the mock broker', () => {
 
   test('§1.5 the server time replaces the local createdAt once the echo confirms (both time formats)', async () => {
     for (const timeFormat of ['shanghai', 'epoch'] as const) {
-      await using broker = await startBroker({ timeFormat });
+      await using broker = await startTestBroker({ timeFormat });
       await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
       await using visitor = await createTestClient(broker, { ...VISITOR, topics: [TOPIC] });
       const sent = agent.client.send(DEMO_THREAD_FOR_AGENT, text(`time ${timeFormat}`));
@@ -87,7 +87,7 @@ describe('real time through the mock broker', () => {
   });
 
   test('§1.4 events surfaced: connect, message, reconnect, close, error, offline', async () => {
-    await using broker = await startBroker();
+    await using broker = await startTestBroker();
     await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     await using visitor = await createTestClient(broker, VISITOR);
     await visitor.client.subscribe([TOPIC]);
@@ -110,7 +110,7 @@ describe('real time through the mock broker', () => {
   });
 
   test('§1.5 one message structure on both send paths (MQTT and REST)', async () => {
-    await using broker = await startBroker();
+    await using broker = await startTestBroker();
     await using visitor = await createTestClient(broker, VISITOR);
     await visitor.client.subscribe([TOPIC]);
     await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC], client: { orgUid: ORG_UID } });
@@ -143,7 +143,7 @@ describe('real time through the mock broker', () => {
   });
 
   test('§1.6 message types: text, media and signal types all travel', async () => {
-    await using broker = await startBroker();
+    await using broker = await startTestBroker();
     await using visitor = await createTestClient(broker, VISITOR);
     await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     await visitor.client.subscribe([TOPIC]);
@@ -168,7 +168,7 @@ describe('real time through the mock broker', () => {
   });
 
   test('§1.7 content formatter: text passes through, media become JSON and parse back', async () => {
-    await using broker = await startBroker();
+    await using broker = await startTestBroker();
     await using visitor = await createTestClient(broker, VISITOR);
     await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     await visitor.client.subscribe([TOPIC]);
@@ -202,7 +202,7 @@ describe('real time through the mock broker', () => {
   });
 
   test('§1.11 receiving: decode, dispatch by type; an unknown type is reported, never a crash', async () => {
-    await using broker = await startBroker();
+    await using broker = await startTestBroker();
     await using visitor = await createTestClient(broker, VISITOR);
     await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     await visitor.client.subscribe([TOPIC]);
@@ -233,7 +233,7 @@ describe('real time through the mock broker', () => {
   });
 
   test('a malformed payload on a thread topic gives an error event and the client keeps sending and receiving', async () => {
-    await using broker = await startBroker();
+    await using broker = await startTestBroker();
     await using visitor = await createTestClient(broker, VISITOR);
     await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     await visitor.client.subscribe([TOPIC]);
@@ -253,7 +253,7 @@ describe('real time through the mock broker', () => {
   });
 
   test('§1.15 a duplicate delivery is shown once', async () => {
-    await using broker = await startBroker();
+    await using broker = await startTestBroker();
     await using visitor = await createTestClient(broker, VISITOR);
     await visitor.client.subscribe([TOPIC]);
     const dupUid = uid('duplicate');
@@ -294,7 +294,7 @@ describe('real time through the mock broker', () => {
   });
 
   test('typing reaches the other side and expires', async () => {
-    await using broker = await startBroker();
+    await using broker = await startTestBroker();
     await using visitor = await createTestClient(broker, VISITOR);
     await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     await visitor.client.subscribe([TOPIC]);
@@ -309,7 +309,7 @@ describe('real time through the mock broker', () => {
   });
 
   test('receipts: DELIVERED automatically, READ on markRead, both reach the sender', async () => {
-    await using broker = await startBroker();
+    await using broker = await startTestBroker();
     await using visitor = await createTestClient(broker, VISITOR);
     await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     await visitor.client.subscribe([TOPIC]);
@@ -330,7 +330,7 @@ describe('real time through the mock broker', () => {
   });
 
   test('recall reaches the other side', async () => {
-    await using broker = await startBroker();
+    await using broker = await startTestBroker();
     await using visitor = await createTestClient(broker, VISITOR);
     await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     await visitor.client.subscribe([TOPIC]);

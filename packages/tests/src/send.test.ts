@@ -3,10 +3,10 @@
  * parts of §1.15.
  */
 import { createMemoryStore } from '@weiyu/core';
+import { AGENT, startTestBroker, VISITOR } from '@weiyu/mock-broker/testing';
 import { describe, expect, test } from 'vitest';
-import { startBroker } from './harness/broker.js';
 import { createTestClient } from './harness/client.js';
-import { AGENT, DEMO_THREAD_FOR_AGENT, text, VISITOR } from './harness/fixtures.js';
+import { DEMO_THREAD_FOR_AGENT, text } from './harness/fixtures.js';
 import { settle, waitFor } from './harness/wait.js';
 
 const TOPIC = DEMO_THREAD_FOR_AGENT.topic;
@@ -15,7 +15,7 @@ const OUTAGE_MS = 60_000;
 
 describe('sending', () => {
   test('§1.8 sending: MQTT first, REST when MQTT is down', async () => {
-    await using broker = await startBroker();
+    await using broker = await startTestBroker();
     await using visitor = await createTestClient(broker, { ...VISITOR, deviceUid: 'visitor-tab' });
     await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     await visitor.client.subscribe([TOPIC]);
@@ -48,7 +48,7 @@ describe('sending', () => {
   });
 
   test('§1.9 HTTP result handling: code 200 → SUCCESS, another code → FAILED with the server message', async () => {
-    await using broker = await startBroker();
+    await using broker = await startTestBroker();
     await using visitor = await createTestClient(broker, VISITOR);
     await visitor.client.subscribe([TOPIC]);
     await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
@@ -71,7 +71,7 @@ describe('sending', () => {
   });
 
   test('§1.9 a network exception on REST → FAILED, kept, and resent with the same uid later', async () => {
-    await using broker = await startBroker();
+    await using broker = await startTestBroker();
     await using visitor = await createTestClient(broker, VISITOR);
     await visitor.client.subscribe([TOPIC]);
     // The agent's REST points at a closed port: every REST call is a network exception.
@@ -93,7 +93,7 @@ describe('sending', () => {
   });
 
   test('§1.10 local status updates and status events: SENDING → SUCCESS, SENDING → FAILED', async () => {
-    await using broker = await startBroker();
+    await using broker = await startTestBroker();
     await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     const ok = agent.client.send(DEMO_THREAD_FOR_AGENT, text('fine'));
     expect(ok.status).toBe('SENDING');
@@ -117,7 +117,7 @@ describe('sending', () => {
   // bytedesk mode (no MQTT session, like the real server): the visitor's order depends only on
   // the SDK (live echoes + catch-up). See the session-mode variant below for the mock broker's.
   test('broker and REST both down → outbox → broker back → drained in order, nothing doubled', async () => {
-    await using broker = await startBroker({ compat: 'bytedesk' });
+    await using broker = await startTestBroker({ compat: 'bytedesk' });
     await using visitor = await createTestClient(broker, { ...VISITOR, deviceUid: 'visitor-tab' });
     await visitor.client.subscribe([TOPIC]);
     await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
@@ -148,7 +148,7 @@ describe('sending', () => {
   });
 
   test('session mode: the outbox drains in order at the server, each message reaches the visitor once', async () => {
-    await using broker = await startBroker({ compat: 'session' });
+    await using broker = await startTestBroker({ compat: 'session' });
     await using visitor = await createTestClient(broker, { ...VISITOR, deviceUid: 'visitor-tab' });
     await visitor.client.subscribe([TOPIC]);
     await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
@@ -170,7 +170,7 @@ describe('sending', () => {
   });
 
   test('the outbox survives a reload: a new client on the same store sends what the old one could not', async () => {
-    await using broker = await startBroker();
+    await using broker = await startTestBroker();
     await using visitor = await createTestClient(broker, VISITOR);
     await visitor.client.subscribe([TOPIC]);
     const store = createMemoryStore();
@@ -196,7 +196,7 @@ describe('sending', () => {
   });
 
   test('§1.15 no echo in time → the same uid over REST → SUCCESS; the late echo is merged, not shown twice', async () => {
-    await using broker = await startBroker();
+    await using broker = await startTestBroker();
     await using visitor = await createTestClient(broker, VISITOR);
     await visitor.client.subscribe([TOPIC]);
     await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
@@ -216,7 +216,7 @@ describe('sending', () => {
   });
 
   test('§1.15 an oversize message goes over REST or fails clearly, and the connection stays up', async () => {
-    await using broker = await startBroker();
+    await using broker = await startTestBroker();
     await using visitor = await createTestClient(broker, VISITOR);
     await visitor.client.subscribe([TOPIC]);
     await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
@@ -240,7 +240,7 @@ describe('sending', () => {
   });
 
   test('§1.15 refuse oversized messages: without REST an oversize message is FAILED with code oversize', async () => {
-    await using broker = await startBroker();
+    await using broker = await startTestBroker();
     await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC], rest: false });
     const sent = agent.client.send(DEMO_THREAD_FOR_AGENT, text('y'.repeat(12_000)));
     const done = await sent.done;

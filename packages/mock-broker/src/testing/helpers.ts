@@ -1,17 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { decodeMessage, encodeMessage, type WireMessage, type WireMessageInit } from '@weiyu/protocol';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { type MockBroker, type MockBrokerOptions, startMockBroker } from '../broker.js';
+import type { MockBroker } from '../broker.js';
+import { DEMO_THREAD, ORG_UID, VISITOR } from './seed-users.js';
 
-export const AGENT = { uid: 'agent_demo', username: 'agent', password: 'agent123' } as const;
-export const VISITOR = { uid: 'visitor_demo', username: 'visitor', password: 'visitor123' } as const;
-export const AGENT2 = { uid: 'agent_demo2', username: 'agent2', password: 'agent123' } as const;
-export const THREAD_TOPIC = 'org/agent/agent_demo/visitor_demo';
-
-/** A broker on free ports. */
-export function startTestBroker(options: MockBrokerOptions = {}): Promise<MockBroker> {
-  return startMockBroker({ mqttPort: 0, httpPort: 0, ...options });
-}
+/** The demo thread's topic, which most of the broker's tests publish on. */
+export const THREAD_TOPIC = DEMO_THREAD.topic;
 
 /** A received message with its topic. */
 export interface Received {
@@ -21,7 +15,7 @@ export interface Received {
 }
 
 /** An mqtt.js client that keeps what it receives and can wait for a message. */
-export interface TestClient {
+export interface MqttTestClient {
   mqtt: MqttClient;
   received: Received[];
   waitFor(predicate: (r: Received) => boolean): Promise<Received>;
@@ -29,7 +23,7 @@ export interface TestClient {
   end(): Promise<void>;
 }
 
-export function wrap(client: MqttClient): TestClient {
+export function wrap(client: MqttClient): MqttTestClient {
   const received: Received[] = [];
   const waiters: Array<{ predicate: (r: Received) => boolean; resolve: (r: Received) => void }> = [];
   client.on('message', (topic, payload) => {
@@ -64,7 +58,7 @@ export async function connectAs(
   broker: MockBroker,
   user: { uid: string; username: string; password: string },
   options: IClientOptions & { device?: string } = {},
-): Promise<TestClient> {
+): Promise<MqttTestClient> {
   const { accessToken } = broker.login(user.username, user.password);
   const { device, ...rest } = options;
   const client = await mqtt.connectAsync(broker.mqttUrl, {
@@ -90,13 +84,17 @@ export function textMessage(overrides: WireMessageInit = {}): WireMessageInit {
     createdAt: '2024-01-01 00:00:00',
     channel: 'WEB',
     user: { uid: VISITOR.uid, nickname: '访客', type: 'VISITOR' },
-    thread: { uid: 'thread_demo', topic: THREAD_TOPIC, type: 'AGENT' },
-    extra: JSON.stringify({ orgUid: 'org_demo' }),
+    thread: DEMO_THREAD,
+    extra: JSON.stringify({ orgUid: ORG_UID }),
     ...overrides,
   };
 }
 
-export async function publish(client: TestClient, topic: string, message: WireMessageInit | Uint8Array): Promise<void> {
+export async function publish(
+  client: MqttTestClient,
+  topic: string,
+  message: WireMessageInit | Uint8Array,
+): Promise<void> {
   const bytes = message instanceof Uint8Array ? message : encodeMessage(message);
   await client.mqtt.publishAsync(topic, Buffer.from(bytes), { qos: 1 });
 }

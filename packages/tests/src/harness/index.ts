@@ -1,4 +1,3 @@
-export * from './broker.js';
 export * from './client.js';
 export * from './desktop-client.js';
 export * from './fixtures.js';
