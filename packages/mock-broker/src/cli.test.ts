@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { AGENT } from './testing/index.js';
 
 const run = promisify(execFile);
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
@@ -45,7 +46,7 @@ describe('weiyu-mock-broker CLI', () => {
     const response = await fetch(`${match[2]}/auth/v1/login`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ username: 'agent', password: 'agent123' }),
+      body: JSON.stringify({ username: AGENT.username, password: AGENT.password }),
     });
     expect(((await response.json()) as { code: number }).code).toBe(200);
     child.kill('SIGINT');

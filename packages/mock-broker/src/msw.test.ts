@@ -3,6 +3,7 @@ import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createMswHandlers, MockServerState } from './msw.js';
 import { THREAD_TOPIC, textMessage } from './testing/helpers.js';
+import { VISITOR } from './testing/index.js';
 
 const BASE = 'http://weiyu.mock.test/base';
 
@@ -30,7 +31,7 @@ describe('MSW handlers', () => {
     return { status: response.status, body: (await response.json()) as Envelope, headers: response.headers };
   };
   const login = async () => {
-    const { body } = await call('POST', '/auth/v1/login', { username: 'visitor', password: 'visitor123' });
+    const { body } = await call('POST', '/auth/v1/login', { username: VISITOR.username, password: VISITOR.password });
     return (body.data as { accessToken: string }).accessToken;
   };
 

@@ -37,7 +37,10 @@ describe('mock broker: REST', () => {
   const sendBody = (message = textMessage()) => ({ json: JSON.stringify(toRestJson(message)), client: 'WEB' });
 
   it('logs in and returns a token that works for MQTT', async () => {
-    const { status, body, headers } = await post('/auth/v1/login', { username: 'agent', password: 'agent123' });
+    const { status, body, headers } = await post('/auth/v1/login', {
+      username: AGENT.username,
+      password: AGENT.password,
+    });
     expect(status).toBe(200);
     expect(headers.get('access-control-allow-origin')).toBe('*');
     expect(body).toMatchObject({
