@@ -6,12 +6,16 @@
  */
 export {
   type Channel,
+  describeError,
   type MessageStatus,
   type MessageType,
   type Result,
   SDK_ERROR_CODES,
+  SDK_ERROR_MESSAGES,
+  SDK_LOCALES,
   SdkError,
   type SdkErrorCode,
+  type SdkLocale,
   type ThreadType,
   topics,
   type UserType,

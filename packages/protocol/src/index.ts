@@ -1,5 +1,12 @@
 export { decodeMessage, decodeMessageOrThrow, encodeMessage } from './codec.js';
 export { err, ok, type Result, SDK_ERROR_CODES, SdkError, type SdkErrorCode, type SdkErrorOptions } from './error.js';
+export {
+  describeError,
+  SDK_ERROR_MESSAGES,
+  SDK_LOCALES,
+  type SdkErrorMessages,
+  type SdkLocale,
+} from './error-messages.js';
 export { MessageSchema } from './gen/weiyu/v1/message_pb.js';
 export { ThreadSchema } from './gen/weiyu/v1/thread_pb.js';
 export { UserSchema } from './gen/weiyu/v1/user_pb.js';
