@@ -41,4 +41,9 @@ export {
 } from './logger.js';
 export { cryptoRandom } from './random.js';
 export { createMemoryStore } from './stores/memory-store.js';
+export {
+  createMiniProgramStore,
+  type MiniProgramStorage,
+  type MiniProgramStorageFailure,
+} from './stores/mini-program-store.js';
 export { DEFAULT_TIMING } from './timing.js';

@@ -1,9 +1,14 @@
 /**
  * Test helpers for code built on core: a fake clock, a seeded random source, an environment and
- * a logger switched and read by hand, and an in-memory Bytedesk server with switchable faults.
- * Not part of the production bundle.
+ * a logger switched and read by hand, a fake mini-program storage, and an in-memory Bytedesk
+ * server with switchable faults. Not part of the production bundle.
  */
 export { createFakeClock, type FakeClock } from './fake-clock.js';
+export {
+  createFakeMiniProgramStorage,
+  type FakeMiniProgramStorage,
+  type FakeMiniProgramStorageOptions,
+} from './fake-mini-program-storage.js';
 export {
   type ConnectionInfo,
   createInMemoryNetwork,
