@@ -67,7 +67,7 @@ export class Link {
     this.closed = new Promise<void>((resolve) => {
       this.#markClosed = resolve;
     });
-    const client = mqtt.connect(settings.url, clientOptions(settings, options));
+    const client = mqtt.connect(settings.miniProgram?.webSocketUrl ?? settings.url, clientOptions(settings, options));
     this.client = client;
     client.on('connect', (packet) => {
       if (!this.#counts()) return;
@@ -214,5 +214,7 @@ function clientOptions(settings: Settings, options: RealtimeConnectOptions): ICl
     queueQoSZero: false,
     rejectUnauthorized: settings.rejectUnauthorized,
     ...(settings.ca === undefined ? {} : { ca: [...settings.ca] }),
+    // A mini-program socket goes through mqtt.js's browser stream, fed a WebSocket-like adapter.
+    ...(settings.miniProgram && { forceNativeWebSocket: true, createWebsocket: settings.miniProgram.createWebSocket }),
   };
 }

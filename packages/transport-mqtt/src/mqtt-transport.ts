@@ -21,8 +21,9 @@ export interface MqttTransport extends RealtimeTransport {
  * Creates the realtime transport for `@weiyu/core`: MQTT 3.1.1 over a WebSocket (subprotocol
  * `mqtt`) on mqtt.js, with the options of the Weiyu guide (keepalive 30 s, persistent session,
  * connect timeout 30 s, rescheduled pings). It never reconnects by itself: the chat client owns
- * the backoff. Throws an {@link SdkError} `invalid_argument` for a URL that is not `ws://` or
- * `wss://`, for nonsensical numbers, or for a `ca` that is not PEM certificates.
+ * the backoff. Throws an {@link SdkError} `invalid_argument` for a URL that is not `ws://`,
+ * `wss://` or a mini-program's `wx(s)://`/`ali(s)://` (then without a `connectSocket` to open it),
+ * for nonsensical numbers, or for a `ca` that is not PEM certificates.
  *
  * @example
  * const realtime = createMqttTransport({ url: 'wss://chat.example.com/websocket' });

@@ -1,12 +1,25 @@
 import { type Logger, SdkError } from '@weiyu/core';
+import {
+  isMiniProgramScheme,
+  type MiniProgramSocket,
+  type MiniProgramSocketApi,
+  miniProgramSocket,
+} from './mini-program-socket.js';
 
 /** Options of {@link createMqttTransport}. */
 export interface MqttTransportOptions {
   /**
    * The broker's WebSocket URL, `ws://` or `wss://`, e.g. `wss://chat.example.com/websocket`.
-   * A URL without a path gets `/websocket`, the only path the Weiyu server serves.
+   * A URL without a path gets `/websocket`, the only path the Weiyu server serves. In a
+   * mini-program, `wxs://` (WeChat, `wx.connectSocket`) or `alis://` (Alipay, `my.connectSocket`),
+   * `wx://`/`ali://` unencrypted; the socket opens the same URL as `wss://`/`ws://`.
    */
   readonly url: string;
+  /**
+   * For `wx(s)://` and `ali(s)://` URLs: the object whose `connectSocket()` opens the socket.
+   * Default: `globalThis.wx` for wx/wxs, `globalThis.my` for ali/alis. Pass `uni` in uni-app.
+   */
+  readonly socketApi?: MiniProgramSocketApi;
   /**
    * The last part of the clientId (`uid/channel/deviceUid`). Default: a fresh random id per
    * transport, so two tabs or processes of one user never share a clientId (the server lets the
@@ -31,7 +44,7 @@ export interface MqttTransportOptions {
    * Verify the server's TLS certificate on `wss://` (default `true`). `false` accepts any
    * certificate, so anyone on the network path can read and change the traffic, access token
    * included; creating a `wss://` transport so logs a warning. Prefer `ca` for a development
-   * certificate. Node only; browsers always verify.
+   * certificate. Node only; browsers and mini-programs always verify.
    */
   readonly rejectUnauthorized?: boolean;
   /** MQTT clean session (default `false`: ask the broker to keep the session across connections). */
@@ -49,6 +62,8 @@ export interface Settings {
   readonly url: string;
   /** The URL as logs and error messages show it: origin and path, no query, no userinfo. */
   readonly logUrl: string;
+  /** How to open the socket in a mini-program (`wx(s)://`, `ali(s)://`); undefined for ws/wss. */
+  readonly miniProgram: MiniProgramSocket | undefined;
   readonly deviceUid: string;
   readonly keepalive: number;
   readonly connectTimeoutMs: number;
@@ -66,6 +81,7 @@ export function resolveSettings(options: MqttTransportOptions): Settings {
   const settings: Settings = {
     url,
     logUrl: describeUrl(url),
+    miniProgram: miniProgramSocket(new URL(url), options.socketApi),
     deviceUid: options.deviceUid ?? randomDeviceUid(),
     keepalive: positive(options.keepalive, DEFAULT_KEEPALIVE_S, 'keepalive'),
     connectTimeoutMs: positive(options.connectTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS, 'connectTimeoutMs'),
@@ -116,8 +132,11 @@ function normalizeUrl(raw: string): string {
     const shown = /[?#@]/.test(raw) ? '(not shown: it has a query, fragment or credentials)' : `"${raw}"`;
     throw new SdkError('invalid_argument', `Not an absolute URL: ${shown} (expected ws://host:port/websocket)`);
   }
-  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
-    throw new SdkError('invalid_argument', `The broker URL must be ws:// or wss://, got ${url.protocol}//`);
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:' && !isMiniProgramScheme(url.protocol)) {
+    throw new SdkError(
+      'invalid_argument',
+      `The broker URL must be ws://, wss:// (or wxs://, alis:// in a mini-program), got ${url.protocol}//`,
+    );
   }
   if (url.username || url.password) {
     // Credentials belong in connect(), where they are never logged; a URL is logged freely.
@@ -133,7 +152,8 @@ function normalizeUrl(raw: string): string {
  */
 function describeUrl(url: string): string {
   const parsed = new URL(url);
-  return `${parsed.origin}${parsed.pathname}`;
+  // wxs:// and the other mini-program schemes are not "special": their origin reads "null".
+  return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
 }
 
 function positive(value: number | undefined, fallback: number, name: string): number {
