@@ -51,6 +51,12 @@ describe('describeError', () => {
     expect(describeError(error)).toBe('The server answered with an HTTP error: HTTP 502');
   });
 
+  it('says how many login attempts are left when the server named them', () => {
+    const error = new SdkError('bad_credentials', '用户名或密码错误，还可尝试2次', { details: { attemptsLeft: 2 } });
+    expect(describeError(error, 'zh-CN')).toBe('用户名、密码或访问令牌错误：还可尝试 2 次');
+    expect(describeError(error)).toBe('Wrong username, password or access token: 2 attempts left');
+  });
+
   it('reads anything that is not an SdkError as unknown, without throwing', () => {
     for (const thrown of [new TypeError('boom'), 'text', undefined, null, 42, { code: 'timeout' }]) {
       expect(describeError(thrown, 'zh-CN')).toBe(SDK_ERROR_MESSAGES['zh-CN'].unknown);

@@ -73,7 +73,8 @@ export const SDK_ERROR_MESSAGES: { readonly [Locale in SdkLocale]: SdkErrorMessa
 /**
  * A sentence for an end user about a failure, in `locale` (default `'en'`), from the error's
  * stable `code`. For `server_error` the server's own message follows (the Weiyu server writes
- * it in Chinese, for users); for `http_error` the HTTP status. Anything that is not an
+ * it in Chinese, for users); for `http_error` the HTTP status; for `bad_credentials` from a
+ * login, the attempts left before the server locks the account. Anything that is not an
  * {@link SdkError} reads as `unknown`. Never throws.
  *
  * @example
@@ -87,6 +88,11 @@ export function describeError(error: unknown, locale: SdkLocale = 'en'): string 
   if (known?.code === 'server_error' && known.message.length > 0) return joinDetail(sentence, known.message, locale);
   const status = known?.details.status;
   if (known?.code === 'http_error' && typeof status === 'number') return joinDetail(sentence, `HTTP ${status}`, locale);
+  const attemptsLeft = known?.details.attemptsLeft;
+  if (known?.code === 'bad_credentials' && typeof attemptsLeft === 'number') {
+    // The server locks an account after 3 wrong passwords: how many are left matters to the user.
+    return joinDetail(sentence, locale === 'zh-CN' ? `还可尝试 ${attemptsLeft} 次` : `${attemptsLeft} attempts left`, locale);
+  }
   return sentence;
 }
 
