@@ -85,15 +85,20 @@ export function describeError(error: unknown, locale: SdkLocale = 'en'): string 
   const table = SDK_ERROR_MESSAGES[locale] ?? EN;
   const known = error instanceof SdkError ? error : undefined;
   const sentence = table[known?.code ?? 'unknown'] ?? table.unknown;
-  if (known?.code === 'server_error' && known.message.length > 0) return joinDetail(sentence, known.message, locale);
-  const status = known?.details.status;
-  if (known?.code === 'http_error' && typeof status === 'number') return joinDetail(sentence, `HTTP ${status}`, locale);
-  const attemptsLeft = known?.details.attemptsLeft;
-  if (known?.code === 'bad_credentials' && typeof attemptsLeft === 'number') {
-    // The server locks an account after 3 wrong passwords: how many are left matters to the user.
-    return joinDetail(sentence, locale === 'zh-CN' ? `还可尝试 ${attemptsLeft} 次` : `${attemptsLeft} attempts left`, locale);
+  const detail = known && detailFor(known, locale);
+  return detail ? joinDetail(sentence, detail, locale) : sentence;
+}
+
+/** What the user is told after the sentence, for the codes whose error carries something worth it. */
+function detailFor(error: SdkError, locale: SdkLocale): string | undefined {
+  const { status, attemptsLeft } = error.details;
+  if (error.code === 'server_error' && error.message.length > 0) return error.message;
+  if (error.code === 'http_error' && typeof status === 'number') return `HTTP ${status}`;
+  // The server locks an account after 3 wrong passwords: how many are left matters to the user.
+  if (error.code === 'bad_credentials' && typeof attemptsLeft === 'number') {
+    return locale === 'zh-CN' ? `还可尝试 ${attemptsLeft} 次` : `${attemptsLeft} attempts left`;
   }
-  return sentence;
+  return undefined;
 }
 
 /** `sentence` with its final stop replaced by a colon and the detail, punctuated for the locale. */
