@@ -12,8 +12,8 @@ import {
 } from './testing/in-memory-network.js';
 import { seededRandom } from './testing/seeded-random.js';
 
-/** Options of a test client. */
-export type TestClientOptions = Partial<ChatClientOptions> & {
+/** Options of a client of the test world ({@link createWorld}). */
+export type WorldClientOptions = Partial<ChatClientOptions> & {
   readonly store?: KeyValueStore;
   readonly noRest?: boolean;
 };
@@ -39,7 +39,7 @@ export function createWorld(seed = 1, network: Partial<InMemoryNetworkOptions> =
     return t;
   };
 
-  const client = (uid: string, over: TestClientOptions = {}): ChatClient => {
+  const client = (uid: string, over: WorldClientOptions = {}): ChatClient => {
     n++;
     const { store, noRest, ...rest } = over;
     return createChatClient({

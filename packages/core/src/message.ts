@@ -18,7 +18,7 @@ import type { ChatThread, ChatUser, LocalMessage, LocalStatus, ParsedContent } f
 import { parseContent } from './content/index.js';
 
 /** Reads `extra` (a JSON string) into an object; `{}` when absent or not a JSON object. */
-export function parseExtra(extra: string): Readonly<Record<string, unknown>> {
+function parseExtra(extra: string): Readonly<Record<string, unknown>> {
   if (extra.length === 0) return {};
   try {
     const value: unknown = JSON.parse(extra);

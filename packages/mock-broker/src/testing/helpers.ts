@@ -7,8 +7,8 @@ import { DEMO_THREAD, ORG_UID, VISITOR } from './seed-users.js';
 /** The demo thread's topic, which most of the broker's tests publish on. */
 export const THREAD_TOPIC = DEMO_THREAD.topic;
 
-/** A received message with its topic. */
-export interface Received {
+/** A publish an mqtt.js test client received: its topic, its bytes and the message they decode to. */
+export interface ReceivedPublish {
   topic: string;
   message: WireMessage | undefined;
   bytes: Buffer;
@@ -17,18 +17,18 @@ export interface Received {
 /** An mqtt.js client that keeps what it receives and can wait for a message. */
 export interface MqttTestClient {
   mqtt: MqttClient;
-  received: Received[];
-  waitFor(predicate: (r: Received) => boolean): Promise<Received>;
+  received: ReceivedPublish[];
+  waitFor(predicate: (r: ReceivedPublish) => boolean): Promise<ReceivedPublish>;
   closed: Promise<void>;
   end(): Promise<void>;
 }
 
 export function wrap(client: MqttClient): MqttTestClient {
-  const received: Received[] = [];
-  const waiters: Array<{ predicate: (r: Received) => boolean; resolve: (r: Received) => void }> = [];
+  const received: ReceivedPublish[] = [];
+  const waiters: Array<{ predicate: (r: ReceivedPublish) => boolean; resolve: (r: ReceivedPublish) => void }> = [];
   client.on('message', (topic, payload) => {
     const decoded = decodeMessage(payload);
-    const r: Received = { topic, message: decoded.ok ? decoded.value : undefined, bytes: payload };
+    const r: ReceivedPublish = { topic, message: decoded.ok ? decoded.value : undefined, bytes: payload };
     received.push(r);
     for (const w of [...waiters]) {
       if (w.predicate(r)) {
@@ -99,7 +99,7 @@ export async function publish(
   await client.mqtt.publishAsync(topic, Buffer.from(bytes), { qos: 1 });
 }
 
-export const byUid = (uid: string) => (r: Received) => r.message?.uid === uid;
+export const byUid = (uid: string) => (r: ReceivedPublish) => r.message?.uid === uid;
 
 /** A hand-made MQTT 3.1.1 CONNECT packet (for raw WebSocket tests). */
 export function connectPacket(options: {
