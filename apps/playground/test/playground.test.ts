@@ -7,6 +7,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AGENT, DEMO_THREAD, VISITOR } from '@weiyu/mock-broker/testing';
+import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   admin,
@@ -73,6 +74,55 @@ describe('playground', () => {
       )
       .toEqual([AGENT.uid, VISITOR.uid]);
     expect(new Set(broker.clients()).size).toBe(2);
+  });
+
+  it.each([
+    ['Web Locks', false],
+    ['BroadcastChannel (no Web Locks)', true],
+  ])('keeps each pane its device across a reload, and a duplicated tab takes new ones (%s)', async (_, noLocks) => {
+    const { page, context, broker, url } = await open();
+    if (noLocks) {
+      // As on a plain http:// page (not a secure context), where navigator.locks does not exist.
+      await context.addInitScript(() => {
+        Object.defineProperty(Navigator.prototype, 'locks', { get: () => undefined, configurable: true });
+      });
+    }
+    const devices = async (p: Page): Promise<string[]> => {
+      const texts = await Promise.all(['agent', 'visitor'].map((role) => byTestId(p, `${role}-user`).textContent()));
+      return texts.map((text) => /device (\S+)/.exec(text ?? '')?.[1] ?? '');
+    };
+    await page.reload();
+    await waitConnected(page, 'agent');
+    await waitConnected(page, 'visitor');
+    expect(await page.evaluate(() => navigator.locks === undefined)).toBe(noLocks);
+    const first = await devices(page);
+    expect(first.every((d) => d !== '')).toBe(true);
+    expect(new Set(first).size).toBe(2);
+
+    await page.reload();
+    await waitConnected(page, 'agent');
+    await waitConnected(page, 'visitor');
+    expect(await devices(page)).toEqual(first);
+
+    // A duplicated tab starts with a copy of the tab's sessionStorage.
+    const copied = await page.evaluate(() => Object.fromEntries(Object.entries(sessionStorage)));
+    const duplicate = await context.newPage();
+    await duplicate.addInitScript((entries: Record<string, string>) => {
+      for (const [key, value] of Object.entries(entries)) sessionStorage.setItem(key, value);
+    }, copied);
+    await duplicate.goto(url);
+    await waitConnected(duplicate, 'agent');
+    await waitConnected(duplicate, 'visitor');
+    const second = await devices(duplicate);
+    expect(second.filter((d) => first.includes(d))).toEqual([]);
+    // Four clientIds, none kicking another: the first tab stays connected.
+    await expect.poll(() => new Set(broker.clients()).size, { timeout: WAIT_MS }).toBe(4);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    for (const role of ['agent', 'visitor']) {
+      expect(await byTestId(page, `${role}-connection`).getAttribute('data-status')).toBe('connected');
+    }
+    expect(await page.locator('[data-event="kicked"]').count()).toBe(0);
+    await duplicate.close();
   });
 
   it('exchanges messages both ways with delivered and read marks, typing and every content kind', async () => {

@@ -26,6 +26,13 @@ export {
   createBrowserEnvironment,
   type EventTargetLike,
 } from './browser/environment.js';
+export {
+  type BroadcastChannelLike,
+  type LockManagerLike,
+  type SessionStorageLike,
+  type TabDeviceUidOptions,
+  tabDeviceUid,
+} from './browser/tab-device-uid.js';
 export { createWebStorageStore, type StorageLike } from './browser/web-storage-store.js';
 export { createChatClient } from './client.js';
 export { systemClock } from './clock.js';

@@ -146,13 +146,32 @@ describe('createMqttTransport', () => {
     expect(() => createMqttTransport({ url: 'ws://127.0.0.1', keepalive: 0 })).toThrow(/keepalive/);
   });
 
-  it('gives every transport its own 32-hex deviceUid unless one is passed', () => {
+  it("takes the process's deviceUid: the same after a close, another while one is open, unless one is passed", async () => {
     const a = createMqttTransport({ url: 'ws://127.0.0.1:1' });
+    expect(a.deviceUid).toMatch(/^[0-9a-f]{32}(-\d+)?$/);
+    const root = a.deviceUid.slice(0, 32);
+    // Open at the same time: two devices, which never kick each other.
     const b = createMqttTransport({ url: 'ws://127.0.0.1:1' });
-    expect(a.deviceUid).toMatch(/^[0-9a-f]{32}$/);
-    expect(b.deviceUid).toMatch(/^[0-9a-f]{32}$/);
-    expect(a.deviceUid).not.toBe(b.deviceUid);
+    expect(b.deviceUid).not.toBe(a.deviceUid);
+    expect(b.deviceUid.startsWith(`${root}-`)).toBe(true);
+    // Made again after a close (a restart of the client): the same device to the server.
+    await a.close();
+    expect(createMqttTransport({ url: 'ws://127.0.0.1:1' }).deviceUid).toBe(a.deviceUid);
     expect(createMqttTransport({ url: 'ws://127.0.0.1:1', deviceUid: 'tab-7' }).deviceUid).toBe('tab-7');
+    await b.close();
+  });
+
+  it('warns when a closed transport connects again while another one took its deviceUid', async () => {
+    const b = await startBroker();
+    const logger = recordingLogger();
+    const first = transport(b.url, { logger });
+    await first.connect(USER);
+    await first.close();
+    const second = transport(b.url);
+    expect(second.deviceUid).toBe(first.deviceUid);
+    expect(logger.lines.filter((line) => line.includes('same deviceUid'))).toEqual([]);
+    await first.connect(USER);
+    expect(logger.lines.filter((line) => line.includes('same deviceUid'))).toHaveLength(1);
   });
 
   it('connects, subscribes, publishes and receives binary payloads', async () => {

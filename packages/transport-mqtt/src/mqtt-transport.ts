@@ -7,6 +7,7 @@ import {
   SdkError,
 } from '@weiyu/core';
 import { classifyMqttError } from './classify-error.js';
+import { processDeviceUids } from './device-uid.js';
 import { Link, type LinkOwner } from './link.js';
 import { type MqttTransportOptions, resolveSettings, type Settings, warnIfUnverified } from './options.js';
 import { refuseInexactTopics } from './topic.js';
@@ -54,10 +55,14 @@ class MqttTransportImpl implements MqttTransport {
     emit: (event) => this.#emit(event),
   };
 
+  /** Whether the deviceUid is the process's and this transport holds it now (from creation or connect() to close()). */
+  #holdsProcessUid: boolean;
+
   constructor(settings: Settings) {
     this.#settings = settings;
     this.url = settings.url;
-    this.deviceUid = settings.deviceUid;
+    this.deviceUid = settings.deviceUid ?? processDeviceUids.lease();
+    this.#holdsProcessUid = settings.deviceUid === undefined;
   }
 
   isConnected(): boolean {
@@ -66,6 +71,7 @@ class MqttTransportImpl implements MqttTransport {
 
   async connect(options: RealtimeConnectOptions, signal?: AbortSignalLike): Promise<RealtimeConnectResult> {
     if (options.clientId.length === 0) throw new SdkError('invalid_argument', 'clientId must not be empty');
+    this.#holdProcessUid();
     const generation = this.#closeGeneration;
     const stillWanted = () => {
       if (signal?.aborted) throw new SdkError('closed', 'Connect was aborted');
@@ -219,7 +225,24 @@ class MqttTransportImpl implements MqttTransport {
   async close(): Promise<void> {
     // A connect() waiting for an old link to close must not carry on once close() was called.
     this.#closeGeneration += 1;
+    if (this.#holdsProcessUid) {
+      // A transport made from now on may be this device again.
+      processDeviceUids.release(this.deviceUid);
+      this.#holdsProcessUid = false;
+    }
     await this.#endAll();
+  }
+
+  /** Takes the process's deviceUid back after a close(); says so when another transport has it now. */
+  #holdProcessUid(): void {
+    if (this.#holdsProcessUid || this.#settings.deviceUid !== undefined) return;
+    this.#holdsProcessUid = processDeviceUids.take(this.deviceUid);
+    if (!this.#holdsProcessUid) {
+      this.#settings.logger?.warn('mqtt: another transport of this process connects with the same deviceUid', {
+        deviceUid: this.deviceUid,
+        hint: 'the two kick each other if they are one user: give each its own deviceUid',
+      });
+    }
   }
 
   on(listener: (event: RealtimeEvent) => void): () => void {

@@ -21,10 +21,13 @@ export interface MqttTransportOptions {
    */
   readonly socketApi?: MiniProgramSocketApi;
   /**
-   * The last part of the clientId (`uid/channel/deviceUid`). Default: a fresh random id per
-   * transport, so two tabs or processes of one user never share a clientId (the server lets the
-   * newer of two equal clientIds kick the older, forever). Pass a stored one only if it is
-   * unique per tab.
+   * The last part of the clientId (`uid/channel/deviceUid`): one per device, kept across
+   * restarts, never shared by two connections of one user at once (the server lets the newer of
+   * two equal clientIds kick the older, and keeps every clientId it ever saw). Default: the
+   * process's id (of the page load, in a browser), which a transport holds until close(): a client
+   * made again after the previous one closed is the same device; transports open at the same time
+   * get `{id}-2`, `{id}-3`, …. In a browser pass `await tabDeviceUid()` from `@weiyu/core`: one id
+   * per tab, kept across reloads.
    */
   readonly deviceUid?: string;
   /** MQTT keepalive in seconds (default 30). The server drops a connection idle for 1.5 × this. */
@@ -64,7 +67,8 @@ export interface Settings {
   readonly logUrl: string;
   /** How to open the socket in a mini-program (`wx(s)://`, `ali(s)://`); undefined for ws/wss. */
   readonly miniProgram: MiniProgramSocket | undefined;
-  readonly deviceUid: string;
+  /** The deviceUid passed, if any; without one the transport leases the process's. */
+  readonly deviceUid: string | undefined;
   readonly keepalive: number;
   readonly connectTimeoutMs: number;
   readonly ackTimeoutMs: number;
@@ -82,7 +86,7 @@ export function resolveSettings(options: MqttTransportOptions): Settings {
     url,
     logUrl: describeUrl(url),
     miniProgram: miniProgramSocket(new URL(url), options.socketApi),
-    deviceUid: options.deviceUid ?? randomDeviceUid(),
+    deviceUid: options.deviceUid,
     keepalive: positive(options.keepalive, DEFAULT_KEEPALIVE_S, 'keepalive'),
     connectTimeoutMs: positive(options.connectTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS, 'connectTimeoutMs'),
     ackTimeoutMs: positive(options.ackTimeoutMs, DEFAULT_ACK_TIMEOUT_MS, 'ackTimeoutMs'),
@@ -91,7 +95,7 @@ export function resolveSettings(options: MqttTransportOptions): Settings {
     clean: options.clean ?? false,
     logger: options.logger,
   };
-  if (settings.deviceUid.length === 0 || settings.deviceUid.includes('/')) {
+  if (settings.deviceUid !== undefined && (settings.deviceUid.length === 0 || settings.deviceUid.includes('/'))) {
     throw new SdkError('invalid_argument', 'deviceUid must be non-empty and contain no "/"');
   }
   return settings;
@@ -162,14 +166,4 @@ function positive(value: number | undefined, fallback: number, name: string): nu
     throw new SdkError('invalid_argument', `${name} must be a positive number, got ${value}`);
   }
   return value;
-}
-
-/** 32 lowercase hex characters: a UUID's worth of randomness, without dashes. */
-function randomDeviceUid(): string {
-  const bytes = new Uint8Array(16);
-  // getRandomValues works on plain http pages too, where randomUUID does not exist.
-  globalThis.crypto.getRandomValues(bytes);
-  let hex = '';
-  for (const byte of bytes) hex += byte.toString(16).padStart(2, '0');
-  return hex;
 }

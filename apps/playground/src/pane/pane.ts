@@ -2,7 +2,7 @@
  * One chat pane: a real SDK client with its own connection and device, wired to its parts — the
  * view (header and conversation), the composer, the controls and the event log.
  */
-import type { ChatClient, ChatThread, ChatUser } from '@weiyu/core';
+import { type ChatClient, type ChatThread, type ChatUser, tabDeviceUid } from '@weiyu/core';
 import type { PlaygroundConfig } from '../config.js';
 import { h } from '../dom.js';
 import { describeMessage, statusLabel } from '../format.js';
@@ -21,17 +21,6 @@ export interface PaneHandle {
   uid(): string | undefined;
   /** The client, once built (for debugging from the console). */
   client(): ChatClient | undefined;
-}
-
-/** A per-tab device id for this pane: kept across reloads of the tab, different in every tab. */
-function deviceUidFor(role: Role): string {
-  const key = `weiyu-playground:${role}:device`;
-  const existing = sessionStorage.getItem(key);
-  if (existing !== null && existing !== '') return existing;
-  const bytes = crypto.getRandomValues(new Uint8Array(6));
-  const uid = `pg-${role}-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
-  sessionStorage.setItem(key, uid);
-  return uid;
 }
 
 /** The other side of a thread, from its topic (`org/agent/{agentUid}/{visitorUid}`). */
@@ -54,7 +43,6 @@ interface PaneParts {
 
 export function createPane(role: Role, config: PlaygroundConfig): PaneHandle {
   const login = role === 'agent' ? config.agent : config.visitor;
-  const deviceUid = deviceUidFor(role);
   const storagePrefix = `weiyu-playground:${role}:`;
 
   let sdk: PaneSdk | undefined;
@@ -79,6 +67,8 @@ export function createPane(role: Role, config: PlaygroundConfig): PaneHandle {
   const parts: PaneParts = { header, conversation, controls, events };
 
   async function start(): Promise<void> {
+    // Each pane is a device of its own, kept across reloads of the tab; a duplicated tab takes new ones.
+    const deviceUid = await tabDeviceUid({ key: `weiyu-playground:${role}:device` });
     header.showPhase('logging in');
     sdk = await createPaneSdk(
       {
