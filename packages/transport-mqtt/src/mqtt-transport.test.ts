@@ -100,9 +100,10 @@ async function silentServer(): Promise<{ port: number }> {
 
 /**
  * A WebSocket server at /websocket that takes the upgrade and never answers MQTT CONNECT.
- * `open()` counts the TCP connections the server has not seen close.
+ * `open()` counts the TCP connections the server has not seen close, `received()` the
+ * WebSocket messages that reached it (a client sends CONNECT only once its WebSocket is open).
  */
-async function muteBroker(): Promise<{ url: string; open(): number }> {
+async function muteBroker(): Promise<{ url: string; open(): number; received(): number }> {
   const sockets = new Set<Socket>();
   const server = createHttpServer((_req, res) => res.writeHead(404).end());
   server.on('connection', (socket: Socket) => {
@@ -110,7 +111,13 @@ async function muteBroker(): Promise<{ url: string; open(): number }> {
     socket.on('close', () => sockets.delete(socket));
   });
   const wss = new WebSocketServer({ server, path: '/websocket' });
-  wss.on('connection', (ws) => ws.on('error', () => {}));
+  let received = 0;
+  wss.on('connection', (ws) => {
+    ws.on('error', () => {});
+    ws.on('message', () => {
+      received += 1;
+    });
+  });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   cleanups.push(async () => {
@@ -119,7 +126,11 @@ async function muteBroker(): Promise<{ url: string; open(): number }> {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   });
-  return { url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/websocket`, open: () => sockets.size };
+  return {
+    url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/websocket`,
+    open: () => sockets.size,
+    received: () => received,
+  };
 }
 
 /** Waits until `condition` holds; fails after `ms`. */
@@ -456,7 +467,8 @@ describe('createMqttTransport', () => {
     const before = tcpSockets();
     const attempt = rejection(t.connect(USER));
     // The WebSocket is open and CONNECT went out; the server never answers it.
-    await until(() => mute.open() === 1 && tcpSockets() === before + 2);
+    // The server counts the upgrade before the client has read the answer: wait for CONNECT.
+    await until(() => mute.open() === 1 && mute.received() >= 1 && tcpSockets() === before + 2);
     await t.close();
     // The transport's end is closed the moment close() resolves; the server's follows.
     expect(tcpSockets()).toBeLessThanOrEqual(before + 1);
