@@ -174,7 +174,7 @@ describe('createMqttTransport', () => {
 
   it('warns when a closed transport connects again while another one took its deviceUid', async () => {
     const b = await startBroker();
-    const logger = recordingLogger();
+    const logger = createRecordingLogger();
     const first = transport(b.url, { logger });
     await first.connect(USER);
     await first.close();
