@@ -1,11 +1,12 @@
 /**
- * Runs the send state machine for every message of a client: one message in flight per thread
- * (so receivers see a thread in the order it was written), timers on the clock, the outbox kept
- * in step, results fed back as events.
+ * Runs the send state machine for every message of a client, each on the shared machine runner
+ * (which owns its timers): one message in flight per thread (so receivers see a thread in the
+ * order it was written), the outbox kept in step, results fed back as events.
  */
 import { encodeMessage, parseCreatedAt, SdkError, type WireMessage } from '@weiyu/protocol';
 import type { ChatTiming, LocalMessage, LocalStatus, SentMessage } from '../api.js';
-import type { Clock, Logger, TimerHandle } from '../interfaces.js';
+import type { Clock, Logger } from '../interfaces.js';
+import { type MachineRunner, runMachine } from '../machine/runner.js';
 import { messageToWire, withStatus } from '../message.js';
 import type { Outbox } from '../outbox/outbox.js';
 import {
@@ -17,6 +18,10 @@ import {
   sendStatus,
   transition,
 } from './machine.js';
+
+/** The actions the sender performs itself (the runner performs the timer actions). */
+type SendEffect = Exclude<SendAction, { readonly type: 'set-timer' | 'clear-timer' }>;
+
 import { publishPacketSize } from './packet.js';
 
 /** What the sender needs from the client. */
@@ -62,281 +67,267 @@ export interface Sender {
 
 interface Entry {
   message: LocalMessage;
-  state: SendState;
+  /** The message's send machine; stopped once it settled, was cancelled, or the sender disposed. */
+  readonly machine: MachineRunner<SendState, SendEvent, SendTimer>;
   readonly topic: string;
   readonly wire: WireMessage;
   readonly payload: Uint8Array;
-  readonly oversize: boolean;
   /** Stored in the outbox: only then may the first attempt start. */
   persisted: boolean;
   /** Left by an earlier client: waits for a connection before its first attempt. */
   readonly restored: boolean;
-  readonly timers: Map<SendTimer, TimerHandle>;
   waiters: Array<(message: LocalMessage) => void>;
+}
+
+/** What every step of the sender works on: the options, the messages and one queue per thread. */
+interface SendQueues {
+  readonly options: SenderOptions;
+  /** Pending messages by uid. */
+  readonly entries: Map<string, Entry>;
+  /** Pending messages per thread topic, in the order they go out. */
+  readonly queues: Map<string, Entry[]>;
+  disposed: boolean;
 }
 
 /** Creates the sender of a client. */
 export function createSender(options: SenderOptions): Sender {
-  const { clock, timing, outbox, logger } = options;
-  const entries = new Map<string, Entry>();
-  const queues = new Map<string, Entry[]>();
-  let disposed = false;
-
-  function makeEntry(message: LocalMessage, restored: boolean): Entry {
-    const wire = messageToWire(message);
-    const payload = encodeMessage(wire);
-    const size = publishPacketSize(message.thread.topic, payload.length);
-    return {
-      message,
-      state: { status: 'queued', attempt: 0 },
-      topic: message.thread.topic,
-      wire,
-      payload,
-      oversize: size > options.maxPacketBytes,
-      persisted: restored,
-      restored,
-      timers: new Map(),
-      waiters: [],
-    };
-  }
-
-  function sent(entry: Entry): SentMessage {
-    const done = new Promise<LocalMessage>((resolve) => {
-      entry.waiters.push(resolve);
-    });
-    return { ...entry.message, done };
-  }
-
-  function settledNow(message: LocalMessage): SentMessage {
-    return { ...message, done: Promise.resolve(message) };
-  }
-
-  function enqueue(entry: Entry, atFront = false): void {
-    entries.set(entry.message.uid, entry);
-    const queue = queues.get(entry.topic) ?? [];
-    if (atFront) queue.unshift(entry);
-    else queue.push(entry);
-    queues.set(entry.topic, queue);
-  }
-
-  function accept(message: LocalMessage): SentMessage {
-    if (outbox.count() >= timing.outboxLimit && !outbox.has(message.uid)) {
-      const failed = withStatus(message, 'FAILED', {
-        error: new SdkError('outbox_full', `the outbox holds ${timing.outboxLimit} messages; wait for them to go`, {
-          details: { limit: timing.outboxLimit },
-        }),
-      });
-      return settledNow(failed);
-    }
-    const entry = makeEntry(withStatus(message, 'QUEUED'), false);
-    enqueue(entry);
-    // First in its thread: its attempt starts as soon as it is stored, so the app sees SENDING.
-    if (queues.get(entry.topic)?.[0] === entry) entry.message = withStatus(entry.message, 'SENDING');
-    const result = sent(entry);
-    // Persist before the first attempt: a crash after this point loses nothing.
-    void outbox.add(entry.wire).then(() => {
-      entry.persisted = true;
-      if (!disposed) pump(entry.topic);
-    });
-    return result;
-  }
-
-  /** Starts the head of a thread's queue when it is waiting for its turn. */
-  function pump(topic: string): void {
-    const head = queues.get(topic)?.[0];
-    if (!head?.persisted || head.state.status !== 'queued') return;
-    // Left by an earlier client: give the connection a chance first, unless REST can take it now.
-    if (head.restored && !options.isConnected() && !options.post) return;
-    dispatch(head, { type: 'start' });
-  }
-
-  function dispatch(entry: Entry, event: SendEvent): void {
-    if (disposed || entries.get(entry.message.uid) !== entry) return;
-    const previousState = entry.state;
-    const result = transition(previousState, event, {
-      connected: options.isConnected(),
-      hasRest: options.post !== undefined,
-      oversize: entry.oversize,
-      timing,
-    });
-    if (result.state === previousState) return;
-    entry.state = result.state;
-    for (const action of result.actions) run(entry, action);
-    update(entry, previousState);
-  }
-
-  function update(entry: Entry, previousState: SendState): void {
-    const state = entry.state;
-    const previous = entry.message.status;
-    const status = sendStatus(state);
-    const error = state.status === 'retry-wait' || state.status === 'failed' ? state.error : undefined;
-    const changes: { createdAt?: number; error?: SdkError } = {};
-    if (error) changes.error = error;
-    if (state.status === 'succeeded' && state.createdAt !== undefined) changes.createdAt = state.createdAt;
-    const changed = status !== previous || error !== entry.message.error || changes.createdAt !== undefined;
-    if (changed) entry.message = withStatus(entry.message, status, changes);
-    if (status !== previous) {
-      logger.debug('message status', { uid: entry.message.uid, from: previousState.status, to: state.status });
-    }
-    if (isSettled(state)) finish(entry);
-    if (changed) options.onChange(entry.message, previous);
-    if (status === 'SUCCESS' || status === 'FAILED') {
-      const waiters = entry.waiters;
-      entry.waiters = [];
-      for (const resolve of waiters) resolve(entry.message);
-    }
-    if (isSettled(state)) pump(entry.topic);
-  }
-
-  /** Takes a settled message out of the queue (the outbox entry goes with the `forget` action). */
-  function finish(entry: Entry): void {
-    clearTimers(entry);
-    entries.delete(entry.message.uid);
-    const queue = queues.get(entry.topic);
-    if (!queue) return;
-    const i = queue.indexOf(entry);
-    if (i >= 0) queue.splice(i, 1);
-    if (queue.length === 0) queues.delete(entry.topic);
-  }
-
-  function run(entry: Entry, action: SendAction): void {
-    switch (action.type) {
-      case 'publish': {
-        const attempt = entry.state.attempt;
-        options.publish(entry.topic, entry.payload).then(
-          () => dispatch(entry, { type: 'published', attempt }),
-          (reason: unknown) =>
-            dispatch(entry, { type: 'publish-failed', attempt, error: SdkError.from(reason, 'network') }),
-        );
-        return;
-      }
-      case 'post': {
-        const post = options.post;
-        const attempt = entry.state.attempt;
-        if (!post) return;
-        post(entry.wire).then(
-          (answer) => {
-            const time = answer ? parseCreatedAt(answer.createdAt) : undefined;
-            dispatch(
-              entry,
-              time?.ok ? { type: 'rest-ok', attempt, createdAt: time.value } : { type: 'rest-ok', attempt },
-            );
-          },
-          (reason: unknown) =>
-            dispatch(entry, { type: 'rest-failed', attempt, error: SdkError.from(reason, 'network') }),
-        );
-        return;
-      }
-      case 'set-timer': {
-        clearTimer(entry, action.timer);
-        const attempt = entry.state.attempt;
-        const handle = clock.setTimeout(() => {
-          entry.timers.delete(action.timer);
-          dispatch(entry, timerEvent(action.timer, attempt));
-        }, action.ms);
-        entry.timers.set(action.timer, handle);
-        return;
-      }
-      case 'clear-timer':
-        clearTimer(entry, action.timer);
-        return;
-      case 'forget':
-        void outbox.remove(entry.message.uid);
-        return;
-    }
-  }
-
-  function clearTimer(entry: Entry, timer: SendTimer): void {
-    const handle = entry.timers.get(timer);
-    if (handle === undefined) return;
-    clock.clearTimeout(handle);
-    entry.timers.delete(timer);
-  }
-
-  function clearTimers(entry: Entry): void {
-    for (const timer of [...entry.timers.keys()]) clearTimer(entry, timer);
-  }
-
+  const q: SendQueues = { options, entries: new Map(), queues: new Map(), disposed: false };
   return {
     send(message) {
-      if (disposed) {
+      if (q.disposed) {
         return settledNow(withStatus(message, 'FAILED', { error: new SdkError('closed', 'the client was disposed') }));
       }
-      return accept(message);
+      return accept(q, message);
     },
     resend(message) {
-      const entry = entries.get(message.uid);
+      const entry = q.entries.get(message.uid);
       if (entry) {
         const result = sent(entry);
-        dispatch(entry, { type: 'resend' });
+        entry.machine.send({ type: 'resend' });
         return result;
       }
       if (message.status === 'SUCCESS') return settledNow(message);
       return this.send(message);
     },
     echo(uid, createdAt) {
-      const entry = entries.get(uid);
+      const entry = q.entries.get(uid);
       if (!entry) return false;
       const time = parseCreatedAt(createdAt);
-      dispatch(entry, time.ok ? { type: 'echo', createdAt: time.value } : { type: 'echo' });
+      entry.machine.send(time.ok ? { type: 'echo', createdAt: time.value } : { type: 'echo' });
       return true;
     },
-    isPending: (uid) => entries.has(uid),
-    cancel(uid, status) {
-      const entry = entries.get(uid);
-      if (!entry) return false;
-      const previous = entry.message.status;
-      finish(entry);
-      void outbox.remove(uid);
-      entry.message = withStatus(entry.message, status);
-      options.onChange(entry.message, previous);
-      const waiters = entry.waiters;
-      entry.waiters = [];
-      for (const resolve of waiters) resolve(entry.message);
-      if (!disposed) pump(entry.topic);
-      return true;
-    },
-    pending: () => [...entries.values()].map((e) => e.message),
-    restore(messages) {
-      const restored: LocalMessage[] = [];
-      // Oldest first: put them in front of newer messages of the same thread, keeping their order.
-      for (const message of [...messages].reverse()) {
-        if (entries.has(message.uid)) continue;
-        const entry = makeEntry(withStatus(message, 'QUEUED'), true);
-        enqueue(entry, true);
-        restored.unshift(entry.message);
-      }
-      // A new message shown SENDING as the head of its thread is now behind restored ones.
-      for (const queue of queues.values()) {
-        for (const entry of queue.slice(1)) {
-          if (entry.state.status !== 'queued' || entry.message.status !== 'SENDING') continue;
-          entry.message = withStatus(entry.message, 'QUEUED');
-          options.onChange(entry.message, 'SENDING');
-        }
-      }
-      for (const topic of [...queues.keys()]) pump(topic);
-      return restored;
-    },
+    isPending: (uid) => q.entries.has(uid),
+    cancel: (uid, status) => cancel(q, uid, status),
+    pending: () => [...q.entries.values()].map((e) => e.message),
+    restore: (messages) => restore(q, messages),
     connected() {
-      for (const [topic, queue] of [...queues]) {
+      for (const [topic, queue] of [...q.queues]) {
         const head = queue[0];
-        if (head?.state.status === 'retry-wait') dispatch(head, { type: 'retry' });
-        else pump(topic);
+        if (head?.machine.state.status === 'retry-wait') head.machine.send({ type: 'retry' });
+        else pump(q, topic);
       }
     },
     dispose() {
-      disposed = true;
-      for (const entry of entries.values()) {
-        clearTimers(entry);
-        const waiters = entry.waiters;
-        entry.waiters = [];
-        for (const resolve of waiters) resolve(entry.message);
+      q.disposed = true;
+      for (const entry of q.entries.values()) {
+        entry.machine.stop();
+        settle(entry);
       }
     },
   };
 }
 
-function timerEvent(timer: SendTimer, attempt: number): SendEvent {
+/** A new message: into the outbox, then its turn on the thread; FAILED at once when the outbox is full. */
+function accept(q: SendQueues, message: LocalMessage): SentMessage {
+  const { outbox, timing } = q.options;
+  if (outbox.count() >= timing.outboxLimit && !outbox.has(message.uid)) {
+    const failed = withStatus(message, 'FAILED', {
+      error: new SdkError('outbox_full', `the outbox holds ${timing.outboxLimit} messages; wait for them to go`, {
+        details: { limit: timing.outboxLimit },
+      }),
+    });
+    return settledNow(failed);
+  }
+  const entry = makeEntry(q, withStatus(message, 'QUEUED'), false);
+  enqueue(q, entry);
+  // First in its thread: its attempt starts as soon as it is stored, so the app sees SENDING.
+  if (q.queues.get(entry.topic)?.[0] === entry) entry.message = withStatus(entry.message, 'SENDING');
+  const result = sent(entry);
+  // Persist before the first attempt: a crash after this point loses nothing.
+  void outbox.add(entry.wire).then(() => {
+    entry.persisted = true;
+    pump(q, entry.topic);
+  });
+  return result;
+}
+
+/** A message on its own send machine, run by the shared runner on the sender's clock. */
+function makeEntry(q: SendQueues, message: LocalMessage, restored: boolean): Entry {
+  const { options } = q;
+  const wire = messageToWire(message);
+  const payload = encodeMessage(wire);
+  const oversize = publishPacketSize(message.thread.topic, payload.length) > options.maxPacketBytes;
+  const entry: Entry = {
+    message,
+    machine: runMachine<SendState, SendEvent, SendEffect, SendTimer>(
+      {
+        transition: (state, event) =>
+          transition(state, event, {
+            connected: options.isConnected(),
+            hasRest: options.post !== undefined,
+            oversize,
+            timing: options.timing,
+          }),
+        timerEvent,
+        perform: (action, state) => perform(q, entry, action, state.attempt),
+        onChange: (_state, previous) => update(q, entry, previous),
+      },
+      { status: 'queued', attempt: 0 },
+      options.clock,
+    ),
+    topic: message.thread.topic,
+    wire,
+    payload,
+    persisted: restored,
+    restored,
+    waiters: [],
+  };
+  return entry;
+}
+
+function enqueue(q: SendQueues, entry: Entry, atFront = false): void {
+  q.entries.set(entry.message.uid, entry);
+  const queue = q.queues.get(entry.topic) ?? [];
+  if (atFront) queue.unshift(entry);
+  else queue.push(entry);
+  q.queues.set(entry.topic, queue);
+}
+
+/** Starts the head of a thread's queue when it is waiting for its turn. */
+function pump(q: SendQueues, topic: string): void {
+  if (q.disposed) return;
+  const head = q.queues.get(topic)?.[0];
+  if (!head?.persisted || head.machine.state.status !== 'queued') return;
+  // Left by an earlier client: give the connection a chance first, unless REST can take it now.
+  if (head.restored && !q.options.isConnected() && !q.options.post) return;
+  head.machine.send({ type: 'start' });
+}
+
+/** The machine moved: the message follows (status, time, error), the app is told, the thread goes on. */
+function update(q: SendQueues, entry: Entry, previousState: SendState): void {
+  const state = entry.machine.state;
+  const previous = entry.message.status;
+  const status = sendStatus(state);
+  const error = state.status === 'retry-wait' || state.status === 'failed' ? state.error : undefined;
+  const changes: { createdAt?: number; error?: SdkError } = {};
+  if (error) changes.error = error;
+  if (state.status === 'succeeded' && state.createdAt !== undefined) changes.createdAt = state.createdAt;
+  const changed = status !== previous || error !== entry.message.error || changes.createdAt !== undefined;
+  if (changed) entry.message = withStatus(entry.message, status, changes);
+  if (status !== previous) {
+    q.options.logger.debug('message status', { uid: entry.message.uid, from: previousState.status, to: state.status });
+  }
+  if (isSettled(state)) finish(q, entry);
+  if (changed) q.options.onChange(entry.message, previous);
+  if (status === 'SUCCESS' || status === 'FAILED') settle(entry);
+  if (isSettled(state)) pump(q, entry.topic);
+}
+
+/** Takes a settled message out of the queue (the outbox entry goes with the `forget` action). */
+function finish(q: SendQueues, entry: Entry): void {
+  entry.machine.stop();
+  q.entries.delete(entry.message.uid);
+  const queue = q.queues.get(entry.topic);
+  if (!queue) return;
+  const i = queue.indexOf(entry);
+  if (i >= 0) queue.splice(i, 1);
+  if (queue.length === 0) q.queues.delete(entry.topic);
+}
+
+/** Performs an action of attempt `attempt`; its result comes back as an event of that attempt. */
+function perform(q: SendQueues, entry: Entry, action: SendEffect, attempt: number): void {
+  const send = (event: SendEvent): void => entry.machine.send(event);
+  switch (action.type) {
+    case 'publish':
+      q.options.publish(entry.topic, entry.payload).then(
+        () => send({ type: 'published', attempt }),
+        (reason: unknown) => send({ type: 'publish-failed', attempt, error: SdkError.from(reason, 'network') }),
+      );
+      return;
+    case 'post': {
+      const post = q.options.post;
+      if (!post) return;
+      post(entry.wire).then(
+        (answer) => {
+          const time = answer ? parseCreatedAt(answer.createdAt) : undefined;
+          send(time?.ok ? { type: 'rest-ok', attempt, createdAt: time.value } : { type: 'rest-ok', attempt });
+        },
+        (reason: unknown) => send({ type: 'rest-failed', attempt, error: SdkError.from(reason, 'network') }),
+      );
+      return;
+    }
+    case 'forget':
+      void q.options.outbox.remove(entry.message.uid);
+      return;
+  }
+}
+
+/** Takes a pending message out without sending it any further; it ends with `status`. */
+function cancel(q: SendQueues, uid: string, status: LocalStatus): boolean {
+  const entry = q.entries.get(uid);
+  if (!entry) return false;
+  const previous = entry.message.status;
+  finish(q, entry);
+  void q.options.outbox.remove(uid);
+  entry.message = withStatus(entry.message, status);
+  q.options.onChange(entry.message, previous);
+  settle(entry);
+  pump(q, entry.topic);
+  return true;
+}
+
+/** Puts what an earlier client left in front of its thread's queue, oldest first. */
+function restore(q: SendQueues, messages: readonly LocalMessage[]): LocalMessage[] {
+  const restored: LocalMessage[] = [];
+  // Oldest first: put them in front of newer messages of the same thread, keeping their order.
+  for (const message of [...messages].reverse()) {
+    if (q.entries.has(message.uid)) continue;
+    const entry = makeEntry(q, withStatus(message, 'QUEUED'), true);
+    enqueue(q, entry, true);
+    restored.unshift(entry.message);
+  }
+  // A new message shown SENDING as the head of its thread is now behind restored ones.
+  for (const queue of q.queues.values()) {
+    for (const entry of queue.slice(1)) {
+      if (entry.machine.state.status !== 'queued' || entry.message.status !== 'SENDING') continue;
+      entry.message = withStatus(entry.message, 'QUEUED');
+      q.options.onChange(entry.message, 'SENDING');
+    }
+  }
+  for (const topic of [...q.queues.keys()]) pump(q, topic);
+  return restored;
+}
+
+function sent(entry: Entry): SentMessage {
+  const done = new Promise<LocalMessage>((resolve) => {
+    entry.waiters.push(resolve);
+  });
+  return { ...entry.message, done };
+}
+
+function settledNow(message: LocalMessage): SentMessage {
+  return { ...message, done: Promise.resolve(message) };
+}
+
+/** Resolves every `done` waiting on the message with what it is now. */
+function settle(entry: Entry): void {
+  const waiters = entry.waiters;
+  entry.waiters = [];
+  for (const resolve of waiters) resolve(entry.message);
+}
+
+/** The event a fired timer delivers, for the attempt that set it. */
+function timerEvent(timer: SendTimer, { attempt }: SendState): SendEvent {
   switch (timer) {
     case 'echo':
       return { type: 'echo-timeout', attempt };
