@@ -7,13 +7,19 @@ import { seededRandom } from '../testing/seeded-random.js';
 import {
   initialMachineState,
   KICKED_BY_SAME_CLIENT_ID,
+  type MachineAction,
   type MachineConfig,
   type MachineEvent,
   type MachineState,
   transition,
 } from './machine.js';
 
-const config: MachineConfig = { baseMs: 5_000, maxMs: 60_000, stableAfterMs: 15_000, canRefresh: true };
+const config: MachineConfig = {
+  baseMs: 5_000,
+  maxMs: 60_000,
+  stableAfterMs: 15_000,
+  canRefresh: true,
+};
 const NOW = 1_000_000;
 const network = new SdkError('network', 'down');
 const refused = new SdkError('connection_refused', 'refused');
@@ -43,6 +49,12 @@ const failed = (error: SdkError, jitter = 0.5, byTokenProvider?: true): MachineE
 });
 const dropped = (error: SdkError, jitter = 0.5): MachineEvent => ({ type: 'disconnected', error, now: NOW, jitter });
 
+/** An action as the rows name it: `connect(refresh)`, `set-timer(retry)`, `close`… */
+function actionName(action: MachineAction): string {
+  if (action.type === 'set-timer' || action.type === 'clear-timer') return `${action.type}(${action.timer})`;
+  return action.type === 'connect' && action.refresh ? 'connect(refresh)' : action.type;
+}
+
 type Row = [
   name: string,
   from: MachineState,
@@ -64,7 +76,7 @@ const rows: Row[] = [
     at(S.reconnecting, { failures: 1 }),
     { type: 'start' },
     { status: 'connecting', attempt: 2 },
-    ['cancel-retry', 'connect'],
+    ['clear-timer(retry)', 'connect'],
   ],
   ['connecting + start → unchanged', at(S.connecting), { type: 'start' }, S.connecting, []],
   ['connected + start → unchanged', at(S.connected), { type: 'start' }, S.connected, []],
@@ -75,7 +87,7 @@ const rows: Row[] = [
       at(S[name], { failures: 3, refreshed: true }),
       { type: 'restart' },
       { status: 'connecting', attempt: 1 },
-      ['cancel-retry', 'cancel-stable', 'close', 'connect'],
+      ['clear-timer(retry)', 'clear-timer(stable)', 'close', 'connect'],
     ],
   ),
   // anonymous
@@ -84,14 +96,14 @@ const rows: Row[] = [
     at(S.connecting),
     { type: 'anonymous' },
     S.anonymous,
-    ['cancel-retry', 'cancel-stable', 'close'],
+    ['clear-timer(retry)', 'clear-timer(stable)', 'close'],
   ],
   [
     'idle + start-anonymous → idle anonymous',
     at(S.idle),
     { type: 'start-anonymous' },
     S.anonymous,
-    ['cancel-retry', 'cancel-stable'],
+    ['clear-timer(retry)', 'clear-timer(stable)'],
   ],
   ['connected + start-anonymous → unchanged', at(S.connected), { type: 'start-anonymous' }, S.connected, []],
   ['connected + anonymous → unchanged', at(S.connected), { type: 'anonymous' }, S.connected, []],
@@ -101,7 +113,7 @@ const rows: Row[] = [
     at(S.connecting),
     { type: 'connected', now: NOW },
     { status: 'connected', since: NOW },
-    ['schedule-stable'],
+    ['set-timer(stable)'],
   ],
   ['closed + connected → unchanged (stale)', at(S.closed), { type: 'connected', now: NOW }, S.closed, []],
   // connect-failed
@@ -110,14 +122,14 @@ const rows: Row[] = [
     at(S.connecting),
     failed(refused, 0.5),
     { status: 'reconnecting', attempt: 2, retryAt: NOW + 2_500, error: refused },
-    ['schedule-retry'],
+    ['set-timer(retry)'],
   ],
   [
     'connecting + failure while offline → reconnecting, waiting for online',
     at(S.connecting, { online: false }),
     failed(refused),
     { status: 'reconnecting', attempt: 2, retryAt: Number.POSITIVE_INFINITY },
-    ['cancel-retry'],
+    ['clear-timer(retry)'],
   ],
   [
     'connecting + auth failure (provider) → connecting with a refreshed token',
@@ -131,28 +143,28 @@ const rows: Row[] = [
     at(S.connecting, { refreshed: true }),
     failed(new SdkError('not_authorized', 'no')),
     { status: 'auth-failed' },
-    ['cancel-retry', 'cancel-stable', 'close'],
+    ['clear-timer(retry)', 'clear-timer(stable)', 'close'],
   ],
   [
     'connecting + the token provider itself refused (a wrong password) → auth-failed, never asked again',
     at(S.connecting),
     failed(badCredentials, 0.5, true),
     { status: 'auth-failed' },
-    ['cancel-retry', 'cancel-stable', 'close'],
+    ['clear-timer(retry)', 'clear-timer(stable)', 'close'],
   ],
   [
     'connecting + the token provider failed on the network → reconnecting with backoff',
     at(S.connecting),
     failed(refused, 0.5, true),
     { status: 'reconnecting', attempt: 2, retryAt: NOW + 2_500, error: refused },
-    ['schedule-retry'],
+    ['set-timer(retry)'],
   ],
   [
     'connecting + auth failure (static token) → auth-failed',
     at(S.connecting),
     failed(new SdkError('unauthenticated', 'no')),
     { status: 'auth-failed' },
-    ['cancel-retry', 'cancel-stable', 'close'],
+    ['clear-timer(retry)', 'clear-timer(stable)', 'close'],
     { canRefresh: false },
   ],
   ['reconnecting + connect-failed → unchanged (stale)', at(S.reconnecting), failed(network), S.reconnecting, []],
@@ -162,21 +174,21 @@ const rows: Row[] = [
     at(S.connected),
     dropped(network, 0),
     { status: 'reconnecting', attempt: 2, retryAt: NOW, error: network },
-    ['cancel-stable', 'schedule-retry'],
+    ['clear-timer(stable)', 'set-timer(retry)'],
   ],
   [
     'connected + drop while offline → reconnecting, waiting for online',
     at(S.connected, { online: false }),
     dropped(network),
     { status: 'reconnecting', retryAt: Number.POSITIVE_INFINITY },
-    ['cancel-stable', 'cancel-retry'],
+    ['clear-timer(stable)', 'clear-timer(retry)'],
   ],
   [
     'connected + kicked by the same clientId → kicked',
     at(S.connected),
     dropped(new SdkError('kicked', 'taken over')),
     { status: 'kicked', reason: KICKED_BY_SAME_CLIENT_ID },
-    ['cancel-retry', 'cancel-stable', 'close'],
+    ['clear-timer(retry)', 'clear-timer(stable)', 'close'],
   ],
   ['connecting + drop → unchanged (the attempt fails by itself)', at(S.connecting), dropped(network), S.connecting, []],
   // retry-due
@@ -196,7 +208,7 @@ const rows: Row[] = [
     at(S.reconnecting),
     { type: 'offline' },
     { status: 'reconnecting', attempt: 2, retryAt: Number.POSITIVE_INFINITY },
-    ['cancel-retry'],
+    ['clear-timer(retry)'],
   ],
   ['connected + offline → unchanged', at(S.connected), { type: 'offline' }, S.connected, []],
   [
@@ -204,7 +216,7 @@ const rows: Row[] = [
     at(S.reconnecting, { online: false, failures: 1 }),
     { type: 'online' },
     { status: 'connecting', attempt: 2 },
-    ['cancel-retry', 'connect'],
+    ['clear-timer(retry)', 'connect'],
   ],
   ['closed + online → unchanged', at(S.closed, { online: false }), { type: 'online' }, S.closed, []],
   [
@@ -212,7 +224,7 @@ const rows: Row[] = [
     at(S.reconnecting, { failures: 1 }),
     { type: 'visible' },
     { status: 'connecting' },
-    ['cancel-retry', 'connect'],
+    ['clear-timer(retry)', 'connect'],
   ],
   [
     'reconnecting (offline) + visible → unchanged',
@@ -228,14 +240,14 @@ const rows: Row[] = [
     at(S.connected, { failures: 2 }),
     { type: 'wake' },
     { status: 'connecting', attempt: 3 },
-    ['cancel-stable', 'close', 'connect'],
+    ['clear-timer(stable)', 'close', 'connect'],
   ],
   [
     'reconnecting + wake → connecting now, same attempt',
     at(S.reconnecting, { failures: 1 }),
     { type: 'wake' },
     { status: 'connecting', attempt: 2 },
-    ['cancel-retry', 'connect'],
+    ['clear-timer(retry)', 'connect'],
   ],
   [
     'reconnecting (offline) + wake → unchanged',
@@ -254,7 +266,7 @@ const rows: Row[] = [
       at(S[name]),
       { type: 'stop' },
       S.closed,
-      ['cancel-retry', 'cancel-stable', 'close'],
+      ['clear-timer(retry)', 'clear-timer(stable)', 'close'],
     ],
   ),
   ['closed + stop → unchanged', at(S.closed), { type: 'stop' }, S.closed, []],
@@ -265,7 +277,7 @@ const rows: Row[] = [
       at(S[name]),
       { type: 'kicked', reason: 'FORCE_LOGOUT' },
       { status: 'kicked', reason: 'FORCE_LOGOUT' },
-      ['cancel-retry', 'cancel-stable', 'close'],
+      ['clear-timer(retry)', 'clear-timer(stable)', 'close'],
     ],
   ),
   ...(['idle', 'authFailed', 'closed'] as const).map(
@@ -277,7 +289,7 @@ describe('transition', () => {
   it.each(rows)('%s', (_name, from, event, expected, actions, cfg) => {
     const next = transition(from, event, { ...config, ...cfg });
     expect(next.state.connection).toMatchObject(expected);
-    expect(next.actions.map((a) => (a.type === 'connect' && a.refresh ? 'connect(refresh)' : a.type))).toEqual(actions);
+    expect(next.actions.map(actionName)).toEqual(actions);
     if (actions.length === 0) expect(next.state.connection).toBe(from.connection);
   });
 

@@ -1,10 +1,12 @@
 /**
  * The connection state machine as a pure function: given a state and an event it returns the
- * next state and the effects to perform. The manager performs them; nothing here touches time,
- * randomness or the network (random draws and the time come in on the events).
+ * next state and the effects to perform. The manager runs it on the shared machine runner
+ * (`../machine/runner.ts`, which owns the `retry` and `stable` timers); nothing here touches
+ * time, randomness or the network (random draws and the time come in on the events).
  */
 import type { SdkError } from '@weiyu/protocol';
 import type { ConnectionState } from '../api.js';
+import type { TimerAction } from '../machine/runner.js';
 import { type BackoffPolicy, backoffDelay } from '../retry/backoff.js';
 import { isAuthRefusal } from '../retry/policy.js';
 
@@ -62,16 +64,18 @@ export type MachineEvent =
   /** The server logged this user out (KICKOFF). */
   | { readonly type: 'kicked'; readonly reason: string };
 
-/** An effect the manager performs. */
-export type MachineAction =
+/** The machine's timers: the backoff wait (`retry-due`) and the stability wait (`stable`). */
+export type ConnectionTimer = 'retry' | 'stable';
+
+/** An effect the manager performs (the runner performs the timer actions itself). */
+export type ConnectionEffect =
   /** Get a token (a fresh one when `refresh`) and open a connection. */
   | { readonly type: 'connect'; readonly refresh: boolean }
   /** Abort any attempt in flight and close the connection. */
-  | { readonly type: 'close' }
-  | { readonly type: 'schedule-retry'; readonly delayMs: number }
-  | { readonly type: 'cancel-retry' }
-  | { readonly type: 'schedule-stable'; readonly delayMs: number }
-  | { readonly type: 'cancel-stable' };
+  | { readonly type: 'close' };
+
+/** Every action of a transition: effects and timer actions. */
+export type MachineAction = ConnectionEffect | TimerAction<ConnectionTimer>;
 
 /** What the machine needs to know about the client's policy. */
 export interface MachineConfig extends BackoffPolicy {
@@ -94,7 +98,14 @@ export function initialMachineState(online = true): MachineState {
   return { connection: { status: 'idle', reason: 'not-started' }, failures: 0, refreshed: false, online };
 }
 
-const STOP_TIMERS: readonly MachineAction[] = [{ type: 'cancel-retry' }, { type: 'cancel-stable' }];
+/** The event a fired timer of the machine delivers. */
+export function connectionTimerEvent(timer: ConnectionTimer): MachineEvent {
+  return timer === 'retry' ? { type: 'retry-due' } : { type: 'stable' };
+}
+
+const CANCEL_RETRY: MachineAction = { type: 'clear-timer', timer: 'retry' };
+const CANCEL_STABLE: MachineAction = { type: 'clear-timer', timer: 'stable' };
+const STOP_TIMERS: readonly MachineAction[] = [CANCEL_RETRY, CANCEL_STABLE];
 
 const unchanged = (state: MachineState): Transition => ({ state, actions: [] });
 
@@ -117,14 +128,53 @@ function backOff(state: MachineState, error: SdkError, now: number, jitter: numb
         failures,
         connection: { status: 'reconnecting', attempt, retryAt: Number.POSITIVE_INFINITY, error },
       },
-      actions: [{ type: 'cancel-retry' }],
+      actions: [CANCEL_RETRY],
     };
   }
   const delayMs = backoffDelay(failures, jitter, config);
   return {
     state: { ...state, failures, connection: { status: 'reconnecting', attempt, retryAt: now + delayMs, error } },
-    actions: [{ type: 'schedule-retry', delayMs }],
+    actions: [{ type: 'set-timer', timer: 'retry', ms: delayMs }],
   };
+}
+
+/** Another connection took this clientId over: stop, the app must decide. */
+function takenOver(state: MachineState): Transition {
+  return {
+    state: { ...state, connection: { status: 'kicked', reason: KICKED_BY_SAME_CLIENT_ID } },
+    actions: [...STOP_TIMERS, { type: 'close' }],
+  };
+}
+
+/** A connect attempt failed: refresh the token once after an auth refusal, else back off. */
+function attemptFailed(
+  state: MachineState,
+  event: Extract<MachineEvent, { type: 'connect-failed' }>,
+  config: MachineConfig,
+): Transition {
+  if (isAuthRefusal(event.error)) {
+    // A refusal by the token provider itself (a wrong password) is final: it is not asked again.
+    if (config.canRefresh && !state.refreshed && !event.byTokenProvider) {
+      return connectNow({ ...state, failures: state.failures + 1, refreshed: true }, true);
+    }
+    return {
+      state: { ...state, connection: { status: 'auth-failed', error: event.error } },
+      actions: [...STOP_TIMERS, { type: 'close' }],
+    };
+  }
+  return backOff(state, event.error, event.now, event.jitter, config);
+}
+
+/** A connection that was up went down: taken over (the transport says so), or back off and try again. */
+function connectionLost(
+  state: MachineState,
+  event: Extract<MachineEvent, { type: 'disconnected' }>,
+  config: MachineConfig,
+): Transition {
+  if (state.connection.status !== 'connected') return unchanged(state);
+  if (event.error.code === 'kicked') return takenOver(state);
+  const next = backOff(state, event.error, event.now, event.jitter, config);
+  return { state: next.state, actions: [CANCEL_STABLE, ...next.actions] };
 }
 
 /** The connection state machine. Events that make no sense in a state leave it unchanged. */
@@ -133,7 +183,7 @@ export function transition(state: MachineState, event: MachineEvent, config: Mac
   switch (event.type) {
     case 'start':
       if (status === 'connecting' || status === 'connected') return unchanged(state);
-      if (status === 'reconnecting') return connectNow(state, false, [{ type: 'cancel-retry' }]);
+      if (status === 'reconnecting') return connectNow(state, false, [CANCEL_RETRY]);
       return connectNow({ ...state, failures: 0, refreshed: false });
 
     case 'restart':
@@ -155,33 +205,14 @@ export function transition(state: MachineState, event: MachineEvent, config: Mac
       if (status !== 'connecting') return unchanged(state);
       return {
         state: { ...state, refreshed: false, connection: { status: 'connected', since: event.now } },
-        actions: [{ type: 'schedule-stable', delayMs: config.stableAfterMs }],
+        actions: [{ type: 'set-timer', timer: 'stable', ms: config.stableAfterMs }],
       };
 
     case 'connect-failed':
-      if (status !== 'connecting') return unchanged(state);
-      if (isAuthRefusal(event.error)) {
-        if (config.canRefresh && !state.refreshed && !event.byTokenProvider) {
-          return connectNow({ ...state, failures: state.failures + 1, refreshed: true }, true);
-        }
-        return {
-          state: { ...state, connection: { status: 'auth-failed', error: event.error } },
-          actions: [...STOP_TIMERS, { type: 'close' }],
-        };
-      }
-      return backOff(state, event.error, event.now, event.jitter, config);
+      return status === 'connecting' ? attemptFailed(state, event, config) : unchanged(state);
 
-    case 'disconnected': {
-      if (status !== 'connected') return unchanged(state);
-      if (event.error.code === 'kicked') {
-        return {
-          state: { ...state, connection: { status: 'kicked', reason: KICKED_BY_SAME_CLIENT_ID } },
-          actions: [...STOP_TIMERS, { type: 'close' }],
-        };
-      }
-      const next = backOff(state, event.error, event.now, event.jitter, config);
-      return { state: next.state, actions: [{ type: 'cancel-stable' }, ...next.actions] };
-    }
+    case 'disconnected':
+      return connectionLost(state, event, config);
 
     case 'retry-due':
       if (status !== 'reconnecting' || !state.online) return unchanged(state);
@@ -196,18 +227,18 @@ export function transition(state: MachineState, event: MachineEvent, config: Mac
       if (connection.status === 'reconnecting') {
         return {
           state: { ...state, online: false, connection: { ...connection, retryAt: Number.POSITIVE_INFINITY } },
-          actions: [{ type: 'cancel-retry' }],
+          actions: [CANCEL_RETRY],
         };
       }
       return unchanged({ ...state, online: false });
     }
 
     case 'online':
-      if (status === 'reconnecting') return connectNow({ ...state, online: true }, false, [{ type: 'cancel-retry' }]);
+      if (status === 'reconnecting') return connectNow({ ...state, online: true }, false, [CANCEL_RETRY]);
       return unchanged({ ...state, online: true });
 
     case 'visible':
-      if (status === 'reconnecting' && state.online) return connectNow(state, false, [{ type: 'cancel-retry' }]);
+      if (status === 'reconnecting' && state.online) return connectNow(state, false, [CANCEL_RETRY]);
       return unchanged(state);
 
     case 'hidden':
@@ -216,8 +247,8 @@ export function transition(state: MachineState, event: MachineEvent, config: Mac
     case 'wake':
       // The link is suspect after a sleep: drop it and connect now, as the same attempt number
       // (a sleep is not a failure of the server).
-      if (status === 'connected') return connectNow(state, false, [{ type: 'cancel-stable' }, { type: 'close' }]);
-      if (status === 'reconnecting' && state.online) return connectNow(state, false, [{ type: 'cancel-retry' }]);
+      if (status === 'connected') return connectNow(state, false, [CANCEL_STABLE, { type: 'close' }]);
+      if (status === 'reconnecting' && state.online) return connectNow(state, false, [CANCEL_RETRY]);
       return unchanged(state);
 
     case 'stop':

@@ -1,34 +1,31 @@
 /**
- * The connection manager: drives the pure state machine of `machine.ts` with a realtime
- * transport, a clock, a token source and the environment, and keeps the desired subscriptions
- * in place across reconnects.
+ * The connection manager: runs the pure state machine of `machine.ts` on the shared runner and
+ * composes what performs it — connect attempts (`attempt.ts`), the wanted topics
+ * (`subscriptions.ts`), the token (`token.ts`) and wake detection (`wake.ts`) — with a realtime
+ * transport, a clock and the environment.
  */
-import { SdkError, topics as topicOf, validateTopic } from '@weiyu/protocol';
+import { SdkError, topics as topicOf } from '@weiyu/protocol';
 import type { ChatAuth, ChatTiming, ChatUser, ConnectionState } from '../api.js';
 import { alwaysOnlineEnvironment } from '../environment.js';
-import { createEmitter } from '../events.js';
-import type {
-  Clock,
-  Environment,
-  Logger,
-  RandomSource,
-  RealtimeConnectResult,
-  RealtimeEvent,
-  RealtimeTransport,
-  TimerHandle,
-} from '../interfaces.js';
+import { createEmitter, type Emitter } from '../events.js';
+import type { Clock, Environment, Logger, RandomSource, RealtimeEvent, RealtimeTransport } from '../interfaces.js';
 import { redactError } from '../logger.js';
-import { isAuthRefusal, isLinkDown, isSubscribeRefusal } from '../retry/policy.js';
-import { DEFAULT_WAKE_CHECK_MS, DEFAULT_WAKE_TOLERANCE_MS } from '../timing.js';
-import { type AbortControllerLike, createAbortController } from './abort.js';
+import { type MachineRunner, runMachine } from '../machine/runner.js';
+import { type AttemptOutcome, type ConnectAttempts, createConnectAttempts } from './attempt.js';
+import { describeError, describeState } from './log.js';
 import {
+  type ConnectionEffect,
+  type ConnectionTimer,
+  connectionTimerEvent,
   initialMachineState,
-  type MachineAction,
   type MachineConfig,
   type MachineEvent,
   type MachineState,
   transition,
 } from './machine.js';
+import { createSubscriptions, type Subscriptions } from './subscriptions.js';
+import { createTokenSource, type TokenSource } from './token.js';
+import { createWakeDetector, type WakeDetector } from './wake.js';
 
 /** Keeps one realtime connection up and its subscriptions in place. */
 export interface ConnectionManager {
@@ -47,15 +44,15 @@ export interface ConnectionManager {
   /** A KICKOFF was received: close, state `kicked`, never reconnect by itself. */
   kicked(reason: string): void;
   /**
-   * Adds exact topics to the desired set. They are subscribed now when connected (in batches)
+   * Adds exact topics to the wanted set. They are subscribed now when connected (in batches)
    * and again after every connect. Rejects with `invalid_topic` (nothing added) for a topic with
    * a wildcard or an empty segment, and with `not_authorized` for topics the broker refused
    * (those are dropped from the set).
    */
   subscribe(topics: readonly string[]): Promise<void>;
-  /** Removes topics from the desired set (the user's own `user/` and `system/` topics stay). */
+  /** Removes topics from the wanted set (the user's own `user/` and `system/` topics stay). */
   unsubscribe(topics: readonly string[]): Promise<void>;
-  /** The desired topics, the user's own first. */
+  /** The wanted topics, the user's own first. */
   topics(): readonly string[];
   /** The token of the current or last connection, for REST calls. Never log it. */
   currentToken(): string | undefined;
@@ -66,12 +63,12 @@ export interface ConnectionManager {
    * `rejected` token was already replaced gets the current token without a new ask, so the
    * provider is asked at most once per refused token (connect attempts share the same refresh).
    * Resolves `undefined` when no fresh token can be had: a static token, a provider that returned
-   * '' or failed. Never rejects.
+   * '' or the refused token again, or failed. Never rejects.
    */
   refreshToken(rejected?: string): Promise<string | undefined>;
   onState(listener: (state: ConnectionState) => void): () => void;
   /** Called after a connection is up and its subscriptions are in place. */
-  onConnected(listener: (info: { readonly sessionPresent: boolean; readonly reconnect: boolean }) => void): () => void;
+  onConnected(listener: () => void): () => void;
   /** Every message the transport delivers, on any topic. */
   onMessage(listener: (topic: string, payload: Uint8Array) => void): () => void;
   /** Problems that do not show in the state: refused subscriptions, transport errors, listener failures. */
@@ -100,12 +97,27 @@ export interface ConnectionManagerOptions {
 
 type ManagerEvents = {
   state: ConnectionState;
-  connected: { readonly sessionPresent: boolean; readonly reconnect: boolean };
+  connected: undefined;
   message: { readonly topic: string; readonly payload: Uint8Array };
   error: SdkError;
 };
 
 const DEFAULT_BATCH = 20;
+
+/** The parts a manager is made of, as its public face and its listeners use them. */
+interface Parts {
+  readonly options: ConnectionManagerOptions;
+  readonly environment: Environment;
+  readonly emitter: Emitter<ManagerEvents>;
+  readonly machine: MachineRunner<MachineState, MachineEvent, ConnectionTimer>;
+  readonly attempts: ConnectAttempts;
+  readonly subscriptions: Subscriptions;
+  readonly token: TokenSource;
+  readonly wake: WakeDetector;
+  readonly clean: (reason: unknown) => SdkError;
+  /** Disposed, and who waits for the state to leave `connecting`. */
+  readonly life: { disposed: boolean; settledWaiters: Array<() => void> };
+}
 
 /** Creates a {@link ConnectionManager}. Nothing happens until `start()`. */
 export function createConnectionManager(options: ConnectionManagerOptions): ConnectionManager {
@@ -114,335 +126,96 @@ export function createConnectionManager(options: ConnectionManagerOptions): Conn
     throw new SdkError('invalid_argument', 'user.uid must be a non-empty string without "/"');
   }
   const environment = options.environment ?? alwaysOnlineEnvironment;
-  const batchSize = Math.max(1, options.subscribeBatchSize ?? DEFAULT_BATCH);
-  const clientId = `${user.uid}/${options.channel}/${realtime.deviceUid}`;
-  const ownTopics = [topicOf.user(user.uid), topicOf.system(user.uid)];
-  const config: MachineConfig = {
+  const emitter = createEmitter<ManagerEvents>({
+    onListenerError: (error, event) =>
+      logger.error('a connection listener threw', { event: String(event), error: describeError(error) }),
+  });
+  const life: Parts['life'] = { disposed: false, settledWaiters: [] };
+  const clean = (reason: unknown): SdkError => redactError(SdkError.from(reason, 'network'), token.secrets());
+  const token = createTokenSource(auth, clean);
+  const connection = (): ConnectionState => machine.state.connection;
+  const subscriptions = createSubscriptions({
+    realtime,
+    ownTopics: [topicOf.user(user.uid), topicOf.system(user.uid)],
+    batchSize: Math.max(1, options.subscribeBatchSize ?? DEFAULT_BATCH),
+    isConnected: () => connection().status === 'connected' && realtime.isConnected(),
+    clean,
+  });
+  const attempts = createConnectAttempts({
+    realtime,
+    clientId: `${user.uid}/${options.channel}/${realtime.deviceUid}`,
+    username: auth.username,
+    clock,
+    connectTimeoutMs: timing.connectTimeoutMs,
+    logger,
+    token,
+    subscriptions,
+    clean,
+    status: () => connection().status,
+    onRefused: (error) => emitter.emit('error', error),
+    report: (outcome) => {
+      machine.send(outcomeEvent(outcome, clock.now(), random));
+      if (outcome.type === 'connected') emitter.emit('connected', undefined);
+    },
+  });
+  const wake = createWakeDetector({ clock, environment, logger, timing, onWake: () => machine.send({ type: 'wake' }) });
+  const config = machineConfig(options);
+  const machine = runMachine<MachineState, MachineEvent, ConnectionEffect, ConnectionTimer>(
+    {
+      transition: (state, event) => transition(state, event, config),
+      timerEvent: connectionTimerEvent,
+      perform: (action) => (action.type === 'connect' ? attempts.start(action.refresh) : attempts.close()),
+      onChange: (state, previous, event) => {
+        if (state.connection !== previous.connection) changed(parts, event);
+      },
+    },
+    initialMachineState(environment.isOnline()),
+    clock,
+  );
+  const parts: Parts = { options, environment, emitter, machine, attempts, subscriptions, token, wake, clean, life };
+  return managerFace(parts, listen(parts));
+}
+
+/** The policy of the machine, from the client's timing. */
+function machineConfig({ auth, timing }: ConnectionManagerOptions): MachineConfig {
+  return {
     baseMs: timing.reconnectBaseMs,
     maxMs: timing.reconnectMaxMs,
     stableAfterMs: timing.stableAfterMs,
     canRefresh: 'getToken' in auth,
   };
+}
 
-  const emitter = createEmitter<ManagerEvents>({
-    onListenerError: (error, event) =>
-      logger.error('a connection listener threw', { event: String(event), error: describe(error) }),
-  });
+/** The machine event that reports how an attempt ended. */
+function outcomeEvent(outcome: AttemptOutcome, now: number, random: RandomSource): MachineEvent {
+  switch (outcome.type) {
+    case 'anonymous':
+      return { type: 'anonymous' };
+    case 'connected':
+      return { type: 'connected', now };
+    case 'failed':
+      return {
+        type: 'connect-failed',
+        error: outcome.error,
+        now,
+        jitter: random.next(),
+        byTokenProvider: outcome.byTokenProvider,
+      };
+  }
+}
 
-  let machine: MachineState = initialMachineState(environment.isOnline());
-  let token: string | undefined;
-  /** The token the last connect attempt used: what a refresh after its auth failure replaces. */
-  let triedToken: string | undefined;
-  /** The provider's refresh in flight, shared by connect attempts and REST retries. */
-  let refreshing: Promise<string> | undefined;
-  /**
-   * The token provider refused (it may log in, and a wrong password locks the account after 3):
-   * not asked again, by a reconnect or a REST 401, until the app calls connect or reconnect.
-   */
-  let providerRefusal: SdkError | undefined;
-  /** Bumped for every attempt and every close: results of older attempts are ignored. */
-  let attemptId = 0;
-  let abortController: AbortControllerLike | undefined;
-  let retryTimer: TimerHandle | undefined;
-  let stableTimer: TimerHandle | undefined;
-  /** The wake-detection tick: set only while a connection is wanted (see `syncWakeCheck`). */
-  let wakeTimer: TimerHandle | undefined;
-  /** When the last tick ran (or ticking started). */
-  let lastTick = 0;
-  /** A late tick was seen while the page was hidden: checked again when it becomes visible. */
-  let sleptWhileHidden = false;
-  let closing: Promise<void> = Promise.resolve();
-  let everConnected = false;
-  let disposed = false;
-  /** Desired topics, in the order they were asked for. */
-  const desired = new Set<string>(ownTopics);
-  /** Topics subscribed on the current connection. */
-  const active = new Set<string>();
-  /** Resolved whenever the state leaves `connecting`. */
-  let settledWaiters: Array<() => void> = [];
+/** The public state moved: tick or not, wake whoever waits, tell the listeners. */
+function changed({ machine, wake, options, life, emitter }: Parts, event: MachineEvent): void {
+  const connection = machine.state.connection;
+  wake.sync(!life.disposed && wantsConnection(connection));
+  options.logger.info(`connection ${describeState(connection)}`, { event: event.type });
+  if (connection.status !== 'connecting') releaseWaiters(life);
+  emitter.emit('state', connection);
+}
 
-  const secrets = (): Array<string | undefined> => ['accessToken' in auth ? auth.accessToken : undefined, token];
-  const clean = (reason: unknown, code: SdkError['code'] = 'network'): SdkError =>
-    redactError(SdkError.from(reason, code), secrets());
-
-  const cancelRetry = (): void => {
-    if (retryTimer !== undefined) clock.clearTimeout(retryTimer);
-    retryTimer = undefined;
-  };
-  const cancelStable = (): void => {
-    if (stableTimer !== undefined) clock.clearTimeout(stableTimer);
-    stableTimer = undefined;
-  };
-
-  const wakeCheckMs = timing.wakeCheckMs ?? DEFAULT_WAKE_CHECK_MS;
-  const wakeAfterMs = wakeCheckMs + (timing.wakeToleranceMs ?? DEFAULT_WAKE_TOLERANCE_MS);
-
-  /**
-   * Starts the wake-detection tick while a connection is wanted (connecting, connected, or
-   * waiting to retry), and stops it otherwise: idle, closed, stopped for good, or offline
-   * (`online` retries by itself).
-   */
-  const syncWakeCheck = (): void => {
-    const state = machine.connection;
-    const wanted =
-      !disposed &&
-      wakeCheckMs > 0 &&
-      Number.isFinite(wakeCheckMs) &&
-      (state.status === 'connecting' ||
-        state.status === 'connected' ||
-        (state.status === 'reconnecting' && Number.isFinite(state.retryAt)));
-    if (wanted && wakeTimer === undefined) {
-      lastTick = clock.now();
-      sleptWhileHidden = false;
-      scheduleWakeCheck();
-    } else if (!wanted && wakeTimer !== undefined) {
-      clock.clearTimeout(wakeTimer);
-      wakeTimer = undefined;
-    }
-  };
-
-  const scheduleWakeCheck = (): void => {
-    wakeTimer = clock.setTimeout(() => {
-      wakeTimer = undefined;
-      scheduleWakeCheck();
-      checkWake('tick');
-    }, wakeCheckMs);
-  };
-
-  /**
-   * Whether the machine slept since the last check: then the link is suspect (`wake`). A hidden
-   * page's timers are throttled (late ticks are normal there): the check waits for `visible`.
-   * Returns true when it dispatched `wake`.
-   */
-  const checkWake = (cause: 'tick' | 'visible'): boolean => {
-    if (wakeTimer === undefined) return false;
-    const now = clock.now();
-    const gap = now - lastTick;
-    lastTick = now;
-    const slept = gap > wakeAfterMs || (cause === 'visible' && sleptWhileHidden);
-    if (!slept) return false;
-    if (!environment.isVisible()) {
-      sleptWhileHidden = true;
-      return false;
-    }
-    sleptWhileHidden = false;
-    logger.info('woke up: the connection is suspect', { gapMs: gap, cause });
-    dispatch({ type: 'wake' });
-    return true;
-  };
-
-  const dispatch = (event: MachineEvent): void => {
-    const before = machine.connection;
-    const next = transition(machine, event, config);
-    machine = next.state;
-    for (const action of next.actions) perform(action);
-    syncWakeCheck();
-    const after = machine.connection;
-    if (after !== before) {
-      logger.info(`connection ${describeState(after)}`, { event: event.type });
-      if (after.status !== 'connecting') {
-        const waiters = settledWaiters;
-        settledWaiters = [];
-        for (const resolve of waiters) resolve();
-      }
-      emitter.emit('state', after);
-    }
-  };
-
-  const perform = (action: MachineAction): void => {
-    switch (action.type) {
-      case 'connect':
-        void runAttempt(action.refresh);
-        return;
-      case 'close': {
-        attemptId++;
-        abortController?.abort(new SdkError('closed', 'the connection was closed'));
-        abortController = undefined;
-        active.clear();
-        closing = realtime.close().catch((reason: unknown) => {
-          logger.warn('closing the transport failed', { error: describe(clean(reason)) });
-        });
-        return;
-      }
-      case 'schedule-retry':
-        cancelRetry();
-        retryTimer = clock.setTimeout(() => {
-          retryTimer = undefined;
-          dispatch({ type: 'retry-due' });
-        }, action.delayMs);
-        return;
-      case 'cancel-retry':
-        cancelRetry();
-        return;
-      case 'schedule-stable':
-        cancelStable();
-        stableTimer = clock.setTimeout(() => {
-          stableTimer = undefined;
-          dispatch({ type: 'stable' });
-        }, action.delayMs);
-        return;
-      case 'cancel-stable':
-        cancelStable();
-        return;
-    }
-  };
-
-  /**
-   * A fresh token from the provider, replacing `rejected`: the refresh in flight when there is
-   * one, the current token when `rejected` was already replaced, else one new ask. May be ''.
-   */
-  const freshToken = (rejected: string | undefined): Promise<string> => {
-    if (!('getToken' in auth)) return Promise.resolve(auth.accessToken);
-    if (refreshing) return refreshing;
-    if (token !== undefined && token !== rejected) return Promise.resolve(token);
-    const ask = askProvider(true)
-      .then((fresh) => {
-        if (fresh && !disposed) token = fresh;
-        return fresh;
-      })
-      .finally(() => {
-        if (refreshing === ask) refreshing = undefined;
-      });
-    refreshing = ask;
-    return ask;
-  };
-
-  const obtainToken = async (refresh: boolean): Promise<string> => {
-    if (!('getToken' in auth)) return auth.accessToken;
-    return refresh ? freshToken(triedToken) : askProvider(false);
-  };
-
-  /** Asks the token provider, unless it refused before; remembers a refusal. */
-  const askProvider = async (refresh: boolean): Promise<string> => {
-    if (!('getToken' in auth)) return auth.accessToken;
-    if (providerRefusal) throw providerRefusal;
-    try {
-      return await auth.getToken({ refresh });
-    } catch (reason) {
-      const error = clean(reason);
-      if (isAuthRefusal(error)) providerRefusal = error;
-      throw error;
-    }
-  };
-
-  /** One connect attempt: token, CONNECT, subscriptions, all within `connectTimeoutMs`. */
-  const runAttempt = async (refresh: boolean): Promise<void> => {
-    const id = ++attemptId;
-    abortController?.abort(new SdkError('closed', 'superseded by a new attempt'));
-    const controller = createAbortController();
-    abortController = controller;
-    let deadline: TimerHandle | undefined;
-    const timedOut = new Promise<never>((_resolve, reject) => {
-      deadline = clock.setTimeout(() => {
-        const error = new SdkError('timeout', `no connection within ${timing.connectTimeoutMs} ms`);
-        // Reject first: the race must see the timeout, not the transport's reaction to the abort.
-        reject(error);
-        controller.abort(error);
-      }, timing.connectTimeoutMs);
-    });
-    // The deadline may fire while nothing races it (or after); it must never be an unhandled rejection.
-    timedOut.catch(() => {});
-    const withinDeadline = <T>(work: Promise<T>): Promise<T> => Promise.race([work, timedOut]);
-    let byTokenProvider = true;
-    try {
-      const password = await withinDeadline(Promise.resolve().then(() => obtainToken(refresh)));
-      byTokenProvider = false;
-      if (id !== attemptId) return;
-      if (!password) {
-        dispatch({ type: 'anonymous' });
-        return;
-      }
-      token = password;
-      triedToken = password;
-      const connecting = realtime.connect({ clientId, username: auth.username, password }, controller.signal);
-      connecting.then(
-        () => {
-          // A transport that connected after this attempt was given up (it should have honoured
-          // the abort): close that connection unless a newer attempt owns the transport now.
-          const status = machine.connection.status;
-          if (id === attemptId && status !== 'connecting' && status !== 'connected') {
-            closing = realtime.close().catch(() => {});
-          }
-        },
-        () => {},
-      );
-      const result: RealtimeConnectResult = await withinDeadline(connecting);
-      if (id !== attemptId) {
-        // A late success of an abandoned attempt: do not leave that connection open.
-        if (machine.connection.status !== 'connecting') closing = realtime.close().catch(() => {});
-        return;
-      }
-      active.clear();
-      await withinDeadline(subscribeDesired(id));
-      if (id !== attemptId) return;
-      if (!realtime.isConnected()) throw new SdkError('network', 'the connection closed while subscribing');
-      clock.clearTimeout(deadline);
-      dispatch({ type: 'connected', now: clock.now() });
-      const reconnect = everConnected;
-      everConnected = true;
-      emitter.emit('connected', { sessionPresent: result.sessionPresent, reconnect });
-    } catch (reason) {
-      if (id !== attemptId) return;
-      const error = clean(reason);
-      logger.warn('connect attempt failed', { code: error.code, message: error.message });
-      // Leave no half-open connection behind (deadline while subscribing, refused SUBSCRIBE…).
-      if (realtime.isConnected()) {
-        closing = realtime.close().catch(() => {});
-        await closing;
-        if (id !== attemptId) return;
-      }
-      dispatch({ type: 'connect-failed', error, now: clock.now(), jitter: random.next(), byTokenProvider });
-    } finally {
-      clock.clearTimeout(deadline);
-      if (abortController === controller) abortController = undefined;
-    }
-  };
-
-  /** Subscribes every desired topic not yet active on this connection, in batches. */
-  const subscribeDesired = async (id: number): Promise<void> => {
-    for (;;) {
-      if (id !== attemptId) return;
-      const missing = [...desired].filter((topic) => !active.has(topic));
-      if (missing.length === 0) return;
-      const refused = await subscribeTopics(missing);
-      if (refused.length > 0) emitter.emit('error', refusedError(refused));
-    }
-  };
-
-  /**
-   * Subscribes topics in batches and marks them active. A batch the broker refuses is tried
-   * topic by topic; refused topics leave the desired set and are returned.
-   */
-  const subscribeTopics = async (list: readonly string[]): Promise<string[]> => {
-    const refused: string[] = [];
-    for (let i = 0; i < list.length; i += batchSize) {
-      const batch = list.slice(i, i + batchSize);
-      try {
-        await realtime.subscribe(batch, 1);
-        for (const topic of batch) active.add(topic);
-      } catch (reason) {
-        const error = clean(reason);
-        if (!isSubscribeRefusal(error)) throw error;
-        for (const topic of batch) {
-          try {
-            await realtime.subscribe([topic], 1);
-            active.add(topic);
-          } catch (single) {
-            if (!isSubscribeRefusal(clean(single))) throw clean(single);
-            refused.push(topic);
-            desired.delete(topic);
-          }
-        }
-      }
-    }
-    return refused;
-  };
-
-  const refusedError = (refused: readonly string[]): SdkError =>
-    new SdkError('not_authorized', `the broker refused the subscription to ${refused.join(', ')}`, {
-      details: { topics: refused },
-    });
-
+/** Listens to the transport and the environment; returns what stops listening. */
+function listen({ options, environment, emitter, machine, subscriptions, wake, clean }: Parts): () => void {
+  const { realtime, clock, random } = options;
   const onTransport = (event: RealtimeEvent): void => {
     switch (event.type) {
       case 'message':
@@ -453,9 +226,9 @@ export function createConnectionManager(options: ConnectionManagerOptions): Conn
         return;
       case 'disconnected':
         // Drops during an attempt fail the attempt itself; closes of our own are expected.
-        if (machine.connection.status !== 'connected') return;
-        active.clear();
-        dispatch({
+        if (machine.state.connection.status !== 'connected') return;
+        subscriptions.connectionLost();
+        machine.send({
           type: 'disconnected',
           error: event.error ? clean(event.error) : new SdkError('network', 'the connection closed'),
           now: clock.now(),
@@ -464,148 +237,109 @@ export function createConnectionManager(options: ConnectionManagerOptions): Conn
         return;
     }
   };
-
   const stopTransport = realtime.on(onTransport);
   const stopEnvironment = environment.subscribe((change) => {
     // Back from a long hidden period (or a sleep): the same check as the tick, now.
-    if (change === 'visible' && checkWake('visible')) return;
-    dispatch({ type: change });
+    if (change === 'visible' && wake.check('visible')) return;
+    machine.send({ type: change });
   });
-
-  const ensureAlive = (): void => {
-    if (disposed) throw new SdkError('closed', 'the connection manager was disposed');
+  return () => {
+    stopTransport();
+    stopEnvironment();
   };
+}
 
+/** The manager as its users see it. */
+function managerFace(parts: Parts, stopListening: () => void): ConnectionManager {
+  const { options, emitter, machine, attempts, subscriptions, token, wake, clean, life } = parts;
+  const { auth, logger } = options;
+  const ensureAlive = (): void => {
+    if (life.disposed) throw new SdkError('closed', 'the connection manager was disposed');
+  };
   /** Resolves when the state is no longer `connecting`. */
   const settled = (): Promise<void> =>
-    machine.connection.status === 'connecting'
-      ? new Promise<void>((resolve) => settledWaiters.push(resolve))
+    machine.state.connection.status === 'connecting'
+      ? new Promise<void>((resolve) => life.settledWaiters.push(resolve))
       : Promise.resolve();
-
-  const isConnected = (): boolean => machine.connection.status === 'connected' && realtime.isConnected();
 
   const manager: ConnectionManager = {
     get state() {
-      return machine.connection;
+      return machine.state.connection;
     },
     async start() {
       ensureAlive();
       // An anonymous visitor (static empty token) never connects: the state stays idle.
-      if ('accessToken' in auth && !auth.accessToken && machine.connection.status === 'idle') {
-        dispatch({ type: 'start-anonymous' });
+      if ('accessToken' in auth && !auth.accessToken && machine.state.connection.status === 'idle') {
+        machine.send({ type: 'start-anonymous' });
         return;
       }
-      providerRefusal = undefined;
-      dispatch({ type: 'start' });
+      token.askAgain();
+      machine.send({ type: 'start' });
       await settled();
     },
     async stop() {
-      dispatch({ type: 'stop' });
-      await closing;
+      machine.send({ type: 'stop' });
+      await attempts.closed();
     },
     async restart() {
       ensureAlive();
-      providerRefusal = undefined;
-      dispatch({ type: 'restart' });
+      token.askAgain();
+      machine.send({ type: 'restart' });
       await settled();
     },
     kicked(reason: string) {
-      if (disposed) return;
-      dispatch({ type: 'kicked', reason });
+      if (life.disposed) return;
+      machine.send({ type: 'kicked', reason });
     },
     async subscribe(list: readonly string[]) {
       ensureAlive();
-      for (const topic of list) {
-        const valid = validateTopic(topic);
-        if (!valid.ok) throw valid.error;
-      }
-      for (const topic of list) desired.add(topic);
-      if (!isConnected()) return;
-      const missing = list.filter((topic) => !active.has(topic));
-      if (missing.length === 0) return;
-      try {
-        const refused = await subscribeTopics([...new Set(missing)]);
-        if (refused.length > 0) throw refusedError(refused);
-      } catch (reason) {
-        const error = clean(reason);
-        // The link went down: the topics stay desired and are subscribed after the reconnect.
-        if (isLinkDown(error, realtime.isConnected())) return;
-        throw error;
-      }
+      await subscriptions.subscribe(list);
     },
     async unsubscribe(list: readonly string[]) {
       ensureAlive();
-      const own = new Set(ownTopics);
-      const removed = list.filter((topic) => !own.has(topic) && desired.has(topic));
-      for (const topic of removed) desired.delete(topic);
-      const live = removed.filter((topic) => active.has(topic));
-      if (live.length === 0 || !isConnected()) return;
-      for (const topic of live) active.delete(topic);
-      try {
-        for (let i = 0; i < live.length; i += batchSize) await realtime.unsubscribe(live.slice(i, i + batchSize));
-      } catch (reason) {
-        const error = clean(reason);
-        if (isLinkDown(error, realtime.isConnected())) return;
-        throw error;
-      }
+      await subscriptions.unsubscribe(list);
     },
-    topics: () => [...desired],
-    currentToken: () => token,
+    topics: () => subscriptions.topics(),
+    currentToken: () => token.current(),
     async refreshToken(rejected?: string) {
-      if (disposed || !('getToken' in auth)) return undefined;
+      if (life.disposed) return undefined;
       try {
-        const fresh = await freshToken(rejected);
-        return fresh || undefined;
+        return await token.refresh(rejected);
       } catch (reason) {
-        logger.warn('the token provider failed to refresh the token', { error: describe(clean(reason)) });
+        logger.warn('the token provider failed to refresh the token', { error: describeError(clean(reason)) });
         return undefined;
       }
     },
     onState: (listener) => emitter.on('state', listener),
-    onConnected: (listener) => emitter.on('connected', listener),
+    onConnected: (listener) => emitter.on('connected', () => listener()),
     onMessage: (listener) => emitter.on('message', ({ topic, payload }) => listener(topic, payload)),
     onError: (listener) => emitter.on('error', listener),
     async dispose() {
-      if (disposed) return;
+      if (life.disposed) return;
       await manager.stop();
-      disposed = true;
-      cancelRetry();
-      cancelStable();
-      syncWakeCheck();
-      stopTransport();
-      stopEnvironment();
+      life.disposed = true;
+      machine.stop();
+      token.dispose();
+      wake.sync(false);
+      stopListening();
       emitter.clear();
-      const waiters = settledWaiters;
-      settledWaiters = [];
-      for (const resolve of waiters) resolve();
+      releaseWaiters(life);
     },
   };
   return manager;
 }
 
-/** A state for the logs: never holds a token (errors are redacted before they reach a state). */
-function describeState(state: ConnectionState): string {
-  switch (state.status) {
-    case 'idle':
-      return `idle${state.reason ? ` (${state.reason})` : ''}`;
-    case 'connecting':
-      return `connecting (attempt ${state.attempt})`;
-    case 'connected':
-      return 'connected';
-    case 'reconnecting':
-      return Number.isFinite(state.retryAt)
-        ? `reconnecting (attempt ${state.attempt} at ${state.retryAt}${state.error ? `, after ${state.error.code}` : ''})`
-        : `reconnecting (attempt ${state.attempt} when back online)`;
-    case 'auth-failed':
-      return `auth-failed (${state.error.code})`;
-    case 'kicked':
-      return `kicked (${state.reason})`;
-    case 'closed':
-      return 'closed';
-  }
+function releaseWaiters(life: Parts['life']): void {
+  const waiters = life.settledWaiters;
+  life.settledWaiters = [];
+  for (const resolve of waiters) resolve();
 }
 
-function describe(error: unknown): string {
-  if (error instanceof SdkError) return `${error.code}: ${error.message}`;
-  return error instanceof Error ? error.message : String(error);
+/** Whether the wake-detection tick should run: a connection is wanted and not waiting for the network. */
+function wantsConnection(state: ConnectionState): boolean {
+  return (
+    state.status === 'connecting' ||
+    state.status === 'connected' ||
+    (state.status === 'reconnecting' && Number.isFinite(state.retryAt))
+  );
 }
