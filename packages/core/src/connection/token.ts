@@ -1,7 +1,7 @@
 /**
- * The access token of one client: the one in use, and the asks to the app's token provider:
- * for a connect attempt, and after the server refused a token (connect or REST), one ask shared
- * by every caller that was refused at the same time.
+ * The access token of one client: the one in use, and the asks to the app's token provider.
+ * The provider is asked only when a token is needed: for a connect attempt, and once per token
+ * the server refused (connect or REST), shared by every caller that was refused at the same time.
  */
 import type { SdkError } from '@weiyu/protocol';
 import type { ChatAuth } from '../api.js';
@@ -24,13 +24,14 @@ export interface TokenSource {
    * A token to replace `rejected`, which the server refused (`undefined`: a call made with no
    * token). The refresh in flight when there is one; the current token when `rejected` was
    * already replaced; else one ask, `getToken({ refresh: true })`. Resolves `undefined` when no
-   * new token can be had: a static token, or a provider that answered ''. Rejects when the
-   * provider throws, or refused before (see {@link askAgain}).
+   * new token can be had: a static token, or a provider that answered '' or `rejected` again (it
+   * is not asked again for that token). Rejects when the provider throws, or refused before (see {@link askAgain}).
    */
   refresh(rejected: string | undefined): Promise<string | undefined>;
   /**
-   * The app asked to connect again: a provider that refused (it may log in, and the server locks
-   * an account after 3 wrong passwords) may be asked again. Until then its refusal is final.
+   * The app asked to connect again: the provider may be asked again, also after a refusal of its
+   * own (it may log in, and the server locks an account after 3 wrong passwords: until then that
+   * refusal is final) or a refresh that brought nothing new.
    */
   askAgain(): void;
   /** Results of asks still in flight are dropped from now on. */
@@ -44,6 +45,12 @@ export function createTokenSource(auth: ChatAuth, clean: (reason: unknown) => Sd
   let tried: string | undefined;
   /** The provider's refresh in flight, shared by connect attempts and REST retries. */
   let refreshing: Promise<string> | undefined;
+  /**
+   * The refused token whose refresh the provider already answered with nothing new ('' or the
+   * same token), and that answer. Without it every later call refused with that token asked
+   * again: once per send for a client that sends over REST.
+   */
+  let unreplaced: { readonly rejected: string | undefined; readonly answer: string } | undefined;
   /** The provider's own refusal (a wrong password): not asked again until {@link TokenSource.askAgain}. */
   let refusal: SdkError | undefined;
   let disposed = false;
@@ -67,9 +74,11 @@ export function createTokenSource(auth: ChatAuth, clean: (reason: unknown) => Sd
   const replacement = (from: Provider, rejected: string | undefined): Promise<string> => {
     if (refreshing) return refreshing;
     if (token !== undefined && token !== rejected) return Promise.resolve(token);
+    if (unreplaced && unreplaced.rejected === rejected) return Promise.resolve(unreplaced.answer);
     const asking = ask(from, true)
       .then((fresh) => {
-        if (fresh && !disposed) token = fresh;
+        if (!fresh || fresh === rejected) unreplaced = { rejected, answer: fresh };
+        else if (!disposed) token = fresh;
         return fresh;
       })
       .finally(() => {
@@ -92,10 +101,12 @@ export function createTokenSource(auth: ChatAuth, clean: (reason: unknown) => Sd
     },
     async refresh(rejected) {
       if (!provider) return undefined;
-      return (await replacement(provider, rejected)) || undefined;
+      const fresh = await replacement(provider, rejected);
+      return fresh && fresh !== rejected ? fresh : undefined;
     },
     askAgain() {
       refusal = undefined;
+      unreplaced = undefined;
     },
     dispose() {
       disposed = true;
