@@ -213,7 +213,10 @@ export interface ChatClientEvents {
   receipt: ReceiptEvent;
   /** A message was recalled. */
   recall: { readonly thread: ChatThread; readonly uid: string; readonly user: ChatUser };
-  /** The server logged this user out (KICKOFF): the client stopped reconnecting. */
+  /**
+   * The server logged this user out (KICKOFF), or another connection took this clientId over
+   * (`reason` `same-client-id`, `raw` ''): the client stopped reconnecting.
+   */
   kicked: { readonly reason: string; readonly raw: string };
   /** Something went wrong that the app may want to show or log; the client keeps working. */
   error: SdkError;
@@ -303,6 +306,16 @@ export interface ChatTiming {
   readonly wakeCheckMs?: number;
   /** How late a wake-detection tick may be before it counts as a sleep (ms; see `wakeCheckMs`). */
   readonly wakeToleranceMs?: number;
+  /**
+   * Takeover detection: the server closes the older connection of a clientId with no packet
+   * when another connection uses it, so two clients sharing a clientId would kick each other off
+   * forever. A connection the server closes within `takeoverWithinMs` of being up (default:
+   * `stableAfterMs`) counts; after `takeoverLimit` of them in a row (default 3; 0 turns this
+   * off) the client stops with state `kicked` (reason `same-client-id`) and a `kicked` event.
+   */
+  readonly takeoverWithinMs?: number;
+  /** How many connections closed soon after connecting, in a row, stop the client (see `takeoverWithinMs`). */
+  readonly takeoverLimit?: number;
 }
 
 /** A local message with a promise for its final status. */

@@ -128,6 +128,8 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       emitter.emit('connection', state);
     }),
     manager.onError(emitError),
+    // Another connection took this clientId over: the app hears it as it hears a KICKOFF.
+    manager.onKicked((reason) => emitter.emit('kicked', { reason, raw: '' })),
     manager.onMessage((topic, payload) => catchUp.live(topic, payload)),
     manager.onConnected(() => {
       if (life.disposed) return;

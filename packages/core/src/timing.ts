@@ -4,6 +4,8 @@ import type { ChatTiming } from './api.js';
 export const DEFAULT_WAKE_CHECK_MS = 5_000;
 /** Default lateness of a wake-detection tick that counts as a sleep (ms). */
 export const DEFAULT_WAKE_TOLERANCE_MS = 10_000;
+/** Default number of connections in a row closed soon after connecting that mean a takeover. */
+export const DEFAULT_TAKEOVER_LIMIT = 3;
 
 /** The deadlines and limits a client uses unless told otherwise. */
 export const DEFAULT_TIMING: ChatTiming = {
@@ -23,6 +25,7 @@ export const DEFAULT_TIMING: ChatTiming = {
   catchUpMaxPages: 10,
   wakeCheckMs: DEFAULT_WAKE_CHECK_MS,
   wakeToleranceMs: DEFAULT_WAKE_TOLERANCE_MS,
+  takeoverLimit: DEFAULT_TAKEOVER_LIMIT,
 };
 
 /**

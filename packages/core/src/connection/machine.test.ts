@@ -19,6 +19,8 @@ const config: MachineConfig = {
   maxMs: 60_000,
   stableAfterMs: 15_000,
   canRefresh: true,
+  takeoverWithinMs: 15_000,
+  takeoverLimit: 3,
 };
 const NOW = 1_000_000;
 const network = new SdkError('network', 'down');
@@ -190,6 +192,42 @@ const rows: Row[] = [
     { status: 'kicked', reason: KICKED_BY_SAME_CLIENT_ID },
     ['clear-timer(retry)', 'clear-timer(stable)', 'close'],
   ],
+  [
+    'connected + third drop soon after connecting → kicked (same-client-id)',
+    at({ status: 'connected', since: NOW - 1_000 }, { closedEarly: 2 }),
+    dropped(network),
+    { status: 'kicked', reason: KICKED_BY_SAME_CLIENT_ID },
+    ['clear-timer(retry)', 'clear-timer(stable)', 'close'],
+  ],
+  [
+    'connected + third drop soon after connecting, takeoverLimit 0 → reconnecting',
+    at({ status: 'connected', since: NOW - 1_000 }, { closedEarly: 2 }),
+    dropped(network),
+    { status: 'reconnecting' },
+    ['clear-timer(stable)', 'set-timer(retry)'],
+    { takeoverLimit: 0 },
+  ],
+  [
+    'connected + drop long after connecting, after two early ones → reconnecting',
+    at({ status: 'connected', since: NOW - 15_000 }, { closedEarly: 2 }),
+    dropped(network),
+    { status: 'reconnecting' },
+    ['clear-timer(stable)', 'set-timer(retry)'],
+  ],
+  [
+    'connected + early close for a protocol error, after two early drops → reconnecting',
+    at({ status: 'connected', since: NOW - 1_000 }, { closedEarly: 2 }),
+    dropped(new SdkError('protocol', 'packet too big')),
+    { status: 'reconnecting' },
+    ['clear-timer(stable)', 'set-timer(retry)'],
+  ],
+  [
+    'connected + early drop while offline, after two early ones → reconnecting',
+    at({ status: 'connected', since: NOW - 1_000 }, { closedEarly: 2, online: false }),
+    dropped(network),
+    { status: 'reconnecting', retryAt: Number.POSITIVE_INFINITY },
+    ['clear-timer(stable)', 'clear-timer(retry)'],
+  ],
   ['connecting + drop → unchanged (the attempt fails by itself)', at(S.connecting), dropped(network), S.connecting, []],
   // retry-due
   [
@@ -310,6 +348,31 @@ describe('transition', () => {
     expect(s.failures).toBe(0);
     const late = transition(s, dropped(network, 0.999), config).state;
     expect(late.connection).toMatchObject({ attempt: 2, retryAt: NOW + 4_995 });
+  });
+
+  it('counts connections the server closed soon after connecting; a long one or a failed attempt starts again', () => {
+    const up = (s: MachineState, now: number) => transition(s, { type: 'connected', now }, config).state;
+    const drop = (s: MachineState, now: number) => {
+      const next = transition(s, { type: 'disconnected', error: network, now, jitter: 0 }, config).state;
+      return transition(next, { type: 'retry-due' }, config).state;
+    };
+    let s = transition(at(S.idle), { type: 'start' }, config).state;
+    s = drop(up(s, 0), 14_999);
+    s = drop(up(s, 20_000), 21_000);
+    expect(s.closedEarly).toBe(2);
+    s = drop(up(s, 30_000), 45_000);
+    expect(s.closedEarly).toBe(0);
+    s = drop(up(s, 50_000), 51_000);
+    s = transition(s, failed(refused), config).state;
+    expect(s.closedEarly).toBe(0);
+    s = transition(s, { type: 'retry-due' }, config).state;
+    s = drop(up(s, 60_000), 61_000);
+    s = drop(up(s, 62_000), 63_000);
+    const third = transition(up(s, 64_000), { type: 'disconnected', error: network, now: 65_000, jitter: 0 }, config);
+    expect(third.state.connection).toEqual({ status: 'kicked', reason: KICKED_BY_SAME_CLIENT_ID });
+    // connect() and reconnect() start the count again.
+    expect(transition(third.state, { type: 'start' }, config).state.closedEarly).toBe(0);
+    expect(transition(s, { type: 'restart' }, config).state.closedEarly).toBe(0);
   });
 
   it('asks for a refreshed token at most once until a connection succeeds', () => {

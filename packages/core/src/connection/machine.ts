@@ -19,6 +19,11 @@ export interface MachineState {
   readonly refreshed: boolean;
   /** What the environment last said about the network. */
   readonly online: boolean;
+  /**
+   * Connections in a row that the server closed soon after they were up (within
+   * `takeoverWithinMs`): the sign of another connection taking this clientId over.
+   */
+  readonly closedEarly: number;
 }
 
 /** Something that happened, as the manager reports it to the machine. */
@@ -82,6 +87,10 @@ export interface MachineConfig extends BackoffPolicy {
   readonly stableAfterMs: number;
   /** Whether a token provider can be asked for a fresh token after an authentication failure. */
   readonly canRefresh: boolean;
+  /** A connection the server closes within this long of being up counts toward a takeover. */
+  readonly takeoverWithinMs: number;
+  /** This many such connections in a row stop at `kicked` (`same-client-id`); 0 turns it off. */
+  readonly takeoverLimit: number;
 }
 
 /** A next state and the effects to perform, in order. */
@@ -95,7 +104,13 @@ export const KICKED_BY_SAME_CLIENT_ID = 'same-client-id';
 
 /** The state before anything happened. */
 export function initialMachineState(online = true): MachineState {
-  return { connection: { status: 'idle', reason: 'not-started' }, failures: 0, refreshed: false, online };
+  return {
+    connection: { status: 'idle', reason: 'not-started' },
+    failures: 0,
+    refreshed: false,
+    online,
+    closedEarly: 0,
+  };
 }
 
 /** The event a fired timer of the machine delivers. */
@@ -141,9 +156,24 @@ function backOff(state: MachineState, error: SdkError, now: number, jitter: numb
 /** Another connection took this clientId over: stop, the app must decide. */
 function takenOver(state: MachineState): Transition {
   return {
-    state: { ...state, connection: { status: 'kicked', reason: KICKED_BY_SAME_CLIENT_ID } },
+    state: { ...state, closedEarly: 0, connection: { status: 'kicked', reason: KICKED_BY_SAME_CLIENT_ID } },
     actions: [...STOP_TIMERS, { type: 'close' }],
   };
+}
+
+/**
+ * Whether a lost connection looks taken over: the real server closes the older connection of a
+ * clientId with no packet, which the transport reports as a plain network drop, soon after the
+ * other one connected. A drop while offline or for a reason of its own (protocol…) does not count.
+ */
+function closedSoonByServer(
+  state: MachineState,
+  since: number,
+  error: SdkError,
+  now: number,
+  config: MachineConfig,
+): boolean {
+  return state.online && error.code === 'network' && now - since < config.takeoverWithinMs;
 }
 
 /** A connect attempt failed: refresh the token once after an auth refusal, else back off. */
@@ -155,25 +185,30 @@ function attemptFailed(
   if (isAuthRefusal(event.error)) {
     // A refusal by the token provider itself (a wrong password) is final: it is not asked again.
     if (config.canRefresh && !state.refreshed && !event.byTokenProvider) {
-      return connectNow({ ...state, failures: state.failures + 1, refreshed: true }, true);
+      return connectNow({ ...state, failures: state.failures + 1, refreshed: true, closedEarly: 0 }, true);
     }
     return {
-      state: { ...state, connection: { status: 'auth-failed', error: event.error } },
+      state: { ...state, closedEarly: 0, connection: { status: 'auth-failed', error: event.error } },
       actions: [...STOP_TIMERS, { type: 'close' }],
     };
   }
-  return backOff(state, event.error, event.now, event.jitter, config);
+  // A failed attempt is the network's trouble, not a takeover: the count starts again.
+  return backOff({ ...state, closedEarly: 0 }, event.error, event.now, event.jitter, config);
 }
 
-/** A connection that was up went down: taken over (the transport says so), or back off and try again. */
+/** A connection that was up went down: taken over, or back off and try again. */
 function connectionLost(
   state: MachineState,
   event: Extract<MachineEvent, { type: 'disconnected' }>,
   config: MachineConfig,
 ): Transition {
-  if (state.connection.status !== 'connected') return unchanged(state);
+  const connection = state.connection;
+  if (connection.status !== 'connected') return unchanged(state);
   if (event.error.code === 'kicked') return takenOver(state);
-  const next = backOff(state, event.error, event.now, event.jitter, config);
+  const early = closedSoonByServer(state, connection.since, event.error, event.now, config);
+  const closedEarly = early ? state.closedEarly + 1 : 0;
+  if (config.takeoverLimit > 0 && closedEarly >= config.takeoverLimit) return takenOver(state);
+  const next = backOff({ ...state, closedEarly }, event.error, event.now, event.jitter, config);
   return { state: next.state, actions: [CANCEL_STABLE, ...next.actions] };
 }
 
@@ -184,10 +219,13 @@ export function transition(state: MachineState, event: MachineEvent, config: Mac
     case 'start':
       if (status === 'connecting' || status === 'connected') return unchanged(state);
       if (status === 'reconnecting') return connectNow(state, false, [CANCEL_RETRY]);
-      return connectNow({ ...state, failures: 0, refreshed: false });
+      return connectNow({ ...state, failures: 0, refreshed: false, closedEarly: 0 });
 
     case 'restart':
-      return connectNow({ ...state, failures: 0, refreshed: false }, false, [...STOP_TIMERS, { type: 'close' }]);
+      return connectNow({ ...state, failures: 0, refreshed: false, closedEarly: 0 }, false, [
+        ...STOP_TIMERS,
+        { type: 'close' },
+      ]);
 
     case 'start-anonymous':
       // A static empty token is known before any attempt: stay idle, show no attempt.

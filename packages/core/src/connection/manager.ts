@@ -11,6 +11,7 @@ import { createEmitter, type Emitter } from '../events.js';
 import type { Clock, Environment, Logger, RandomSource, RealtimeEvent, RealtimeTransport } from '../interfaces.js';
 import { redactError } from '../logger.js';
 import { type MachineRunner, runMachine } from '../machine/runner.js';
+import { DEFAULT_TAKEOVER_LIMIT } from '../timing.js';
 import { type AttemptOutcome, type ConnectAttempts, createConnectAttempts } from './attempt.js';
 import { describeError, describeState } from './log.js';
 import {
@@ -18,6 +19,7 @@ import {
   type ConnectionTimer,
   connectionTimerEvent,
   initialMachineState,
+  KICKED_BY_SAME_CLIENT_ID,
   type MachineConfig,
   type MachineEvent,
   type MachineState,
@@ -69,6 +71,12 @@ export interface ConnectionManager {
   onState(listener: (state: ConnectionState) => void): () => void;
   /** Called after a connection is up and its subscriptions are in place. */
   onConnected(listener: () => void): () => void;
+  /**
+   * Called when the manager stopped by itself because another connection took this clientId
+   * over (the state is `kicked`, the reason {@link KICKED_BY_SAME_CLIENT_ID}). Not called for
+   * {@link kicked}: its caller knows.
+   */
+  onKicked(listener: (reason: string) => void): () => void;
   /** Every message the transport delivers, on any topic. */
   onMessage(listener: (topic: string, payload: Uint8Array) => void): () => void;
   /** Problems that do not show in the state: refused subscriptions, transport errors, listener failures. */
@@ -98,6 +106,7 @@ export interface ConnectionManagerOptions {
 type ManagerEvents = {
   state: ConnectionState;
   connected: undefined;
+  kicked: string;
   message: { readonly topic: string; readonly payload: Uint8Array };
   error: SdkError;
 };
@@ -183,6 +192,8 @@ function machineConfig({ auth, timing }: ConnectionManagerOptions): MachineConfi
     maxMs: timing.reconnectMaxMs,
     stableAfterMs: timing.stableAfterMs,
     canRefresh: 'getToken' in auth,
+    takeoverWithinMs: timing.takeoverWithinMs ?? timing.stableAfterMs,
+    takeoverLimit: timing.takeoverLimit ?? DEFAULT_TAKEOVER_LIMIT,
   };
 }
 
@@ -211,6 +222,8 @@ function changed({ machine, wake, options, life, emitter }: Parts, event: Machin
   options.logger.info(`connection ${describeState(connection)}`, { event: event.type });
   if (connection.status !== 'connecting') releaseWaiters(life);
   emitter.emit('state', connection);
+  // Stopped by the manager itself (another connection took the clientId): the app must hear why.
+  if (connection.status === 'kicked' && event.type === 'disconnected') emitter.emit('kicked', connection.reason);
 }
 
 /** Listens to the transport and the environment; returns what stops listening. */
@@ -312,6 +325,7 @@ function managerFace(parts: Parts, stopListening: () => void): ConnectionManager
     },
     onState: (listener) => emitter.on('state', listener),
     onConnected: (listener) => emitter.on('connected', () => listener()),
+    onKicked: (listener) => emitter.on('kicked', listener),
     onMessage: (listener) => emitter.on('message', ({ topic, payload }) => listener(topic, payload)),
     onError: (listener) => emitter.on('error', listener),
     async dispose() {
