@@ -25,7 +25,7 @@ describe('two clients forced onto one clientId', () => {
 
     await waitFor(() => kicked(first) || kicked(second), {
       timeoutMs: 15_000,
-      message: `one of the two stops (states: ${first.client.state.status}, ${second.client.state.status})`,
+      message: 'one of the two clients on one clientId stops (state kicked)',
     });
     const [loser, winner] = kicked(first) ? [first, second] : [second, first];
     expect(loser.client.state).toEqual({ status: 'kicked', reason: 'same-client-id' });
