@@ -89,6 +89,8 @@ export function connectionLabel(state: ConnectionState): string {
     }
     case 'auth-failed':
       return `auth failed: ${state.error.message}`;
+    case 'failed':
+      return `failed: ${state.error.message}`;
     case 'kicked':
       return `kicked: ${state.reason}`;
     case 'closed':

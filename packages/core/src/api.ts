@@ -179,6 +179,11 @@ export type ConnectionState =
   | { readonly status: 'connected'; readonly since: number }
   | { readonly status: 'reconnecting'; readonly attempt: number; readonly retryAt: number; readonly error?: SdkError }
   | { readonly status: 'auth-failed'; readonly error: SdkError }
+  /**
+   * Stopped on a failure that no retry can mend (an untrusted certificate: code `tls`); the
+   * client does not reconnect by itself until `connect()` or `reconnect()`.
+   */
+  | { readonly status: 'failed'; readonly error: SdkError }
   | { readonly status: 'kicked'; readonly reason: string }
   | { readonly status: 'closed' };
 
@@ -332,7 +337,7 @@ export interface ChatClient {
   connect(): Promise<void>;
   /** Closes the connection and stops reconnecting; the outbox is kept. */
   disconnect(): Promise<void>;
-  /** Drops the connection and connects again now (also from auth-failed or kicked). */
+  /** Drops the connection and connects again now (also from auth-failed, failed or kicked). */
   reconnect(): Promise<void>;
   /** Subscribes to threads or other exact topics; kept across reconnects, caught up on each. */
   subscribe(topics: readonly string[]): Promise<void>;

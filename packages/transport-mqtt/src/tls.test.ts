@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SdkError } from '@weiyu/core';
+import { type ConnectionState, createChatClient, SdkError } from '@weiyu/core';
 import { createRecordingLogger } from '@weiyu/core/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { classifyMqttError } from './classify-error.js';
@@ -93,6 +93,29 @@ describe('TLS', () => {
     expect(t.isConnected()).toBe(false);
     expect(b.connects).toEqual([]);
     expect(events).toEqual([]);
+  });
+
+  it('stops a chat client at failed (tls) after one attempt instead of retrying a bad certificate forever', async () => {
+    const b = await startWss(trusted);
+    const client = createChatClient({
+      user: { uid: 'u1' },
+      auth: { username: 'alice', accessToken: 'token-alice' },
+      realtime: transport({ url: b.url }),
+      timing: { reconnectBaseMs: 10, reconnectMaxMs: 20 },
+    });
+    const states: ConnectionState[] = [];
+    client.on('connection', (state) => states.push(state));
+    try {
+      await client.connect();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const state = client.state;
+      expect(state.status).toBe('failed');
+      expect(state.status === 'failed' ? state.error.code : undefined).toBe('tls');
+      expect(states.filter((s) => s.status === 'connecting')).toHaveLength(1);
+      expect(states.some((s) => s.status === 'reconnecting')).toBe(false);
+    } finally {
+      await client.dispose();
+    }
   });
 
   it('connects to the same certificate once it is passed in ca, and carries messages', async () => {

@@ -17,6 +17,8 @@ export function describeState(state: ConnectionState): string {
         : `reconnecting (attempt ${state.attempt} when back online)`;
     case 'auth-failed':
       return `auth-failed (${state.error.code})`;
+    case 'failed':
+      return `failed (${state.error.code})`;
     case 'kicked':
       return `kicked (${state.reason})`;
     case 'closed':

@@ -34,6 +34,7 @@ const S = {
   connected: { status: 'connected', since: 1 },
   reconnecting: { status: 'reconnecting', attempt: 2, retryAt: NOW + 100, error: network },
   authFailed: { status: 'auth-failed', error: badCredentials },
+  failed: { status: 'failed', error: new SdkError('tls', 'untrusted certificate') },
   kicked: { status: 'kicked', reason: 'x' },
   closed: { status: 'closed' },
 } satisfies Record<string, ConnectionState>;
@@ -73,6 +74,7 @@ const rows: Row[] = [
   ['closed + start → connecting', at(S.closed), { type: 'start' }, { status: 'connecting', attempt: 1 }, ['connect']],
   ['auth-failed + start → connecting', at(S.authFailed), { type: 'start' }, { status: 'connecting' }, ['connect']],
   ['kicked + start → connecting', at(S.kicked), { type: 'start' }, { status: 'connecting' }, ['connect']],
+  ['failed + start → connecting', at(S.failed), { type: 'start' }, { status: 'connecting' }, ['connect']],
   [
     'reconnecting + start → connecting now',
     at(S.reconnecting, { failures: 1 }),
@@ -169,6 +171,15 @@ const rows: Row[] = [
     ['clear-timer(retry)', 'clear-timer(stable)', 'close'],
     { canRefresh: false },
   ],
+  [
+    'connecting + untrusted certificate (tls) → failed, no retry',
+    at(S.connecting),
+    failed(new SdkError('tls', 'self-signed certificate')),
+    { status: 'failed' },
+    ['clear-timer(retry)', 'clear-timer(stable)', 'close'],
+  ],
+  ['failed + online → unchanged', at(S.failed), { type: 'online' }, { status: 'failed' }, []],
+  ['failed + wake → unchanged', at(S.failed), { type: 'wake' }, { status: 'failed' }, []],
   ['reconnecting + connect-failed → unchanged (stale)', at(S.reconnecting), failed(network), S.reconnecting, []],
   // disconnected
   [

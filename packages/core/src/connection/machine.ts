@@ -8,7 +8,7 @@ import type { SdkError } from '@weiyu/protocol';
 import type { ConnectionState } from '../api.js';
 import type { TimerAction } from '../machine/runner.js';
 import { type BackoffPolicy, backoffDelay } from '../retry/backoff.js';
-import { isAuthRefusal } from '../retry/policy.js';
+import { isAuthRefusal, stopsReconnecting } from '../retry/policy.js';
 
 /** The machine's state: the public {@link ConnectionState} plus what the policy remembers. */
 export interface MachineState {
@@ -189,6 +189,12 @@ function attemptFailed(
     }
     return {
       state: { ...state, closedEarly: 0, connection: { status: 'auth-failed', error: event.error } },
+      actions: [...STOP_TIMERS, { type: 'close' }],
+    };
+  }
+  if (stopsReconnecting(event.error)) {
+    return {
+      state: { ...state, closedEarly: 0, connection: { status: 'failed', error: event.error } },
       actions: [...STOP_TIMERS, { type: 'close' }],
     };
   }

@@ -24,12 +24,23 @@ const CATCH_UP_REFUSALS: ReadonlySet<SdkErrorCode> = new Set<SdkErrorCode>([
   'not_found',
 ]);
 
+/** Connect failures that no retry can mend: the same attempt would fail the same way. */
+const PERMANENT_CONNECT_CODES: ReadonlySet<SdkErrorCode> = new Set<SdkErrorCode>(['tls']);
+
 /** Codes that mean the link is down, not that the request was wrong. */
 const LINK_DOWN_CODES: ReadonlySet<SdkErrorCode> = new Set<SdkErrorCode>(['not_connected', 'network']);
 
 /** Whether the server refused the credentials: ask the token provider once, then stop. */
 export function isAuthRefusal(error: SdkError): boolean {
   return AUTH_CODES.has(error.code);
+}
+
+/**
+ * Whether a failed connect attempt stops reconnecting (state `failed`): an untrusted
+ * certificate stays untrusted, and retrying it forever only hides the cause.
+ */
+export function stopsReconnecting(error: SdkError): boolean {
+  return PERMANENT_CONNECT_CODES.has(error.code);
 }
 
 /**
