@@ -45,8 +45,13 @@ export const SDK_ERROR_CODES = [
   'http_error',
   /** The network failed (socket closed, fetch failed). */
   'network',
-  /** The outbox holds as many messages as it may. */
+  /** The outbox holds as many messages as it may, or the store it is kept in is full. */
   'outbox_full',
+  /**
+   * The outbox store failed: a call threw or did not answer in time, or a record in it could not
+   * be read. The client goes on without it: messages are still sent, but not kept across a restart.
+   */
+  'storage',
   /** The client was disposed or disconnected by hand. */
   'closed',
   /** No message with that uid is known. */

@@ -73,7 +73,7 @@ describe('createWebStorageStore', () => {
       .set('a', 'b')
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SdkError);
-    expect((error as SdkError).code).toBe('unknown');
+    expect((error as SdkError).code).toBe('storage');
   });
 
   it('rejects with an SdkError, never a raw exception, when any storage call throws', async () => {
@@ -101,7 +101,7 @@ describe('createWebStorageStore', () => {
     for (const call of calls) {
       const error = await call().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(SdkError);
-      expect((error as SdkError).code).toBe('unknown');
+      expect((error as SdkError).code).toBe('storage');
       expect((error as SdkError).cause).toBeInstanceOf(Error);
     }
     // Only key() failing (a storage changed under us) is caught too.

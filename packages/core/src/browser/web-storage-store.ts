@@ -30,14 +30,14 @@ function defaultStorage(): StorageLike | undefined {
 
 /** What a storage call threw, as an {@link SdkError} (storage errors are DOMExceptions, not ours). */
 function storageError(what: string, cause: unknown): SdkError {
-  return cause instanceof SdkError ? cause : new SdkError('unknown', `Web Storage failed to ${what}`, { cause });
+  return cause instanceof SdkError ? cause : new SdkError('storage', `Web Storage failed to ${what}`, { cause });
 }
 
 /**
  * A {@link KeyValueStore} on Web Storage (`localStorage` by default), so the outbox survives a
  * reload. Every key is stored under `prefix`, so the SDK never touches the page's own keys.
  * A full storage makes `set` reject with an `outbox_full` {@link SdkError}; any other failure of
- * the storage rejects with an `unknown` one, never a raw exception. Without a usable
+ * the storage rejects with a `storage` one, never a raw exception. Without a usable
  * `localStorage` (missing, or access denied in a sandboxed iframe) it throws `invalid_argument`.
  */
 export function createWebStorageStore(storage?: StorageLike, prefix = 'weiyu:'): KeyValueStore {

@@ -57,14 +57,14 @@ describe('createMiniProgramStore', () => {
     expect(await store.get('a')).toBe('small');
   });
 
-  it('rejects with an unknown SdkError naming the platform message when a call fails', async () => {
+  it('rejects with a storage SdkError naming the platform message when a call fails', async () => {
     const storage = createFakeMiniProgramStorage();
     const store = createMiniProgramStore(storage);
     await store.set('a', '1');
     storage.failWith('system error');
     for (const call of [() => store.get('a'), () => store.set('a', '2'), () => store.keys('')]) {
       const error = await rejection(call());
-      expect(error.code).toBe('unknown');
+      expect(error.code).toBe('storage');
       expect(error.message).toContain('system error');
     }
   });
@@ -78,7 +78,7 @@ describe('createMiniProgramStore', () => {
       },
     };
     const error = await rejection(createMiniProgramStore(broken).keys(''));
-    expect([error.code, error.cause]).toEqual(['unknown', thrown]);
+    expect([error.code, error.cause]).toEqual(['storage', thrown]);
   });
 
   it('refuses something that is not a storage API', () => {

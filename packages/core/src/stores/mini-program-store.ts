@@ -75,15 +75,15 @@ function call<T>(
 
 function storageError(what: string, failure: MiniProgramStorageFailure | undefined, cause: unknown): SdkError {
   const said = failureText(failure);
-  return new SdkError('unknown', `mini-program storage failed to ${what}${said ? `: ${said}` : ''}`, { cause });
+  return new SdkError('storage', `mini-program storage failed to ${what}${said ? `: ${said}` : ''}`, { cause });
 }
 
 /**
  * A {@link KeyValueStore} on a mini-program's storage (`wx.setStorage` and the rest; pass `wx`,
  * `uni` or `my`), so the outbox survives the mini-program being closed and opened again. Every
  * key is stored under `prefix`, so the SDK never touches the app's own keys. A full storage
- * makes `set` reject with an `outbox_full` {@link SdkError}; any other failure rejects with an
- * `unknown` one. Throws `invalid_argument` when `storage` lacks one of the four calls.
+ * makes `set` reject with an `outbox_full` {@link SdkError}; any other failure rejects with a
+ * `storage` one. Throws `invalid_argument` when `storage` lacks one of the four calls.
  *
  * @example
  * const client = createChatClient({ ..., outbox: createMiniProgramStore(wx) });
