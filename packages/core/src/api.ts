@@ -296,6 +296,13 @@ export interface ChatTiming {
   readonly typingThrottleMs: number;
   /** Max messages in the outbox. */
   readonly outboxLimit: number;
+  /**
+   * How long one call to the outbox store may take (ms, default 3,000). A message waits for its
+   * write before its first attempt at most this long; past it, the message is sent anyway (not
+   * kept across a restart until the store answers) and an `error` event (`storage`) says so.
+   * Keep it well under `sendDeadlineMs`.
+   */
+  readonly storeTimeoutMs: number;
   /** How many uids the duplicate filter remembers. */
   readonly dedupeCapacity: number;
   /** Catch-up page size and max pages per thread. */

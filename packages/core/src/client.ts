@@ -59,6 +59,8 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     store: options.outbox ?? createMemoryStore(),
     namespace: user.uid,
     onError: emitError,
+    clock,
+    timeoutMs: timing.storeTimeoutMs,
   });
   const typing = createTypingTracker({ clock, ttlMs: timing.typingTtlMs, emit: (e) => emitter.emit('typing', e) });
   const outgoing = createOutgoing({ user, channel, orgUid: options.orgUid, clock, random: base.random });

@@ -20,6 +20,7 @@ export const DEFAULT_TIMING: ChatTiming = {
   typingTtlMs: 6_000,
   typingThrottleMs: 2_000,
   outboxLimit: 500,
+  storeTimeoutMs: 3_000,
   dedupeCapacity: 5_000,
   catchUpPageSize: 50,
   catchUpMaxPages: 10,

@@ -1,7 +1,9 @@
-import { toRestJson, type WireMessage } from '@weiyu/protocol';
+import { SdkError, toRestJson, type WireMessage } from '@weiyu/protocol';
 import { describe, expect, it } from 'vitest';
 import type { KeyValueStore } from '../interfaces.js';
 import { createMemoryStore } from '../stores/memory-store.js';
+import { createFakeClock } from '../testing/fake-clock.js';
+import { createFaultyStore } from '../testing/faulty-store.js';
 import { createOutbox, outboxPrefix } from './outbox.js';
 
 function wire(uid: string, topic = 'org/agent/a1/v1'): WireMessage {
@@ -88,8 +90,12 @@ describe('outbox', () => {
 
   it('clears unreadable records and reports a failing store without throwing', async () => {
     const store = createMemoryStore({ [`${outboxPrefix('v1')}junk`]: 'not json' });
-    expect(await createOutbox({ store, namespace: 'v1', onError: noError }).ready).toEqual([]);
+    const cleared: SdkError[] = [];
+    const junked = createOutbox({ store, namespace: 'v1', onError: (e) => cleared.push(e) });
+    expect(await junked.ready).toEqual([]);
+    await junked.idle();
     expect(await store.keys(outboxPrefix('v1'))).toEqual([]);
+    expect(cleared.map((e) => [e.code, e.details.removed])).toEqual([['storage', [`${outboxPrefix('v1')}junk`]]]);
 
     const errors: string[] = [];
     const broken: KeyValueStore = {
@@ -98,9 +104,121 @@ describe('outbox', () => {
       delete: () => Promise.reject(new Error('disk')),
       keys: () => Promise.reject(new Error('disk')),
     };
-    const outbox = createOutbox({ store: broken, namespace: 'v1', onError: (e) => errors.push(e.message) });
+    const outbox = createOutbox({
+      store: broken,
+      namespace: 'v1',
+      onError: (e) => errors.push(`${e.code} ${e.message}`),
+    });
     expect(await outbox.ready).toEqual([]);
     await outbox.add(wire('y'));
-    expect(errors).toEqual(['outbox store failed to load', 'outbox store failed to write']);
+    expect(errors).toEqual([
+      'storage the outbox store failed to list keys: disk',
+      'storage the outbox store failed to write: disk',
+    ]);
+  });
+});
+
+describe('outbox: a store that fails, hangs or holds records it cannot read', () => {
+  const TIMEOUT = 1_000;
+
+  function faulty() {
+    const clock = createFakeClock();
+    const store = createFaultyStore({ clock });
+    const errors: SdkError[] = [];
+    const open = () =>
+      createOutbox({ store, namespace: 'v1', clock, timeoutMs: TIMEOUT, onError: (e) => errors.push(e) });
+    return { clock, store, errors, open };
+  }
+
+  /** Whether the promise settled by now. */
+  async function settled(promise: Promise<unknown>, clock: ReturnType<typeof createFakeClock>): Promise<boolean> {
+    let done = false;
+    void promise.then(() => {
+      done = true;
+    });
+    await clock.flush();
+    return done;
+  }
+
+  it('a write that never answers resolves add within the deadline and reports the store once, typed', async () => {
+    const { clock, store, errors, open } = faulty();
+    const outbox = open();
+    await outbox.ready;
+    store.fault({ kind: 'hang' }, ['set']);
+    const first = outbox.add(wire('a'));
+    const second = outbox.add(wire('b'));
+    await clock.advanceAsync(TIMEOUT - 1);
+    expect(await settled(first, clock)).toBe(false);
+    await clock.advanceAsync(1);
+    expect(await settled(first, clock)).toBe(true);
+    expect(await settled(second, clock)).toBe(true);
+    // Still counted: the messages are sent, only not kept across a restart.
+    expect(outbox.count()).toBe(2);
+    await clock.advanceAsync(10 * TIMEOUT);
+    expect(errors.map((e) => [e.code, e.details.operation, e.details.timeoutMs])).toEqual([
+      ['storage', 'write', TIMEOUT],
+    ]);
+  });
+
+  it('a store that never answers its listing still gets ready, empty, within the deadline', async () => {
+    const { clock, store, errors, open } = faulty();
+    store.fault({ kind: 'hang' });
+    const outbox = open();
+    await clock.advanceAsync(TIMEOUT);
+    expect(await settled(outbox.ready, clock)).toBe(true);
+    expect(await outbox.ready).toEqual([]);
+    expect(errors.map((e) => [e.code, e.details.operation])).toEqual([['storage', 'list keys']]);
+  });
+
+  it('restores every record it can read and names the ones it cannot', async () => {
+    const { clock, store, errors } = faulty();
+    const writer = createOutbox({ store, namespace: 'v1', onError: noError });
+    for (const uid of ['a', 'b', 'c', 'd']) void writer.add(wire(uid));
+    await writer.idle();
+    const prefix = outboxPrefix('v1');
+    store.breakKey(`${prefix}b`); // a read that throws
+    store.breakKey(`${prefix}c`, { kind: 'hang' }); // a read that never answers
+    await store.inner.set(`${prefix}e`, JSON.stringify({ v: 1, seq: 9, message: { uid: 'e' } })); // ours, corrupt
+    await store.inner.set(`${prefix}f`, '{"v":1,"seq":'); // not even JSON
+    const outbox = createOutbox({ store, namespace: 'v1', clock, timeoutMs: TIMEOUT, onError: (e) => errors.push(e) });
+    await clock.advanceAsync(TIMEOUT);
+    const records = await outbox.ready;
+    expect(records.map((r) => r.message.uid)).toEqual(['a', 'd']);
+    expect(errors.map((e) => [e.code, e.details.count])).toEqual([['storage', 4]]);
+    expect(errors[0]?.details.keys).toEqual([`${prefix}b`, `${prefix}c`, `${prefix}e`, `${prefix}f`]);
+    // What cannot be read now may be readable later: it stays, except what is not JSON at all.
+    await outbox.idle();
+    expect((await store.inner.keys(prefix)).sort()).toEqual(['a', 'b', 'c', 'd', 'e'].map((u) => prefix + u));
+    // New messages are numbered after every record seen, readable or not.
+    await outbox.add(wire('g'));
+    expect(JSON.parse((await store.inner.get(`${prefix}g`)) ?? '{}')).toMatchObject({ seq: 10 });
+  });
+
+  it('keeps the code of a store error that has one (a full storage stays outbox_full)', async () => {
+    const { store, errors, open } = faulty();
+    const outbox = open();
+    await outbox.ready;
+    store.fault({ kind: 'throw', error: new SdkError('outbox_full', 'the browser storage is full') }, ['set']);
+    await outbox.add(wire('a'));
+    store.fault({ kind: 'throw-sync', error: new Error('disk on fire') }, ['delete']);
+    await outbox.remove('a');
+    expect(errors.map((e) => [e.code, e.details.operation ?? null])).toEqual([
+      ['outbox_full', null],
+      ['storage', 'delete'],
+    ]);
+  });
+
+  it('leaves no timer behind after dispose, even with a call hanging', async () => {
+    const { clock, store, open } = faulty();
+    const outbox = open();
+    await outbox.ready;
+    store.fault({ kind: 'hang' }, ['set']);
+    const added = outbox.add(wire('a'));
+    await clock.flush();
+    expect(clock.pending()).toBeGreaterThan(0);
+    outbox.dispose();
+    expect(clock.pending()).toBe(0);
+    // Whoever waited stops waiting.
+    expect(await settled(added, clock)).toBe(true);
   });
 });

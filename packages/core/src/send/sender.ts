@@ -61,7 +61,7 @@ export interface Sender {
   restore(messages: readonly LocalMessage[]): LocalMessage[];
   /** The realtime link is up (again): send what waits, in order per thread. */
   connected(): void;
-  /** Stops every timer; in-flight results are ignored from now on. */
+  /** Stops every timer, the outbox's too; in-flight results are ignored from now on. */
   dispose(): void;
 }
 
@@ -133,6 +133,7 @@ export function createSender(options: SenderOptions): Sender {
         entry.machine.stop();
         settle(entry);
       }
+      options.outbox.dispose();
     },
   };
 }

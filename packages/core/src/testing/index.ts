@@ -1,7 +1,8 @@
 /**
  * Test helpers for code built on core: a fake clock, a seeded random source, an environment and
- * a logger switched and read by hand, a fake mini-program storage, and an in-memory Bytedesk
- * server with switchable faults. Not part of the production bundle.
+ * a logger switched and read by hand, a fake mini-program storage, a store that fails or hangs
+ * on demand, and an in-memory Bytedesk server with switchable faults. Not part of the
+ * production bundle.
  */
 export { createFakeClock, type FakeClock } from './fake-clock.js';
 export {
@@ -9,6 +10,13 @@ export {
   type FakeMiniProgramStorage,
   type FakeMiniProgramStorageOptions,
 } from './fake-mini-program-storage.js';
+export {
+  createFaultyStore,
+  type FaultyStore,
+  type FaultyStoreOptions,
+  type StoreCall,
+  type StoreFault,
+} from './faulty-store.js';
 export {
   type ConnectionInfo,
   createInMemoryNetwork,

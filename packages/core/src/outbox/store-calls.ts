@@ -1,0 +1,128 @@
+/**
+ * Calls to the outbox store, each with a deadline: a store that throws, or never answers, must
+ * not hold a message back. What went wrong is told as a typed {@link SdkError}.
+ */
+import { err, ok, type Result, SdkError } from '@weiyu/protocol';
+import type { Clock, TimerHandle } from '../interfaces.js';
+
+/** What the outbox asks of its store, as the errors name it. */
+export type StoreOperation = 'list keys' | 'read' | 'write' | 'delete';
+
+/** Options of {@link createStoreCalls}. */
+export interface StoreCallsOptions {
+  readonly clock: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
+  /** How long one call may take before the outbox goes on without its answer (ms). */
+  readonly timeoutMs: number;
+  readonly onError: (error: SdkError) => void;
+}
+
+/** Store calls with deadlines, and waits bounded by the same deadline. */
+export interface StoreCalls {
+  /**
+   * Makes one store call. Settles (never rejects) with its value, or with why there is none:
+   * it failed, or gave no answer within the deadline. Failures are reported unless `quiet`;
+   * a store that stops answering is reported once, until it answers again.
+   */
+  call<T>(operation: StoreOperation, run: () => Promise<T>, quiet?: boolean): Promise<Result<T>>;
+  /** Waits for `promise`, for the deadline at the most. */
+  within(promise: Promise<unknown>): Promise<void>;
+  /**
+   * Clears every deadline timer and ends every {@link within} wait. Calls already made settle
+   * when the store answers; later calls wait for the store without a deadline.
+   */
+  dispose(): void;
+}
+
+/** Creates the store calls of one outbox. */
+export function createStoreCalls(options: StoreCallsOptions): StoreCalls {
+  const { clock, timeoutMs } = options;
+  /** The deadline timers running, each with what ends its wait at dispose (nothing for a store call). */
+  const deadlines = new Map<TimerHandle, (() => void) | undefined>();
+  let disposed = false;
+  /** A call timed out and the store has not answered anything since. */
+  let stalled = false;
+
+  /**
+   * `promise`'s outcome, or `onTimeout()`'s after the deadline. At dispose the deadline goes;
+   * with `endAtDispose` the wait ends then too, else it lasts until `promise` settles.
+   */
+  function race<T>(promise: Promise<T>, onTimeout: () => T, endAtDispose: boolean): Promise<T> {
+    if (disposed) return endAtDispose ? Promise.resolve(onTimeout()) : promise;
+    return new Promise<T>((resolve) => {
+      const handle = clock.setTimeout(() => {
+        if (deadlines.delete(handle)) resolve(onTimeout());
+      }, timeoutMs);
+      deadlines.set(handle, endAtDispose ? () => resolve(onTimeout()) : undefined);
+      void promise.then((value) => {
+        if (deadlines.delete(handle)) clock.clearTimeout(handle);
+        // Also after dispose cleared the deadline: a store call ends when the store answers.
+        resolve(value);
+      });
+    });
+  }
+
+  function call<T>(operation: StoreOperation, run: () => Promise<T>, quiet = false): Promise<Result<T>> {
+    const answered = started(run).then(
+      (value): Result<T> => {
+        stalled = false;
+        return ok(value);
+      },
+      (cause: unknown): Result<T> => {
+        stalled = false;
+        const error = storeError(operation, cause);
+        if (!quiet) options.onError(error);
+        return { ok: false, error };
+      },
+    );
+    return race(
+      answered,
+      () => {
+        const timedOut = err<T>('storage', `the outbox store did not ${operation} within ${timeoutMs} ms`, {
+          details: { operation, timeoutMs },
+        });
+        if (!quiet && !stalled && !disposed && !timedOut.ok) options.onError(timedOut.error);
+        if (!quiet) stalled = true;
+        return timedOut;
+      },
+      false,
+    );
+  }
+
+  return {
+    call,
+    within: (promise) =>
+      race(
+        promise.then(
+          () => undefined,
+          () => undefined,
+        ),
+        () => undefined,
+        true,
+      ),
+    dispose() {
+      disposed = true;
+      const ending = [...deadlines];
+      deadlines.clear();
+      for (const [handle, end] of ending) {
+        clock.clearTimeout(handle);
+        end?.();
+      }
+    },
+  };
+}
+
+/** The store's promise; a store that throws instead of rejecting rejects all the same. */
+function started<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return Promise.resolve(run());
+  } catch (cause) {
+    return Promise.reject(cause);
+  }
+}
+
+/** A store's own SdkError keeps its code (a full storage is `outbox_full`); anything else is `storage`. */
+function storeError(operation: StoreOperation, cause: unknown): SdkError {
+  if (cause instanceof SdkError) return cause;
+  const said = cause instanceof Error ? `: ${cause.message}` : '';
+  return new SdkError('storage', `the outbox store failed to ${operation}${said}`, { cause, details: { operation } });
+}
