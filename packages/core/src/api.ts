@@ -332,7 +332,11 @@ export interface ChatTiming {
 
 /** A local message with a promise for its final status. */
 export interface SentMessage extends LocalMessage {
-  /** Settles when the message is SUCCESS (resolves) or FAILED (resolves, status FAILED). Never rejects. */
+  /**
+   * Settles when the message is SUCCESS (resolves) or FAILED (resolves, status FAILED). Never rejects.
+   * A message still pending at `dispose()` settles FAILED with `closed`; it stays in the outbox,
+   * so the next client on the same store sends it.
+   */
   readonly done: Promise<LocalMessage>;
 }
 
@@ -364,6 +368,9 @@ export interface ChatClient {
   /** Messages waiting in the outbox. */
   pending(): readonly LocalMessage[];
   on<K extends keyof ChatClientEvents>(event: K, listener: (payload: ChatClientEvents[K]) => void): () => void;
-  /** Disconnects and releases every timer and listener. */
+  /**
+   * Disconnects and releases every timer and listener, and aborts the REST calls in flight.
+   * Pending messages end FAILED (`closed`) and stay in the outbox for the next client.
+   */
   dispose(): Promise<void>;
 }

@@ -7,6 +7,7 @@ import { decodeMessage, MAX_PACKET_BYTES, SdkError, validateTopic } from '@weiyu
 import type { ChatClient, ChatClientEvents, ChatClientOptions } from './api.js';
 import { type CatchUp, createCatchUp } from './catch-up/driver.js';
 import { systemClock } from './clock.js';
+import { type AbortControllerLike, createAbortController } from './connection/abort.js';
 import { type ConnectionManager, createConnectionManager } from './connection/index.js';
 import { createEmitter, type Emitter } from './events.js';
 import { noopLogger, redactError, redactingLogger } from './logger.js';
@@ -44,9 +45,8 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   }
   const { user, realtime } = options;
   const base = createBase(options);
-  const { clock, timing, channel, manager, rest, logger, emitter, emitError, isConnected } = base;
+  const { clock, timing, channel, manager, rest, logger, emitter, emitError, isConnected, life } = base;
   const maxPacketBytes = options.maxPacketBytes ?? MAX_PACKET_BYTES;
-  const life = { disposed: false };
   /** What most parts are given. */
   const common = { clock, timing, logger, isConnected };
 
@@ -184,12 +184,14 @@ function createBase(options: ChatClientOptions) {
   });
   const emitError = (error: SdkError): void => emitter.emit('error', redactError(error, secrets()));
   const isConnected = (): boolean => manager.state.status === 'connected';
+  // Whether the client was disposed; what aborts its REST calls then (it leaves none in flight).
+  const life = { disposed: false, calls: createAbortController() };
   // Before the first connect the manager has no token yet: a static one works for REST already.
-  const restCall = (): { accessToken?: string } => {
+  const restCall = () => {
     const token = manager.currentToken() ?? staticToken;
-    return token ? { accessToken: token } : {};
+    return { ...(token ? { accessToken: token } : {}), signal: life.calls.signal };
   };
-  return { clock, random, timing, channel, manager, rest, logger, emitter, emitError, isConnected, restCall };
+  return { clock, random, timing, channel, manager, rest, logger, emitter, emitError, isConnected, restCall, life };
 }
 
 /** The parts of a client that its methods reach. */
@@ -204,7 +206,7 @@ interface Parts {
   readonly emitter: Emitter<ClientEventMap>;
   readonly emitError: (error: SdkError) => void;
   readonly isConnected: () => boolean;
-  readonly life: { disposed: boolean };
+  readonly life: { disposed: boolean; readonly calls: AbortControllerLike };
   /** Stops listening to the manager. */
   readonly listeners: ReadonlyArray<() => void>;
 }
@@ -276,6 +278,7 @@ function chatClient(parts: Parts): ChatClient {
       signals.dispose();
       // Each catch-up ends now (and its `catchUp()` promise settles) instead of never.
       catchUp.dispose();
+      life.calls.abort(new SdkError('closed', 'the client was disposed'));
       for (const off of parts.listeners) off();
       try {
         await manager.dispose();

@@ -61,7 +61,11 @@ export interface Sender {
   restore(messages: readonly LocalMessage[]): LocalMessage[];
   /** The realtime link is up (again): send what waits, in order per thread. */
   connected(): void;
-  /** Stops every timer, the outbox's too; in-flight results are ignored from now on. */
+  /**
+   * Stops every timer, the outbox's too; in-flight results are ignored from now on. Each pending
+   * message ends `FAILED` (`closed`) unless it already was, and stays in the outbox for the next
+   * client on the store: a dispose is a reload, nothing is lost.
+   */
   dispose(): void;
 }
 
@@ -129,10 +133,7 @@ export function createSender(options: SenderOptions): Sender {
     },
     dispose() {
       q.disposed = true;
-      for (const entry of q.entries.values()) {
-        entry.machine.stop();
-        settle(entry);
-      }
+      for (const entry of q.entries.values()) close(q, entry);
       options.outbox.dispose();
     },
   };
@@ -285,6 +286,19 @@ function cancel(q: SendQueues, uid: string, status: LocalStatus): boolean {
   settle(entry);
   pump(q, entry.topic);
   return true;
+}
+
+/** The sender is disposed: the message goes no further here; `done` settles FAILED (`closed`), as the API names. */
+function close(q: SendQueues, entry: Entry): void {
+  entry.machine.stop();
+  const previous = entry.message.status;
+  if (previous !== 'FAILED') {
+    entry.message = withStatus(entry.message, 'FAILED', {
+      error: new SdkError('closed', 'the client was disposed; the message stays in the outbox for the next client'),
+    });
+    q.options.onChange(entry.message, previous);
+  }
+  settle(entry);
 }
 
 /** Puts what an earlier client left in front of its thread's queue, oldest first. */
