@@ -3,6 +3,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { encodeMessage, MAX_PACKET_BYTES, type WireMessage, type WireMessageInit } from '@weiyu/protocol';
 import {
+  clientIdUser,
+  type EchoTiming,
+  type HistoryOrder,
+  kickoffMessage,
+  type RecallEffect,
+  sessionPresentFlag,
+} from '@weiyu/protocol/server';
+import {
   Aedes,
   type AuthErrorCode,
   type AuthenticateError,
@@ -12,10 +20,20 @@ import {
 } from 'aedes';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { restRequestListener } from './http-server.js';
-import { guardedWebSocketStream } from './packet-guard.js';
+import { connackSessionFlag, guardedWebSocketStream } from './packet-guard.js';
 import type { AdminHooks } from './rest.js';
 import { type MockLoginResult, MockServerState } from './state.js';
-import type { CompatMode, MockLogger, MockThread, MockUser, RestFault, SeedData, TimeFormat } from './types.js';
+import { deliverTo, Subscribers } from './subscribers.js';
+import type {
+  CompatMode,
+  MockLogger,
+  MockMode,
+  MockThread,
+  MockUser,
+  RestFault,
+  SeedData,
+  TimeFormat,
+} from './types.js';
 
 /** Options of {@link startMockBroker}. */
 export interface MockBrokerOptions {
@@ -25,8 +43,22 @@ export interface MockBrokerOptions {
   httpPort?: number;
   /** Interface to listen on; default `127.0.0.1`. */
   host?: string;
-  /** `session` (default) keeps MQTT persistent sessions; `bytedesk` keeps none, like the real server. */
+  /**
+   * Security: `bytedesk` (default) behaves as the real server (open CONNECT, no access rules,
+   * substring topics, the PUBLISH topic ignored); `strict` is a hardened deployment (token auth
+   * at CONNECT, access rules, sender = token user, an expiring token closes its connection).
+   */
+  mode?: MockMode;
+  /** Sessions: `bytedesk` (default) keeps none, like the real server; `session` keeps aedes persistent sessions. */
   compat?: CompatMode;
+  /** How long a stored message takes to appear in REST history; default 5,000 ms (the real server's batched writes). */
+  historyLagMs?: number;
+  /** History order: `updatedAt` (default, the real server: a receipt moves a message up) or `createdAt`. */
+  historyOrder?: HistoryOrder;
+  /** What RECALL does to the stored message: `delete` (default, the real server) or `mark` (status RECALL). */
+  recall?: RecallEffect;
+  /** When the sender's echo goes out: `after-puback` (default, the async server build) or `before-puback`. */
+  echoTiming?: EchoTiming;
   /** How `createdAt` is written: `shanghai` (default, current servers) or `epoch` (older servers). */
   timeFormat?: TimeFormat;
   /** Seed data, or a path to a seed JSON file; default `seed/default.json` of this package. */
@@ -74,7 +106,7 @@ export interface MockBroker {
   /** The shared server state (users, threads, history, routing), for advanced tests. */
   readonly state: MockServerState;
   readonly faults: MockBrokerFaults;
-  /** Logs a user in; without a password it is not checked. Throws on a wrong login. */
+  /** Logs a user in (no lock counted); without a password it is not checked. Throws on a wrong login. */
   login(username: string, password?: string): MockLoginResult;
   /** A signed access token for a known user. */
   issueToken(userUid: string, options?: { ttlMs?: number }): string;
@@ -89,10 +121,10 @@ export interface MockBroker {
   /** Connected MQTT clients with their users. */
   connections(): ConnectedClient[];
   /**
-   * Publishes KICKOFF on `system/{userUid}` (content `{reason, action: "FORCE_LOGOUT", …}`);
-   * with `disconnect: true` also closes the user's connections once it went out.
+   * Publishes KICKOFF on `system/{userUid}` (content `{reason, sourceType, sourceUid, action:
+   * "FORCE_LOGOUT"}`); with `disconnect: true` also closes the user's connections once it went out.
    */
-  kick(userUid: string, reason: string, options?: { disconnect?: boolean }): Promise<void>;
+  kick(userUid: string, reason: string, options?: KickOptions): Promise<void>;
   /** Publishes arbitrary bytes (QoS 1) to the subscribers of a topic, e.g. malformed protobuf. */
   publishRaw(topic: string, bytes: Uint8Array): Promise<void>;
   /** Publishes a message as the server (QoS 1) without routing or storing it. */
@@ -103,13 +135,27 @@ export interface MockBroker {
   close(): Promise<void>;
 }
 
+/** Options of {@link MockBroker.kick}. */
+export interface KickOptions {
+  /** Also close the user's connections once the KICKOFF went out. */
+  disconnect?: boolean;
+  /** What caused it (content `sourceType`), default `SYSTEM`. */
+  sourceType?: string;
+  /** The uid of what caused it (content `sourceUid`), default `system`. */
+  sourceUid?: string;
+}
+
+/** The granted QoS aedes reports for a refused subscription. */
+const SUBACK_FAILURE = 128;
 /** Where intercepted client publishes go: no client may subscribe here, so nothing is forwarded. */
 const SINK_TOPIC = '$SYS/weiyu-mock/intercepted';
 
 /**
- * Starts a development and test server that behaves like the Bytedesk server (SPEC §2):
- * authenticated MQTT over WebSocket at `/websocket` with per-user access rules, routing
- * with the SUCCESS echo, history, the REST API, admin/fault endpoints.
+ * Starts a development and test server that behaves like the Bytedesk server (SPEC §2) by
+ * default — open MQTT over WebSocket at `/websocket`, routing by the payload's thread with the
+ * SUCCESS echo, substring topics, history sorted by `updatedAt` with its write lag, the REST API
+ * as the server answers it — plus admin/fault endpoints. `mode: 'strict'` adds token auth and
+ * access rules; `compat: 'session'` adds aedes persistent sessions.
  *
  * @example
  * const broker = await startMockBroker({ mqttPort: 0, httpPort: 0 });
@@ -123,7 +169,7 @@ export async function startMockBroker(options: MockBrokerOptions = {}): Promise<
   return broker;
 }
 
-function authError(returnCode: 3 | 4 | 5, message: string): AuthenticateError {
+function authError(returnCode: 2 | 3 | 4 | 5, message: string): AuthenticateError {
   return Object.assign(new Error(message), { returnCode: returnCode as AuthErrorCode });
 }
 
@@ -132,6 +178,7 @@ class MockBrokerServer implements MockBroker {
   readonly faults: MockBrokerFaults;
   readonly #host: string;
   readonly #compat: CompatMode;
+  readonly #echoTiming: EchoTiming;
   readonly #maxPacketBytes: number;
   readonly #log: MockLogger;
   #mqttPort: number;
@@ -142,6 +189,17 @@ class MockBrokerServer implements MockBroker {
   #httpServer: Server | undefined;
   readonly #userOf = new WeakMap<Client, string>();
   readonly #sockets = new Map<Client, WebSocket>();
+  readonly #subscribers: Subscribers;
+  /** What each CONNECT asked before `compat` changed it: its clean flag, whether its clientId was empty. */
+  readonly #asked = new WeakMap<Client, { clean: boolean; emptyClientId: boolean }>();
+  /** Clients whose CONNACK says session present although no session is kept. */
+  readonly #sessionPresent = new WeakSet<Client>();
+  /** Every clientId that ever connected (the real server keeps them all). */
+  readonly #seenClientIds = new Set<string>();
+  /** `strict`: timers closing a connection when its token expires. */
+  readonly #expiryTimers = new Map<Client, NodeJS.Timeout>();
+  /** Deliveries of the echoes of the publish being authorized (`before-puback`). */
+  #publishing: Array<Promise<void>> | undefined;
   #outageTimer: NodeJS.Timeout | undefined;
   #outageEndsAt = 0;
   #unlistenEcho: (() => void) | undefined;
@@ -151,17 +209,25 @@ class MockBrokerServer implements MockBroker {
     this.#host = options.host ?? '127.0.0.1';
     this.#mqttPort = options.mqttPort ?? 9885;
     this.#httpPort = options.httpPort ?? 9003;
-    this.#compat = options.compat ?? 'session';
+    this.#compat = options.compat ?? 'bytedesk';
+    this.#echoTiming = options.echoTiming ?? 'after-puback';
     this.#maxPacketBytes = options.maxPacketBytes ?? MAX_PACKET_BYTES;
     this.#log = options.logger ?? {};
     this.state = new MockServerState({
-      ...(options.seed === undefined ? {} : { seed: options.seed }),
-      ...(options.tokenSecret === undefined ? {} : { tokenSecret: options.tokenSecret }),
-      ...(options.tokenTtlMs === undefined ? {} : { tokenTtlMs: options.tokenTtlMs }),
-      ...(options.timeFormat === undefined ? {} : { timeFormat: options.timeFormat }),
-      ...(options.now === undefined ? {} : { now: options.now }),
+      ...definedOnly({
+        seed: options.seed,
+        mode: options.mode,
+        historyLagMs: options.historyLagMs,
+        historyOrder: options.historyOrder,
+        recall: options.recall,
+        tokenSecret: options.tokenSecret,
+        tokenTtlMs: options.tokenTtlMs,
+        timeFormat: options.timeFormat,
+        now: options.now,
+      }),
       logger: this.#log,
     });
+    this.#subscribers = new Subscribers(this.state.rules);
     this.faults = {
       drop: (filter = {}) => this.#drop(filter),
       outage: (ms) => this.#outage(ms),
@@ -194,7 +260,8 @@ class MockBrokerServer implements MockBroker {
     this.#aedes = await Aedes.createBroker({
       // clientIds are `${uid}/${channel}/${deviceUid}`: far longer than MQTT 3.1's 23.
       maxClientsIdLength: 1024,
-      preConnect: (_client, packet, callback) => {
+      preConnect: (client, packet, callback) => {
+        this.#asked.set(client, { clean: packet.clean !== false, emptyClientId: !packet.clientId });
         // The real server keeps no offline queue: a persistent session has no effect there.
         if (this.#compat === 'bytedesk') packet.clean = true;
         callback(null, true);
@@ -209,14 +276,14 @@ class MockBrokerServer implements MockBroker {
     this.#aedes.on('connectionError', (client, error) => {
       this.#log.debug?.('connection error', { clientId: client.id, error: error.message });
     });
-    this.#unlistenEcho = this.state.onEcho((topic, message) => {
-      // After the current tick, so the PUBACK of the publish that caused it goes out first.
-      setImmediate(() => {
-        this.#publish(topic, encodeMessage(message)).catch((error: unknown) => {
-          this.#log.error?.('echo failed', { topic, error: String(error) });
-        });
-      });
+    this.#aedes.on('subscribe', (subscriptions, client) => {
+      this.#subscribers.add(
+        client,
+        subscriptions.filter((s) => (s.qos as number) !== SUBACK_FAILURE).map((s) => s.topic),
+      );
     });
+    this.#aedes.on('unsubscribe', (topics, client) => this.#subscribers.remove(client, topics));
+    this.#unlistenEcho = this.state.onEcho((topic, message) => this.#sendEcho(topic, message));
     try {
       await this.#listen();
     } catch (error) {
@@ -237,25 +304,51 @@ class MockBrokerServer implements MockBroker {
       done(authError(3, 'server unavailable (outage fault)'), false);
       return;
     }
-    const user = this.#connectingUser(client, username, password);
-    if (typeof user === 'string') {
-      this.#log.info?.(`CONNECT refused: ${user}`, { clientId: client.id, username });
-      done(authError(4, `bad user name or password: ${user}`), false);
+    const asked = this.#asked.get(client);
+    if (asked?.emptyClientId) {
+      this.#log.info?.('CONNECT refused: empty clientId', { username });
+      done(authError(2, 'identifier rejected: empty clientId'), false);
       return;
     }
-    this.#userOf.set(client, user.uid);
+    const user = this.state.mode === 'strict' ? this.#tokenUser(client, username, password) : clientIdUser(client.id);
+    if (typeof user !== 'string') {
+      this.#log.info?.(`CONNECT refused: ${user.problem}`, { clientId: client.id, username });
+      done(authError(4, `bad user name or password: ${user.problem}`), false);
+      return;
+    }
+    this.#userOf.set(client, user);
+    const seen = this.#seenClientIds.has(client.id);
+    this.#seenClientIds.add(client.id);
+    if (this.#compat === 'bytedesk' && sessionPresentFlag(asked?.clean ?? true, seen)) this.#sessionPresent.add(client);
     done(null, true);
   }
 
-  /** The user a CONNECT authenticates, or why it is refused. */
-  #connectingUser(client: Client, username: string | undefined, password: Buffer | undefined): MockUser | string {
+  /** `strict`: the uid of the token's user, or why the CONNECT is refused; arms the expiry. */
+  #tokenUser(client: Client, username: string | undefined, password: Buffer | undefined): string | { problem: string } {
     const auth = this.state.authenticate(password?.toString('utf8'));
-    if (!auth.ok) return `token ${auth.problem}`;
+    if (!auth.ok) return { problem: `token ${auth.problem}` };
     const user = auth.user;
-    if (client.id.split('/')[0] !== user.uid) return `clientId "${client.id}" does not start with "${user.uid}/"`;
-    if (username !== user.username && username !== user.uid)
-      return `username "${username ?? ''}" is not ${user.username}`;
-    return user;
+    if (clientIdUser(client.id) !== user.uid)
+      return { problem: `clientId "${client.id}" does not start with "${user.uid}/"` };
+    if (username !== user.username && username !== user.uid) {
+      return { problem: `username "${username ?? ''}" is not ${user.username}` };
+    }
+    this.#closeOnExpiry(client, auth.expiresAt);
+    return user.uid;
+  }
+
+  /** `strict`: a token that expires while its connection is open closes the connection (plain close). */
+  #closeOnExpiry(client: Client, expiresAt: number): void {
+    const timer = setTimeout(
+      () => {
+        this.#expiryTimers.delete(client);
+        this.#log.info?.('token expired: closing the connection', { clientId: client.id });
+        this.#sockets.get(client)?.close();
+      },
+      Math.max(0, expiresAt - this.state.now()),
+    );
+    timer.unref();
+    this.#expiryTimers.set(client, timer);
   }
 
   #authorizeSubscribe(
@@ -263,40 +356,61 @@ class MockBrokerServer implements MockBroker {
     subscription: Subscription,
     callback: (error: Error | null, subscription?: Subscription | null) => void,
   ): void {
-    const topic = subscription.topic;
-    if (topic.includes('+') || topic.includes('#')) {
-      // The real server closes the connection on a wildcard it does not like; it never matches them anyway.
-      this.#log.info?.('wildcard subscription: closing the connection', { clientId: client.id, topic });
-      callback(new Error(`wildcard subscriptions are not supported: ${topic}`));
+    const uid = this.#userOf.get(client) ?? '';
+    const decision = this.state.rules.subscribe(subscription.topic, uid, subscription.qos);
+    if (decision.action === 'close') {
+      this.#log.info?.(`${decision.reason}: closing the connection`, { clientId: client.id });
+      callback(new Error(decision.reason));
       return;
     }
-    const uid = this.#userOf.get(client);
-    if (!uid || !this.state.canAccess(uid, topic)) {
-      this.#log.info?.('subscription refused', { clientId: client.id, topic });
+    if (decision.action === 'refuse') {
+      this.#log.info?.('subscription refused', { clientId: client.id, topic: subscription.topic });
       callback(null, null);
       return;
     }
-    callback(null, { ...subscription, qos: Math.min(subscription.qos, 1) as 0 | 1 });
+    callback(null, { ...subscription, qos: decision.qos });
   }
 
   #authorizePublish(client: Client | null, packet: PublishPacket, callback: (error?: Error | null) => void): void {
     const topic = packet.topic;
-    const uid = client ? this.#userOf.get(client) : undefined;
-    if (uid && this.state.canAccess(uid, topic)) {
-      const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-      this.state.routeBytes(payload, topic);
-    } else {
-      this.#log.info?.('publish dropped: not allowed on this topic', { clientId: client?.id, topic });
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+    // Strict servers know who sends; the real one takes anyone's message for any thread.
+    const sender = this.state.mode === 'strict' && client ? (this.#userOf.get(client) ?? '') : undefined;
+    const echoes: Array<Promise<void>> = [];
+    this.#publishing = echoes;
+    try {
+      this.state.routeBytes(payload, topic, sender);
+    } finally {
+      this.#publishing = undefined;
     }
     // The client's own packet is never forwarded: subscribers get the routed copy (the echo).
     packet.topic = SINK_TOPIC;
     packet.retain = false;
-    callback(null);
+    // before-puback: the PUBACK waits until the echoes were written.
+    Promise.all(echoes).then(
+      () => callback(null),
+      () => callback(null),
+    );
   }
 
+  /** An echo leaves the server: now when the PUBACK must wait for it, else after the PUBACK. */
+  #sendEcho(topic: string, message: WireMessage): void {
+    const send = () =>
+      this.#publish(topic, encodeMessage(message)).catch((error: unknown) => {
+        this.#log.error?.('echo failed', { topic, error: String(error) });
+      });
+    if (this.#publishing && this.#echoTiming === 'before-puback') this.#publishing.push(send());
+    // After the current tick, so the PUBACK of the publish that caused it goes out first.
+    else setImmediate(send);
+  }
+
+  /** Sends a server PUBLISH to whoever the server's routing finds (aedes' MQTT matching in session mode). */
   #publish(topic: string, payload: Uint8Array): Promise<void> {
     const aedes = this.#aedes;
     if (!aedes || aedes.closed) return Promise.resolve();
+    if (this.#compat === 'bytedesk') {
+      return Promise.all(this.#subscribers.receivers(topic).map((c) => deliverTo(c, topic, payload))).then(() => {});
+    }
     return new Promise((resolve, reject) => {
       aedes.publish(
         { cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain: false, dup: false },
@@ -325,13 +439,20 @@ class MockBrokerServer implements MockBroker {
     wss.on('error', () => {});
     wss.on('connection', (ws, req) => {
       let client: Client | undefined;
-      const stream = guardedWebSocketStream(ws, this.#maxPacketBytes, () => {
-        this.#log.warn?.(`packet over ${this.#maxPacketBytes} bytes: closing the connection`, { clientId: client?.id });
-      });
+      const stream = guardedWebSocketStream(
+        ws,
+        this.#maxPacketBytes,
+        () => {
+          this.#log.warn?.(`packet over ${this.#maxPacketBytes} bytes: closing the connection`, {
+            clientId: client?.id,
+          });
+        },
+        connackSessionFlag(() => client !== undefined && this.#sessionPresent.has(client)),
+      );
       client = aedes.handle(stream, req);
       const connected = client;
       this.#sockets.set(connected, ws);
-      ws.on('close', () => this.#sockets.delete(connected));
+      ws.on('close', () => this.#forget(connected));
     });
     const httpServer = createServer(restRequestListener(this.state, this.#adminHooks()));
     if (!this.#outageTimer) this.#mqttPort = await listen(mqttServer, this.#mqttPort, this.#host, 'MQTT');
@@ -345,6 +466,15 @@ class MockBrokerServer implements MockBroker {
     }
     this.#httpServer = httpServer;
     this.#log.info?.('listening', { mqttUrl: this.mqttUrl, httpUrl: this.httpUrl });
+  }
+
+  /** A closed connection: no more deliveries, no expiry timer. */
+  #forget(client: Client): void {
+    this.#sockets.delete(client);
+    this.#subscribers.forget(client);
+    const timer = this.#expiryTimers.get(client);
+    if (timer) clearTimeout(timer);
+    this.#expiryTimers.delete(client);
   }
 
   async #stopNetwork(): Promise<void> {
@@ -374,6 +504,7 @@ class MockBrokerServer implements MockBroker {
       describe: () => ({
         mqttUrl: this.mqttUrl,
         httpUrl: this.httpUrl,
+        mode: this.state.mode,
         compat: this.#compat,
         clients: this.connections(),
         outage: this.#outageTimer ? { endsAt: this.#outageEndsAt } : null,
@@ -472,22 +603,16 @@ class MockBrokerServer implements MockBroker {
     return list;
   }
 
-  async kick(userUid: string, reason: string, options: { disconnect?: boolean } = {}): Promise<void> {
-    const topic = `system/${userUid}`;
-    const now = this.state.now();
-    await this.#publish(
-      topic,
-      encodeMessage({
-        uid: randomUUID(),
-        type: 'KICKOFF',
-        content: JSON.stringify({ reason, action: 'FORCE_LOGOUT', userUid, timestamp: now }),
-        status: 'SUCCESS',
-        createdAt: this.state.serverTime(),
-        channel: 'SYSTEM',
-        user: { uid: 'system', nickname: 'System', type: 'SYSTEM' },
-        thread: { uid: `system_${userUid}`, topic },
-      }),
-    );
+  async kick(userUid: string, reason: string, options: KickOptions = {}): Promise<void> {
+    const kickoff = kickoffMessage({
+      uid: randomUUID(),
+      userUid,
+      reason,
+      now: this.state.now(),
+      timeFormat: this.state.rules.options.timeFormat,
+      ...definedOnly({ sourceType: options.sourceType, sourceUid: options.sourceUid }),
+    });
+    await this.#publish(`system/${userUid}`, encodeMessage(kickoff));
     if (!options.disconnect) return;
     for (const [client, ws] of this.#sockets) {
       if (this.#userOf.get(client) === userUid) ws.close(1000, 'kicked');
@@ -520,6 +645,13 @@ class MockBrokerServer implements MockBroker {
     this.#aedes = undefined;
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
   }
+}
+
+/** The entries of an object whose value is defined (options are passed on without `undefined`s). */
+function definedOnly<T extends Record<string, unknown>>(values: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], undefined>;
+  };
 }
 
 function urlHost(host: string): string {

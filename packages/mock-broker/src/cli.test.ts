@@ -30,18 +30,20 @@ function waitForOutput(child: ChildProcess, pattern: RegExp): Promise<RegExpMatc
 
 describe('weiyu-mock-broker CLI', () => {
   beforeAll(async () => {
-    if (!existsSync(fileURLToPath(new URL('../../protocol/dist/index.js', import.meta.url)))) {
+    if (!existsSync(fileURLToPath(new URL('../../protocol/dist/server/index.js', import.meta.url)))) {
       await run(tsc, ['-p', 'tsconfig.build.json'], { cwd: protocolDir });
     }
     await run(tsc, ['-p', 'tsconfig.build.json'], { cwd: packageDir });
   }, 120_000);
 
   it('prints where it listens, serves REST, and exits 0 on SIGINT', async () => {
-    const child = spawn(process.execPath, [cli, '--mqtt-port', '0', '--http-port', '0', '--compat', 'bytedesk'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const args = ['--mqtt-port', '0', '--http-port', '0', '--mode', 'strict', '--compat', 'session'];
+    const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const match = await waitForOutput(child, /MQTT\s+(ws:\/\/\S+)\s+REST\s+(http:\/\/\S+)[\s\S]*Ctrl-C/);
+    const match = await waitForOutput(
+      child,
+      /mode: strict, compat: session[\s\S]*MQTT\s+(ws:\/\/\S+)\s+REST\s+(http:\/\/\S+)[\s\S]*Ctrl-C/,
+    );
     expect(match[1]).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/websocket$/);
     const response = await fetch(`${match[2]}/auth/v1/login`, {
       method: 'POST',
@@ -52,6 +54,19 @@ describe('weiyu-mock-broker CLI', () => {
     child.kill('SIGINT');
     expect(await exited).toBe(0);
   }, 30_000);
+
+  it('says in --help which mode is the real server, and refuses an unknown mode with exit code 2', async () => {
+    const help = await run(process.execPath, [cli, '--help']);
+    expect(help.stdout).toMatch(/--mode <m>\s+bytedesk \(default: the real server/);
+    expect(help.stdout).toContain('strict (a hardened deployment');
+    expect(help.stdout).toContain('anyone\nmay post into any thread');
+    const bad = await run(process.execPath, [cli, '--mode', 'lax']).then(
+      () => undefined,
+      (error: unknown) => error as { code?: number; stderr?: string },
+    );
+    expect(bad?.code).toBe(2);
+    expect(bad?.stderr).toContain('--mode must be bytedesk or strict, got "lax"');
+  });
 
   it('names a port in use and exits 1', async () => {
     const first = spawn(process.execPath, [cli, '--mqtt-port', '0', '--http-port', '0'], {

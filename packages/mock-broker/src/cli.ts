@@ -1,19 +1,31 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { type MockBroker, type MockBrokerOptions, startMockBroker } from './broker.js';
-import type { CompatMode, MockLogger, TimeFormat } from './types.js';
+import type { CompatMode, MockLogger, MockMode, TimeFormat } from './types.js';
 
 const USAGE = `Usage: weiyu-mock-broker [options]
 
 A development server that behaves like the Bytedesk (Weiyu) server:
-MQTT over WebSocket at /websocket and the REST API.
+MQTT over WebSocket at /websocket and the REST API. The defaults are the real
+server as it is: open to everyone (no auth at CONNECT, no access rules, anyone
+may post into any thread), topics matched as substrings, history sorted by
+updatedAt and written about 5 s late, no MQTT sessions.
 
 Options:
-  --mqtt-port <n>      MQTT-over-WebSocket port (default 9885, 0 = free port)
-  --http-port <n>      REST port (default 9003, 0 = free port)
-  --host <host>        interface to listen on (default 127.0.0.1)
-  --compat <mode>      session (default: MQTT persistent sessions) | bytedesk (no offline queue)
-  --time-format <f>    shanghai (default: yyyy-MM-dd HH:mm:ss) | epoch (older servers)
+  --mqtt-port <n>        MQTT-over-WebSocket port (default 9885, 0 = free port)
+  --http-port <n>        REST port (default 9003, 0 = free port)
+  --host <host>          interface to listen on (default 127.0.0.1)
+  --mode <m>             bytedesk (default: the real server, no authentication or
+                         access rules) | strict (a hardened deployment: token auth
+                         at CONNECT, access rules, sender = token user, exact topics)
+  --compat <c>           bytedesk (default: no sessions, like the real server) |
+                         session (aedes persistent sessions: clean:false clients get
+                         what was published while they were away)
+  --history-lag-ms <n>   how late a message shows in REST history (default 5000)
+  --history-order <o>    updatedAt (default, the real server) | createdAt
+  --recall <r>           delete (default, the real server) | mark (status RECALL)
+  --echo-timing <t>      after-puback (default) | before-puback (synchronous builds)
+  --time-format <f>      shanghai (default: yyyy-MM-dd HH:mm:ss) | epoch (older servers)
   --seed <file>        seed JSON (default: the package's seed/default.json)
   --token-secret <s>   secret that signs tokens (default: random per run)
   --verbose            log every routed message
@@ -30,6 +42,21 @@ function port(value: string | undefined, name: string, fallback: number): number
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) fail(`${name} must be a port number, got "${value}"`);
+  return n;
+}
+
+/** The value of a flag that takes one of `allowed`; the first one when absent. */
+function oneOf<T extends string>(value: string | undefined, name: string, allowed: readonly T[]): T {
+  const chosen = value ?? allowed[0];
+  const found = allowed.find((a) => a === chosen);
+  if (found === undefined) fail(`${name} must be ${allowed.join(' or ')}, got "${value ?? ''}"`);
+  return found;
+}
+
+function milliseconds(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) fail(`${name} must be a whole number of milliseconds ≥ 0, got "${value}"`);
   return n;
 }
 
@@ -56,16 +83,19 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
-  const compat = values.compat ?? 'session';
-  if (compat !== 'session' && compat !== 'bytedesk') fail(`--compat must be session or bytedesk, got "${compat}"`);
-  const timeFormat = values['time-format'] ?? 'shanghai';
-  if (timeFormat !== 'shanghai' && timeFormat !== 'epoch') fail(`--time-format must be shanghai or epoch`);
+  const mode = oneOf<MockMode>(values.mode, '--mode', ['bytedesk', 'strict']);
+  const compat = oneOf<CompatMode>(values.compat, '--compat', ['bytedesk', 'session']);
   const options: MockBrokerOptions = {
     mqttPort: port(values['mqtt-port'], '--mqtt-port', 9885),
     httpPort: port(values['http-port'], '--http-port', 9003),
     host: values.host ?? '127.0.0.1',
-    compat: compat satisfies CompatMode,
-    timeFormat: timeFormat satisfies TimeFormat,
+    mode,
+    compat,
+    historyLagMs: milliseconds(values['history-lag-ms'], '--history-lag-ms', 5000),
+    historyOrder: oneOf(values['history-order'], '--history-order', ['updatedAt', 'createdAt'] as const),
+    recall: oneOf(values.recall, '--recall', ['delete', 'mark'] as const),
+    echoTiming: oneOf(values['echo-timing'], '--echo-timing', ['after-puback', 'before-puback'] as const),
+    timeFormat: oneOf<TimeFormat>(values['time-format'], '--time-format', ['shanghai', 'epoch']),
     logger: consoleLogger(values.quiet ? 'quiet' : values.verbose ? 'verbose' : 'normal'),
   };
   if (values.seed !== undefined) options.seed = values.seed;
@@ -78,7 +108,7 @@ async function main(): Promise<void> {
     process.stderr.write(`weiyu-mock-broker: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
   }
-  printBanner(broker, compat);
+  printBanner(broker, mode, compat);
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -106,7 +136,12 @@ function parse() {
       'mqtt-port': { type: 'string' },
       'http-port': { type: 'string' },
       host: { type: 'string' },
+      mode: { type: 'string' },
       compat: { type: 'string' },
+      'history-lag-ms': { type: 'string' },
+      'history-order': { type: 'string' },
+      recall: { type: 'string' },
+      'echo-timing': { type: 'string' },
       'time-format': { type: 'string' },
       seed: { type: 'string' },
       'token-secret': { type: 'string' },
@@ -119,7 +154,7 @@ function parse() {
   });
 }
 
-function printBanner(broker: MockBroker, compat: string): void {
+function printBanner(broker: MockBroker, mode: MockMode, compat: CompatMode): void {
   const logins = broker
     .users()
     .map((u) => `    ${u.username} / ${u.password}  (${u.uid}, ${u.type})`)
@@ -130,7 +165,10 @@ function printBanner(broker: MockBroker, compat: string): void {
     .join('\n');
   process.stdout.write(
     [
-      `Weiyu mock broker (compat: ${compat})`,
+      `Weiyu mock broker (mode: ${mode}, compat: ${compat})`,
+      mode === 'bytedesk'
+        ? '  Like the real server: no authentication at CONNECT, anyone may post into any thread.'
+        : '  Strict: token auth at CONNECT, access rules (not what the real server does).',
       `  MQTT   ${broker.mqttUrl}`,
       `  REST   ${broker.httpUrl}`,
       `  Admin  ${broker.httpUrl}/__admin/state`,

@@ -107,7 +107,7 @@ describe('mock broker: compat modes', () => {
   };
 
   it('session: a clean:false client gets what was published while it was away', async () => {
-    const broker = await startTestBroker();
+    const broker = await startTestBroker({ compat: 'session' });
     const { agent, back, whileAway } = await offlineRun(broker);
     const r = await back.waitFor(byUid(whileAway.uid ?? ''));
     expect(r.message?.status).toBe('SUCCESS');
@@ -115,8 +115,8 @@ describe('mock broker: compat modes', () => {
     await broker.close();
   });
 
-  it('bytedesk: no offline queue, the message is only in history', async () => {
-    const broker = await startTestBroker({ compat: 'bytedesk' });
+  it('bytedesk (the default): no offline queue, the message is only in history', async () => {
+    const broker = await startTestBroker();
     const { agent, back, whileAway } = await offlineRun(broker);
     await back.mqtt.subscribeAsync(THREAD_TOPIC, { qos: 1 });
     const sentinel = textMessage();
@@ -305,7 +305,8 @@ describe('mock broker: faults', () => {
       clients: [{ clientId: 'agent_demo/web/s', userUid: 'agent_demo' }],
       faults: { rest: { code: 500 }, holdEchoes: false },
       counts: { users: 4, threads: 3, messages: 0 },
-      compat: 'session',
+      mode: 'bytedesk',
+      compat: 'bytedesk',
     });
     await admin('/__admin/faults/reset', {});
     expect(broker.state.restFault).toBeUndefined();

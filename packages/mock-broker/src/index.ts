@@ -1,5 +1,6 @@
 export {
   type ConnectedClient,
+  type KickOptions,
   type MockBroker,
   type MockBrokerFaults,
   type MockBrokerOptions,
@@ -8,17 +9,20 @@ export {
 export { DEFAULT_SEED_PATH, loadSeed } from './seed.js';
 export {
   type EchoListener,
+  type LoginAttempt,
   type MockLoginResult,
   MockServerState,
   type MockServerStateOptions,
   type PublicUser,
   type RestDelayOutcome,
+  type RouteContext,
   type RouteRefusal,
   type RouteResult,
 } from './state.js';
 export type {
   CompatMode,
   MockLogger,
+  MockMode,
   MockOrg,
   MockThread,
   MockUser,

@@ -53,10 +53,36 @@ export class PacketSizeGuard {
 }
 
 /**
+ * Sets the session-present flag of the CONNACK going out first on a connection when
+ * `sessionPresent()` says so: aedes writes a CONNACK byte by byte (type, length, flags, code),
+ * and the real server may say "session present" where aedes, keeping no session, would not.
+ */
+export function connackSessionFlag(sessionPresent: () => boolean): (chunk: Buffer) => Buffer {
+  let offset = 0;
+  let isConnack = false;
+  return (chunk) => {
+    const start = offset;
+    offset += chunk.length;
+    if (start === 0) isConnack = chunk[0] === 0x20;
+    const flagsAt = 2 - start;
+    if (!isConnack || flagsAt < 0 || flagsAt >= chunk.length || !sessionPresent()) return chunk;
+    const copy = Buffer.from(chunk);
+    copy[flagsAt] = (copy[flagsAt] ?? 0) | 0x01;
+    return copy;
+  };
+}
+
+/**
  * A stream over a WebSocket for aedes that closes the connection, without a word, as soon
  * as a packet over `maxPacketBytes` arrives; the oversize packet never reaches the broker.
+ * `outgoing` may rewrite what the broker writes (see {@link connackSessionFlag}).
  */
-export function guardedWebSocketStream(ws: WebSocket, maxPacketBytes: number, onOversize: () => void): Duplex {
+export function guardedWebSocketStream(
+  ws: WebSocket,
+  maxPacketBytes: number,
+  onOversize: () => void,
+  outgoing: (chunk: Buffer) => Buffer = (chunk) => chunk,
+): Duplex {
   const inner = createWebSocketStream(ws);
   const guard = new PacketSizeGuard(maxPacketBytes);
   let tripped = false;
@@ -66,7 +92,7 @@ export function guardedWebSocketStream(ws: WebSocket, maxPacketBytes: number, on
       inner.resume();
     },
     write(chunk: Buffer, encoding, callback) {
-      inner.write(chunk, encoding, callback);
+      inner.write(outgoing(chunk), encoding, callback);
     },
     final(callback) {
       inner.end();

@@ -11,17 +11,10 @@ interface Envelope {
   data: unknown;
 }
 
-describe('mock broker: REST', () => {
-  let broker: MockBroker;
-  beforeEach(async () => {
-    broker = await startTestBroker();
-  });
-  afterEach(async () => {
-    await broker.close();
-  });
-
+/** REST calls against one broker. */
+function restClient(broker: () => MockBroker) {
   const post = async (path: string, body: unknown, token?: string) => {
-    const response = await fetch(`${broker.httpUrl}${path}`, {
+    const response = await fetch(`${broker().httpUrl}${path}`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
       body: JSON.stringify(body),
@@ -29,12 +22,35 @@ describe('mock broker: REST', () => {
     return { status: response.status, headers: response.headers, body: (await response.json()) as Envelope };
   };
   const get = async (path: string, token?: string) => {
-    const response = await fetch(`${broker.httpUrl}${path}`, {
+    const response = await fetch(`${broker().httpUrl}${path}`, {
       headers: token ? { Authorization: `Bearer ${token}` } : {},
     });
     return { status: response.status, body: (await response.json()) as Envelope };
   };
-  const sendBody = (message = textMessage()) => ({ json: JSON.stringify(toRestJson(message)), client: 'WEB' });
+  return { post, get };
+}
+
+const sendBody = (message = textMessage()) => ({ json: JSON.stringify(toRestJson(message)), client: 'WEB' });
+const topicQuery = (extra = '') => `/api/v1/message/query/topic?topic=${encodeURIComponent(THREAD_TOPIC)}${extra}`;
+
+interface PageData {
+  content: Array<{ uid: string; status: string; client?: string; channel?: string; updatedAt?: string }>;
+  totalElements: number;
+  totalPages: number;
+  number: number;
+  size: number;
+  last: boolean;
+}
+
+describe('mock broker: REST as the real server answers it', () => {
+  let broker: MockBroker;
+  const { post, get } = restClient(() => broker);
+  beforeEach(async () => {
+    broker = await startTestBroker({ historyLagMs: 0 });
+  });
+  afterEach(async () => {
+    await broker.close();
+  });
 
   it('logs in and returns a token that works for MQTT', async () => {
     const { status, body, headers } = await post('/auth/v1/login', {
@@ -52,27 +68,49 @@ describe('mock broker: REST', () => {
     expect(broker.state.authenticate(data.accessToken).ok).toBe(true);
   });
 
-  it('answers a wrong password with HTTP 200 and code 400', async () => {
-    const { status, body } = await post('/auth/v1/login', { username: 'agent', password: 'nope' });
-    expect(status).toBe(200);
-    expect(body.code).toBe(400);
-    expect(body.message).toContain('用户名或密码错误');
-    expect(body.data).toBeNull();
+  it('answers a wrong password with HTTP 200, code -1, data false, and locks the account on the third', async () => {
+    const wrong = () => post('/auth/v1/login', { username: 'agent', password: 'nope' });
+    expect(await wrong()).toMatchObject({
+      status: 200,
+      body: { code: -1, message: '用户名或密码错误，还可尝试2次', data: false },
+    });
+    expect((await wrong()).body.message).toBe('用户名或密码错误，还可尝试1次');
+    expect((await wrong()).body).toEqual({ code: -1, message: '密码错误次数过多，账户已被锁定10分钟', data: false });
+    const right = await post('/auth/v1/login', { username: 'agent', password: 'agent123' });
+    expect(right.body).toMatchObject({ code: -1, data: false });
+    expect(right.body.message).toMatch(/^账户已被锁定，请\d+分\d+秒后重试$/);
+    const other = await post('/auth/v1/login', { username: 'visitor', password: 'visitor123' });
+    expect(other.body.code).toBe(200);
   });
 
-  it('sends a message: envelope with the stored message, and the MQTT echo follows', async () => {
+  it('send answers the posted JSON string as data, verbatim; the MQTT echo follows', async () => {
     const agent = await connectAs(broker, AGENT);
     await agent.mqtt.subscribeAsync(THREAD_TOPIC, { qos: 1 });
-    const token = broker.issueToken(VISITOR.uid);
     const message = textMessage();
-    const { status, body } = await post('/api/v1/message/rest/send', sendBody(message), token);
+    const posted = sendBody(message);
+    const { status, body } = await post('/api/v1/message/rest/send', posted, broker.issueToken(VISITOR.uid));
     expect(status).toBe(200);
-    expect(body.code).toBe(200);
-    expect(body.data).toMatchObject({ uid: message.uid, status: 'SUCCESS', content: 'hello' });
+    expect(body).toEqual({ code: 200, message: 'success', data: posted.json });
     const echo = await agent.waitFor(byUid(message.uid ?? ''));
     expect(echo.message?.status).toBe('SUCCESS');
     expect(broker.history(THREAD_TOPIC).map((m) => m.uid)).toEqual([message.uid]);
     await agent.end();
+  });
+
+  it('takes anyone’s message for any thread, and answers 200 for an invalid one (then drops it)', async () => {
+    const outsider = broker.issueToken(AGENT2.uid);
+    const intruding = textMessage({ user: { uid: 'someone_else', type: 'AGENT' } });
+    expect((await post('/api/v1/message/rest/send', sendBody(intruding), outsider)).body.code).toBe(200);
+    const noThread = sendBody(textMessage({ thread: undefined }));
+    expect((await post('/api/v1/message/rest/send', noThread, outsider)).body).toMatchObject({
+      code: 200,
+      data: noThread.json,
+    });
+    expect((await post('/api/v1/message/rest/send', { json: '{oops', client: 'WEB' }, outsider)).body).toMatchObject({
+      code: 200,
+      data: '{oops',
+    });
+    expect(broker.history(THREAD_TOPIC).map((m) => m.uid)).toEqual([intruding.uid]);
   });
 
   it('accepts the token as accessToken query parameter', async () => {
@@ -89,68 +127,46 @@ describe('mock broker: REST', () => {
     }
   });
 
-  it('refuses a non-participant with 403', async () => {
-    const { status, body } = await post('/api/v1/message/rest/send', sendBody(), broker.issueToken(AGENT2.uid));
-    expect(status).toBe(403);
-    expect(body.code).toBe(403);
+  it('takes visitor messages without a token on the current and the old endpoint, from anyone', async () => {
+    for (const path of ['/visitor/api/v1/visitor/message/send', '/visitor/api/v1/message/send']) {
+      const asAgent = textMessage({ user: { uid: AGENT.uid, type: 'AGENT' } });
+      expect((await post(path, sendBody(asAgent))).body.code, path).toBe(200);
+      expect(broker.state.message(asAgent.uid ?? '')?.status, path).toBe('SUCCESS');
+    }
   });
 
-  it('answers an invalid message with HTTP 200, code 500, data null', async () => {
-    const token = broker.issueToken(VISITOR.uid);
-    const noThread = await post('/api/v1/message/rest/send', sendBody(textMessage({ thread: undefined })), token);
-    expect(noThread.status).toBe(200);
-    expect(noThread.body).toMatchObject({ code: 500, data: null });
-    const notJson = await post('/api/v1/message/rest/send', { json: '{oops', client: 'WEB' }, token);
-    expect(notJson.body).toMatchObject({ code: 500, data: null });
-  });
-
-  it('lets a known visitor send without a token, nobody else', async () => {
-    const ok = await post('/visitor/api/v1/message/send', sendBody());
-    expect(ok.body.code).toBe(200);
-    const asAgent = await post(
-      '/visitor/api/v1/message/send',
-      sendBody(textMessage({ user: { uid: AGENT.uid, type: 'AGENT' } })),
-    );
-    expect(asAgent.body.code).toBe(403);
-    const strangerVisitor = await post(
-      '/visitor/api/v1/message/send',
-      sendBody(textMessage({ user: { uid: 'visitor_demo2', type: 'VISITOR' } })),
-    );
-    expect(strangerVisitor.body.code).toBe(403);
-  });
-
-  it('takes visitors on the current endpoint too (/visitor/api/v1/visitor/message/send)', async () => {
-    const ok = await post('/visitor/api/v1/visitor/message/send', sendBody());
-    expect(ok.body.code).toBe(200);
-  });
-
-  it('pages history newest first in the Spring page shape', async () => {
-    const token = broker.issueToken(AGENT.uid);
+  it('pages history newest first by updatedAt, size 10 by default, no cap, anyone with a token', async () => {
+    const token = broker.issueToken(AGENT2.uid);
     const uids: string[] = [];
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 12; i++) {
       const message = textMessage({ uid: `m${i}-${randomUUID()}`, content: `n${i}` });
       uids.push(message.uid ?? '');
       await post('/api/v1/message/rest/send', sendBody(message), token);
     }
-    const topic = encodeURIComponent(THREAD_TOPIC);
-    const first = await get(`/api/v1/message/query/topic?topic=${topic}&pageNumber=0&pageSize=2`, token);
-    expect(first.body.code).toBe(200);
-    const page = first.body.data as {
-      content: Array<{ uid: string }>;
-      totalElements: number;
-      totalPages: number;
-      number: number;
-      size: number;
-      last: boolean;
-    };
-    expect(page.content.map((m) => m.uid)).toEqual([uids[4], uids[3]]);
-    expect(page).toMatchObject({ totalElements: 5, totalPages: 3, number: 0, size: 2, last: false });
-    const last = await get(`/api/v1/message/query/topic?topic=${topic}&pageNumber=2&pageSize=2`, token);
-    expect(last.body.data).toMatchObject({ content: [{ uid: uids[0] }], number: 2, last: true });
-    const stranger = await get(`/api/v1/message/query/topic?topic=${topic}`, broker.issueToken(AGENT2.uid));
-    expect(stranger.body.code).toBe(403);
-    const anonymous = await get(`/api/v1/message/query/topic?topic=${topic}`);
+    const first = await get(topicQuery(), token);
+    const page = first.body.data as PageData;
+    expect(page).toMatchObject({ totalElements: 12, totalPages: 2, number: 0, size: 10, last: false });
+    expect(page.content[0]).toMatchObject({ uid: uids[11], client: 'WEB' });
+    expect(page.content[0]).not.toHaveProperty('channel');
+    const receipt = textMessage({ uid: randomUUID(), type: 'READ', content: uids[0], user: { uid: AGENT.uid } });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await post('/api/v1/message/rest/send', sendBody(receipt), token);
+    const all = (await get(topicQuery('&pageSize=500'), token)).body.data as PageData;
+    expect(all.size).toBe(500);
+    expect(all.content.map((m) => m.uid)).toEqual([uids[0], ...uids.slice(1).reverse()]);
+    expect(all.content[0]?.status).toBe('READ');
+    const anonymous = await get(topicQuery());
     expect(anonymous.status).toBe(401);
+    expect((await get(topicQuery('&pageSize=0'), token)).body.code).toBe(500);
+  });
+
+  it('a recalled message is gone from history', async () => {
+    const token = broker.issueToken(VISITOR.uid);
+    const message = textMessage();
+    await post('/api/v1/message/rest/send', sendBody(message), token);
+    const recall = textMessage({ uid: randomUUID(), type: 'RECALL', content: message.uid });
+    await post('/api/v1/message/rest/send', sendBody(recall), token);
+    expect((await get(topicQuery(), token)).body.data).toMatchObject({ content: [], totalElements: 0 });
   });
 
   it('answers an unknown route with a 404 envelope', async () => {
@@ -168,5 +184,62 @@ describe('mock broker: REST', () => {
     expect(response.headers.get('access-control-allow-origin')).toBe('*');
     expect(response.headers.get('access-control-allow-headers')).toContain('Authorization');
     expect(response.headers.get('access-control-allow-headers')).toContain('Content-Type');
+  });
+});
+
+describe('mock broker: REST history lag', () => {
+  it('a message shows in history only once its batch is written', async () => {
+    let now = Date.UTC(2024, 4, 1);
+    const broker = await startTestBroker({ now: () => now, historyLagMs: 5000 });
+    const { post, get } = restClient(() => broker);
+    const token = broker.issueToken(VISITOR.uid);
+    const message = textMessage();
+    await post('/api/v1/message/rest/send', sendBody(message), token);
+    now += 4999;
+    expect((await get(topicQuery(), token)).body.data).toMatchObject({ totalElements: 0 });
+    expect(broker.history(THREAD_TOPIC).map((m) => m.uid)).toEqual([message.uid]);
+    now += 1;
+    expect((await get(topicQuery(), token)).body.data).toMatchObject({ content: [{ uid: message.uid }] });
+    await broker.close();
+  });
+});
+
+describe('mock broker: REST in strict mode', () => {
+  let broker: MockBroker;
+  const { post, get } = restClient(() => broker);
+  beforeEach(async () => {
+    broker = await startTestBroker({ mode: 'strict', historyLagMs: 0 });
+  });
+  afterEach(async () => {
+    await broker.close();
+  });
+
+  it('refuses a non-participant and a sender who is not the token user with 403', async () => {
+    const outsider = await post('/api/v1/message/rest/send', sendBody(), broker.issueToken(AGENT2.uid));
+    expect(outsider).toMatchObject({ status: 403, body: { code: 403 } });
+    const impostor = await post('/api/v1/message/rest/send', sendBody(), broker.issueToken(AGENT.uid));
+    expect(impostor).toMatchObject({ status: 403, body: { code: 403 } });
+    const self = await post('/api/v1/message/rest/send', sendBody(), broker.issueToken(VISITOR.uid));
+    expect(self.body.code).toBe(200);
+  });
+
+  it('lets a known visitor of the thread send without a token, nobody else', async () => {
+    const ok = await post('/visitor/api/v1/visitor/message/send', sendBody());
+    expect(ok.body.code).toBe(200);
+    const asAgent = await post(
+      '/visitor/api/v1/message/send',
+      sendBody(textMessage({ user: { uid: AGENT.uid, type: 'AGENT' } })),
+    );
+    expect(asAgent.body.code).toBe(403);
+    const strangerVisitor = await post(
+      '/visitor/api/v1/visitor/message/send',
+      sendBody(textMessage({ user: { uid: 'visitor_demo2', type: 'VISITOR' } })),
+    );
+    expect(strangerVisitor.body.code).toBe(403);
+  });
+
+  it('lets only participants read history', async () => {
+    expect((await get(topicQuery(), broker.issueToken(AGENT2.uid))).body.code).toBe(403);
+    expect((await get(topicQuery(), broker.issueToken(AGENT.uid))).body.code).toBe(200);
   });
 });

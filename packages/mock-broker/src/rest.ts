@@ -1,4 +1,5 @@
-import { fromRestJson, toRestJson, type WireMessage } from '@weiyu/protocol';
+import { fromRestJson, type WireMessage } from '@weiyu/protocol';
+import { DEFAULT_HISTORY_PAGE_SIZE } from '@weiyu/protocol/server';
 import { type MockServerState, publicUser } from './state.js';
 import type { RestFault } from './types.js';
 
@@ -99,7 +100,7 @@ type Route = (state: MockServerState, request: RestRequest) => RestResponse;
 const ROUTES: Readonly<Record<string, Route>> = {
   'POST /auth/v1/login': login,
   'POST /api/v1/message/rest/send': sendAsUser,
-  // Current servers take visitors here; older ones at /visitor/api/v1/message/send.
+  // Current servers' visitor endpoint, and the one older servers had: both answer alike.
   'POST /visitor/api/v1/visitor/message/send': sendAsVisitor,
   'POST /visitor/api/v1/message/send': sendAsVisitor,
   'GET /api/v1/message/query/topic': queryTopic,
@@ -111,6 +112,7 @@ function faultResponse(fault: RestFault): RestResponse {
   return fail(status, code, fault.message ?? 'injected fault');
 }
 
+/** A wrong password is HTTP 200 `{code: -1, data: false}` saying how many tries are left; the third locks the account. */
 function login(state: MockServerState, request: RestRequest): RestResponse {
   const body = parseBody(request.bodyText);
   if (!body) return fail(200, 400, 'request body must be JSON');
@@ -118,74 +120,71 @@ function login(state: MockServerState, request: RestRequest): RestResponse {
   if (typeof username !== 'string' || typeof password !== 'string') {
     return fail(200, 400, 'username and password are required');
   }
-  const result = state.login(username, password);
-  if (!result) return fail(200, 400, '用户名或密码错误 (wrong username or password)');
-  return ok(result);
+  const attempt = state.loginAttempt(username, password);
+  if (!attempt.ok) return { status: 200, body: envelope(-1, attempt.message, false) };
+  return ok(attempt.result);
 }
 
 function sendAsUser(state: MockServerState, request: RestRequest): RestResponse {
   const auth = state.authenticate(bearer(request));
   if (!auth.ok) return fail(401, 401, 'unauthorized');
-  return send(state, request, (message) =>
-    state.canAccess(auth.user.uid, message.thread?.topic ?? '') ? undefined : 'not a participant of this thread',
-  );
+  return send(state, request, auth.user.uid);
 }
 
+/** No token: the real server takes anyone's message here; `strict` wants a known visitor of the thread. */
 function sendAsVisitor(state: MockServerState, request: RestRequest): RestResponse {
-  return send(state, request, (message) => {
+  return send(state, request, undefined, (message) => {
     const uid = message.user?.uid ?? '';
     if (state.user(uid)?.type !== 'VISITOR') return 'message.user is not a known visitor';
-    return state.canAccess(uid, message.thread?.topic ?? '') ? undefined : 'the visitor is not in this thread';
+    return undefined;
   });
 }
 
-/** The body `{json: "<message JSON>", client}` → validation → routing → the stored message. */
+/**
+ * The body `{json: "<message JSON>", client}`: the real server answers `data` = the posted
+ * string as it is, without looking at it, and routes the message afterwards (an invalid one is
+ * dropped, silently). `strict` refuses with 403 a sender who is not the token's user or not in
+ * the thread.
+ */
 function send(
   state: MockServerState,
   request: RestRequest,
-  forbidden: (message: WireMessage) => string | undefined,
+  senderUid: string | undefined,
+  strictCheck?: (message: WireMessage) => string | undefined,
 ): RestResponse {
   const body = parseBody(request.bodyText);
   if (!body) return fail(200, 500, 'request body must be JSON');
-  if (typeof body.json !== 'string' && (typeof body.json !== 'object' || body.json === null)) {
-    return fail(200, 500, 'body needs "json": the message as a JSON string');
-  }
-  const parsed = fromRestJson(body.json);
-  if (!parsed.ok) return fail(200, 500, parsed.error.message);
-  const message = parsed.value;
-  const topic = message.thread?.topic ?? '';
-  if (topic) {
-    const reason = forbidden(message);
+  const parsed = body.json === undefined ? undefined : fromRestJson(body.json);
+  const message = parsed?.ok ? parsed.value : undefined;
+  if (message && state.mode === 'strict') {
+    const sender = senderUid ?? message.user?.uid ?? '';
+    const reason = strictCheck?.(message) ?? forbiddenSender(state, message, sender);
     if (reason) return fail(403, 403, `forbidden: ${reason}`);
   }
-  const routed = state.route(message, topic);
-  if (!routed.ok) return fail(200, 500, routed.reason);
-  return ok(toRestJson(routed.message));
+  if (message) state.route(message, senderUid === undefined ? {} : { senderUid });
+  return ok(body.json ?? null);
 }
 
+function forbiddenSender(state: MockServerState, message: WireMessage, senderUid: string): string | undefined {
+  if ((message.user?.uid ?? '') !== senderUid) return 'message.user is not the token user';
+  return state.mayUse(senderUid, message.thread?.topic ?? '') ? undefined : 'not a participant of this thread';
+}
+
+/** Any token may read any topic on the real server; `strict` wants a participant. Size 10 by default, no cap. */
 function queryTopic(state: MockServerState, request: RestRequest): RestResponse {
   const auth = state.authenticate(bearer(request));
   if (!auth.ok) return fail(401, 401, 'unauthorized');
   const params = request.url.searchParams;
   const topic = params.get('topic') ?? '';
   if (!topic) return fail(200, 400, 'topic is required');
-  if (!state.canAccess(auth.user.uid, topic)) return fail(403, 403, 'forbidden: not a participant of this thread');
-  const pageNumber = Math.max(0, intParam(params.get('pageNumber'), 0));
-  const pageSize = Math.min(100, Math.max(1, intParam(params.get('pageSize'), 20)));
-  const newestFirst = state.history(topic).reverse();
-  const content = newestFirst.slice(pageNumber * pageSize, (pageNumber + 1) * pageSize).map((m) => toRestJson(m));
-  const totalPages = Math.ceil(newestFirst.length / pageSize);
-  return ok({
-    content,
-    totalElements: newestFirst.length,
-    totalPages,
-    number: pageNumber,
-    size: pageSize,
-    numberOfElements: content.length,
-    first: pageNumber === 0,
-    last: pageNumber >= totalPages - 1,
-    empty: content.length === 0,
+  if (!state.mayUse(auth.user.uid, topic)) return fail(403, 403, 'forbidden: not a participant of this thread');
+  const page = state.historyPage(topic, {
+    pageNumber: intParam(params.get('pageNumber'), 0),
+    pageSize: intParam(params.get('pageSize'), DEFAULT_HISTORY_PAGE_SIZE),
   });
+  if (!page.ok) return fail(200, 500, page.reason);
+  const { ok: _ok, ...data } = page;
+  return ok(data);
 }
 
 async function adminRoute(

@@ -81,7 +81,9 @@ describe('MockServerState', () => {
     expect(state.routeBytes(encodeMessage(m), THREAD_TOPIC)).toMatchObject({ ok: true, stored: true });
     expect(state.routeBytes(encodeMessage(m), THREAD_TOPIC)).toMatchObject({ ok: true, stored: false });
     expect(state.routeBytes(new Uint8Array([0xff]), THREAD_TOPIC)).toMatchObject({ ok: false, kind: 'invalid' });
-    expect(state.route(textMessage({ uid: '' }) as never, THREAD_TOPIC)).toMatchObject({ ok: false });
+    expect(state.route(textMessage({ status: '' }) as never, { publishTopic: THREAD_TOPIC })).toMatchObject({
+      ok: false,
+    });
     expect(echoes).toEqual([
       `${THREAD_TOPIC}:a:SUCCESS:1970-01-01 08:00:00`,
       `${THREAD_TOPIC}:a:SUCCESS:1970-01-01 08:00:00`,

@@ -1,11 +1,16 @@
+import { decodeMessage, type WireMessage } from '@weiyu/protocol';
 import {
-  decodeMessage,
-  formatServerTime,
-  isKnownThreadType,
-  isSignalMessageType,
-  parseTopic,
-  type WireMessage,
-} from '@weiyu/protocol';
+  type HistoryOrder,
+  type HistoryPageOf,
+  LoginGuard,
+  type MessageResponseJson,
+  mayUseTopic,
+  type PageRefusal,
+  type RecallEffect,
+  type ServerDirectory,
+  type ServerMode,
+  ServerRules,
+} from '@weiyu/protocol/server';
 import { checkThread, checkUser, loadSeed } from './seed.js';
 import { type TokenProblem, TokenSigner } from './token.js';
 import type {
@@ -23,6 +28,14 @@ import type {
 export interface MockServerStateOptions {
   /** Seed data or a path to a seed JSON file; default `seed/default.json`. */
   seed?: SeedData | string;
+  /** `bytedesk` (default): the real server, open to everyone; `strict`: token user = sender, access rules. */
+  mode?: ServerMode;
+  /** How long a stored message takes to appear in REST history (the server writes in batches); default 5,000 ms. */
+  historyLagMs?: number;
+  /** History order: `updatedAt` (default, the real server) or `createdAt` (older mocks). */
+  historyOrder?: HistoryOrder;
+  /** What RECALL does: `delete` (default, the real server) or `mark` (older mocks: status RECALL). */
+  recall?: RecallEffect;
   /** Secret that signs access tokens; random per state when absent. */
   tokenSecret?: string;
   /** Lifetime of issued tokens; default 24 hours. */
@@ -51,8 +64,14 @@ export interface MockLoginResult {
   user: PublicUser;
 }
 
-/** A message in history: receipts, recalls and stream chunks update it in place. */
-type StoredMessage = { -readonly [K in keyof WireMessage]: WireMessage[K] };
+/** What a login over REST gets: the result, or the server's refusal (wrong password, locked account). */
+export type LoginAttempt = { ok: true; result: MockLoginResult } | { ok: false; message: string; locked: boolean };
+
+/** Where a message came from: the MQTT topic it was published to, the user who sent it (when authenticated). */
+export interface RouteContext {
+  publishTopic?: string;
+  senderUid?: string;
+}
 
 /** Why {@link MockServerState.route} refused a message. */
 export type RouteRefusal = { kind: 'invalid'; reason: string } | { kind: 'forbidden'; reason: string };
@@ -67,31 +86,29 @@ export type RestDelayOutcome = 'elapsed' | 'reset' | 'closed';
 export type EchoListener = (topic: string, message: WireMessage) => void;
 
 const DEFAULT_TOKEN_TTL_MS = 24 * 60 * 60 * 1000;
-/** How far a receipt moves a stored message; RECALL is final. */
-const STATUS_RANK: Readonly<Record<string, number>> = { SUCCESS: 0, DELIVERED: 1, READ: 2 };
 
 /**
- * The server's memory and rules, shared by the MQTT broker, the HTTP server and the MSW
- * handlers: users, threads, tokens, access rules, message routing (validate → SUCCESS +
- * server time → history → echo) and the REST-side faults. No I/O besides reading the seed.
+ * The server's memory, shared by the MQTT broker, the HTTP server and the MSW handlers: users,
+ * threads, tokens, the login lock, the server rules of `@weiyu/protocol/server` (routing,
+ * history, access) and the REST-side faults. No I/O besides reading the seed.
  */
 export class MockServerState {
   readonly #users = new Map<string, MockUser>();
   readonly #orgs = new Map<string, MockOrg>();
   readonly #workgroups = new Map<string, MockWorkgroup>();
   readonly #threads = new Map<string, MockThread>();
-  readonly #historyByTopic = new Map<string, StoredMessage[]>();
-  readonly #messagesByUid = new Map<string, StoredMessage>();
   readonly #echoListeners = new Set<EchoListener>();
   readonly #held: Array<{ topic: string; message: WireMessage }> = [];
   readonly #signer: TokenSigner;
   readonly #tokenTtlMs: number;
-  readonly #timeFormat: TimeFormat;
   readonly #logger: MockLogger;
+  readonly #loginGuard = new LoginGuard();
   #holdEchoes = false;
   #restFault: RestFault | undefined;
   /** Settlers of the REST delay faults being waited out. */
   readonly #restDelays = new Set<(outcome: RestDelayOutcome) => void>();
+  /** The real server's rules: validation, stamping, storage, history, access. */
+  readonly rules: ServerRules;
   /** The clock (epoch ms). */
   readonly now: () => number;
   /** Randomness, 0..1. */
@@ -100,15 +117,27 @@ export class MockServerState {
   constructor(options: MockServerStateOptions = {}) {
     this.#signer = new TokenSigner(options.tokenSecret);
     this.#tokenTtlMs = options.tokenTtlMs ?? DEFAULT_TOKEN_TTL_MS;
-    this.#timeFormat = options.timeFormat ?? 'shanghai';
     this.#logger = options.logger ?? {};
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
+    this.rules = new ServerRules({
+      ...(options.mode === undefined ? {} : { mode: options.mode }),
+      ...(options.historyLagMs === undefined ? {} : { historyLagMs: options.historyLagMs }),
+      ...(options.historyOrder === undefined ? {} : { historyOrder: options.historyOrder }),
+      ...(options.recall === undefined ? {} : { recall: options.recall }),
+      ...(options.timeFormat === undefined ? {} : { timeFormat: options.timeFormat }),
+      directory: this.#directory(),
+    });
     const seed = loadSeed(options.seed);
     for (const org of seed.orgs ?? []) this.#orgs.set(org.uid, { ...org });
     for (const group of seed.workgroups ?? []) this.#workgroups.set(group.uid, { ...group, agents: [...group.agents] });
     for (const user of seed.users) this.addUser(user);
     for (const thread of seed.threads ?? []) this.addThread(thread);
+  }
+
+  /** `bytedesk` (the real server) or `strict`. */
+  get mode(): ServerMode {
+    return this.rules.mode;
   }
 
   // ── directory ───────────────────────────────────────────────────────────────
@@ -153,13 +182,37 @@ export class MockServerState {
     return undefined;
   }
 
+  /** What the access rules know of users and threads. */
+  #directory(): ServerDirectory {
+    return {
+      hasUser: (uid) => this.#users.has(uid),
+      orgOf: (uid) => this.#users.get(uid)?.orgUid,
+      participantsOf: (topic) => this.#threads.get(topic)?.participants,
+      agentsOf: (uid) => this.#workgroups.get(uid)?.agents,
+    };
+  }
+
   // ── authentication ──────────────────────────────────────────────────────────
 
-  /** Checks a login; undefined when the username or password is wrong. */
+  /** Checks a username and password (no lock, no count: for tests); undefined when wrong. */
   login(username: string, password: string): MockLoginResult | undefined {
     const user = this.userByUsername(username);
     if (!user || user.password !== password) return undefined;
     return { accessToken: this.issueToken(user.uid), user: publicUser(user) };
+  }
+
+  /**
+   * A login as `POST /auth/v1/login` takes it: a wrong password counts (the third locks the
+   * username for 10 minutes), a locked username is refused whatever the password.
+   */
+  loginAttempt(username: string, password: string): LoginAttempt {
+    const now = this.now();
+    const locked = this.#loginGuard.check(username, now);
+    if (locked) return { ok: false, ...locked };
+    const result = this.login(username, password);
+    if (!result) return { ok: false, ...this.#loginGuard.fail(username, now) };
+    this.#loginGuard.succeed(username);
+    return { ok: true, result };
   }
 
   /** Issues a signed token for a known user. Throws for an unknown uid. */
@@ -168,86 +221,61 @@ export class MockServerState {
     return this.#signer.sign({ sub: userUid, exp: this.now() + (options.ttlMs ?? this.#tokenTtlMs) });
   }
 
-  /** The user a token belongs to, or why it is refused. */
+  /** The user a token belongs to and when it expires, or why it is refused. */
   authenticate(
     token: string | undefined,
-  ): { ok: true; user: MockUser } | { ok: false; problem: TokenProblem | 'missing' | 'unknown_user' } {
+  ):
+    | { ok: true; user: MockUser; expiresAt: number }
+    | { ok: false; problem: TokenProblem | 'missing' | 'unknown_user' } {
     if (!token) return { ok: false, problem: 'missing' };
     const checked = this.#signer.verify(token, this.now());
     if (!checked.ok) return checked;
     const user = this.user(checked.claims.sub);
-    return user ? { ok: true, user } : { ok: false, problem: 'unknown_user' };
+    return user ? { ok: true, user, expiresAt: checked.claims.exp } : { ok: false, problem: 'unknown_user' };
   }
 
   // ── access rules ────────────────────────────────────────────────────────────
 
   /**
-   * Whether a user may subscribe and publish to an exact topic: their own `user/` and
-   * `system/` topics, their org's `org/` topic, and the threads they take part in (the
-   * thread's participants, the uids the topic names, a workgroup's agents).
+   * The access rules of `strict` mode, whatever the mode: whether a user may use an exact
+   * topic (their own `user/` and `system/` topics, their org's `org/` topic, the threads they
+   * take part in). The real server has none: see {@link mayUse}.
    */
   canAccess(userUid: string, topic: string): boolean {
-    const user = this.#users.get(userUid);
-    if (!user) return false;
-    const parsed = parseTopic(topic);
-    if (!parsed.ok) return false;
-    const t = parsed.value;
-    switch (t.kind) {
-      case 'user':
-      case 'system':
-        return t.uid === userUid;
-      case 'org':
-        return user.orgUid === t.orgUid;
-      default:
-        break;
-    }
-    if (this.#threads.get(topic)?.participants.includes(userUid)) return true;
-    switch (t.kind) {
-      case 'agent':
-        return t.agentUid === userUid || t.visitorUid === userUid;
-      case 'workgroup':
-        return t.visitorUid === userUid || (this.#workgroups.get(t.workgroupUid)?.agents.includes(userUid) ?? false);
-      case 'robot':
-        return t.robotUid === userUid || t.visitorUid === userUid;
-      case 'member':
-        return t.selfUid === userUid || t.otherUid === userUid;
-      case 'group':
-        return false;
-    }
+    return mayUseTopic(userUid, topic, this.#directory());
+  }
+
+  /** Whether the server lets a user use a topic: always in `bytedesk` mode, by {@link canAccess} in `strict`. */
+  mayUse(userUid: string, topic: string): boolean {
+    return this.rules.mayUse(userUid, topic);
   }
 
   // ── routing ─────────────────────────────────────────────────────────────────
 
   /** Decodes protobuf bytes published to `topic` and routes them; malformed bytes are refused. */
-  routeBytes(bytes: Uint8Array, topic: string): RouteResult {
+  routeBytes(bytes: Uint8Array, topic: string, senderUid?: string): RouteResult {
     const decoded = decodeMessage(bytes);
     if (!decoded.ok) return this.#refuse({ kind: 'invalid', reason: decoded.error.message }, topic);
-    return this.route(decoded.value, topic);
+    return this.route(decoded.value, { publishTopic: topic, ...(senderUid === undefined ? {} : { senderUid }) });
   }
 
   /**
-   * Routes a message published to `topic` as the real server does: validates it (uid,
-   * status, thread, a known thread type, thread.topic = topic), sets status SUCCESS and
-   * server time, keeps content messages in history (once per uid), applies receipts and
-   * recalls to the stored message, and echoes the processed copy to every subscriber of
-   * the topic, the sender included. Access is the caller's business.
+   * Routes a message as the server does (`@weiyu/protocol/server`): drops what it drops,
+   * stamps SUCCESS and server time, stores or applies it, and echoes the processed copies to
+   * the subscribers of their topics, the sender included.
    */
-  route(message: WireMessage, topic: string): RouteResult {
-    const problem = validate(message, topic);
-    if (problem) return this.#refuse({ kind: 'invalid', reason: problem }, topic);
-    const processed: WireMessage = { ...structuredClone(message), status: 'SUCCESS', createdAt: this.serverTime() };
-    let stored = false;
-    if (processed.type === 'DELIVERED' || processed.type === 'READ') {
-      this.#applyReceipt(processed.content, processed.type === 'READ' ? 'READ' : 'DELIVERED', topic);
-    } else if (processed.type === 'RECALL') {
-      const target = this.#storedOn(processed.content, topic);
-      if (target) target.status = 'RECALL';
-    } else if (!isSignalMessageType(processed.type)) {
-      stored = this.#store(processed, topic);
-    }
-    this.#logger.debug?.('routed', { topic, uid: processed.uid, type: processed.type, stored });
-    this.emitEcho(topic, processed);
-    return { ok: true, message: structuredClone(processed), stored };
+  route(message: WireMessage, context: RouteContext = {}): RouteResult {
+    const topic = message.thread?.topic ?? '';
+    const result = this.rules.accept(message, { now: this.now(), ...context });
+    if (!result.ok) return this.#refuse({ kind: result.kind, reason: result.reason }, context.publishTopic ?? topic);
+    this.#logger.debug?.('routed', {
+      topic,
+      uid: result.message.uid,
+      type: result.message.type,
+      stored: result.stored,
+    });
+    for (const echo of result.echoes) this.emitEcho(echo.topic, echo.message);
+    return { ok: true, message: result.message, stored: result.stored };
   }
 
   /** Refuses a message for the caller, with a log line. */
@@ -258,53 +286,30 @@ export class MockServerState {
 
   /** Now, as the server writes `createdAt`. */
   serverTime(): string {
-    const now = this.now();
-    return this.#timeFormat === 'epoch' ? String(now) : formatServerTime(now);
+    return this.rules.serverTime(this.now());
   }
 
-  /** Keeps a content message; a uid seen before is not kept twice (ROBOT_STREAM chunks update it). */
-  #store(message: WireMessage, topic: string): boolean {
-    const existing = this.#messagesByUid.get(message.uid);
-    if (existing) {
-      if (message.type === 'ROBOT_STREAM') existing.content = message.content;
-      return false;
-    }
-    const copy = structuredClone(message);
-    this.#messagesByUid.set(copy.uid, copy);
-    const list = this.#historyByTopic.get(topic);
-    if (list) list.push(copy);
-    else this.#historyByTopic.set(topic, [copy]);
-    return true;
-  }
-
-  #storedOn(uid: string, topic: string): StoredMessage | undefined {
-    const message = this.#messagesByUid.get(uid);
-    return message?.thread?.topic === topic ? message : undefined;
-  }
-
-  /** DELIVERED/READ move a stored message forward, never back; a recalled message stays recalled. */
-  #applyReceipt(targetUid: string, receipt: 'DELIVERED' | 'READ', topic: string): void {
-    const target = this.#storedOn(targetUid, topic);
-    if (!target) return;
-    const current = STATUS_RANK[target.status];
-    const next = STATUS_RANK[receipt];
-    if (current !== undefined && next !== undefined && next > current) target.status = receipt;
-  }
-
-  /** Stored messages of a topic, oldest first (copies). */
+  /** Stored messages of a topic, oldest first (copies), whether history shows them yet or not. */
   history(topic: string): WireMessage[] {
-    return (this.#historyByTopic.get(topic) ?? []).map((m) => structuredClone(m));
+    return this.rules.stored(topic);
   }
 
-  /** A stored message by uid (a copy). */
+  /** One page of REST history as the server answers it now (the lag applied). */
+  historyPage(
+    topic: string,
+    page: { pageNumber?: number; pageSize?: number },
+  ): ({ ok: true } & HistoryPageOf<MessageResponseJson>) | PageRefusal {
+    return this.rules.historyPage(topic, page, this.now());
+  }
+
+  /** A stored message by uid (a copy), recalled ones included. */
   message(uid: string): WireMessage | undefined {
-    const message = this.#messagesByUid.get(uid);
-    return message && structuredClone(message);
+    return this.rules.record(uid)?.message;
   }
 
   /** How many messages are stored. */
   get messageCount(): number {
-    return this.#messagesByUid.size;
+    return this.rules.storedCount;
   }
 
   // ── echoes ──────────────────────────────────────────────────────────────────
@@ -413,17 +418,6 @@ export class MockServerState {
   releaseRestDelays(outcome: 'reset' | 'closed'): void {
     for (const settle of [...this.#restDelays]) settle(outcome);
   }
-}
-
-/** Why the real server would drop this message, or undefined when it would take it. */
-function validate(m: WireMessage, topic: string): string | undefined {
-  if (!m.uid) return 'message has no uid';
-  if (!m.status) return 'message has no status';
-  if (!m.thread) return 'message has no thread';
-  if (!m.thread.topic) return 'message has no thread.topic';
-  if (!isKnownThreadType(m.thread.type)) return `thread.type "${m.thread.type}" is not a thread type`;
-  if (m.thread.topic !== topic) return `thread.topic "${m.thread.topic}" is not the topic "${topic}"`;
-  return undefined;
 }
 
 /** A user as the REST API shows it. */

@@ -1,4 +1,5 @@
 import type { UserType } from '@weiyu/protocol';
+import type { ServerMode, TimeFormat as ServerTimeFormat } from '@weiyu/protocol/server';
 
 /** An organisation of the seed data. */
 export interface MockOrg {
@@ -56,14 +57,22 @@ export interface MockLogger {
 }
 
 /**
- * How the server behaves where Bytedesk versions and our aedes broker differ:
- * `session` keeps MQTT persistent sessions (clean: false clients get what was published
- * while they were away); `bytedesk` keeps none, like the real server.
+ * MQTT sessions: `bytedesk` (default) keeps none, like the real server (a CONNACK may still say
+ * session present; nothing is queued for an absent client); `session` keeps aedes persistent
+ * sessions (clean: false clients get what was published while they were away) and lets aedes
+ * route (MQTT topic matching).
  */
 export type CompatMode = 'session' | 'bytedesk';
 
+/**
+ * Security: `bytedesk` (default) is the real server (open CONNECT, no access rules, anyone may
+ * post into any thread); `strict` is a hardened deployment (token auth at CONNECT, access rules,
+ * the sender must be the token's user, an expiring token closes its connection, exact topics).
+ */
+export type MockMode = ServerMode;
+
 /** How the server writes `createdAt`: current servers `yyyy-MM-dd HH:mm:ss` (Asia/Shanghai), older ones epoch ms. */
-export type TimeFormat = 'shanghai' | 'epoch';
+export type TimeFormat = ServerTimeFormat;
 
 /** A REST fault: make the REST API fail or slow down (see the README). `{}` clears it. */
 export interface RestFault {

@@ -1,0 +1,59 @@
+import type { ServerRules } from '@weiyu/protocol/server';
+import type { Client } from 'aedes';
+
+/**
+ * The real server's own fan-out, in place of aedes' MQTT matching: what each client asked for
+ * (UNSUBSCRIBE is a no-op unless the rules honour it), matched to a routed topic by the rules
+ * (substrings on the real server, wildcards never), delivered with the routed topic.
+ */
+export class Subscribers {
+  readonly #rules: ServerRules;
+  readonly #byClient = new Map<Client, Set<string>>();
+
+  constructor(rules: ServerRules) {
+    this.#rules = rules;
+  }
+
+  /** Records granted filters of a client. */
+  add(client: Client, filters: readonly string[]): void {
+    const set = this.#byClient.get(client) ?? new Set<string>();
+    for (const filter of filters) set.add(filter);
+    this.#byClient.set(client, set);
+  }
+
+  /** UNSUBSCRIBE: forgets filters only where the rules honour it (`strict`). */
+  remove(client: Client, filters: readonly string[]): void {
+    if (!this.#rules.unsubscribeHonoured) return;
+    const set = this.#byClient.get(client);
+    for (const filter of filters) set?.delete(filter);
+  }
+
+  /** A closed client subscribes to nothing. */
+  forget(client: Client): void {
+    this.#byClient.delete(client);
+  }
+
+  /** The live clients that receive what is routed to `topic`, each once. */
+  receivers(topic: string): Client[] {
+    const found: Client[] = [];
+    for (const [client, filters] of this.#byClient) {
+      if (client.closed) continue;
+      for (const filter of filters) {
+        if (this.#rules.matches(filter, topic)) {
+          found.push(client);
+          break;
+        }
+      }
+    }
+    return found;
+  }
+}
+
+/** Delivers one QoS 1 PUBLISH to one client; resolves once written (or the client is gone). */
+export function deliverTo(client: Client, topic: string, payload: Uint8Array): Promise<void> {
+  return new Promise((resolve) => {
+    client.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain: false, dup: false }, () =>
+      resolve(),
+    );
+  });
+}
