@@ -1,5 +1,4 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -30,9 +29,8 @@ function waitForOutput(child: ChildProcess, pattern: RegExp): Promise<RegExpMatc
 
 describe('weiyu-mock-broker CLI', () => {
   beforeAll(async () => {
-    if (!existsSync(fileURLToPath(new URL('../../protocol/dist/server/index.js', import.meta.url)))) {
-      await run(tsc, ['-p', 'tsconfig.build.json'], { cwd: protocolDir });
-    }
+    // Always rebuilt: a stale protocol dist would miss what the broker imports from it.
+    await run(tsc, ['-p', 'tsconfig.build.json'], { cwd: protocolDir });
     await run(tsc, ['-p', 'tsconfig.build.json'], { cwd: packageDir });
   }, 120_000);
 
