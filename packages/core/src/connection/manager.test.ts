@@ -4,7 +4,7 @@ import type { ChatAuth, ChatTiming, ConnectionState } from '../api.js';
 import type { AbortSignalLike, RealtimeConnectOptions, RealtimeTransport } from '../interfaces.js';
 import { backoffCeiling } from '../retry/backoff.js';
 import { createFakeClock } from '../testing/fake-clock.js';
-import { createInMemoryNetwork } from '../testing/in-memory-network.js';
+import { createInMemoryNetwork, type InMemoryNetworkOptions } from '../testing/in-memory-network.js';
 import { createManualEnvironment } from '../testing/manual-environment.js';
 import { createRecordingLogger } from '../testing/recording-logger.js';
 import { seededRandom } from '../testing/seeded-random.js';
@@ -22,11 +22,17 @@ interface SetupOptions {
   wrap?: (t: RealtimeTransport) => RealtimeTransport;
   subscribeBatchSize?: number;
   deviceUid?: string;
+  network?: Pick<InMemoryNetworkOptions, 'mode' | 'takeoverReportedAs'>;
 }
 
 function setup(options: SetupOptions = {}) {
   const clock = createFakeClock(0);
-  const network = createInMemoryNetwork({ clock, random: seededRandom(1), compat: options.compat ?? 'bytedesk' });
+  const network = createInMemoryNetwork({
+    clock,
+    random: seededRandom(1),
+    compat: options.compat ?? 'bytedesk',
+    ...options.network,
+  });
   const inner = network.realtime({ deviceUid: options.deviceUid ?? 'tab1' });
   const realtime = options.wrap ? options.wrap(inner) : inner;
   const token = network.issueToken(UID);
@@ -164,7 +170,8 @@ describe('createConnectionManager', () => {
   });
 
   it('unsubscribes topics but keeps its own', async () => {
-    const t = setup();
+    // pinned to strict: the real server ignores UNSUBSCRIBE, and this checks what the manager asks the broker for
+    const t = setup({ network: { mode: 'strict' } });
     await t.run(t.manager.start());
     await t.run(t.manager.subscribe([THREAD]));
     await t.run(t.manager.unsubscribe([THREAD, `user/${UID}`, 'never/subscribed']));
@@ -424,6 +431,8 @@ describe('createConnectionManager', () => {
             return refresh ? (network?.issueToken(UID) ?? '') : token;
           },
         }),
+        // pinned to strict: the real server does not check tokens at CONNECT; this is the SDK facing a broker that does
+        network: { mode: 'strict' },
       });
       network = t.network;
       t.network.revokeToken(t.token);
@@ -444,6 +453,8 @@ describe('createConnectionManager', () => {
             return 'not-a-token';
           },
         }),
+        // pinned to strict: the real server does not check tokens at CONNECT; this is the SDK facing a broker that does
+        network: { mode: 'strict' },
       });
       await t.run(t.manager.start());
       expect(t.manager.state).toMatchObject({ status: 'auth-failed', error: { code: 'bad_credentials' } });
@@ -454,7 +465,8 @@ describe('createConnectionManager', () => {
     });
 
     it('with a static token goes to auth-failed at once; restart tries again', async () => {
-      const t = setup({ auth: () => ({ username: UID, accessToken: 'revoked' }) });
+      // pinned to strict: the real server does not check tokens at CONNECT; this is the SDK facing a broker that does
+      const t = setup({ auth: () => ({ username: UID, accessToken: 'revoked' }), network: { mode: 'strict' } });
       await t.run(t.manager.start());
       expect(t.manager.state.status).toBe('auth-failed');
       expect(t.network.stats().connectAttempts).toBe(1);
@@ -540,7 +552,8 @@ describe('createConnectionManager', () => {
     });
 
     it('another connection with the same clientId puts it in kicked', async () => {
-      const t = setup();
+      // pinned for good to a broker that says why it closed (kicked): the real server closes without a word, which takeover.test.ts covers
+      const t = setup({ network: { takeoverReportedAs: 'kicked' } });
       await t.run(t.manager.start());
       const other = t.network.realtime({ deviceUid: 'tab1' });
       const p = other.connect({ clientId: `${UID}/WEB/tab1`, username: UID, password: t.token });

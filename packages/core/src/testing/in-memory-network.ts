@@ -6,18 +6,26 @@
 import {
   decodeMessage,
   encodeMessage,
-  formatServerTime,
   fromRestJson,
-  isKnownThreadType,
-  isSignalMessageType,
   MAX_PACKET_BYTES,
   SdkError,
   topics as topicOf,
   toRestJson,
-  validateTopic,
   type WireMessage,
   type WireMessageInit,
 } from '@weiyu/protocol';
+import {
+  type Acceptance,
+  clientIdUser,
+  type EchoTiming,
+  type HistoryOrder,
+  kickoffMessage,
+  type RecallEffect,
+  type ServerDirectory,
+  type ServerMode,
+  ServerRules,
+  sessionPresentFlag,
+} from '@weiyu/protocol/server';
 import type {
   AbortSignalLike,
   Clock,
@@ -41,11 +49,39 @@ export interface InMemoryNetworkOptions {
   /** Randomness of the randomized faults (default `seededRandom(1)`, so runs repeat). */
   readonly random?: RandomSource;
   /**
+   * `bytedesk` (default): the real server — any token connects (only an empty clientId is
+   * refused), no access rules, topics matched as substrings, the PUBLISH topic ignored,
+   * UNSUBSCRIBE a no-op. `strict`: a hardened deployment — a valid token of the clientId's user
+   * at connect (an expiring one closes the connection), access rules (`directory`), the sender
+   * must be the token's user, exact topics. The rules are those of `@weiyu/protocol/server`,
+   * shared with the mock broker.
+   */
+  readonly mode?: ServerMode;
+  /**
    * `bytedesk` (default): like the real server, no persistent sessions and no offline queue.
    * `session`: like the aedes mock broker, a clientId keeps its subscriptions and QoS 1
    * messages published while it was away (MQTT `clean: false`).
    */
   readonly compat?: 'session' | 'bytedesk';
+  /**
+   * How long a stored message takes to appear in REST history. Default 0 here, so core's tests
+   * see history at once; the real server (and the mock broker's default) takes about 5,000 ms.
+   */
+  readonly historyLagMs?: number;
+  /** History order: `updatedAt` (default, the real server: a receipt moves a message up) or `createdAt`. */
+  readonly historyOrder?: HistoryOrder;
+  /** What RECALL does: `delete` (default, the real server: gone from history) or `mark` (status RECALL). */
+  readonly recall?: RecallEffect;
+  /** When the sender's echo arrives: `after-puback` (default) or `before-puback` (synchronous server builds). */
+  readonly echoTiming?: EchoTiming;
+  /** Users and threads for the access rules of `strict` mode; without it, only what topics name. */
+  readonly directory?: ServerDirectory;
+  /**
+   * What the older connection sees when another connects with its clientId: `network` (default)
+   * — the real server closes it without a word, like a network drop — or `kicked`, as a
+   * friendlier broker that says why would.
+   */
+  readonly takeoverReportedAs?: 'network' | 'kicked';
   /** Delay of every step: connect, PUBACK, SUBACK, each delivery, each REST call (default 1 ms). */
   readonly latencyMs?: number;
   /** Max MQTT packet the server accepts (default 10,240 bytes, as the real server). */
@@ -124,24 +160,24 @@ export interface InMemoryNetwork {
   realtime(options?: { readonly deviceUid?: string }): InMemoryRealtimeTransport;
   /** A REST transport on the same server. */
   rest(): RestTransport;
-  /** A valid access token for a user. */
-  issueToken(uid: string): string;
+  /** A valid access token for a user; with `ttlMs` it expires (and, `strict`, closes its connection) after that long. */
+  issueToken(uid: string, options?: { readonly ttlMs?: number }): string;
   /** Makes a token invalid from now on (existing connections stay up). */
   revokeToken(token: string): void;
   readonly faults: NetworkFaults;
   /**
    * Publishes a message as a client of `message.user.uid` would (validated, stamped, stored,
-   * routed to every subscriber, echo included). Returns what was routed, or undefined when the
-   * server dropped it.
+   * routed to every subscriber of `thread.topic`, echo included). Returns what was routed, or
+   * undefined when the server dropped it.
    */
   publish(message: WireMessageInit): WireMessage | undefined;
   /** Delivers bytes as they are to every subscriber of `topic` (for malformed-input tests). */
   injectRaw(topic: string, bytes: Uint8Array): void;
-  /** Publishes a KICKOFF on `system/{uid}` with content `{reason, action: 'FORCE_LOGOUT'}`. */
+  /** Publishes the server's KICKOFF on `system/{uid}`: content `{reason, sourceType, sourceUid, action: 'FORCE_LOGOUT'}`. */
   kick(uid: string, reason: string): void;
-  /** Stored messages of a thread topic, oldest first (copies). */
+  /** Stored messages of a thread topic, oldest first (copies), whether history shows them yet or not; recalled ones left out. */
   history(topic: string): WireMessage[];
-  /** A stored message by uid (a copy). */
+  /** A stored message by uid (a copy), recalled (deleted) ones included. */
   message(uid: string): WireMessage | undefined;
   /** The live connections. */
   connections(): ConnectionInfo[];
@@ -173,9 +209,10 @@ interface TransportState {
   readonly listeners: Set<(event: RealtimeEvent) => void>;
 }
 
-interface Stored {
-  readonly seq: number;
-  message: WireMessage;
+/** A token: whose it is and, when issued with a lifetime, until when. */
+interface Token {
+  readonly uid: string;
+  readonly expiresAt: number | undefined;
 }
 
 const AUTH_HEADER_FAILURE = 'token is missing, expired or invalid';
@@ -189,12 +226,25 @@ export function createInMemoryNetwork(options: InMemoryNetworkOptions): InMemory
   const maxPacket = options.maxPacketBytes ?? MAX_PACKET_BYTES;
   const restTimeoutMs = options.restTimeoutMs ?? 10_000;
 
-  const tokens = new Map<string, string>();
+  const echoTiming = options.echoTiming ?? 'after-puback';
+  const rules = new ServerRules({
+    historyLagMs: options.historyLagMs ?? 0,
+    ...(options.mode === undefined ? {} : { mode: options.mode }),
+    ...(options.historyOrder === undefined ? {} : { historyOrder: options.historyOrder }),
+    ...(options.recall === undefined ? {} : { recall: options.recall }),
+    ...(options.directory === undefined ? {} : { directory: options.directory }),
+  });
+  const strict = rules.mode === 'strict';
+  const takeoverError = (): SdkError =>
+    options.takeoverReportedAs === 'kicked'
+      ? new SdkError('kicked', 'another connection with the same clientId')
+      : new SdkError('network', 'the server closed the connection');
+
+  const tokens = new Map<string, Token>();
   const sessions = new Map<string, Session>();
   const live = new Map<string, Connection>();
-  const byTopic = new Map<string, Stored[]>();
-  const byUid = new Map<string, Stored>();
-  let seq = 0;
+  /** Every clientId that ever connected: the real server's CONNACK then says session present. */
+  const seenClientIds = new Set<string>();
   let devices = 0;
   let tokenCount = 0;
 
@@ -261,10 +311,16 @@ export function createInMemoryNetwork(options: InMemoryNetworkOptions): InMemory
     });
   };
 
+  /** The QoS of the subscription that receives `topic`, if any (substrings on the real server). */
+  const receivingQos = (subscriptions: ReadonlyMap<string, 0 | 1>, topic: string): 0 | 1 | undefined => {
+    for (const [filter, qos] of subscriptions) if (rules.matches(filter, topic)) return qos;
+    return undefined;
+  };
+
   /** Sends a message to everyone subscribed to `topic`, including the sender; echoes obey the echo faults. */
   const broadcast = (topic: string, payload: Uint8Array, senderUid: string | undefined): void => {
     for (const connection of live.values()) {
-      const qos = connection.subscriptions.get(topic);
+      const qos = receivingQos(connection.subscriptions, topic);
       if (qos === undefined) continue;
       const echo = senderUid !== undefined && connection.uid === senderUid;
       const send = (): void => {
@@ -282,44 +338,31 @@ export function createInMemoryNetwork(options: InMemoryNetworkOptions): InMemory
       // Sessions whose client is away keep QoS 1 messages for its return.
       for (const session of sessions.values()) {
         if (live.has(session.clientId)) continue;
-        if (session.subscriptions.get(topic) === 1) session.queue.push({ topic, payload });
+        if (receivingQos(session.subscriptions, topic) === 1) session.queue.push({ topic, payload });
       }
     }
   };
 
-  // Wire messages are plain JSON data.
-  const copy = (message: WireMessage): WireMessage => JSON.parse(JSON.stringify(message)) as WireMessage;
-
   /**
-   * The server's handling of a published message: drop it if invalid, stamp SUCCESS and server
-   * time, store it (content) or update the stored one (receipts, recall), and route it.
+   * The server's handling of a message (`@weiyu/protocol/server`): dropped when invalid, else
+   * stamped, stored or applied, and routed to the subscribers of its thread (and, MEMBER, of the
+   * reversed topic). `senderUid` says whose copies are echoes for the echo faults.
    */
-  const route = (incoming: WireMessage, senderUid: string | undefined): WireMessage | undefined => {
-    const thread = incoming.thread;
-    if (!incoming.status || !thread?.topic || !isKnownThreadType(thread.type)) {
+  const route = (
+    incoming: WireMessage,
+    context: { readonly publishTopic?: string; readonly senderUid?: string; readonly echoOf?: string },
+  ): Acceptance => {
+    const result = rules.accept(incoming, {
+      now: clock.now(),
+      ...(context.publishTopic === undefined ? {} : { publishTopic: context.publishTopic }),
+      ...(strict && context.senderUid !== undefined ? { senderUid: context.senderUid } : {}),
+    });
+    if (!result.ok) {
       stats.dropped++;
-      return undefined;
+      return result;
     }
-    const message: WireMessage = { ...copy(incoming), status: 'SUCCESS', createdAt: formatServerTime(clock.now()) };
-    if (message.type === 'DELIVERED' || message.type === 'READ' || message.type === 'RECALL') {
-      const target = byUid.get(message.content);
-      if (target) {
-        const current = target.message.status;
-        const downgrade = message.type === 'DELIVERED' && (current === 'READ' || current === 'RECALL');
-        const afterRecall = current === 'RECALL';
-        if (!downgrade && !afterRecall) target.message = { ...target.message, status: message.type };
-      }
-    } else if (!isSignalMessageType(message.type) && message.uid) {
-      if (!byUid.has(message.uid)) {
-        const stored: Stored = { seq: seq++, message: copy(message) };
-        byUid.set(message.uid, stored);
-        const list = byTopic.get(thread.topic) ?? [];
-        list.push(stored);
-        byTopic.set(thread.topic, list);
-      }
-    }
-    broadcast(thread.topic, encodeMessage(message), senderUid);
-    return copy(message);
+    for (const echo of result.echoes) broadcast(echo.topic, encodeMessage(echo.message), context.echoOf);
+    return result;
   };
 
   const sdkAbortError = (signal: AbortSignalLike): SdkError =>
@@ -365,18 +408,22 @@ export function createInMemoryNetwork(options: InMemoryNetworkOptions): InMemory
         await wait(latency, signal);
         stats.connectAttempts++;
         if (refusing()) throw new SdkError('connection_refused', 'connection refused (ECONNREFUSED)');
-        const uid = connect.clientId.split('/')[0] ?? '';
-        if (!uid) throw new SdkError('protocol', 'the server rejected an empty clientId');
-        if (tokens.get(connect.password) !== uid) {
+        if (!connect.clientId) throw new SdkError('protocol', 'the server rejected an empty clientId (CONNACK 2)');
+        const uid = clientIdUser(connect.clientId);
+        // The real server takes any password; a strict one wants a live token of the clientId's user.
+        const token = tokens.get(connect.password);
+        if (strict && (token?.uid !== uid || expired(token))) {
           throw new SdkError('bad_credentials', 'the server did not accept the username or token');
         }
         // One connection per transport: a connect replaces the old one quietly.
         if (state.connection) closeConnection(state.connection, undefined);
         const previous = live.get(connect.clientId);
-        if (previous) closeConnection(previous, new SdkError('kicked', 'another connection with the same clientId'));
+        // The server closes the older connection with the same clientId, without a word.
+        if (previous) closeConnection(previous, takeoverError());
 
         let session: Session | undefined;
-        let sessionPresent = false;
+        let sessionPresent = sessionPresentFlag(false, seenClientIds.has(connect.clientId));
+        seenClientIds.add(connect.clientId);
         if (compat === 'session') {
           session = sessions.get(connect.clientId);
           sessionPresent = session !== undefined;
@@ -398,6 +445,7 @@ export function createInMemoryNetwork(options: InMemoryNetworkOptions): InMemory
         state.connection = connection;
         live.set(connect.clientId, connection);
         stats.connects++;
+        if (strict && token?.expiresAt !== undefined) closeOnExpiry(connection, token.expiresAt);
         if (session && session.queue.length > 0) {
           for (const queued of session.queue.splice(0)) deliver(connection, queued.topic, queued.payload, 1);
         }
@@ -416,28 +464,44 @@ export function createInMemoryNetwork(options: InMemoryNetworkOptions): InMemory
         if (!connection.alive) throw new SdkError('network', 'the connection closed before the PUBACK');
         if (chance(publishFailureRate)) throw new SdkError('network', 'publish failed (fault)');
         const decoded = decodeMessage(payload);
-        if (decoded.ok) route(decoded.value, connection.uid);
-        else stats.dropped++;
+        if (decoded.ok) {
+          route(decoded.value, { publishTopic: topic, senderUid: connection.uid, echoOf: connection.uid });
+        } else {
+          stats.dropped++;
+        }
+        // Synchronous server builds echo before the PUBACK: it then comes one latency later.
+        if (echoTiming === 'before-puback') await wait(latency);
       },
       async subscribe(topics: readonly string[], qos: 0 | 1): Promise<void> {
         const connection = current();
         if (connection.severed) return noAnswer(connection);
-        const invalid = topics.find((t) => !validateTopic(t).ok);
-        if (invalid !== undefined) {
-          const error = new SdkError('protocol', `the server closed the connection: bad filter "${invalid}"`);
+        const decisions = topics.map((topic) => ({ topic, decision: rules.subscribe(topic, connection.uid, qos) }));
+        const closing = decisions.find((d) => d.decision.action === 'close');
+        if (closing) {
+          const error = new SdkError('protocol', `the server closed the connection: bad filter "${closing.topic}"`);
           closeConnection(connection, error);
           throw error;
         }
         await wait(latency);
         if (!connection.alive) throw new SdkError('not_connected', 'the connection closed before the SUBACK');
-        for (const topic of topics) connection.subscriptions.set(topic, qos);
+        for (const { topic, decision } of decisions) {
+          if (decision.action === 'grant') connection.subscriptions.set(topic, decision.qos > 0 ? 1 : 0);
+        }
+        const refused = decisions.filter((d) => d.decision.action === 'refuse').map((d) => d.topic);
+        if (refused.length > 0) {
+          throw new SdkError(
+            'not_authorized',
+            `the server refused the subscription (SUBACK 0x80): ${refused.join(', ')}`,
+          );
+        }
       },
       async unsubscribe(topics: readonly string[]): Promise<void> {
         const connection = current();
         if (connection.severed) return noAnswer(connection);
         await wait(latency);
         if (!connection.alive) throw new SdkError('not_connected', 'the connection closed before the UNSUBACK');
-        for (const topic of topics) connection.subscriptions.delete(topic);
+        // A no-op on the real server: it keeps sending what the topic gets.
+        if (rules.unsubscribeHonoured) for (const topic of topics) connection.subscriptions.delete(topic);
       },
       async close(): Promise<void> {
         if (state.connection) closeConnection(state.connection, undefined);
@@ -466,43 +530,67 @@ export function createInMemoryNetwork(options: InMemoryNetworkOptions): InMemory
     throw new SdkError('timeout', 'the REST call timed out (fault)');
   };
 
-  const authenticate = (options: RestCallOptions | undefined): string => {
-    const uid = options?.accessToken === undefined ? undefined : tokens.get(options.accessToken);
-    if (uid === undefined) throw new SdkError('unauthenticated', AUTH_HEADER_FAILURE, { details: { status: 401 } });
-    return uid;
+  const expired = (token: Token): boolean => token.expiresAt !== undefined && token.expiresAt <= clock.now();
+
+  /** `strict`: a token that expires while its connection is up closes the connection. */
+  const closeOnExpiry = (connection: Connection, expiresAt: number): void => {
+    clock.setTimeout(
+      () => closeConnection(connection, new SdkError('network', 'the server closed the connection')),
+      Math.max(0, expiresAt - clock.now()),
+    );
   };
 
+  const authenticate = (options: RestCallOptions | undefined): string => {
+    const token = options?.accessToken === undefined ? undefined : tokens.get(options.accessToken);
+    if (token === undefined || expired(token)) {
+      throw new SdkError('unauthenticated', AUTH_HEADER_FAILURE, { details: { status: 401 } });
+    }
+    return token.uid;
+  };
+
+  const forbidden = (reason: string): SdkError =>
+    new SdkError('not_authorized', `forbidden: ${reason}`, { details: { status: 403 } });
+
   const rest = (): RestTransport => ({
+    /**
+     * The real server answers `data` = the posted JSON string, unchecked, and routes the message
+     * afterwards (an invalid one is dropped); the transport reads that string back. `strict`
+     * refuses (403) a sender who is not the token's user or may not use the thread.
+     */
     async sendMessage(message, callOptions) {
       await restCall(callOptions.signal);
       stats.restSends++;
-      const senderUid = callOptions.visitor ? message.user?.uid : authenticate(callOptions);
+      const tokenUid = callOptions.visitor ? undefined : authenticate(callOptions);
+      const senderUid = tokenUid ?? message.user?.uid ?? '';
       // The message travels as JSON in `{json, client}`, as on the real endpoint.
-      const parsed = fromRestJson(JSON.stringify(toRestJson(message)));
-      if (!parsed.ok) throw new SdkError('server_error', parsed.error.message, { details: { code: 500 } });
-      const routed = route(parsed.value, senderUid);
-      if (!routed) throw new SdkError('server_error', 'message is invalid', { details: { code: 500 } });
-      return routed;
+      const posted = fromRestJson(JSON.stringify(toRestJson(message)));
+      if (!posted.ok) throw new SdkError('server_error', posted.error.message, { details: { code: 500 } });
+      if (strict && (posted.value.user?.uid ?? '') !== senderUid) throw forbidden('message.user is not the sender');
+      if (strict && !rules.mayUse(senderUid, posted.value.thread?.topic ?? '')) throw forbidden('not in this thread');
+      route(posted.value, { senderUid, echoOf: senderUid });
+      return posted.value;
     },
     async queryTopic(query, callOptions) {
       await restCall(callOptions?.signal);
       stats.restQueries++;
-      authenticate(callOptions);
+      const uid = authenticate(callOptions);
       const { topic, pageNumber, pageSize } = query;
-      if (pageSize <= 0 || pageNumber < 0) {
-        throw new SdkError('server_error', 'bad page request', { details: { code: 500 } });
-      }
-      const all = [...(byTopic.get(topic) ?? [])].reverse();
-      const totalPages = Math.ceil(all.length / pageSize);
-      const page: HistoryPage = {
-        messages: all.slice(pageNumber * pageSize, (pageNumber + 1) * pageSize).map((s) => copy(s.message)),
-        pageNumber,
-        pageSize,
-        totalPages,
-        totalElements: all.length,
-        last: pageNumber >= totalPages - 1,
-      };
-      return page;
+      if (!rules.mayUse(uid, topic)) throw forbidden('not a participant of this thread');
+      const page = rules.historyPage(topic, { pageNumber, pageSize }, clock.now());
+      if (!page.ok) throw new SdkError('server_error', page.reason, { details: { code: 500 } });
+      // What the transport reads off the server's JSON (its spellings: client, thread.status).
+      const messages = page.content.flatMap((item) => {
+        const read = fromRestJson(item);
+        return read.ok ? [read.value] : [];
+      });
+      return {
+        messages,
+        pageNumber: page.number,
+        pageSize: page.size,
+        totalPages: page.totalPages,
+        totalElements: page.totalElements,
+        last: page.last,
+      } satisfies HistoryPage;
     },
   });
 
@@ -564,10 +652,11 @@ export function createInMemoryNetwork(options: InMemoryNetworkOptions): InMemory
   return {
     realtime,
     rest,
-    issueToken(uid: string): string {
+    issueToken(uid: string, tokenOptions: { readonly ttlMs?: number } = {}): string {
       tokenCount++;
       const token = `token-${tokenCount}-${createMessageUid(random).slice(0, 12)}`;
-      tokens.set(token, uid);
+      const ttl = tokenOptions.ttlMs;
+      tokens.set(token, { uid, expiresAt: ttl === undefined ? undefined : clock.now() + ttl });
       return token;
     },
     revokeToken(token: string): void {
@@ -578,30 +667,18 @@ export function createInMemoryNetwork(options: InMemoryNetworkOptions): InMemory
       const user = message.user?.uid;
       const normalized = decodeMessage(encodeMessage(message));
       if (!normalized.ok) return undefined;
-      return route(normalized.value, user);
+      const routed = route(normalized.value, user === undefined ? {} : { senderUid: user, echoOf: user });
+      return routed.ok ? routed.message : undefined;
     },
     injectRaw(topic: string, bytes: Uint8Array): void {
       broadcast(topic, bytes.slice(), undefined);
     },
     kick(uid: string, reason: string): void {
-      const topic = topicOf.system(uid);
-      const message: WireMessageInit = {
-        uid: createMessageUid(random),
-        type: 'KICKOFF',
-        content: JSON.stringify({ reason, action: 'FORCE_LOGOUT' }),
-        status: 'SUCCESS',
-        createdAt: formatServerTime(clock.now()),
-        channel: 'SYSTEM',
-        thread: { uid: topic, topic, type: 'CHANNEL' },
-        user: { uid: 'system', nickname: 'system', type: 'SYSTEM' },
-      };
-      broadcast(topic, encodeMessage(message), undefined);
+      const kickoff = kickoffMessage({ uid: createMessageUid(random), userUid: uid, reason, now: clock.now() });
+      broadcast(topicOf.system(uid), encodeMessage(kickoff), undefined);
     },
-    history: (topic: string) => (byTopic.get(topic) ?? []).map((s) => copy(s.message)),
-    message(uid: string): WireMessage | undefined {
-      const stored = byUid.get(uid);
-      return stored && copy(stored.message);
-    },
+    history: (topic: string) => rules.stored(topic),
+    message: (uid: string) => rules.record(uid)?.message,
     connections: () =>
       [...live.values()].map((c) => ({ clientId: c.clientId, uid: c.uid, subscriptions: [...c.subscriptions.keys()] })),
     stats: () => ({ ...stats }),
