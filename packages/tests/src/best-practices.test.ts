@@ -56,7 +56,8 @@ describe('§1.15 best practices', () => {
   });
 
   test('§1.15 detailed error logs: failures are logged with their code, the token never', async () => {
-    await using broker = await startTestBroker();
+    // pinned to strict for good: only a hardened broker refuses a bad token at CONNECT (the real server takes any); this tests the SDK facing one
+    await using broker = await startTestBroker({ mode: 'strict' });
     const logger = createRecordingLogger();
     const secret = 'very-secret-token-0123456789';
     await using bad = await createTestClient(broker, {

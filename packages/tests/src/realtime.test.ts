@@ -32,7 +32,8 @@ describe('real time through the mock broker', () => {
   });
 
   test('§1.2 CONNECT options: clientId uid/WEB/deviceUid, username, token as password, persistent session', async () => {
-    await using broker = await startTestBroker();
+    // pinned to compat session for good: the real server keeps no session; this checks the SDK's clean:false CONNECT against a broker that does
+    await using broker = await startTestBroker({ compat: 'session' });
     // No REST: what arrives after the reconnect can only come from the MQTT session.
     await using visitor = await createTestClient(broker, { ...VISITOR, deviceUid: 'device-42', rest: false });
     const seen = await waitFor(() => broker.connections().find((c) => c.clientId === `${VISITOR.uid}/WEB/device-42`), {

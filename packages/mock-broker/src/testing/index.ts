@@ -11,4 +11,11 @@ export {
   VISITOR,
   VISITOR2,
 } from './seed-users.js';
-export { type BrokerLogEntry, startTestBroker, type TestBroker, type TestBrokerOptions } from './test-broker.js';
+export {
+  type BrokerLogEntry,
+  LEGACY_HISTORY,
+  NO_HISTORY_LAG,
+  startTestBroker,
+  type TestBroker,
+  type TestBrokerOptions,
+} from './test-broker.js';

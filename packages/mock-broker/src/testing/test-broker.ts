@@ -3,6 +3,20 @@ import { type MockBroker, type MockBrokerOptions, startMockBroker } from '../bro
 /** Options of {@link startTestBroker}: those of `startMockBroker`, ports always free, logger recorded. */
 export type TestBrokerOptions = Omit<MockBrokerOptions, 'mqttPort' | 'httpPort' | 'host' | 'logger'>;
 
+/**
+ * History written at once (the real server writes it ~5 s late). Tests pin to it, each with a
+ * comment, until the SDK's catch-up runs again once the write lag has passed.
+ */
+export const NO_HISTORY_LAG = { historyLagMs: 0 } as const satisfies TestBrokerOptions;
+
+/**
+ * History as the mock broker kept it before it followed the real server: written at once and
+ * listed newest created first (the real server lists by `updatedAt`, so a receipt moves an old
+ * message first, and writes ~5 s late). Tests pin to it, each with a comment, until the SDK's
+ * catch-up handles both.
+ */
+export const LEGACY_HISTORY = { ...NO_HISTORY_LAG, historyOrder: 'createdAt' } as const satisfies TestBrokerOptions;
+
 /** One line the mock broker logged. */
 export interface BrokerLogEntry {
   readonly level: 'debug' | 'info' | 'warn' | 'error';
