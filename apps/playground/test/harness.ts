@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MockBroker } from '@weiyu/mock-broker';
-import { startTestBroker } from '@weiyu/mock-broker/testing';
+import { startTestBroker, type TestBrokerOptions } from '@weiyu/mock-broker/testing';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { expect } from 'vitest';
@@ -89,8 +89,12 @@ export interface PlaygroundSession {
 }
 
 /** A fresh broker (free ports) and a fresh browser context (empty storage) on the page. */
-export async function openPlayground(site: StaticServer, browser: Browser): Promise<PlaygroundSession> {
-  const broker = await startTestBroker();
+export async function openPlayground(
+  site: StaticServer,
+  browser: Browser,
+  brokerOptions: TestBrokerOptions = {},
+): Promise<PlaygroundSession> {
+  const broker = await startTestBroker(brokerOptions);
   const context = await browser.newContext({ viewport: { width: 1500, height: 1000 } });
   const page = await context.newPage();
   const pageErrors: string[] = [];

@@ -6,7 +6,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AGENT, DEMO_THREAD, VISITOR } from '@weiyu/mock-broker/testing';
+import { AGENT, DEMO_THREAD, NO_HISTORY_LAG, VISITOR } from '@weiyu/mock-broker/testing';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -47,9 +47,9 @@ afterAll(async () => {
   await site?.close();
 });
 
-async function open(): Promise<PlaygroundSession> {
+async function open(brokerOptions: Parameters<typeof openPlayground>[2] = {}): Promise<PlaygroundSession> {
   if (site === undefined) throw new Error('site not started');
-  session = await openPlayground(site.site, site.browser);
+  session = await openPlayground(site.site, site.browser, brokerOptions);
   await waitConnected(session.page, 'agent');
   await waitConnected(session.page, 'visitor');
   return session;
@@ -246,7 +246,8 @@ describe('playground', () => {
   });
 
   it('keeps a pending message across a reload and delivers it exactly once', async () => {
-    const { page, broker } = await open();
+    // pinned to history without the write lag until the SDK's catch-up runs again once the ~5 s lag has passed
+    const { page, broker } = await open(NO_HISTORY_LAG);
     // No echo and no REST: the message cannot be confirmed, so it stays in the outbox.
     await byTestId(page, 'fault-hold-echoes').check();
     await byTestId(page, 'fault-rest').check();
