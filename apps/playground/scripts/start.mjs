@@ -3,7 +3,7 @@
 // playground with a /config.json that points the page at it. Ctrl-C stops both.
 //
 // Environment: MQTT_PORT (default 9885), HTTP_PORT (9003), PORT (playground, 5173),
-// HOST (127.0.0.1), COMPAT (session | bytedesk).
+// HOST (127.0.0.1), COMPAT (bytedesk, the real server's default: no sessions | session).
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,7 +41,7 @@ async function main() {
     console.error('Cannot load @weiyu/mock-broker (is it built? run `npx pnpm@12.4.2 build`):', error);
     process.exit(1);
   }
-  const compat = process.env.COMPAT === 'bytedesk' ? 'bytedesk' : 'session';
+  const compat = process.env.COMPAT === 'session' ? 'session' : 'bytedesk';
   let broker;
   try {
     broker = await mockBroker.startMockBroker({
