@@ -22,7 +22,15 @@ describe('SdkError', () => {
   it('marks only transient failures retryable', () => {
     const retryable = SDK_ERROR_CODES.filter((code) => new SdkError(code, '').retryable);
     expect(sorted(retryable)).toEqual(
-      sorted(['not_connected', 'timeout', 'connection_refused', 'host_not_found', 'network', 'http_error']),
+      sorted([
+        'not_connected',
+        'timeout',
+        'connection_refused',
+        'host_not_found',
+        'network',
+        'http_error',
+        'response_too_large',
+      ]),
     );
   });
 

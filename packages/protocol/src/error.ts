@@ -43,6 +43,13 @@ export const SDK_ERROR_CODES = [
   'server_error',
   /** A REST call answered with an HTTP status that is not 2xx (and not 401/403). */
   'http_error',
+  /**
+   * A REST answer's body is over the transport's limit (`maxResponseBytes`; counted after
+   * gzip/br are inflated); `details` has `limitBytes` and `contentLength` or `receivedBytes`.
+   * Retryable: the request was fine and the fault is the server's or a proxy's, as for
+   * `http_error`, so a message sent over REST stays in the outbox and is sent again.
+   */
+  'response_too_large',
   /** The network failed (socket closed, fetch failed). */
   'network',
   /** The outbox holds as many messages as it may, or the store it is kept in is full. */
@@ -70,6 +77,7 @@ const RETRYABLE: ReadonlySet<SdkErrorCode> = new Set<SdkErrorCode>([
   'host_not_found',
   'network',
   'http_error',
+  'response_too_large',
 ]);
 
 /** Options of {@link SdkError}. */

@@ -1,83 +1,13 @@
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { SdkError } from '@weiyu/core';
 import { createRecordingLogger } from '@weiyu/core/testing';
-import { normalizeMessage, toRestJson, type WireMessage } from '@weiyu/protocol';
+import { toRestJson } from '@weiyu/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
+import { closeServers, json, MESSAGE, rejection, serve } from './http-transport.fixtures.js';
 import { createHttpTransport, LEGACY_VISITOR_SEND_PATH, VISITOR_SEND_PATH } from './index.js';
 
-interface Recorded {
-  method: string;
-  url: string;
-  headers: IncomingMessage['headers'];
-  body: string;
-}
-
-type Handler = (req: Recorded, res: ServerResponse) => void;
-
-let server: Server | undefined;
-
-afterEach(async () => {
-  const s = server;
-  server = undefined;
-  if (!s) return;
-  s.closeAllConnections();
-  await new Promise((resolve) => s.close(resolve));
-});
-
-/** A real HTTP server on 127.0.0.1 that records each request and answers with `handler`. */
-async function serve(handler: Handler): Promise<{ baseUrl: string; requests: Recorded[] }> {
-  const requests: Recorded[] = [];
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const recorded = {
-        method: req.method ?? '',
-        url: req.url ?? '',
-        headers: req.headers,
-        body: Buffer.concat(chunks).toString('utf8'),
-      };
-      requests.push(recorded);
-      handler(recorded, res);
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return { baseUrl: `http://127.0.0.1:${port}`, requests };
-}
-
-function json(status: number, body: unknown): Handler {
-  return (_req, res) => {
-    res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
-  };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<SdkError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(SdkError);
-    return error as SdkError;
-  }
-  throw new Error('expected a rejection');
-}
+afterEach(closeServers);
 
 const TOKEN = 'secret-token-123';
-
-const MESSAGE: WireMessage = normalizeMessage({
-  uid: '0123456789abcdef0123456789abcdef',
-  type: 'TEXT',
-  content: 'hello',
-  status: 'SENDING',
-  createdAt: '2024-05-01 10:00:00',
-  channel: 'WEB',
-  extra: '{"orgUid":"org1"}',
-  thread: { uid: 't1', topic: 'org/agent/a1/v1', type: 'AGENT', state: 'CHATTING', channel: 'WEB' },
-  user: { uid: 'v1', nickname: 'Visitor', avatar: '', type: 'VISITOR' },
-});
 
 describe('createHttpTransport', () => {
   it('refuses a baseUrl that is not an absolute http(s) URL, and trims trailing slashes', () => {
@@ -307,10 +237,8 @@ describe('createHttpTransport', () => {
   });
 
   it('classifies a refused port as connection_refused (retryable)', async () => {
-    const { baseUrl } = await serve(() => {});
-    const s = server;
-    server = undefined;
-    await new Promise((resolve) => s?.close(resolve));
+    const { baseUrl, close } = await serve(() => {});
+    await close();
     const error = await rejection(createHttpTransport({ baseUrl }).sendMessage(MESSAGE, { channel: 'WEB' }));
     expect(error.code).toBe('connection_refused');
     expect(error.retryable).toBe(true);

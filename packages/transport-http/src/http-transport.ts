@@ -17,6 +17,13 @@ export interface HttpTransportOptions {
   readonly fetch?: typeof globalThis.fetch;
   /** How long one request may take, body included (ms, default 15 000). */
   readonly timeoutMs?: number;
+  /**
+   * The largest response body taken, in bytes as decoded (after gzip/br), default
+   * {@link DEFAULT_MAX_RESPONSE_BYTES} (4 MiB); a bigger one rejects with `response_too_large`
+   * and its socket is closed. The biggest legitimate answer is a history page: raise this if
+   * you raise core's `catchUpPageSize` far above 50.
+   */
+  readonly maxResponseBytes?: number;
   /** Where the transport writes what it does. Tokens and passwords never reach it. */
   readonly logger?: Logger;
   /**
@@ -70,6 +77,14 @@ export interface HttpTransport extends RestTransport {
 
 const DEFAULT_TIMEOUT_MS = 15_000;
 
+/**
+ * The default of `maxResponseBytes`: 4 MiB. The largest legitimate answer is a history page of
+ * core's default 50 messages, each at most the server's 10,240-byte packet: 512,000 bytes as
+ * protobuf, up to about twice that as the server's JSON (escaped content, its extra fields).
+ * 4 MiB leaves four times that room and still bounds what one hostile answer can cost.
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+
 const PATHS = {
   send: '/api/v1/message/rest/send',
   history: '/api/v1/message/query/topic',
@@ -79,7 +94,8 @@ const PATHS = {
 /**
  * Creates the REST transport for `@weiyu/core` on `fetch`: the fallback send path, history for
  * catch-up, and login. Each call resolves with the envelope's `data` when the server says
- * `code: 200` and rejects with a classified {@link SdkError} otherwise; each call has a deadline.
+ * `code: 200` and rejects with a classified {@link SdkError} otherwise; each call has a deadline
+ * (`timeoutMs`), a body limit (`maxResponseBytes`) and ends at once when its `signal` aborts.
  * Throws `invalid_argument` when `baseUrl` is not an absolute http(s) URL or no fetch exists.
  *
  * @example
@@ -90,6 +106,10 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
     throw new SdkError('invalid_argument', `timeoutMs must be a positive number, got ${timeoutMs}`);
+  }
+  const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  if (!Number.isSafeInteger(maxResponseBytes) || maxResponseBytes <= 0) {
+    throw new SdkError('invalid_argument', `maxResponseBytes must be a positive whole number, got ${maxResponseBytes}`);
   }
   const fetchImpl = options.fetch ?? globalThis.fetch;
   if (typeof fetchImpl !== 'function') {
@@ -108,6 +128,7 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
     // Called unbound, a browser's fetch throws "Illegal invocation".
     fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
     timeoutMs,
+    maxResponseBytes,
     logger,
   };
 

@@ -1,5 +1,6 @@
 export {
   createHttpTransport,
+  DEFAULT_MAX_RESPONSE_BYTES,
   type HttpTransport,
   type HttpTransportOptions,
   LEGACY_VISITOR_SEND_PATH,

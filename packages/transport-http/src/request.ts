@@ -1,4 +1,5 @@
 import { type AbortSignalLike, type Logger, SdkError } from '@weiyu/core';
+import { readBodyText } from './body.js';
 
 /** What a request needs besides its path. */
 export interface RequestSpec {
@@ -15,6 +16,8 @@ export interface RequestContext {
   readonly baseUrl: string;
   readonly fetch: typeof globalThis.fetch;
   readonly timeoutMs: number;
+  /** The largest body read, decoded (see `maxResponseBytes`). */
+  readonly maxResponseBytes: number;
   readonly logger: Logger | undefined;
 }
 
@@ -73,9 +76,13 @@ export async function requestEnvelope(context: RequestContext, spec: RequestSpec
       ]);
       status = response.status;
       // Read under the same deadline: a server that sends headers and then stalls is a timeout too.
-      text = await Promise.race([settledLater(response.text()), deadline]);
+      const body = readBodyText(response, { maxBytes: context.maxResponseBytes, what, signal: controller.signal });
+      text = await Promise.race([settledLater(body), deadline]);
     } catch (error) {
+      // Whatever ended it, the socket goes now rather than when the server lets go.
+      controller.abort();
       if (ended) throw ended;
+      if (error instanceof SdkError) throw error;
       throw classifyFetchFailure(error, what);
     }
     const result = readEnvelope(what, status, text);
