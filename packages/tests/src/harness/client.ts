@@ -50,6 +50,8 @@ export interface TestClientOptions {
    * `false`: none. `'dead'`: a REST transport pointed at a closed port.
    */
   readonly rest?: boolean | 'dead';
+  /** Deadline of each REST call (default 3,000 ms; 2,000 with `rest: 'dead'`). */
+  readonly restTimeoutMs?: number;
   /** Extra options of createChatClient (visitor, autoDelivered, maxPacketBytes, orgUid…). */
   readonly client?: Partial<Omit<ChatClientOptions, 'user' | 'auth' | 'realtime' | 'rest' | 'outbox' | 'timing'>>;
   /**
@@ -88,9 +90,9 @@ export async function createTestClient(target: ClientTarget, options: TestClient
   const restWanted = options.rest ?? target.httpUrl !== undefined;
   const http =
     restWanted === 'dead'
-      ? createHttpTransport({ baseUrl: DEAD_HTTP_URL, timeoutMs: 2_000 })
+      ? createHttpTransport({ baseUrl: DEAD_HTTP_URL, timeoutMs: options.restTimeoutMs ?? 2_000 })
       : restWanted && target.httpUrl !== undefined
-        ? createHttpTransport({ baseUrl: target.httpUrl, timeoutMs: 3_000 })
+        ? createHttpTransport({ baseUrl: target.httpUrl, timeoutMs: options.restTimeoutMs ?? 3_000 })
         : undefined;
 
   let accessToken = options.accessToken ?? '';

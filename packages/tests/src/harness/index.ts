@@ -1,6 +1,7 @@
 export * from './client.js';
 export * from './desktop-client.js';
 export * from './fixtures.js';
+export * from './hostile-rest.js';
 export * from './mosquitto.js';
 export * from './ports.js';
 export * from './raw-mqtt.js';
