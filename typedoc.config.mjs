@@ -24,6 +24,7 @@ export default {
   name: 'Weiyu realtime SDK',
   entryPoints,
   tsconfig: 'tsconfig.typedoc.json',
+  plugin: ['./scripts/typedoc-package-names.mjs'],
   out: 'docs/api',
   readme: 'none',
   excludePrivate: true,

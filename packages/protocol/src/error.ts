@@ -90,8 +90,11 @@ export interface SdkErrorOptions {
 
 /** The one error class of the SDK: a closed `code`, a readable message, an optional `cause`. */
 export class SdkError extends Error {
+  /** Always `'SdkError'`. */
   override readonly name = 'SdkError';
+  /** What went wrong, from a closed list: switch on it. */
   readonly code: SdkErrorCode;
+  /** Structured facts about the failure (HTTP status, server code, sizes); `{}` when none. */
   readonly details: Readonly<Record<string, unknown>>;
 
   constructor(code: SdkErrorCode, message: string, options: SdkErrorOptions = {}) {
@@ -114,7 +117,19 @@ export class SdkError extends Error {
 }
 
 /** A value or a typed error: what functions that must never throw return. */
-export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: SdkError };
+export type Result<T> =
+  | {
+      /** It worked. */
+      readonly ok: true;
+      /** The value. */
+      readonly value: T;
+    }
+  | {
+      /** It failed. */
+      readonly ok: false;
+      /** Why. */
+      readonly error: SdkError;
+    };
 
 /** A successful {@link Result}. */
 export function ok<T>(value: T): Result<T> {

@@ -109,9 +109,12 @@ export const MESSAGE_STATUSES = [
   'UNPROCESSED',
   'PROCESSED',
 ] as const;
+/** A message status the server is known to use. */
 export type KnownMessageStatus = (typeof MESSAGE_STATUSES)[number];
+/** A message status: a known one or any newer one. */
 export type MessageStatus = KnownMessageStatus | OtherName;
 
+/** Thread (conversation) types: one agent, a workgroup, a robot, a group chat, … */
 export const THREAD_TYPES = [
   'AGENT',
   'WORKGROUP',
@@ -134,13 +137,19 @@ export const THREAD_TYPES = [
   'CALLCENTER',
   'TICKET_EXTERNAL',
 ] as const;
+/** A known thread type. */
 export type KnownThreadType = (typeof THREAD_TYPES)[number];
+/** A thread type: a known one or any newer one. */
 export type ThreadType = KnownThreadType | OtherName;
 
+/** Where a customer-service conversation stands, from NEW to CLOSED. */
 export const THREAD_STATES = ['NEW', 'ROBOTING', 'OFFLINE', 'QUEUING', 'CHATTING', 'TIMEOUT', 'CLOSED'] as const;
+/** A known thread state. */
 export type KnownThreadState = (typeof THREAD_STATES)[number];
+/** A thread state: a known one or any newer one. */
 export type ThreadState = KnownThreadState | OtherName;
 
+/** The roles a participant can have: agent, visitor, robot, system, … */
 export const USER_TYPES = [
   'AGENT',
   'SYSTEM',
@@ -153,9 +162,12 @@ export const USER_TYPES = [
   'MONITOR',
   'WORKGROUP',
 ] as const;
+/** A known user type. */
 export type KnownUserType = (typeof USER_TYPES)[number];
+/** A user type: a known one or any newer one. */
 export type UserType = KnownUserType | OtherName;
 
+/** The clients a message can come from (web, apps, mini-programs, …), sent in `channel`. */
 export const CHANNELS = [
   'WEB',
   'WEB_PC',
@@ -172,7 +184,9 @@ export const CHANNELS = [
   'SYSTEM',
   'TEST',
 ] as const;
+/** A known channel. */
 export type KnownChannel = (typeof CHANNELS)[number];
+/** A channel: a known one or any newer one. */
 export type Channel = KnownChannel | OtherName;
 
 function isIn<T extends string>(list: readonly T[]): (name: string) => name is T {
@@ -184,8 +198,13 @@ function isIn<T extends string>(list: readonly T[]): (name: string) => name is T
 export const isKnownMessageType = isIn(MESSAGE_TYPES);
 /** Whether a type is a signal (typing, receipts, recall, …) rather than content. */
 export const isSignalMessageType = isIn(SIGNAL_MESSAGE_TYPES);
+/** Whether a message status is one this SDK version knows. */
 export const isKnownMessageStatus = isIn(MESSAGE_STATUSES);
+/** Whether a thread type is one this SDK version knows. */
 export const isKnownThreadType = isIn(THREAD_TYPES);
+/** Whether a thread state is one this SDK version knows. */
 export const isKnownThreadState = isIn(THREAD_STATES);
+/** Whether a user type is one this SDK version knows. */
 export const isKnownUserType = isIn(USER_TYPES);
+/** Whether a channel is one this SDK version knows. */
 export const isKnownChannel = isIn(CHANNELS);

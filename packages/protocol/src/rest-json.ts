@@ -3,21 +3,33 @@ import { normalizeMessage, type WireMessage, type WireMessageInit, type WireThre
 
 /** A user in the JSON the REST API carries. */
 export interface RestUserJson {
+  /** The user's uid. */
   uid: string;
+  /** Display name. */
   nickname: string;
+  /** Avatar image URL; `''` when none. */
   avatar: string;
+  /** A {@link UserType} name. */
   type: string;
+  /** Extra data as a JSON string. */
   extra?: string;
 }
 
 /** A thread in the JSON the REST API carries. */
 export interface RestThreadJson {
+  /** The thread's uid. */
   uid: string;
+  /** Its MQTT topic. */
   topic: string;
+  /** A {@link ThreadType} name. */
   type: string;
+  /** A {@link ThreadState} name. */
   state: string;
+  /** A {@link Channel} name. */
   channel: string;
+  /** Extra data as a JSON string. */
   extra?: string;
+  /** The other side of the conversation, as the server sets it. */
   user?: RestUserJson;
 }
 
@@ -26,14 +38,23 @@ export interface RestThreadJson {
  * string, `extra` as a JSON string.
  */
 export interface RestMessageJson {
+  /** The message uid, the same on every path. */
   uid: string;
+  /** A {@link MessageType} name. */
   type: string;
+  /** The content: text, or a JSON string for structured types. */
   content: string;
+  /** A {@link MessageStatus} name. */
   status: string;
+  /** The server's time, `yyyy-MM-dd HH:mm:ss` (Asia/Shanghai) or epoch milliseconds. */
   createdAt: string;
+  /** A {@link Channel} name: the client it was sent from. */
   channel: string;
+  /** Extra data as a JSON string (e.g. `{"orgUid":"…"}`). */
   extra: string;
+  /** The conversation. */
   thread?: RestThreadJson;
+  /** The sender. */
   user?: RestUserJson;
 }
 

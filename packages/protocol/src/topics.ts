@@ -2,14 +2,62 @@ import { err, ok, type Result, SdkError } from './error.js';
 
 /** A topic of SPEC §2, taken apart. */
 export type ParsedTopic =
-  | { readonly kind: 'user'; readonly uid: string }
-  | { readonly kind: 'system'; readonly uid: string }
-  | { readonly kind: 'org'; readonly orgUid: string }
-  | { readonly kind: 'agent'; readonly agentUid: string; readonly visitorUid: string }
-  | { readonly kind: 'workgroup'; readonly workgroupUid: string; readonly visitorUid: string }
-  | { readonly kind: 'robot'; readonly robotUid: string; readonly visitorUid: string }
-  | { readonly kind: 'member'; readonly selfUid: string; readonly otherUid: string }
-  | { readonly kind: 'group'; readonly groupUid: string };
+  | {
+      /** `user/{uid}`: a user's own topic. */
+      readonly kind: 'user';
+      /** The user. */
+      readonly uid: string;
+    }
+  | {
+      /** `system/{uid}`: a user's system notices. */
+      readonly kind: 'system';
+      /** The user. */
+      readonly uid: string;
+    }
+  | {
+      /** `org/{orgUid}`: organisation-wide notices. */
+      readonly kind: 'org';
+      /** The organisation. */
+      readonly orgUid: string;
+    }
+  | {
+      /** `org/agent/{agentUid}/{visitorUid}`: a visitor with one agent. */
+      readonly kind: 'agent';
+      /** The agent. */
+      readonly agentUid: string;
+      /** The visitor. */
+      readonly visitorUid: string;
+    }
+  | {
+      /** `org/workgroup/{workgroupUid}/{visitorUid}`: a visitor with a workgroup. */
+      readonly kind: 'workgroup';
+      /** The workgroup. */
+      readonly workgroupUid: string;
+      /** The visitor. */
+      readonly visitorUid: string;
+    }
+  | {
+      /** `org/robot/{robotUid}/{visitorUid}`: a visitor with a robot. */
+      readonly kind: 'robot';
+      /** The robot. */
+      readonly robotUid: string;
+      /** The visitor. */
+      readonly visitorUid: string;
+    }
+  | {
+      /** `org/member/{selfUid}/{otherUid}`: two members of an organisation. */
+      readonly kind: 'member';
+      /** The member whose side of the conversation this topic is. */
+      readonly selfUid: string;
+      /** The other member. */
+      readonly otherUid: string;
+    }
+  | {
+      /** `org/group/{groupUid}`: a group chat. */
+      readonly kind: 'group';
+      /** The group. */
+      readonly groupUid: string;
+    };
 
 /** The kinds of topic; the thread kinds are every kind but user, system and org. */
 export type TopicKind = ParsedTopic['kind'];

@@ -28,20 +28,54 @@ type WireShape<
 };
 
 /** A participant as it travels (`weiyu.v1.User`). Every field is a string; absent means `''`. */
-export type WireUser = WireShape<User, { type: UserType }>;
+export type WireUser = WireShape<
+  User,
+  {
+    /** A {@link UserType} name (AGENT, VISITOR, …). */
+    type: UserType;
+  }
+>;
 
 /** A conversation as it travels (`weiyu.v1.Thread`). */
-export type WireThread = WireShape<Thread, { type: ThreadType; state: ThreadState; channel: Channel; user: WireUser }>;
+export type WireThread = WireShape<
+  Thread,
+  {
+    /** A {@link ThreadType} name (AGENT, WORKGROUP, …). */
+    type: ThreadType;
+    /** A {@link ThreadState} name (NEW, CHATTING, CLOSED, …). */
+    state: ThreadState;
+    /** A {@link Channel} name: the client the thread was started from. */
+    channel: Channel;
+    /** The other side of the conversation, as the server sets it. */
+    user: WireUser;
+  }
+>;
 
 /** One message or signal as it travels (`weiyu.v1.Message`), on MQTT (protobuf) and over REST (JSON). */
 export type WireMessage = WireShape<
   Message,
-  { type: MessageType; status: MessageStatus; channel: Channel; thread: WireThread; user: WireUser }
+  {
+    /** A {@link MessageType} name (TEXT, IMAGE, TYPING, …). */
+    type: MessageType;
+    /** A {@link MessageStatus} name (SENDING, SUCCESS, READ, …). */
+    status: MessageStatus;
+    /** A {@link Channel} name: the client it was sent from. */
+    channel: Channel;
+    /** The conversation it belongs to. */
+    thread: WireThread;
+    /** The sender. */
+    user: WireUser;
+  }
 >;
 
 /** What {@link encodeMessage} takes: any subset of the fields. */
 export type WireMessageInit = Partial<Omit<WireMessage, 'thread' | 'user'>> & {
-  thread?: Partial<Omit<WireThread, 'user'>> & { user?: Partial<WireUser> };
+  /** The conversation, any subset of its fields. */
+  thread?: Partial<Omit<WireThread, 'user'>> & {
+    /** The other side of the conversation, any subset of its fields. */
+    user?: Partial<WireUser>;
+  };
+  /** The sender, any subset of its fields. */
   user?: Partial<WireUser>;
 };
 

@@ -41,10 +41,15 @@ export const LEGACY_VISITOR_SEND_PATH = '/visitor/api/v1/message/send';
 
 /** Who logged in, as the server describes them. */
 export interface LoginUser {
+  /** The user's uid: the `user.uid` to give `createChatClient`. */
   readonly uid: string;
+  /** The login name. */
   readonly username?: string;
+  /** Display name. */
   readonly nickname?: string;
+  /** Avatar image URL. */
   readonly avatar?: string;
+  /** A user type name (AGENT, VISITOR, …). */
   readonly type?: string;
 }
 
@@ -52,6 +57,7 @@ export interface LoginUser {
 export interface LoginResult {
   /** The access token: the MQTT password and the REST bearer token. Keep it out of logs. */
   readonly accessToken: string;
+  /** Who logged in. */
   readonly user: LoginUser;
 }
 

@@ -2,7 +2,9 @@ import type { Environment, EnvironmentChange } from '../interfaces.js';
 
 /** The part of `window` (or any EventTarget) the environment listens to. */
 export interface EventTargetLike {
+  /** Starts calling `listener` on events of `type`. */
   addEventListener(type: string, listener: () => void): void;
+  /** Stops calling `listener` on events of `type`. */
   removeEventListener(type: string, listener: () => void): void;
 }
 
@@ -11,9 +13,15 @@ export interface BrowserEnvironmentOptions {
   /** Receives `online` / `offline` events (default `window`). */
   readonly window?: EventTargetLike;
   /** Receives `visibilitychange` and says `visibilityState` (default `document`). */
-  readonly document?: EventTargetLike & { readonly visibilityState?: string };
+  readonly document?: EventTargetLike & {
+    /** `'visible'` while the page is shown; `'hidden'` in a background tab. */
+    readonly visibilityState?: string;
+  };
   /** Says `onLine` (default `navigator`). */
-  readonly navigator?: { readonly onLine?: boolean };
+  readonly navigator?: {
+    /** `false` when the browser knows it is offline. */
+    readonly onLine?: boolean;
+  };
 }
 
 interface BrowserGlobals {

@@ -3,10 +3,15 @@ import type { KeyValueStore } from '../interfaces.js';
 
 /** The part of the Web Storage API (`localStorage`, `sessionStorage`) the store uses. */
 export interface StorageLike {
+  /** How many keys are stored. */
   readonly length: number;
+  /** The name of the key at `index`, or `null` past the end. */
   key(index: number): string | null;
+  /** The value stored under `key`, or `null`. */
   getItem(key: string): string | null;
+  /** Stores `value` under `key`; may throw when the storage is full. */
   setItem(key: string, value: string): void;
+  /** Removes `key` (nothing happens when it is absent). */
   removeItem(key: string): void;
 }
 

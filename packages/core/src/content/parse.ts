@@ -14,7 +14,7 @@ class Invalid {
 /**
  * Reads the content of a received message for its type. Never throws, whatever the input.
  *
- * - Text-like types ({@link isTextLikeType}) → `text`; DELIVERED, READ, RECALL → `reference`
+ * - Text-like types (TEXT, WELCOME, NOTICE, …) → `text`; DELIVERED, READ, RECALL → `reference`
  *   (the uid, or `{"uid": …}`); PREVIEW → `preview` (JSON, or plain text from older clients).
  * - IMAGE, FILE, VIDEO, VOICE, AUDIO, LOCATION → their kind, from the shapes of SPEC §5, the
  *   guide's own shapes (`{url, type: 'IMAGE'}`, and its FILE/LOCATION JSON wrapped a second

@@ -23,6 +23,8 @@ export const file_weiyu_v1_message: GenFile = /*@__PURE__*/
  */
 export type Message = Message$1<"weiyu.v1.Message"> & {
   /**
+   * The message uid: 32 lowercase hex characters, the same on every path and every resend.
+   *
    * @generated from field: string uid = 1;
    */
   uid: string;
@@ -56,16 +58,22 @@ export type Message = Message$1<"weiyu.v1.Message"> & {
   createdAt: string;
 
   /**
+   * A channel name: the client it was sent from (WEB, IOS, WECHAT, ...).
+   *
    * @generated from field: string channel = 6;
    */
   channel: string;
 
   /**
+   * The conversation it belongs to.
+   *
    * @generated from field: weiyu.v1.Thread thread = 7;
    */
   thread?: Thread | undefined;
 
   /**
+   * The sender.
+   *
    * @generated from field: weiyu.v1.User user = 8;
    */
   user?: User | undefined;

@@ -21,6 +21,8 @@ export const file_weiyu_v1_thread: GenFile = /*@__PURE__*/
  */
 export type Thread = Message<"weiyu.v1.Thread"> & {
   /**
+   * The thread uid.
+   *
    * @generated from field: string uid = 1;
    */
   uid: string;
@@ -47,11 +49,15 @@ export type Thread = Message<"weiyu.v1.Thread"> & {
   state: string;
 
   /**
+   * The other side of the conversation, as the server sets it.
+   *
    * @generated from field: weiyu.v1.User user = 5;
    */
   user?: User | undefined;
 
   /**
+   * A channel name: the client the thread was started from.
+   *
    * @generated from field: string channel = 6;
    */
   channel: string;

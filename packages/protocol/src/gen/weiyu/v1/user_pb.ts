@@ -19,16 +19,22 @@ export const file_weiyu_v1_user: GenFile = /*@__PURE__*/
  */
 export type User = Message<"weiyu.v1.User"> & {
   /**
+   * The user uid.
+   *
    * @generated from field: string uid = 1;
    */
   uid: string;
 
   /**
+   * Display name.
+   *
    * @generated from field: string nickname = 2;
    */
   nickname: string;
 
   /**
+   * Avatar image URL; empty when none.
+   *
    * @generated from field: string avatar = 3;
    */
   avatar: string;
