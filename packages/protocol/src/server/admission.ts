@@ -5,8 +5,18 @@ import type { ServerMode } from './options.js';
 
 /** Whether the server takes a message, and whether it echoes it over MQTT once taken. */
 export type Admission =
-  | { readonly ok: true; readonly echoed: boolean }
-  | { readonly ok: false; readonly reason: string };
+  | {
+      /** Taken. */
+      readonly ok: true;
+      /** Whether the server echoes it over MQTT (not for an unknown thread type). */
+      readonly echoed: boolean;
+    }
+  | {
+      /** Dropped. */
+      readonly ok: false;
+      /** Why, for logs (the real server says nothing). */
+      readonly reason: string;
+    };
 
 /**
  * Why the server drops a message, silently, as it does: no `status`, no thread or

@@ -9,12 +9,15 @@ export interface KickoffInit {
   readonly uid: string;
   /** The user being logged out: the message goes to `system/{userUid}`. */
   readonly userUid: string;
+  /** Why, in words (shown to the user logged out). */
   readonly reason: string;
   /** What caused it, e.g. `USER` (logged in elsewhere) or `ADMIN`; default `SYSTEM`. */
   readonly sourceType?: string;
   /** The uid of what caused it; default `system`. */
   readonly sourceUid?: string;
+  /** Epoch ms: the message's `createdAt`. */
   readonly now: number;
+  /** How `createdAt` is written; default `shanghai`. */
   readonly timeFormat?: TimeFormat;
 }
 

@@ -6,6 +6,7 @@ import { reversedMemberTopic } from './subscriptions.js';
 
 /** A message the server stored, with what history sorts and filters by. */
 export interface StoredRecord {
+  /** The message uid: stored once per uid. */
   readonly uid: string;
   /** `thread.topic` of the message. */
   readonly topic: string;
@@ -13,7 +14,9 @@ export interface StoredRecord {
   readonly message: WireMessage;
   /** The thread state the sender named: history shows it as `thread.status`. */
   readonly threadStatus: string;
+  /** Epoch ms the server stamped on it. */
   readonly createdAtMs: number;
+  /** Epoch ms of its last change (a receipt moves it): what history sorts by. */
   readonly updatedAtMs: number;
   /** From when history shows it (the batch it was written with). */
   readonly writtenAt: number;
@@ -27,14 +30,23 @@ type MutableRecord = { -readonly [K in keyof StoredRecord]: StoredRecord[K] };
 
 /** One page of history in the Spring page shape the server answers with. */
 export interface HistoryPageOf<T> {
+  /** The items of this page. */
   readonly content: readonly T[];
+  /** Items on every page together. */
   readonly totalElements: number;
+  /** How many pages there are. */
   readonly totalPages: number;
+  /** This page's number, from 0. */
   readonly number: number;
+  /** The page size asked for. */
   readonly size: number;
+  /** Items on this page. */
   readonly numberOfElements: number;
+  /** Whether this is the first page. */
   readonly first: boolean;
+  /** Whether this is the last page. */
   readonly last: boolean;
+  /** Whether this page has no items. */
   readonly empty: boolean;
 }
 

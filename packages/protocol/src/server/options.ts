@@ -37,10 +37,15 @@ export interface ServerRulesOptions {
 
 /** The options with every default filled in. */
 export interface ResolvedServerRulesOptions {
+  /** See {@link ServerRulesOptions.mode}. */
   readonly mode: ServerMode;
+  /** See {@link ServerRulesOptions.historyLagMs}. */
   readonly historyLagMs: number;
+  /** See {@link ServerRulesOptions.historyOrder}. */
   readonly historyOrder: HistoryOrder;
+  /** See {@link ServerRulesOptions.recall}. */
   readonly recall: RecallEffect;
+  /** See {@link ServerRulesOptions.timeFormat}. */
   readonly timeFormat: TimeFormat;
 }
 

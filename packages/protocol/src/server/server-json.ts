@@ -5,34 +5,55 @@ import { serverTime } from './stamp.js';
 
 /** A user in the server's JSON. */
 export interface ServerUserJson {
+  /** The user's uid. */
   readonly uid: string;
+  /** Display name. */
   readonly nickname: string;
+  /** Avatar image URL; `''` when none. */
   readonly avatar: string;
+  /** A user type name. */
   readonly type: string;
+  /** Extra data as a JSON string. */
   readonly extra?: string;
 }
 
 /** A thread in the server's JSON (`ThreadResponse`): the state is `status`. */
 export interface ServerThreadJson {
+  /** The thread's uid. */
   readonly uid: string;
+  /** Its MQTT topic. */
   readonly topic: string;
+  /** A thread type name. */
   readonly type: string;
+  /** The thread state (the wire's `thread.state`). */
   readonly status: string;
+  /** The other side of the conversation. */
   readonly user?: ServerUserJson;
 }
 
 /** A history item as the server writes it (`MessageResponse`): the channel is `client`. */
 export interface MessageResponseJson {
+  /** The message uid. */
   readonly uid: string;
+  /** A message type name. */
   readonly type: string;
+  /** Text, or a JSON string for structured types. */
   readonly content: string;
+  /** A message status name; receipts move it to DELIVERED and READ. */
   readonly status: string;
+  /** When the server stored it, in the configured time format. */
   readonly createdAt: string;
+  /** When it last changed, in the configured time format. */
   readonly updatedAt: string;
+  /** The channel it was sent from (the wire's `channel`). */
   readonly client: string;
+  /** The sender. */
   readonly user?: ServerUserJson;
+  /** The conversation. */
   readonly thread?: ServerThreadJson;
+  /** Extra data as a JSON string. */
   readonly extra: string;
+  /** The organisation, read from `extra`; `''` when absent. */
   readonly orgUid: string;
 }
 

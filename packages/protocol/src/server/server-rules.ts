@@ -26,13 +26,16 @@ export interface AcceptContext {
 
 /** A processed message on its way to the subscribers of `topic`. */
 export interface Echo {
+  /** The topic it is published on. */
   readonly topic: string;
+  /** The message as the server publishes it. */
   readonly message: WireMessage;
 }
 
 /** What the server did with a message. */
 export type Acceptance =
   | {
+      /** Taken. */
       readonly ok: true;
       /** The processed message (SUCCESS, server time, through the server's DTOs). */
       readonly message: WireMessage;
@@ -41,17 +44,39 @@ export type Acceptance =
       /** What goes out over MQTT (none for an unknown thread type; two for MEMBER threads). */
       readonly echoes: readonly Echo[];
     }
-  | { readonly ok: false; readonly kind: 'invalid' | 'forbidden'; readonly reason: string };
+  | {
+      /** Refused. */
+      readonly ok: false;
+      /** `invalid`: dropped as the server drops it; `forbidden`: refused by the `strict` access rules. */
+      readonly kind: 'invalid' | 'forbidden';
+      /** Why, for logs. */
+      readonly reason: string;
+    };
 
 /** What the server answers to one SUBSCRIBE filter. */
 export type SubscribeDecision =
-  | { readonly action: 'grant'; readonly qos: 0 | 1 | 2 }
-  | { readonly action: 'refuse' }
-  | { readonly action: 'close'; readonly reason: string };
+  | {
+      /** Granted. */
+      readonly action: 'grant';
+      /** The QoS granted. */
+      readonly qos: 0 | 1 | 2;
+    }
+  | {
+      /** Refused in the SUBACK (`strict` access rules). */
+      readonly action: 'refuse';
+    }
+  | {
+      /** The connection is closed, as the real server does for an invalid filter. */
+      readonly action: 'close';
+      /** Why, for logs. */
+      readonly reason: string;
+    };
 
 /** A page request the server refuses (Spring's own check). */
 export interface PageRefusal {
+  /** Refused. */
   readonly ok: false;
+  /** What the server says. */
   readonly reason: string;
 }
 
@@ -80,6 +105,7 @@ export class ServerRules {
     this.#store = new MessageStore({ lagMs: this.options.historyLagMs, recall: this.options.recall });
   }
 
+  /** Which server it simulates: the real one (`bytedesk`) or a hardened one (`strict`). */
   get mode(): ServerMode {
     return this.options.mode;
   }
@@ -165,7 +191,12 @@ export class ServerRules {
     topic: string,
     page: { readonly pageNumber?: number; readonly pageSize?: number },
     now: number,
-  ): ({ readonly ok: true } & HistoryPageOf<MessageResponseJson>) | PageRefusal {
+  ):
+    | ({
+        /** Answered. */
+        readonly ok: true;
+      } & HistoryPageOf<MessageResponseJson>)
+    | PageRefusal {
     const pageNumber = page.pageNumber ?? 0;
     const pageSize = page.pageSize ?? DEFAULT_HISTORY_PAGE_SIZE;
     if (!Number.isInteger(pageNumber) || pageNumber < 0)
