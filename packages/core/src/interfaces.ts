@@ -10,9 +10,13 @@ import type { SdkError, WireMessage } from '@weiyu/protocol';
  * no DOM or Node typings. A real `AbortSignal` fits it.
  */
 export interface AbortSignalLike {
+  /** Whether it has been aborted. */
   readonly aborted: boolean;
+  /** Why, once aborted. */
   readonly reason?: unknown;
+  /** Calls `listener` when it is aborted. */
   addEventListener(type: 'abort', listener: () => void): void;
+  /** Stops calling `listener`. */
   removeEventListener(type: 'abort', listener: () => void): void;
 }
 
@@ -24,6 +28,7 @@ export interface AbortSignalLike {
 export interface RealtimeConnectOptions {
   /** `${uid}/${channel}/${deviceUid}`: the server takes the part before the first `/` as the user. */
   readonly clientId: string;
+  /** The MQTT username: the user's login name. */
   readonly username: string;
   /** The access token. Never logged. */
   readonly password: string;
@@ -38,15 +43,32 @@ export interface RealtimeConnectResult {
 /** Something that happened on a realtime connection. */
 export type RealtimeEvent =
   /** A message arrived on a subscribed topic. */
-  | { readonly type: 'message'; readonly topic: string; readonly payload: Uint8Array }
+  | {
+      /** A message arrived. */
+      readonly type: 'message';
+      /** The topic it was published on. */
+      readonly topic: string;
+      /** Its bytes (a protobuf `weiyu.v1.Message`). */
+      readonly payload: Uint8Array;
+    }
   /**
    * A connection that was up went down. `error` says why (classified), or is undefined when
    * it was closed by {@link RealtimeTransport.close}. Failed connect attempts do not emit this:
    * their promise rejects instead.
    */
-  | { readonly type: 'disconnected'; readonly error: SdkError | undefined }
+  | {
+      /** The connection went down. */
+      readonly type: 'disconnected';
+      /** Why, or undefined when it was closed on purpose. */
+      readonly error: SdkError | undefined;
+    }
   /** A problem that did not (yet) close the connection. */
-  | { readonly type: 'error'; readonly error: SdkError };
+  | {
+      /** Something went wrong on a connection that stays up. */
+      readonly type: 'error';
+      /** What. */
+      readonly error: SdkError;
+    };
 
 /**
  * Moves bytes to and from the broker. No policy: no retries, no reconnects, no fallback.
@@ -87,15 +109,21 @@ export interface RealtimeTransport {
 export interface RestCallOptions {
   /** Sent as `Authorization: Bearer …`. Absent for anonymous visitor calls. Never logged. */
   readonly accessToken?: string;
+  /** Aborts the call (it rejects with `closed`). */
   readonly signal?: AbortSignalLike;
 }
 
 /** One page of a topic's history, newest first, as the server pages it (from 0). */
 export interface HistoryPage {
+  /** The messages of this page, newest first. */
   readonly messages: readonly WireMessage[];
+  /** This page's number, from 0 (the newest). */
   readonly pageNumber: number;
+  /** The page size asked for. */
   readonly pageSize: number;
+  /** How many pages the topic's history has. */
   readonly totalPages: number;
+  /** How many messages the topic's history has. */
   readonly totalElements: number;
   /** Whether this is the last (oldest) page. */
   readonly last: boolean;
@@ -137,7 +165,9 @@ export type TimerHandle = unknown;
 export interface Clock {
   /** Epoch milliseconds. */
   now(): number;
+  /** Calls `callback` once, `ms` milliseconds from now. */
   setTimeout(callback: () => void, ms: number): TimerHandle;
+  /** Cancels a timer that has not fired (a handle already fired or cleared is ignored). */
   clearTimeout(handle: TimerHandle): void;
 }
 
@@ -151,8 +181,11 @@ export interface RandomSource {
 
 /** A small string key-value store: where the outbox lives. */
 export interface KeyValueStore {
+  /** The value under `key`, or undefined. */
   get(key: string): Promise<string | undefined>;
+  /** Stores `value` under `key`; rejects when the store is full or fails. */
   set(key: string, value: string): Promise<void>;
+  /** Removes `key` (resolves when it is absent too). */
   delete(key: string): Promise<void>;
   /** Every key that starts with `prefix`. */
   keys(prefix: string): Promise<string[]>;
@@ -163,7 +196,9 @@ export type EnvironmentChange = 'online' | 'offline' | 'visible' | 'hidden';
 
 /** Network and page state, which nudge the connection (reconnect at once when back online). */
 export interface Environment {
+  /** Whether the device believes it is online (browsers: `navigator.onLine`). */
   isOnline(): boolean;
+  /** Whether the page is shown (browsers: `document.visibilityState`). */
   isVisible(): boolean;
   /** Listens to changes; returns a function that stops listening. */
   subscribe(listener: (change: EnvironmentChange) => void): () => void;
@@ -171,8 +206,12 @@ export interface Environment {
 
 /** Where core writes what it does. Tokens never reach it. */
 export interface Logger {
+  /** Detail for tracing a problem: every attempt, packet and timer. */
   debug(message: string, data?: Record<string, unknown>): void;
+  /** A change worth knowing: connected, subscribed, caught up. */
   info(message: string, data?: Record<string, unknown>): void;
+  /** Something went wrong and the client copes (a retry, a dropped duplicate). */
   warn(message: string, data?: Record<string, unknown>): void;
+  /** Something went wrong that the app should hear about. */
   error(message: string, data?: Record<string, unknown>): void;
 }

@@ -75,9 +75,13 @@ const LEVELS: Readonly<Record<LogLevel, number>> = { debug: 10, info: 20, warn: 
 
 /** The console methods the console logger writes to. */
 export interface ConsoleLike {
+  /** Writes a debug line (`console.debug`). */
   debug(...args: unknown[]): void;
+  /** Writes an info line (`console.info`). */
   info(...args: unknown[]): void;
+  /** Writes a warning (`console.warn`). */
   warn(...args: unknown[]): void;
+  /** Writes an error (`console.error`). */
   error(...args: unknown[]): void;
 }
 

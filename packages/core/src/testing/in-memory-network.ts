@@ -135,8 +135,11 @@ export interface InMemoryRealtimeTransport extends RealtimeTransport {
 
 /** A connection the server holds, as tests see it. */
 export interface ConnectionInfo {
+  /** The connection's clientId. */
   readonly clientId: string;
+  /** The user it authenticated as. */
   readonly uid: string;
+  /** The topics it is subscribed to. */
   readonly subscriptions: readonly string[];
 }
 
@@ -144,9 +147,13 @@ export interface ConnectionInfo {
 export interface NetworkStats {
   /** Every connect call that reached the server (accepted or refused). */
   readonly connectAttempts: number;
+  /** Connections the server accepted. */
   readonly connects: number;
+  /** MQTT publishes the server received. */
   readonly publishes: number;
+  /** REST sends the server received. */
   readonly restSends: number;
+  /** REST history queries the server received. */
   readonly restQueries: number;
   /** Messages the server dropped silently (invalid, or not protobuf). */
   readonly dropped: number;
@@ -164,6 +171,7 @@ export interface InMemoryNetwork {
   issueToken(uid: string, options?: { readonly ttlMs?: number }): string;
   /** Makes a token invalid from now on (existing connections stay up). */
   revokeToken(token: string): void;
+  /** Switches for faults (drops, outages, slow or failing REST); change them at any time. */
   readonly faults: NetworkFaults;
   /**
    * Publishes a message as a client of `message.user.uid` would (validated, stamped, stored,
@@ -181,6 +189,7 @@ export interface InMemoryNetwork {
   message(uid: string): WireMessage | undefined;
   /** The live connections. */
   connections(): ConnectionInfo[];
+  /** The counters so far. */
   stats(): NetworkStats;
 }
 
