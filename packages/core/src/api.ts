@@ -15,17 +15,25 @@ import type {
 
 /** A participant. */
 export interface ChatUser {
+  /** The user's uid (from the login). */
   readonly uid: string;
+  /** Display name. */
   readonly nickname?: string;
+  /** Avatar image URL. */
   readonly avatar?: string;
+  /** Their role: AGENT, VISITOR, ROBOT, … */
   readonly type?: UserType;
 }
 
 /** A conversation: where messages are sent. `topic` is the thread's MQTT topic. */
 export interface ChatThread {
+  /** The thread's uid. */
   readonly uid: string;
+  /** Its MQTT topic, e.g. `org/agent/{agentUid}/{visitorUid}` (see `topics`). */
   readonly topic: string;
+  /** AGENT, WORKGROUP, ROBOT, GROUP, … */
   readonly type: ThreadType;
+  /** Where the conversation stands (NEW, CHATTING, CLOSED, …), when known. */
   readonly state?: ThreadState;
   /** The other side, as the guide sets it on outgoing messages. */
   readonly user?: ChatUser;
@@ -47,120 +55,245 @@ export type LocalStatus =
 
 /** Parsed content of a message (see the content builders and parser). */
 export type ParsedContent =
-  | { readonly kind: 'text'; readonly text: string }
   | {
+      /** Text, and every text-like type (WELCOME, NOTICE, …). */
+      readonly kind: 'text';
+      /** The text. */
+      readonly text: string;
+    }
+  | {
+      /** An image. */
       readonly kind: 'image';
+      /** Where the media is: an http(s) URL. */
       readonly url: string;
+      /** Width in pixels. */
       readonly width?: number;
+      /** Height in pixels. */
       readonly height?: number;
+      /** A short label shown with it. */
       readonly label?: string;
     }
   | {
+      /** A file. */
       readonly kind: 'file';
+      /** Where the media is: an http(s) URL. */
       readonly url: string;
+      /** The file name. */
       readonly name: string;
+      /** Size in bytes. */
       readonly size: number;
+      /** Its MIME type, e.g. `video/mp4` or `application/pdf`. */
       readonly mimeType?: string;
+      /** A short label shown with it. */
       readonly label?: string;
+      /** A hash of the file, as the uploader computed it. */
       readonly hash?: string;
     }
   | {
+      /** A video. */
       readonly kind: 'video';
+      /** Where the media is: an http(s) URL. */
       readonly url: string;
+      /** A still image to show before it plays. */
       readonly coverUrl?: string;
+      /** Length in seconds. */
       readonly duration?: number;
+      /** Width in pixels. */
       readonly width?: number;
+      /** Height in pixels. */
       readonly height?: number;
+      /** Its format, e.g. `mp4` or `mp3`. */
       readonly format?: string;
+      /** Its MIME type, e.g. `video/mp4` or `application/pdf`. */
       readonly mimeType?: string;
+      /** Size in bytes. */
       readonly size?: number;
+      /** A caption shown with it. */
       readonly caption?: string;
     }
   | {
+      /** A voice message. */
       readonly kind: 'voice';
+      /** Where the media is: an http(s) URL. */
       readonly url: string;
+      /** Length in seconds. */
       readonly duration?: number;
+      /** Its format, e.g. `mp4` or `mp3`. */
       readonly format?: string;
+      /** A caption shown with it. */
       readonly caption?: string;
     }
-  | { readonly kind: 'audio'; readonly url: string; readonly duration?: number; readonly format?: string }
   | {
+      /** An audio clip. */
+      readonly kind: 'audio';
+      /** Where the media is: an http(s) URL. */
+      readonly url: string;
+      /** Length in seconds. */
+      readonly duration?: number;
+      /** Its format, e.g. `mp4` or `mp3`. */
+      readonly format?: string;
+    }
+  | {
+      /** A place on a map. */
       readonly kind: 'location';
+      /** Latitude in degrees (−90 to 90). */
       readonly latitude: number;
+      /** Longitude in degrees (−180 to 180). */
       readonly longitude: number;
+      /** The address, as text. */
       readonly address: string;
+      /** A short label shown with it. */
       readonly label?: string;
     }
-  | { readonly kind: 'preview'; readonly text: string; readonly clear: boolean; readonly ts?: number }
-  /** DELIVERED, READ, RECALL: the uid of the message they refer to. */
-  | { readonly kind: 'reference'; readonly uid: string }
-  /** Content of a type this SDK does not parse: kept raw. */
-  | { readonly kind: 'raw'; readonly raw: string }
-  /** Content that failed to parse for its type: kept raw, with the reason. */
-  | { readonly kind: 'invalid'; readonly raw: string; readonly error: SdkError };
+  | {
+      /** What the other side is typing (PREVIEW). */
+      readonly kind: 'preview';
+      /** The text typed so far. */
+      readonly text: string;
+      /** Whether the preview is to be cleared (the other side deleted its text or sent it). */
+      readonly clear: boolean;
+      /** When the preview was taken (epoch ms), when the sender says. */
+      readonly ts?: number;
+    }
+  | {
+      /** A signal about another message (DELIVERED, READ, RECALL). */
+      readonly kind: 'reference';
+      /** The uid of the message it refers to. */
+      readonly uid: string;
+    }
+  | {
+      /** Content of a type this SDK does not parse. */
+      readonly kind: 'raw';
+      /** The content exactly as it came. */
+      readonly raw: string;
+    }
+  | {
+      /** Content that failed to parse for its type. */
+      readonly kind: 'invalid';
+      /** The content exactly as it came. */
+      readonly raw: string;
+      /** Why it could not be parsed. */
+      readonly error: SdkError;
+    };
 
 /** What `send` takes: the type and the content to build for it. */
 export type OutgoingContent =
-  | { readonly type: 'TEXT'; readonly text: string }
   | {
+      /** A text message. */
+      readonly type: 'TEXT';
+      /** The text. */
+      readonly text: string;
+    }
+  | {
+      /** An image. */
       readonly type: 'IMAGE';
+      /** Where the media is: an http(s) URL. */
       readonly url: string;
+      /** Width in pixels. */
       readonly width?: number;
+      /** Height in pixels. */
       readonly height?: number;
+      /** A short label shown with it. */
       readonly label?: string;
     }
   | {
+      /** A file. */
       readonly type: 'FILE';
+      /** Where the media is: an http(s) URL. */
       readonly url: string;
+      /** The file name. */
       readonly name: string;
+      /** Size in bytes. */
       readonly size: number;
+      /** Its MIME type, e.g. `video/mp4` or `application/pdf`. */
       readonly mimeType?: string;
+      /** A short label shown with it. */
       readonly label?: string;
+      /** A hash of the file, as the uploader computed it. */
       readonly hash?: string;
     }
   | {
+      /** A video. */
       readonly type: 'VIDEO';
+      /** Where the media is: an http(s) URL. */
       readonly url: string;
+      /** A still image to show before it plays. */
       readonly coverUrl?: string;
+      /** Length in seconds. */
       readonly duration?: number;
+      /** Width in pixels. */
       readonly width?: number;
+      /** Height in pixels. */
       readonly height?: number;
+      /** Its format, e.g. `mp4` or `mp3`. */
       readonly format?: string;
+      /** Its MIME type, e.g. `video/mp4` or `application/pdf`. */
       readonly mimeType?: string;
+      /** Size in bytes. */
       readonly size?: number;
+      /** A caption shown with it. */
       readonly caption?: string;
     }
   | {
+      /** A voice message. */
       readonly type: 'VOICE';
+      /** Where the media is: an http(s) URL. */
       readonly url: string;
+      /** Length in seconds. */
       readonly duration?: number;
+      /** Its format, e.g. `mp4` or `mp3`. */
       readonly format?: string;
+      /** A caption shown with it. */
       readonly caption?: string;
     }
-  | { readonly type: 'AUDIO'; readonly url: string; readonly duration?: number; readonly format?: string }
   | {
+      /** An audio clip. */
+      readonly type: 'AUDIO';
+      /** Where the media is: an http(s) URL. */
+      readonly url: string;
+      /** Length in seconds. */
+      readonly duration?: number;
+      /** Its format, e.g. `mp4` or `mp3`. */
+      readonly format?: string;
+    }
+  | {
+      /** A place on a map. */
       readonly type: 'LOCATION';
+      /** Latitude in degrees (−90 to 90). */
       readonly latitude: number;
+      /** Longitude in degrees (−180 to 180). */
       readonly longitude: number;
+      /** The address, as text. */
       readonly address: string;
+      /** A short label shown with it. */
       readonly label?: string;
     }
-  /** Any other text-like type (WELCOME, NOTICE, …): the text travels as is. */
-  | { readonly type: MessageType; readonly text: string };
+  | {
+      /** Any other text-like type (WELCOME, NOTICE, …): the text travels as is. */
+      readonly type: MessageType;
+      /** The text. */
+      readonly text: string;
+    };
 
 /** A message as the app sees it. */
 export interface LocalMessage {
   /** 32 lowercase hex characters; the same on every path and every resend. */
   readonly uid: string;
+  /** TEXT, IMAGE, FILE, … (any type the server sends, known to this SDK or not). */
   readonly type: MessageType;
   /** The content as it travels (text, or a JSON string). */
   readonly content: string;
+  /** The content read for its type: what to render. */
   readonly parsed: ParsedContent;
+  /** Where it stands: QUEUED, SENDING, SUCCESS, DELIVERED, READ, FAILED, RECALL. */
   readonly status: LocalStatus;
   /** Epoch ms: the server's time once it confirmed, the local time before. */
   readonly createdAt: number;
+  /** The client it was sent from (WEB, IOS, WECHAT, …). */
   readonly channel: Channel;
+  /** The sender. */
   readonly user: ChatUser;
+  /** The conversation it belongs to. */
   readonly thread: ChatThread;
   /** Parsed `extra` (e.g. `{orgUid}`); `{}` when absent or not JSON. */
   readonly extra: Readonly<Record<string, unknown>>;
@@ -174,22 +307,65 @@ export interface LocalMessage {
 
 /** Connection states (see core's README for the transition table). */
 export type ConnectionState =
-  | { readonly status: 'idle'; readonly reason?: 'anonymous' | 'not-started' }
-  | { readonly status: 'connecting'; readonly attempt: number }
-  | { readonly status: 'connected'; readonly since: number }
-  | { readonly status: 'reconnecting'; readonly attempt: number; readonly retryAt: number; readonly error?: SdkError }
-  | { readonly status: 'auth-failed'; readonly error: SdkError }
-  /**
-   * Stopped on a failure that no retry can mend (an untrusted certificate: code `tls`); the
-   * client does not reconnect by itself until `connect()` or `reconnect()`.
-   */
-  | { readonly status: 'failed'; readonly error: SdkError }
-  | { readonly status: 'kicked'; readonly reason: string }
-  | { readonly status: 'closed' };
+  | {
+      /** Not started, or anonymous (no token: an anonymous visitor never connects). */
+      readonly status: 'idle';
+      /** Why it is idle. */
+      readonly reason?: 'anonymous' | 'not-started';
+    }
+  | {
+      /** An attempt is under way: token, CONNECT, subscriptions. */
+      readonly status: 'connecting';
+      /** Which attempt, from 1. */
+      readonly attempt: number;
+    }
+  | {
+      /** Up, subscriptions in place. */
+      readonly status: 'connected';
+      /** Since when (epoch ms). */
+      readonly since: number;
+    }
+  | {
+      /** Waiting to try again (backoff with jitter). */
+      readonly status: 'reconnecting';
+      /** The attempt it will make next. */
+      readonly attempt: number;
+      /** When (epoch ms); `Infinity` while it waits for the network to come back. */
+      readonly retryAt: number;
+      /** Why the last connection or attempt failed. */
+      readonly error?: SdkError;
+    }
+  | {
+      /** The server refused the credentials: no more attempts until `reconnect()`. */
+      readonly status: 'auth-failed';
+      /** The refusal. */
+      readonly error: SdkError;
+    }
+  | {
+      /**
+       * Stopped on a failure that no retry can mend (an untrusted certificate: code `tls`); the
+       * client does not reconnect by itself until `connect()` or `reconnect()`.
+       */
+      readonly status: 'failed';
+      /** The failure. */
+      readonly error: SdkError;
+    }
+  | {
+      /** Logged out by the server or by another connection with the same clientId: no more attempts until `reconnect()`. */
+      readonly status: 'kicked';
+      /** Why: the server's reason, or `same-client-id` for a takeover. */
+      readonly reason: string;
+    }
+  | {
+      /** `disconnect()` was called. */
+      readonly status: 'closed';
+    };
 
 /** A typing (or preview) indicator from someone on a thread; it expires by itself. */
 export interface TypingEvent {
+  /** Where. */
   readonly thread: ChatThread;
+  /** Who is typing. */
   readonly user: ChatUser;
   /** Whether they are typing now; `false` when the indicator expired or was cleared. */
   readonly active: boolean;
@@ -199,10 +375,13 @@ export interface TypingEvent {
 
 /** A DELIVERED or READ receipt for a message. */
 export interface ReceiptEvent {
+  /** Where. */
   readonly thread: ChatThread;
   /** The uid of the message acknowledged. */
   readonly uid: string;
+  /** Delivered to their device, or read. */
   readonly kind: 'DELIVERED' | 'READ';
+  /** Who acknowledged it. */
   readonly user: ChatUser;
 }
 
@@ -211,26 +390,51 @@ export interface ChatClientEvents {
   /** A new message for the app (content or an unknown type), each uid once. */
   message: LocalMessage;
   /** The status of a known message changed (mine: sending → success; receipts; failures). */
-  status: { readonly message: LocalMessage; readonly previous: LocalStatus };
+  status: {
+    /** The message, with its new status. */
+    readonly message: LocalMessage;
+    /** The status it had before. */
+    readonly previous: LocalStatus;
+  };
   /** The connection state changed. */
   connection: ConnectionState;
+  /** Someone started or stopped typing on a thread. */
   typing: TypingEvent;
+  /** A message was delivered to or read by someone. */
   receipt: ReceiptEvent;
   /** A message was recalled. */
-  recall: { readonly thread: ChatThread; readonly uid: string; readonly user: ChatUser };
+  recall: {
+    /** Where. */
+    readonly thread: ChatThread;
+    /** The uid of the recalled message. */
+    readonly uid: string;
+    /** Who recalled it. */
+    readonly user: ChatUser;
+  };
   /**
    * The server logged this user out (KICKOFF), or another connection took this clientId over
    * (`reason` `same-client-id`, `raw` ''): the client stopped reconnecting.
    */
-  kicked: { readonly reason: string; readonly raw: string };
+  kicked: {
+    /** Why: the server's reason (e.g. logged in elsewhere), or `same-client-id`. */
+    readonly reason: string;
+    /** The KICKOFF content as it came; `''` for a takeover. */
+    readonly raw: string;
+  };
   /** Something went wrong that the app may want to show or log; the client keeps working. */
   error: SdkError;
 }
 
 /** How the client authenticates. */
 export type ChatAuth =
-  | { readonly username: string; readonly accessToken: string }
   | {
+      /** The login name: the MQTT username. */
+      readonly username: string;
+      /** A token from the login (`HttpTransport.login`); `''` for an anonymous visitor. */
+      readonly accessToken: string;
+    }
+  | {
+      /** The login name: the MQTT username. */
       readonly username: string;
       /**
        * Returns the access token; asked before the first connect and once more after an
@@ -248,18 +452,25 @@ export type ChatAuth =
 export interface ChatClientOptions {
   /** Who this client is. */
   readonly user: ChatUser;
+  /** The organisation: sent in each message's `extra`. */
   readonly orgUid?: string;
   /** The channel sent on messages and in the clientId (default `WEB`). */
   readonly channel?: Channel;
+  /** The realtime link: `createMqttTransport` (`@weiyu/transport-mqtt`). */
   readonly realtime: RealtimeTransport;
   /** The REST fallback and catch-up. Without it there is neither. */
   readonly rest?: RestTransport;
+  /** How to authenticate: a token, or a function that gets one. */
   readonly auth: ChatAuth;
   /** Where the outbox is kept (default: memory). */
   readonly outbox?: KeyValueStore;
+  /** Time and timers (default: the system clock; tests pass a fake one). */
   readonly clock?: Clock;
+  /** Randomness for uids and jitter (default: `crypto.getRandomValues`; tests pass a seeded one). */
   readonly random?: RandomSource;
+  /** Online/offline and page visibility (default: always online and visible; in a browser pass `createBrowserEnvironment()`). */
   readonly environment?: Environment;
+  /** Where the client writes what it does (default: nowhere). Tokens never reach it. */
   readonly logger?: Logger;
   /** Use the visitor REST endpoint for sending. */
   readonly visitor?: boolean;
@@ -279,12 +490,14 @@ export interface ChatTiming {
   readonly sendDeadlineMs: number;
   /** First reconnect delay (the guide's 5 s) and the cap of the reconnect backoff (ms). */
   readonly reconnectBaseMs: number;
+  /** The cap of the reconnect backoff (ms). */
   readonly reconnectMaxMs: number;
   /**
    * First wait and cap of the automatic retries of a failed send and of a failed catch-up (ms);
    * they double per attempt. Default: the same as the reconnect backoff.
    */
   readonly retryBaseMs: number;
+  /** The cap of those retries (ms). */
   readonly retryMaxMs: number;
   /** A connection up this long resets the backoff (ms). */
   readonly stableAfterMs: number;
@@ -305,8 +518,9 @@ export interface ChatTiming {
   readonly storeTimeoutMs: number;
   /** How many uids the duplicate filter remembers. */
   readonly dedupeCapacity: number;
-  /** Catch-up page size and max pages per thread. */
+  /** Catch-up page size. */
   readonly catchUpPageSize: number;
+  /** Max pages one catch-up reads per thread. */
   readonly catchUpMaxPages: number;
   /**
    * Wake detection: while a connection is wanted, a coarse timer ticks every `wakeCheckMs`
@@ -342,7 +556,9 @@ export interface SentMessage extends LocalMessage {
 
 /** A chat client: one user, one realtime connection, any number of threads. */
 export interface ChatClient {
+  /** The connection state now (each change is also a `connection` event). */
   readonly state: ConnectionState;
+  /** Whether the state is `connected`. */
   isConnected(): boolean;
   /** Starts connecting (no-op with an empty token: the state stays idle, reason anonymous). */
   connect(): Promise<void>;
@@ -352,14 +568,19 @@ export interface ChatClient {
   reconnect(): Promise<void>;
   /** Subscribes to threads or other exact topics; kept across reconnects, caught up on each. */
   subscribe(topics: readonly string[]): Promise<void>;
+  /** Stops receiving topics and forgets them (no more catch-up for them). */
   unsubscribe(topics: readonly string[]): Promise<void>;
   /** Sends content on a thread; returns the local message at once (status SENDING or QUEUED). */
   send(thread: ChatThread, content: OutgoingContent): SentMessage;
   /** Sends a FAILED message again with the same uid. */
   resend(uid: string): SentMessage;
+  /** Tells the thread this user is typing (QoS 0, throttled; only when connected). */
   sendTyping(thread: ChatThread): void;
+  /** Sends a DELIVERED receipt for a message (sent for you when `autoDelivered` is on). */
   markDelivered(thread: ChatThread, uid: string): void;
+  /** Sends a READ receipt for a message. */
   markRead(thread: ChatThread, uid: string): void;
+  /** Recalls a message: takes it out of the outbox if still there, and sends RECALL when connected. */
   recall(thread: ChatThread, uid: string): void;
   /** Fetches what a thread missed from REST history and emits it, oldest first, each uid once. */
   catchUp(thread: ChatThread | string): Promise<void>;
@@ -367,6 +588,7 @@ export interface ChatClient {
   messages(threadTopic: string): readonly LocalMessage[];
   /** Messages waiting in the outbox. */
   pending(): readonly LocalMessage[];
+  /** Listens to an event; returns a function that stops listening. */
   on<K extends keyof ChatClientEvents>(event: K, listener: (payload: ChatClientEvents[K]) => void): () => void;
   /**
    * Disconnects and releases every timer and listener, and aborts the REST calls in flight.
