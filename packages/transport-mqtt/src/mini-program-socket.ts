@@ -9,21 +9,29 @@ import { SdkError } from '@weiyu/core';
 
 /** What a SocketTask's failure callbacks receive. */
 export interface SocketTaskFailure {
+  /** The reason, on WeChat and uni-app. */
   readonly errMsg?: string;
+  /** The reason, on Alipay. */
   readonly errorMessage?: string;
 }
 
 /** The part of a mini-program SocketTask (`wx`, `uni`, `my`) the transport uses. */
 export interface SocketTask {
+  /** Sends a frame (binary for MQTT). */
   send(options: {
     data: ArrayBuffer | string;
     success?: () => void;
     fail?: (failure: SocketTaskFailure) => void;
   }): void;
+  /** Closes the socket. */
   close(options: { code?: number; reason?: string; success?: () => void; fail?: () => void }): void;
+  /** Calls `listener` once the socket is open. */
   onOpen(listener: () => void): void;
+  /** Calls `listener` when the socket closes. */
   onClose(listener: (result?: { code?: number; reason?: string }) => void): void;
+  /** Calls `listener` when the socket fails. */
   onError(listener: (failure?: SocketTaskFailure) => void): void;
+  /** Calls `listener` with each frame received. */
   onMessage(listener: (result: { data: ArrayBuffer | string }) => void): void;
 }
 
@@ -32,6 +40,7 @@ export interface SocketTask {
  * (uni-app, every platform it builds for).
  */
 export interface MiniProgramSocketApi {
+  /** Opens a WebSocket and returns its SocketTask. */
   connectSocket(options: {
     url: string;
     protocols?: string[];

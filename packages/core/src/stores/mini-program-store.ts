@@ -3,7 +3,9 @@ import type { KeyValueStore } from '../interfaces.js';
 
 /** What the storage API's `fail` callbacks receive (`errMsg` on WeChat and uni-app, `errorMessage` on Alipay). */
 export interface MiniProgramStorageFailure {
+  /** The reason, on WeChat and uni-app. */
   readonly errMsg?: string;
+  /** The reason, on Alipay. */
   readonly errorMessage?: string;
 }
 
@@ -12,22 +14,26 @@ export interface MiniProgramStorageFailure {
  * `uni` (uni-app, every platform it builds for) and `my` (Alipay) all fit.
  */
 export interface MiniProgramStorage {
+  /** Reads `key` (`data` is absent, or the call fails, when there is none). */
   getStorage(options: {
     key: string;
     success: (result: { data?: unknown }) => void;
     fail: (failure: MiniProgramStorageFailure) => void;
   }): unknown;
+  /** Stores `data` under `key`; fails when the storage is full. */
   setStorage(options: {
     key: string;
     data: string;
     success: () => void;
     fail: (failure: MiniProgramStorageFailure) => void;
   }): unknown;
+  /** Removes `key`. */
   removeStorage(options: {
     key: string;
     success: () => void;
     fail: (failure: MiniProgramStorageFailure) => void;
   }): unknown;
+  /** Lists the stored keys. */
   getStorageInfo(options: {
     success: (result: { keys?: readonly string[] }) => void;
     fail: (failure: MiniProgramStorageFailure) => void;

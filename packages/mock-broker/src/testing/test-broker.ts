@@ -19,8 +19,11 @@ export const LEGACY_HISTORY = { ...NO_HISTORY_LAG, historyOrder: 'createdAt' } a
 
 /** One line the mock broker logged. */
 export interface BrokerLogEntry {
+  /** How serious. */
   readonly level: 'debug' | 'info' | 'warn' | 'error';
+  /** What the broker said. */
   readonly message: string;
+  /** The facts it logged with it, if any. */
   readonly details: Readonly<Record<string, unknown>> | undefined;
 }
 
