@@ -4,12 +4,15 @@ import { createMessageUid, cryptoRandom } from '../random.js';
 
 /** The part of Web Storage used: `sessionStorage`, which a reload keeps and a new tab starts without. */
 export interface SessionStorageLike {
+  /** The value stored under `key`, or `null`. */
   getItem(key: string): string | null;
+  /** Stores `value` under `key`. */
   setItem(key: string, value: string): void;
 }
 
 /** The part of the Web Locks API (`navigator.locks`) used. */
 export interface LockManagerLike {
+  /** Takes the lock `name` if no one holds it (`callback` gets `null` otherwise) and holds it until `callback` settles. */
   request(
     name: string,
     options: { readonly ifAvailable: true },
@@ -19,7 +22,9 @@ export interface LockManagerLike {
 
 /** The part of `BroadcastChannel` used. */
 export interface BroadcastChannelLike {
+  /** Sends `message` to the other tabs on the channel. */
   postMessage(message: unknown): void;
+  /** Calls `listener` with each message from the other tabs. */
   addEventListener(type: 'message', listener: (event: { readonly data: unknown }) => void): void;
 }
 
