@@ -7,7 +7,7 @@ import { AGENT } from './testing/index.js';
 const run = promisify(execFile);
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const protocolDir = fileURLToPath(new URL('../../protocol', import.meta.url));
-const tsc = fileURLToPath(new URL('../../../node_modules/.bin/tsc', import.meta.url));
+const tsup = fileURLToPath(new URL('../../../node_modules/.bin/tsup', import.meta.url));
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 
 /** Reads the child's stdout until `pattern` matches all of it so far. */
@@ -29,9 +29,10 @@ function waitForOutput(child: ChildProcess, pattern: RegExp): Promise<RegExpMatc
 
 describe('weiyu-mock-broker CLI', () => {
   beforeAll(async () => {
-    // Always rebuilt: a stale protocol dist would miss what the broker imports from it.
-    await run(tsc, ['-p', 'tsconfig.build.json'], { cwd: protocolDir });
-    await run(tsc, ['-p', 'tsconfig.build.json'], { cwd: packageDir });
+    // Always rebuilt, with the packages' own build (tsup): a stale protocol dist would miss what
+    // the broker imports from it.
+    await run(tsup, [], { cwd: protocolDir });
+    await run(tsup, [], { cwd: packageDir });
   }, 120_000);
 
   it('prints where it listens, serves REST, and exits 0 on SIGINT', async () => {
