@@ -77,7 +77,9 @@ export interface MockBrokerOptions {
 
 /** A connected MQTT client as the broker sees it. */
 export interface ConnectedClient {
+  /** The MQTT clientId. */
   clientId: string;
+  /** The user it belongs to (the part of the clientId before the first `/`). */
   userUid: string;
 }
 
@@ -101,18 +103,25 @@ export interface MockBroker {
   readonly mqttUrl: string;
   /** `http://HOST:PORT`. */
   readonly httpUrl: string;
+  /** The MQTT-over-WebSocket port it listens on (the one picked when asked for 0). */
   readonly mqttPort: number;
+  /** The REST port it listens on (the one picked when asked for 0). */
   readonly httpPort: number;
   /** The shared server state (users, threads, history, routing), for advanced tests. */
   readonly state: MockServerState;
+  /** Switches faults on and off: dropped links, outages, failing REST, held echoes. */
   readonly faults: MockBrokerFaults;
   /** Logs a user in (no lock counted); without a password it is not checked. Throws on a wrong login. */
   login(username: string, password?: string): MockLoginResult;
   /** A signed access token for a known user. */
   issueToken(userUid: string, options?: { ttlMs?: number }): string;
+  /** Adds a user who can log in from now on. */
   addUser(user: MockUser): void;
+  /** Adds a thread (its participants' access in `strict` mode). */
   addThread(thread: MockThread): void;
+  /** The known users, seed included. */
   users(): MockUser[];
+  /** The known threads, seed included. */
   threads(): MockThread[];
   /** Stored messages of a topic, oldest first. */
   history(topic: string): WireMessage[];

@@ -46,38 +46,86 @@ export interface MockServerStateOptions {
   now?: () => number;
   /** Randomness for fault rates, 0..1; default `Math.random`. */
   random?: () => number;
+  /** Where it logs (default: nowhere). */
   logger?: MockLogger;
 }
 
 /** A user as the login endpoint returns it (no password). */
 export interface PublicUser {
+  /** The user's uid. */
   uid: string;
+  /** The login name. */
   username: string;
+  /** Display name. */
   nickname: string;
+  /** Avatar image URL; `''` when none. */
   avatar: string;
+  /** A user type name (AGENT, VISITOR, …). */
   type: string;
 }
 
 /** What {@link MockServerState.login} returns. */
 export interface MockLoginResult {
+  /** A signed access token: the MQTT password and the REST bearer token. */
   accessToken: string;
+  /** Who logged in. */
   user: PublicUser;
 }
 
 /** What a login over REST gets: the result, or the server's refusal (wrong password, locked account). */
-export type LoginAttempt = { ok: true; result: MockLoginResult } | { ok: false; message: string; locked: boolean };
+export type LoginAttempt =
+  | {
+      /** Logged in. */
+      ok: true;
+      /** The token and the user. */
+      result: MockLoginResult;
+    }
+  | {
+      /** Refused. */
+      ok: false;
+      /** The server's message (how many attempts are left, or that the account is locked). */
+      message: string;
+      /** Whether the account is locked now. */
+      locked: boolean;
+    };
 
 /** Where a message came from: the MQTT topic it was published to, the user who sent it (when authenticated). */
 export interface RouteContext {
+  /** The MQTT topic it was published to; absent for REST. */
   publishTopic?: string;
+  /** The authenticated sender, when known. */
   senderUid?: string;
 }
 
 /** Why {@link MockServerState.route} refused a message. */
-export type RouteRefusal = { kind: 'invalid'; reason: string } | { kind: 'forbidden'; reason: string };
+export type RouteRefusal =
+  | {
+      /** Dropped as the server drops it (no status, no thread, a bad time, …). */
+      kind: 'invalid';
+      /** Why, for logs. */
+      reason: string;
+    }
+  | {
+      /** Refused by the `strict` access rules. */
+      kind: 'forbidden';
+      /** Why, for logs. */
+      reason: string;
+    };
 
 /** The outcome of routing one message. */
-export type RouteResult = { ok: true; message: WireMessage; stored: boolean } | ({ ok: false } & RouteRefusal);
+export type RouteResult =
+  | {
+      /** Routed. */
+      ok: true;
+      /** The message as the server processed it (SUCCESS, server time). */
+      message: WireMessage;
+      /** Whether it was stored now (false for a resend, a signal, a receipt). */
+      stored: boolean;
+    }
+  | ({
+      /** Refused. */
+      ok: false;
+    } & RouteRefusal);
 
 /** How a REST delay fault ended: waited out, cut short by a fault reset, or by the server closing. */
 export type RestDelayOutcome = 'elapsed' | 'reset' | 'closed';
@@ -222,11 +270,21 @@ export class MockServerState {
   }
 
   /** The user a token belongs to and when it expires, or why it is refused. */
-  authenticate(
-    token: string | undefined,
-  ):
-    | { ok: true; user: MockUser; expiresAt: number }
-    | { ok: false; problem: TokenProblem | 'missing' | 'unknown_user' } {
+  authenticate(token: string | undefined):
+    | {
+        /** The token is good. */
+        ok: true;
+        /** Whose it is. */
+        user: MockUser;
+        /** When it expires (epoch ms). */
+        expiresAt: number;
+      }
+    | {
+        /** The token is refused. */
+        ok: false;
+        /** Why: no token, a malformed, forged or expired one, or a user no longer known. */
+        problem: TokenProblem | 'missing' | 'unknown_user';
+      } {
     if (!token) return { ok: false, problem: 'missing' };
     const checked = this.#signer.verify(token, this.now());
     if (!checked.ok) return checked;
@@ -298,7 +356,12 @@ export class MockServerState {
   historyPage(
     topic: string,
     page: { pageNumber?: number; pageSize?: number },
-  ): ({ ok: true } & HistoryPageOf<MessageResponseJson>) | PageRefusal {
+  ):
+    | ({
+        /** Answered. */
+        ok: true;
+      } & HistoryPageOf<MessageResponseJson>)
+    | PageRefusal {
     return this.rules.historyPage(topic, page, this.now());
   }
 

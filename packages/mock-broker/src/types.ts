@@ -3,19 +3,25 @@ import type { ServerMode, TimeFormat as ServerTimeFormat } from '@weiyu/protocol
 
 /** An organisation of the seed data. */
 export interface MockOrg {
+  /** The organisation's uid. */
   uid: string;
+  /** Its name. */
   name: string;
 }
 
 /** A user the mock server knows: an agent, a visitor, a member… */
 export interface MockUser {
+  /** The user's uid. */
   uid: string;
   /** What `POST /auth/v1/login` and the MQTT CONNECT `username` take. */
   username: string;
   /** Plain text: this is a test server. */
   password: string;
+  /** Display name. */
   nickname: string;
+  /** Avatar image URL. */
   avatar?: string;
+  /** AGENT, VISITOR, MEMBER, … */
   type: UserType;
   /** The organisation; `org/{orgUid}` is open to its users. Defaults to the first org. */
   orgUid?: string;
@@ -23,7 +29,9 @@ export interface MockUser {
 
 /** A workgroup: its agents take part in every `org/workgroup/{uid}/{visitorUid}` thread. */
 export interface MockWorkgroup {
+  /** The workgroup's uid. */
   uid: string;
+  /** Its name. */
   name?: string;
   /** Agent uids. */
   agents: string[];
@@ -31,6 +39,7 @@ export interface MockWorkgroup {
 
 /** A conversation the mock server knows. */
 export interface MockThread {
+  /** The thread's uid. */
   uid: string;
   /** e.g. `org/agent/{agentUid}/{visitorUid}`. */
   topic: string;
@@ -42,17 +51,25 @@ export interface MockThread {
 
 /** What the server starts with: `seed/default.json` unless the `seed` option says otherwise. */
 export interface SeedData {
+  /** The organisations. */
   orgs?: MockOrg[];
+  /** The users who can log in. */
   users: MockUser[];
+  /** The workgroups and their agents. */
   workgroups?: MockWorkgroup[];
+  /** The threads. */
   threads?: MockThread[];
 }
 
 /** Where the mock server writes what it does; every method is optional. */
 export interface MockLogger {
+  /** Every routed message and packet. */
   debug?(message: string, details?: Record<string, unknown>): void;
+  /** Listening, connections, logins. */
   info?(message: string, details?: Record<string, unknown>): void;
+  /** Refusals and dropped messages. */
   warn?(message: string, details?: Record<string, unknown>): void;
+  /** Failures of the server itself. */
   error?(message: string, details?: Record<string, unknown>): void;
 }
 

@@ -7,14 +7,28 @@ export type StoreCall = 'get' | 'set' | 'delete' | 'keys';
 
 /** What a faulty store does with a call. */
 export type StoreFault =
-  /** Rejects with `error` (default: an `Error('store failed')`). */
-  | { readonly kind: 'throw'; readonly error?: unknown }
-  /** Throws synchronously instead of returning a promise, as a careless store might. */
-  | { readonly kind: 'throw-sync'; readonly error?: unknown }
-  /** Never answers. */
-  | { readonly kind: 'hang' }
-  /** Answers after `ms` on the store's clock. */
-  | { readonly kind: 'slow'; readonly ms: number };
+  | {
+      /** Rejects with `error` (default: an `Error('store failed')`). */
+      readonly kind: 'throw';
+      /** What it rejects with. */
+      readonly error?: unknown;
+    }
+  | {
+      /** Throws synchronously instead of returning a promise, as a careless store might. */
+      readonly kind: 'throw-sync';
+      /** What it throws. */
+      readonly error?: unknown;
+    }
+  | {
+      /** Never answers. */
+      readonly kind: 'hang';
+    }
+  | {
+      /** Answers after `ms` on the store's clock. */
+      readonly kind: 'slow';
+      /** How long (ms). */
+      readonly ms: number;
+    };
 
 /** Options of {@link createFaultyStore}. */
 export interface FaultyStoreOptions {

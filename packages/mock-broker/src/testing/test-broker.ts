@@ -7,7 +7,10 @@ export type TestBrokerOptions = Omit<MockBrokerOptions, 'mqttPort' | 'httpPort' 
  * History written at once (the real server writes it ~5 s late). Tests pin to it, each with a
  * comment, until the SDK's catch-up runs again once the write lag has passed.
  */
-export const NO_HISTORY_LAG = { historyLagMs: 0 } as const satisfies TestBrokerOptions;
+export const NO_HISTORY_LAG = {
+  /** History at once. */
+  historyLagMs: 0,
+} as const satisfies TestBrokerOptions;
 
 /**
  * History as the mock broker kept it before it followed the real server: written at once and
@@ -15,7 +18,11 @@ export const NO_HISTORY_LAG = { historyLagMs: 0 } as const satisfies TestBrokerO
  * message first, and writes ~5 s late). Tests pin to it, each with a comment, until the SDK's
  * catch-up handles both.
  */
-export const LEGACY_HISTORY = { ...NO_HISTORY_LAG, historyOrder: 'createdAt' } as const satisfies TestBrokerOptions;
+export const LEGACY_HISTORY = {
+  ...NO_HISTORY_LAG,
+  /** Oldest first by creation. */
+  historyOrder: 'createdAt',
+} as const satisfies TestBrokerOptions;
 
 /** One line the mock broker logged. */
 export interface BrokerLogEntry {
