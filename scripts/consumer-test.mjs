@@ -6,7 +6,8 @@
 //   - every export subpath loaded at run time in ESM and in CJS, with the same names in both,
 //   - the root README's quick start in Node ESM and in CJS, against `npx weiyu-mock-broker` from the
 //     installed tarball on free ports,
-//   - `tsc` under moduleResolution nodenext, node16 and bundler (skipLibCheck off),
+//   - `tsc` under moduleResolution nodenext, node16 and bundler (skipLibCheck off), and the page
+//     with the browser packages under bundler without Node's types,
 //   - publint and are-the-types-wrong on each tarball,
 //   - a Vite production build of a page where an agent and a visitor exchange messages, in Chromium.
 // Needs the packages built (`npx -y pnpm@12.4.2 build`), the npm registry for third-party
@@ -218,6 +219,9 @@ function asCommonJs(code) {
  */
 const TYPES_NEED_DOM = new Set(['@weiyu/mock-broker/msw']);
 
+/** Packages that run on Node only (a server): a browser project is not expected to have Node's types for them. */
+const NODE_ONLY_PACKAGES = new Set(['@weiyu/mock-broker']);
+
 function writeSources(project, packages, broker) {
   const src = join(project, 'src');
   mkdirSync(src, { recursive: true });
@@ -232,13 +236,16 @@ function writeSources(project, packages, broker) {
   const table = (list) =>
     `export const modules: Record<string, object> = {\n${list.map((s, i) => `  '${s}': m${i},`).join('\n')}\n};\n`;
   const forNode = specifiers.filter((s) => !TYPES_NEED_DOM.has(s));
-  for (const [ext, list] of [
-    ['mts', forNode],
-    ['cts', forNode],
-    ['ts', specifiers],
-  ]) {
-    writeFileSync(join(src, `exports.${ext}`), `${importAll(list)}\n\n${table(list)}`);
-  }
+  const forBrowser = packages
+    .filter((p) => !NODE_ONLY_PACKAGES.has(p.manifest.name))
+    .flatMap((p) => exportSpecifiers(p.manifest));
+  const files = [
+    ['exports.mts', forNode],
+    ['exports.cts', forNode],
+    ['exports.ts', specifiers],
+    ['browser-exports.ts', forBrowser],
+  ];
+  for (const [file, list] of files) writeFileSync(join(src, file), `${importAll(list)}\n\n${table(list)}`);
   // Plain JavaScript for the run-time check, every subpath in both formats.
   const pairs = specifiers.map((s) => `[${JSON.stringify(s)}, `);
   writeFileSync(
@@ -386,8 +393,12 @@ async function main() {
       run('npx', ['tsc', '-p', 'tsconfig.nodenext.json'], project);
     });
     await check('tsc, moduleResolution node16', () => void run('npx', ['tsc', '-p', 'tsconfig.node16.json'], project));
-    await check('tsc, moduleResolution bundler (with the page)', () => {
-      run('npx', ['tsc', '-p', 'tsconfig.bundler.json'], project);
+    await check(
+      'tsc, moduleResolution bundler',
+      () => void run('npx', ['tsc', '-p', 'tsconfig.bundler.json'], project),
+    );
+    await check('tsc, moduleResolution bundler, browser only: the page, no Node types', () => {
+      run('npx', ['tsc', '-p', 'tsconfig.browser.json'], project);
     });
     await check('every export loads in ESM and CJS, same names', () => compareFormats(project, specifiers));
     await check('README quick start, Node ESM', () => runQuickStart(project, 'out/quick-start.mjs'));
