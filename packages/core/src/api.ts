@@ -516,6 +516,14 @@ export interface ChatTiming {
    * Keep it well under `sendDeadlineMs`.
    */
   readonly storeTimeoutMs: number;
+  /**
+   * How many messages of one thread may be on their way at once, waiting for the server's echo
+   * (default 32). They are published in send order on the one connection; each is confirmed by
+   * its own echo. 1 waits for each echo before publishing the next: slower on a real network
+   * (one round trip per message) but in order whatever the server does (see the README's
+   * "Order").
+   */
+  readonly sendWindow?: number;
   /** How many uids the duplicate filter remembers. */
   readonly dedupeCapacity: number;
   /** Catch-up page size. */

@@ -422,7 +422,8 @@ describe('createChatClient: review fixes', () => {
     const { clock, thread, client, run, online, network } = createWorld();
     // No DELIVERED from the agent: it would confirm the first message and let the second go.
     const agent = client('a1', { autoDelivered: false });
-    const visitor = client('v1');
+    // A window of one: the second message waits in the queue behind the first.
+    const visitor = client('v1', { timing: { sendWindow: 1 } });
     await online(agent);
     await online(visitor);
     const got: string[] = [];

@@ -6,6 +6,11 @@ export const DEFAULT_WAKE_CHECK_MS = 5_000;
 export const DEFAULT_WAKE_TOLERANCE_MS = 10_000;
 /** Default number of connections in a row closed soon after connecting that mean a takeover. */
 export const DEFAULT_TAKEOVER_LIMIT = 3;
+/**
+ * Default number of messages of a thread on their way at once: at 100 ms to the server, 32 in
+ * flight let a thread carry 320 messages a second instead of 10.
+ */
+export const DEFAULT_SEND_WINDOW = 32;
 
 /** The deadlines and limits a client uses unless told otherwise. */
 export const DEFAULT_TIMING: ChatTiming = {
@@ -21,6 +26,7 @@ export const DEFAULT_TIMING: ChatTiming = {
   typingThrottleMs: 2_000,
   outboxLimit: 500,
   storeTimeoutMs: 3_000,
+  sendWindow: DEFAULT_SEND_WINDOW,
   dedupeCapacity: 5_000,
   catchUpPageSize: 50,
   catchUpMaxPages: 10,

@@ -1,28 +1,43 @@
 /**
  * Runs the send state machine for every message of a client, each on the shared machine runner
- * (which owns its timers): one message in flight per thread (so receivers see a thread in the
- * order it was written), the outbox kept in step, results fed back as events.
+ * (which owns its timers): a window of messages in flight per thread, published in send order
+ * (so receivers see a thread in the order it was written), the outbox kept in step, results fed
+ * back as events. The order rules are in the README's "Order"; the window itself is window.ts.
  */
 import { encodeMessage, parseCreatedAt, SdkError, type WireMessage } from '@weiyu/protocol';
 import type { ChatTiming, LocalMessage, LocalStatus, SentMessage } from '../api.js';
 import type { Clock, Logger } from '../interfaces.js';
-import { type MachineRunner, runMachine } from '../machine/runner.js';
+import { runMachine } from '../machine/runner.js';
 import { messageToWire, withStatus } from '../message.js';
 import type { Outbox } from '../outbox/outbox.js';
+import { DEFAULT_SEND_WINDOW } from '../timing.js';
 import {
   isSettled,
   type SendAction,
+  type SendContext,
   type SendEvent,
   type SendState,
   type SendTimer,
   sendStatus,
   transition,
 } from './machine.js';
+import { publishPacketSize } from './packet.js';
+import {
+  connectedAgain,
+  type Entry,
+  fill,
+  isFirst,
+  lineOf,
+  post,
+  putBeforeUnstarted,
+  retryInOrder,
+  type SendQueues,
+  startsAtOnce,
+  waitsBehindRetry,
+} from './window.js';
 
 /** The actions the sender performs itself (the runner performs the timer actions). */
 type SendEffect = Exclude<SendAction, { readonly type: 'set-timer' | 'clear-timer' }>;
-
-import { publishPacketSize } from './packet.js';
 
 /** What the sender needs from the client. */
 export interface SenderOptions {
@@ -44,7 +59,7 @@ export interface SenderOptions {
 export interface Sender {
   /** Queues a new message (already built) and sends it when its turn comes. Never throws. */
   send(message: LocalMessage): SentMessage;
-  /** Sends a FAILED message again with the same uid. */
+  /** Sends a FAILED message again with the same uid (after the FAILED ones before it on its thread). */
   resend(message: LocalMessage): SentMessage;
   /** The server's copy of one of our messages arrived: true when it was one waiting here. */
   echo(uid: string, createdAt: string): boolean;
@@ -69,33 +84,17 @@ export interface Sender {
   dispose(): void;
 }
 
-interface Entry {
-  message: LocalMessage;
-  /** The message's send machine; stopped once it settled, was cancelled, or the sender disposed. */
-  readonly machine: MachineRunner<SendState, SendEvent, SendTimer>;
-  readonly topic: string;
-  readonly wire: WireMessage;
-  readonly payload: Uint8Array;
-  /** Stored in the outbox: only then may the first attempt start. */
-  persisted: boolean;
-  /** Left by an earlier client: waits for a connection before its first attempt. */
-  readonly restored: boolean;
-  waiters: Array<(message: LocalMessage) => void>;
-}
-
-/** What every step of the sender works on: the options, the messages and one queue per thread. */
-interface SendQueues {
-  readonly options: SenderOptions;
-  /** Pending messages by uid. */
-  readonly entries: Map<string, Entry>;
-  /** Pending messages per thread topic, in the order they go out. */
-  readonly queues: Map<string, Entry[]>;
-  disposed: boolean;
-}
-
 /** Creates the sender of a client. */
 export function createSender(options: SenderOptions): Sender {
-  const q: SendQueues = { options, entries: new Map(), queues: new Map(), disposed: false };
+  const q: SendQueues = {
+    options,
+    window: Math.max(1, Math.floor(options.timing.sendWindow ?? DEFAULT_SEND_WINDOW)),
+    entries: new Map(),
+    lines: new Map(),
+    busy: new Set(),
+    again: new Set(),
+    disposed: false,
+  };
   return {
     send(message) {
       if (q.disposed) {
@@ -107,7 +106,7 @@ export function createSender(options: SenderOptions): Sender {
       const entry = q.entries.get(message.uid);
       if (entry) {
         const result = sent(entry);
-        entry.machine.send({ type: 'resend' });
+        retryInOrder(q, entry);
         return result;
       }
       if (message.status === 'SUCCESS') return settledNow(message);
@@ -122,15 +121,9 @@ export function createSender(options: SenderOptions): Sender {
     },
     isPending: (uid) => q.entries.has(uid),
     cancel: (uid, status) => cancel(q, uid, status),
-    pending: () => [...q.entries.values()].map((e) => e.message),
+    pending: () => Array.from(q.entries.values(), (e) => e.message),
     restore: (messages) => restore(q, messages),
-    connected() {
-      for (const [topic, queue] of [...q.queues]) {
-        const head = queue[0];
-        if (head?.machine.state.status === 'retry-wait') head.machine.send({ type: 'retry' });
-        else pump(q, topic);
-      }
-    },
+    connected: () => connectedAgain(q),
     dispose() {
       q.disposed = true;
       for (const entry of q.entries.values()) close(q, entry);
@@ -150,15 +143,16 @@ function accept(q: SendQueues, message: LocalMessage): SentMessage {
     });
     return settledNow(failed);
   }
-  const entry = makeEntry(q, withStatus(message, 'QUEUED'), false);
-  enqueue(q, entry);
-  // First in its thread: its attempt starts as soon as it is stored, so the app sees SENDING.
-  if (q.queues.get(entry.topic)?.[0] === entry) entry.message = withStatus(entry.message, 'SENDING');
+  const entry = makeEntry(q, message, false);
+  q.entries.set(message.uid, entry);
+  lineOf(q, entry.topic).add(entry);
+  // Its attempt starts as soon as it is stored (within the window, nothing failed before it): the app sees SENDING.
+  entry.message = withStatus(message, startsAtOnce(q, entry) ? 'SENDING' : 'QUEUED');
   const result = sent(entry);
   // Persist before the first attempt: a crash after this point loses nothing.
   void outbox.add(entry.wire).then(() => {
     entry.persisted = true;
-    pump(q, entry.topic);
+    fill(q, entry.topic);
   });
   return result;
 }
@@ -169,17 +163,26 @@ function makeEntry(q: SendQueues, message: LocalMessage, restored: boolean): Ent
   const wire = messageToWire(message);
   const payload = encodeMessage(wire);
   const oversize = publishPacketSize(message.thread.topic, payload.length) > options.maxPacketBytes;
+  const context: SendContext = {
+    get connected() {
+      return options.isConnected();
+    },
+    hasRest: options.post !== undefined,
+    oversize,
+    timing: options.timing,
+  };
   const entry: Entry = {
     message,
     machine: runMachine<SendState, SendEvent, SendEffect, SendTimer>(
       {
-        transition: (state, event) =>
-          transition(state, event, {
-            connected: options.isConnected(),
-            hasRest: options.post !== undefined,
-            oversize,
-            timing: options.timing,
-          }),
+        transition(state, event) {
+          // A retry waits for the FAILED messages before it on its thread: retries go in send order.
+          if (event.type === 'retry' && state.status === 'retry-wait' && waitsBehindRetry(q, entry)) {
+            entry.held = true;
+            return { state, actions: [] };
+          }
+          return transition(state, event, context);
+        },
         timerEvent,
         perform: (action, state) => perform(q, entry, action, state.attempt),
         onChange: (_state, previous) => update(q, entry, previous),
@@ -190,29 +193,14 @@ function makeEntry(q: SendQueues, message: LocalMessage, restored: boolean): Ent
     topic: message.thread.topic,
     wire,
     payload,
+    oversize,
     persisted: restored,
     restored,
+    held: false,
+    postDue: undefined,
     waiters: [],
   };
   return entry;
-}
-
-function enqueue(q: SendQueues, entry: Entry, atFront = false): void {
-  q.entries.set(entry.message.uid, entry);
-  const queue = q.queues.get(entry.topic) ?? [];
-  if (atFront) queue.unshift(entry);
-  else queue.push(entry);
-  q.queues.set(entry.topic, queue);
-}
-
-/** Starts the head of a thread's queue when it is waiting for its turn. */
-function pump(q: SendQueues, topic: string): void {
-  if (q.disposed) return;
-  const head = q.queues.get(topic)?.[0];
-  if (!head?.persisted || head.machine.state.status !== 'queued') return;
-  // Left by an earlier client: give the connection a chance first, unless REST can take it now.
-  if (head.restored && !q.options.isConnected() && !q.options.post) return;
-  head.machine.send({ type: 'start' });
 }
 
 /** The machine moved: the message follows (status, time, error), the app is told, the thread goes on. */
@@ -221,53 +209,47 @@ function update(q: SendQueues, entry: Entry, previousState: SendState): void {
   const previous = entry.message.status;
   const status = sendStatus(state);
   const error = state.status === 'retry-wait' || state.status === 'failed' ? state.error : undefined;
-  const changes: { createdAt?: number; error?: SdkError } = {};
-  if (error) changes.error = error;
-  if (state.status === 'succeeded' && state.createdAt !== undefined) changes.createdAt = state.createdAt;
-  const changed = status !== previous || error !== entry.message.error || changes.createdAt !== undefined;
-  if (changed) entry.message = withStatus(entry.message, status, changes);
+  const createdAt = state.status === 'succeeded' ? state.createdAt : undefined;
+  const changed = status !== previous || error !== entry.message.error || createdAt !== undefined;
+  if (changed) entry.message = withStatus(entry.message, status, { error, createdAt });
+  if (state.status !== 'retry-wait') entry.held = false;
+  if (state.status !== 'posting' || state.attempt !== entry.postDue) entry.postDue = undefined;
   if (status !== previous) {
     q.options.logger.debug('message status', { uid: entry.message.uid, from: previousState.status, to: state.status });
   }
-  if (isSettled(state)) finish(q, entry);
+  const settled = isSettled(state);
+  if (settled) finish(q, entry);
   if (changed) q.options.onChange(entry.message, previous);
   if (status === 'SUCCESS' || status === 'FAILED') settle(entry);
-  if (isSettled(state)) pump(q, entry.topic);
+  // A confirmed message makes room in the window; one retried again lets the window fill behind it.
+  if (settled || previousState.status === 'retry-wait') fill(q, entry.topic);
 }
 
-/** Takes a settled message out of the queue (the outbox entry goes with the `forget` action). */
+/** Takes a settled message out of its thread (the outbox entry goes with the `forget` action). */
 function finish(q: SendQueues, entry: Entry): void {
   entry.machine.stop();
   q.entries.delete(entry.message.uid);
-  const queue = q.queues.get(entry.topic);
-  if (!queue) return;
-  const i = queue.indexOf(entry);
-  if (i >= 0) queue.splice(i, 1);
-  if (queue.length === 0) q.queues.delete(entry.topic);
+  const line = q.lines.get(entry.topic);
+  if (!line) return;
+  line.delete(entry);
+  if (line.size === 0) q.lines.delete(entry.topic);
 }
 
 /** Performs an action of attempt `attempt`; its result comes back as an event of that attempt. */
 function perform(q: SendQueues, entry: Entry, action: SendEffect, attempt: number): void {
-  const send = (event: SendEvent): void => entry.machine.send(event);
   switch (action.type) {
     case 'publish':
       q.options.publish(entry.topic, entry.payload).then(
-        () => send({ type: 'published', attempt }),
-        (reason: unknown) => send({ type: 'publish-failed', attempt, error: SdkError.from(reason, 'network') }),
+        () => entry.machine.send({ type: 'published', attempt }),
+        (reason: unknown) =>
+          entry.machine.send({ type: 'publish-failed', attempt, error: SdkError.from(reason, 'network') }),
       );
       return;
-    case 'post': {
-      const post = q.options.post;
-      if (!post) return;
-      post(entry.wire).then(
-        (answer) => {
-          const time = answer ? parseCreatedAt(answer.createdAt) : undefined;
-          send(time?.ok ? { type: 'rest-ok', attempt, createdAt: time.value } : { type: 'rest-ok', attempt });
-        },
-        (reason: unknown) => send({ type: 'rest-failed', attempt, error: SdkError.from(reason, 'network') }),
-      );
+    case 'post':
+      // REST calls are not ordered among themselves or with MQTT: one goes only first in its thread.
+      if (isFirst(q, entry)) post(q, entry, attempt);
+      else entry.postDue = attempt;
       return;
-    }
     case 'forget':
       void q.options.outbox.remove(entry.message.uid);
       return;
@@ -284,7 +266,7 @@ function cancel(q: SendQueues, uid: string, status: LocalStatus): boolean {
   entry.message = withStatus(entry.message, status);
   q.options.onChange(entry.message, previous);
   settle(entry);
-  pump(q, entry.topic);
+  fill(q, entry.topic);
   return true;
 }
 
@@ -301,25 +283,28 @@ function close(q: SendQueues, entry: Entry): void {
   settle(entry);
 }
 
-/** Puts what an earlier client left in front of its thread's queue, oldest first. */
+/** Puts what an earlier client left before the newer messages of its thread, oldest first. */
 function restore(q: SendQueues, messages: readonly LocalMessage[]): LocalMessage[] {
+  const byTopic = new Map<string, Entry[]>();
   const restored: LocalMessage[] = [];
-  // Oldest first: put them in front of newer messages of the same thread, keeping their order.
-  for (const message of [...messages].reverse()) {
+  for (const message of messages) {
     if (q.entries.has(message.uid)) continue;
     const entry = makeEntry(q, withStatus(message, 'QUEUED'), true);
-    enqueue(q, entry, true);
-    restored.unshift(entry.message);
+    q.entries.set(message.uid, entry);
+    restored.push(entry.message);
+    const list = byTopic.get(entry.topic);
+    if (list) list.push(entry);
+    else byTopic.set(entry.topic, [entry]);
   }
-  // A new message shown SENDING as the head of its thread is now behind restored ones.
-  for (const queue of q.queues.values()) {
-    for (const entry of queue.slice(1)) {
-      if (entry.machine.state.status !== 'queued' || entry.message.status !== 'SENDING') continue;
-      entry.message = withStatus(entry.message, 'QUEUED');
-      q.options.onChange(entry.message, 'SENDING');
+  for (const [topic, list] of byTopic) {
+    // A new message shown SENDING is now behind restored ones, which may wait for the connection.
+    for (const behind of putBeforeUnstarted(q, topic, list)) {
+      if (behind.restored || behind.message.status !== 'SENDING') continue;
+      behind.message = withStatus(behind.message, 'QUEUED');
+      q.options.onChange(behind.message, 'SENDING');
     }
   }
-  for (const topic of [...q.queues.keys()]) pump(q, topic);
+  for (const topic of byTopic.keys()) fill(q, topic);
   return restored;
 }
 
@@ -337,6 +322,7 @@ function settledNow(message: LocalMessage): SentMessage {
 /** Resolves every `done` waiting on the message with what it is now. */
 function settle(entry: Entry): void {
   const waiters = entry.waiters;
+  if (waiters.length === 0) return;
   entry.waiters = [];
   for (const resolve of waiters) resolve(entry.message);
 }

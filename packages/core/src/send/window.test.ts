@@ -1,0 +1,358 @@
+/**
+ * The send window on the fake clock: a sender with hand-driven publishes, REST calls and echoes,
+ * so every test says exactly what went on the wire and in which order.
+ */
+import { decodeMessage, SdkError, topics, type WireMessage } from '@weiyu/protocol';
+import { describe, expect, it } from 'vitest';
+import type { ChatThread, LocalMessage, LocalStatus } from '../api.js';
+import { noopLogger } from '../logger.js';
+import { createOutgoingMessage } from '../message.js';
+import { createOutbox } from '../outbox/outbox.js';
+import { createMemoryStore } from '../stores/memory-store.js';
+import { createFakeClock } from '../testing/fake-clock.js';
+import { resolveTiming } from '../timing.js';
+import { createSender } from './sender.js';
+
+const THREAD: ChatThread = { uid: 't1', topic: topics.agent('a1', 'v1'), type: 'AGENT' };
+const OTHER: ChatThread = { uid: 't2', topic: topics.agent('a1', 'v2'), type: 'AGENT' };
+
+/** A call the sender made that the test answers. */
+interface Call {
+  readonly text: string;
+  readonly resolve: () => void;
+  readonly reject: (error: SdkError) => void;
+}
+
+interface HarnessOptions {
+  readonly sendWindow?: number;
+  readonly rest?: boolean;
+  readonly connected?: boolean;
+  readonly maxPacketBytes?: number;
+}
+
+function harness(options: HarnessOptions = {}) {
+  const clock = createFakeClock();
+  const timing = resolveTiming({
+    sendWindow: options.sendWindow ?? 4,
+    echoTimeoutMs: 5_000,
+    sendDeadlineMs: 30_000,
+    retryBaseMs: 1_000,
+    retryMaxMs: 60_000,
+  });
+  const outbox = createOutbox({
+    store: createMemoryStore(),
+    namespace: 'v1',
+    onError: (error) => {
+      throw error;
+    },
+  });
+  /** What went out, in order: `mqtt a`, `rest b`. */
+  const wire: string[] = [];
+  const publishes: Call[] = [];
+  const posts: Call[] = [];
+  const status = new Map<string, LocalStatus>();
+  let connected = options.connected ?? true;
+  const textOf = (payload: Uint8Array): string => {
+    const decoded = decodeMessage(payload);
+    return decoded.ok ? decoded.value.content : '?';
+  };
+  const call = (list: Call[], path: string, text: string): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      wire.push(`${path} ${text}`);
+      list.push({ text, resolve, reject });
+    });
+  const sender = createSender({
+    clock,
+    timing,
+    maxPacketBytes: options.maxPacketBytes ?? 10_240,
+    outbox,
+    logger: noopLogger,
+    publish: (_topic, payload) => call(publishes, 'mqtt', textOf(payload)),
+    ...(options.rest
+      ? { post: (message: WireMessage) => call(posts, 'rest', message.content).then(() => undefined) }
+      : {}),
+    isConnected: () => connected,
+    onChange: (message) => status.set(message.content, message.status),
+  });
+
+  const message = (text: string, thread = THREAD): LocalMessage =>
+    createOutgoingMessage({
+      uid: `uid-${text}`,
+      type: 'TEXT',
+      content: text,
+      user: { uid: 'v1' },
+      thread,
+      channel: 'WEB',
+      now: clock.now(),
+    });
+  /** The latest call for a text, to answer it. */
+  const last = (list: Call[], text: string): Call => {
+    const found = list.findLast((c) => c.text === text);
+    if (!found) throw new Error(`no call for ${text}`);
+    return found;
+  };
+  return {
+    clock,
+    sender,
+    wire,
+    message,
+    status: (text: string) => status.get(text),
+    setConnected: (up: boolean) => {
+      connected = up;
+    },
+    send: (text: string, thread = THREAD) => {
+      const sent = sender.send(message(text, thread));
+      status.set(text, sent.status);
+      return sent;
+    },
+    /** Lets the outbox writes and the answers given so far run. */
+    settle: () => clock.advanceAsync(0),
+    ack: (text: string) => last(publishes, text).resolve(),
+    failPublish: (text: string) => last(publishes, text).reject(new SdkError('network', 'link lost')),
+    restOk: (text: string) => last(posts, text).resolve(),
+    echo: (text: string) => sender.echo(`uid-${text}`, ''),
+    /** The publishes and REST calls, as `mqtt a` / `rest b`, since index `from`. */
+    since: (from: number) => wire.slice(from),
+  };
+}
+
+describe('the send window', () => {
+  it('publishes up to the window at once, in send order; the rest wait QUEUED until an echo makes room', async () => {
+    const h = harness({ sendWindow: 3 });
+    const sent = ['a', 'b', 'c', 'd', 'e'].map((t) => h.send(t));
+    expect(sent.map((s) => s.status)).toEqual(['SENDING', 'SENDING', 'SENDING', 'QUEUED', 'QUEUED']);
+    await h.settle();
+    expect(h.wire).toEqual(['mqtt a', 'mqtt b', 'mqtt c']);
+    for (const t of ['a', 'b', 'c']) h.ack(t);
+    await h.settle();
+    h.echo('a');
+    await h.settle();
+    expect(h.wire).toEqual(['mqtt a', 'mqtt b', 'mqtt c', 'mqtt d']);
+    expect([h.status('a'), h.status('d'), h.status('e')]).toEqual(['SUCCESS', 'SENDING', 'QUEUED']);
+    h.echo('b');
+    await h.settle();
+    expect(h.wire.at(-1)).toBe('mqtt e');
+    expect(h.sender.pending().map((m) => m.content)).toEqual(['c', 'd', 'e']);
+  });
+
+  it('takes echoes in any order, each matched by uid; the window slides past the first unconfirmed one', async () => {
+    const h = harness({ sendWindow: 3 });
+    for (const t of ['a', 'b', 'c', 'd', 'e']) h.send(t);
+    await h.settle();
+    for (const t of ['a', 'b', 'c']) h.ack(t);
+    h.echo('c');
+    h.echo('b');
+    await h.settle();
+    expect([h.status('a'), h.status('b'), h.status('c')]).toEqual(['SENDING', 'SUCCESS', 'SUCCESS']);
+    // The window is the first three pending: a, d, e.
+    expect(h.wire).toEqual(['mqtt a', 'mqtt b', 'mqtt c', 'mqtt d', 'mqtt e']);
+    h.echo('a');
+    h.echo('e');
+    h.echo('d');
+    await h.settle();
+    expect(h.sender.pending()).toEqual([]);
+    expect(['a', 'b', 'c', 'd', 'e'].map(h.status)).toEqual(Array(5).fill('SUCCESS'));
+  });
+
+  it('a window of one waits for each echo before publishing the next (the behaviour before the window)', async () => {
+    const h = harness({ sendWindow: 1 });
+    const sent = ['a', 'b', 'c'].map((t) => h.send(t));
+    expect(sent.map((s) => s.status)).toEqual(['SENDING', 'QUEUED', 'QUEUED']);
+    await h.settle();
+    h.ack('a');
+    await h.settle();
+    expect(h.wire).toEqual(['mqtt a']);
+    h.echo('a');
+    await h.settle();
+    expect(h.wire).toEqual(['mqtt a', 'mqtt b']);
+  });
+
+  it('threads have their own windows', async () => {
+    const h = harness({ sendWindow: 1 });
+    h.send('a');
+    h.send('b');
+    h.send('x', OTHER);
+    await h.settle();
+    expect(h.wire).toEqual(['mqtt a', 'mqtt x']);
+  });
+
+  it('a failure in the middle of a window: the messages out already stay out, nothing new starts until the failed one is retried, then it goes first', async () => {
+    const h = harness({ sendWindow: 3 });
+    for (const t of ['a', 'b', 'c', 'd', 'e']) h.send(t);
+    await h.settle();
+    h.ack('a');
+    h.failPublish('b');
+    h.ack('c');
+    await h.settle();
+    expect(h.status('b')).toBe('FAILED');
+    h.echo('a');
+    h.echo('c');
+    await h.settle();
+    // a and c are confirmed, but d and e stay behind the failed b.
+    expect(h.wire).toEqual(['mqtt a', 'mqtt b', 'mqtt c']);
+    expect([h.status('d'), h.status('e')]).toEqual(['QUEUED', 'QUEUED']);
+    const before = h.wire.length;
+    await h.clock.advanceAsync(1_000); // b's retry timer (retryBaseMs)
+    expect(h.since(before)).toEqual(['mqtt b', 'mqtt d', 'mqtt e']);
+  });
+
+  it('retries go in send order, even when a later message is due first', async () => {
+    const h = harness({ sendWindow: 3 });
+    for (const t of ['a', 'b']) h.send(t);
+    await h.settle();
+    h.failPublish('a'); // attempt 1 of a: retried after 1 s
+    await h.settle();
+    await h.clock.advanceAsync(1_000);
+    h.failPublish('a'); // attempt 2 of a: retried after 2 s more, at 3 s
+    await h.clock.advanceAsync(500);
+    h.failPublish('b'); // attempt 1 of b: due at 2.5 s, before a
+    await h.settle();
+    const before = h.wire.length;
+    await h.clock.advanceAsync(1_000); // 2.5 s: b's timer fired, a still waits
+    expect(h.since(before)).toEqual([]);
+    expect(h.status('b')).toBe('FAILED');
+    await h.clock.advanceAsync(500); // 3 s: a goes, then b right behind it
+    expect(h.since(before)).toEqual(['mqtt a', 'mqtt b']);
+  });
+
+  it('reconnected: every message waiting to be retried goes at once, in send order, before the ones that never started', async () => {
+    const h = harness({ sendWindow: 4 });
+    for (const t of ['a', 'b', 'c', 'd', 'e']) h.send(t);
+    await h.settle();
+    h.setConnected(false);
+    for (const t of ['a', 'b', 'c', 'd']) h.failPublish(t);
+    await h.settle();
+    expect(['a', 'b', 'c', 'd'].map(h.status)).toEqual(Array(4).fill('FAILED'));
+    const before = h.wire.length;
+    h.setConnected(true);
+    h.sender.connected();
+    await h.settle();
+    expect(h.since(before)).toEqual(['mqtt a', 'mqtt b', 'mqtt c', 'mqtt d']);
+    h.echo('a');
+    await h.settle();
+    expect(h.wire.at(-1)).toBe('mqtt e');
+  });
+
+  it('resend(uid) of a kept FAILED message tries the FAILED ones before it first', async () => {
+    const h = harness({ sendWindow: 3 });
+    for (const t of ['a', 'b', 'c']) h.send(t);
+    await h.settle();
+    h.failPublish('a');
+    h.failPublish('b');
+    h.ack('c');
+    await h.settle();
+    const before = h.wire.length;
+    h.sender.resend(h.message('b'));
+    await h.settle();
+    expect(h.since(before)).toEqual(['mqtt a', 'mqtt b']);
+  });
+
+  it('restores what an earlier client left before newer messages, oldest first, each thread in its order', async () => {
+    const h = harness({ sendWindow: 4 });
+    // Sent before the outbox was read: shown SENDING, then QUEUED behind what was left.
+    const fresh = h.send('new');
+    expect(fresh.status).toBe('SENDING');
+    const left = ['old-1', 'old-2', 'old-x'].map((t) => h.message(t, t === 'old-x' ? OTHER : THREAD));
+    const restored = h.sender.restore(left);
+    expect(restored.map((m) => m.content)).toEqual(['old-1', 'old-2', 'old-x']);
+    expect(h.status('new')).toBe('QUEUED');
+    await h.settle();
+    expect(h.wire).toEqual(['mqtt old-1', 'mqtt old-2', 'mqtt old-x', 'mqtt new']);
+    expect(h.sender.pending().map((m) => m.content)).toEqual(['new', 'old-1', 'old-2', 'old-x']);
+  });
+
+  it('restored messages wait for the connection when there is no REST, and the newer ones wait behind them', async () => {
+    const h = harness({ sendWindow: 4, connected: false });
+    h.sender.restore([h.message('old')]);
+    h.send('new');
+    await h.settle();
+    expect(h.wire).toEqual([]);
+    expect(h.status('new')).toBe('QUEUED');
+    h.setConnected(true);
+    h.sender.connected();
+    await h.settle();
+    expect(h.wire).toEqual(['mqtt old', 'mqtt new']);
+  });
+
+  it('a message that is recalled while beyond the window is never sent', async () => {
+    const h = harness({ sendWindow: 2 });
+    for (const t of ['a', 'b', 'c']) h.send(t);
+    await h.settle();
+    expect(h.sender.cancel('uid-c', 'RECALL')).toBe(true);
+    for (const t of ['a', 'b']) {
+      h.ack(t);
+      h.echo(t);
+    }
+    await h.clock.advanceAsync(60_000);
+    expect(h.wire).toEqual(['mqtt a', 'mqtt b']);
+    expect(h.status('c')).toBe('RECALL');
+  });
+});
+
+describe('REST in a window', () => {
+  it('offline with REST: one REST call at a time per thread, each after the one before it is confirmed', async () => {
+    const h = harness({ sendWindow: 4, rest: true, connected: false });
+    const sent = ['a', 'b', 'c'].map((t) => h.send(t));
+    expect(sent.map((s) => s.status)).toEqual(['SENDING', 'QUEUED', 'QUEUED']);
+    await h.settle();
+    expect(h.wire).toEqual(['rest a']);
+    h.restOk('a');
+    await h.settle();
+    expect(h.wire).toEqual(['rest a', 'rest b']);
+    h.restOk('b');
+    await h.settle();
+    expect(h.wire).toEqual(['rest a', 'rest b', 'rest c']);
+  });
+
+  it('echoes that never come: each message falls back to REST in send order, one after the other', async () => {
+    const h = harness({ sendWindow: 4, rest: true });
+    for (const t of ['a', 'b', 'c']) h.send(t);
+    await h.settle();
+    for (const t of ['a', 'b', 'c']) h.ack(t);
+    await h.clock.advanceAsync(5_000); // every echo timer (echoTimeoutMs)
+    expect(h.since(3)).toEqual(['rest a']);
+    expect(['a', 'b', 'c'].map(h.status)).toEqual(['SENDING', 'SENDING', 'SENDING']);
+    h.restOk('a');
+    await h.settle();
+    expect(h.since(3)).toEqual(['rest a', 'rest b']);
+    // b's echo arrives meanwhile: it is confirmed, and c's REST call may go.
+    h.echo('b');
+    await h.settle();
+    expect(h.since(3)).toEqual(['rest a', 'rest b', 'rest c']);
+    h.restOk('c');
+    await h.settle();
+    expect(['a', 'b', 'c'].map(h.status)).toEqual(['SUCCESS', 'SUCCESS', 'SUCCESS']);
+  });
+
+  it('an oversize message goes over REST once the messages before it are confirmed, and holds the ones behind it', async () => {
+    const h = harness({ sendWindow: 4, rest: true, maxPacketBytes: 400 });
+    h.send('a');
+    h.send('b'.repeat(500));
+    h.send('c');
+    await h.settle();
+    expect(h.wire).toEqual(['mqtt a']);
+    h.ack('a');
+    h.echo('a');
+    await h.settle();
+    expect(h.wire).toEqual(['mqtt a', `rest ${'b'.repeat(500)}`]);
+    h.restOk('b'.repeat(500));
+    await h.settle();
+    expect(h.wire.at(-1)).toBe('mqtt c');
+  });
+
+  it('a message whose publish failed waits for its REST turn within its deadline, and is retried if that passes', async () => {
+    const h = harness({ sendWindow: 4, rest: true });
+    for (const t of ['a', 'b']) h.send(t);
+    await h.settle();
+    h.failPublish('a');
+    h.failPublish('b');
+    await h.settle();
+    expect(h.since(2)).toEqual(['rest a']);
+    await h.clock.advanceAsync(30_000); // a's REST call never answers: both deadlines pass
+    expect([h.status('a'), h.status('b')]).toEqual(['FAILED', 'FAILED']);
+    expect(h.since(2)).toEqual(['rest a']);
+    const before = h.wire.length;
+    await h.clock.advanceAsync(1_000); // both retries are due: a first (MQTT), then b
+    expect(h.since(before)).toEqual(['mqtt a', 'mqtt b']);
+  });
+});

@@ -1,0 +1,223 @@
+/**
+ * The window of each thread: which of its pending messages may be on their way now. A thread's
+ * messages wait in send order; the first `window` of them may be in flight at once, so a thread
+ * no longer pays a round trip per message. The order rules (README, "Order"):
+ * - first attempts start in send order, and over MQTT they are published in that order;
+ * - a message waiting to be retried (FAILED, kept) closes the window behind it, and the retries
+ *   of a thread go in send order;
+ * - a message on REST closes the window behind it, and goes only once it is first in its thread
+ *   (REST calls are not ordered among themselves or with MQTT).
+ * With a window of 1 each message is confirmed before the next starts, as before the window.
+ */
+import { parseCreatedAt, SdkError, type WireMessage } from '@weiyu/protocol';
+import type { LocalMessage } from '../api.js';
+import type { MachineRunner } from '../machine/runner.js';
+import type { SendEvent, SendState, SendTimer } from './machine.js';
+import type { SenderOptions } from './sender.js';
+
+/** One pending message of the sender. */
+export interface Entry {
+  message: LocalMessage;
+  /** The message's send machine; stopped once it settled, was cancelled, or the sender disposed. */
+  readonly machine: MachineRunner<SendState, SendEvent, SendTimer>;
+  readonly topic: string;
+  readonly wire: WireMessage;
+  readonly payload: Uint8Array;
+  /** Too big for one MQTT packet: it can only go over REST. */
+  readonly oversize: boolean;
+  /** Stored in the outbox: only then may the first attempt start. */
+  persisted: boolean;
+  /** Left by an earlier client: waits for a connection before its first attempt. */
+  readonly restored: boolean;
+  /** Its retry came while a message before it still waited for its own: it goes after that one. */
+  held: boolean;
+  /** The attempt whose REST call waits for the messages before it to be confirmed. */
+  postDue: number | undefined;
+  waiters: Array<(message: LocalMessage) => void>;
+}
+
+/** What every step of the sender works on: the options, the messages and one line per thread. */
+export interface SendQueues {
+  readonly options: SenderOptions;
+  /** How many messages of a thread may be on their way at once (≥ 1). */
+  readonly window: number;
+  /** Pending messages by uid. */
+  readonly entries: Map<string, Entry>;
+  /** Pending messages per thread topic, in the order they go out (a Set: O(1) removal, in order). */
+  readonly lines: Map<string, Set<Entry>>;
+  /** Threads being filled now, and those to fill again once that is done (a step may settle a message). */
+  readonly busy: Set<string>;
+  readonly again: Set<string>;
+  disposed: boolean;
+}
+
+/** The line of a thread, made when it has none. */
+export function lineOf(q: SendQueues, topic: string): Set<Entry> {
+  let line = q.lines.get(topic);
+  if (!line) {
+    line = new Set();
+    q.lines.set(topic, line);
+  }
+  return line;
+}
+
+/** Whether nothing before the message is pending on its thread. */
+export function isFirst(q: SendQueues, entry: Entry): boolean {
+  return q.lines.get(entry.topic)?.values().next().value === entry;
+}
+
+/**
+ * Whether a message just added will start as soon as it is stored: within the window, with
+ * nothing before it that closes the window (a retry wait, REST now or soon, a restored message).
+ */
+export function startsAtOnce(q: SendQueues, entry: Entry): boolean {
+  const line = q.lines.get(entry.topic);
+  if (!line || line.size > q.window) return false;
+  const connected = q.options.isConnected();
+  for (const before of line) {
+    if (before === entry) return true;
+    if (closesBehind(before, connected)) return false;
+  }
+  return true;
+}
+
+/** Whether a pending message keeps the ones behind it from starting (now, or once it starts). */
+function closesBehind(entry: Entry, connected: boolean): boolean {
+  switch (entry.machine.state.status) {
+    case 'retry-wait':
+    case 'posting':
+      return true;
+    case 'queued':
+      return entry.restored || !connected || entry.oversize;
+    default:
+      return false;
+  }
+}
+
+/** Whether a message before this one on its thread is waiting to be retried. */
+export function waitsBehindRetry(q: SendQueues, entry: Entry): boolean {
+  const line = q.lines.get(entry.topic);
+  if (!line) return false;
+  for (const before of line) {
+    if (before === entry) return false;
+    if (before.machine.state.status === 'retry-wait') return true;
+  }
+  return false;
+}
+
+/** Starts what may start on a thread now: the first attempts, retries and REST calls whose turn came. */
+export function fill(q: SendQueues, topic: string): void {
+  if (q.disposed) return;
+  // A step may settle a message at once (oversize) and ask to fill again: do that after this pass.
+  if (q.busy.has(topic)) {
+    q.again.add(topic);
+    return;
+  }
+  q.busy.add(topic);
+  try {
+    do {
+      q.again.delete(topic);
+      fillOnce(q, topic);
+    } while (q.again.has(topic));
+  } finally {
+    q.busy.delete(topic);
+  }
+}
+
+function fillOnce(q: SendQueues, topic: string): void {
+  const line = q.lines.get(topic);
+  if (!line) return;
+  let position = 0;
+  for (const entry of line) {
+    if (position >= q.window) return;
+    const first = position === 0;
+    const open = step(q, entry, first);
+    if (!line.has(entry)) continue;
+    if (!open) return;
+    position++;
+  }
+}
+
+/** Moves one message of the window on if its turn came; false when the window closes behind it. */
+function step(q: SendQueues, entry: Entry, first: boolean): boolean {
+  const { machine } = entry;
+  switch (machine.state.status) {
+    case 'queued':
+      if (!entry.persisted) return false;
+      // Left by an earlier client: give the connection a chance first, unless REST can take it now.
+      if (entry.restored && !q.options.isConnected() && !q.options.post) return false;
+      machine.send({ type: 'start' });
+      return opensBehind(machine.state);
+    case 'retry-wait':
+      if (!entry.held) return false;
+      machine.send({ type: 'retry' });
+      return opensBehind(machine.state);
+    case 'posting':
+      if (first && entry.postDue === machine.state.attempt) {
+        entry.postDue = undefined;
+        post(q, entry, machine.state.attempt);
+      }
+      return false;
+    default:
+      return true;
+  }
+}
+
+/** Whether messages behind one in this state may start: it is out on MQTT, or done. */
+function opensBehind(state: SendState): boolean {
+  return state.status === 'publishing' || state.status === 'awaiting-echo' || state.status === 'succeeded';
+}
+
+/** Sends a message over REST for attempt `attempt`; the result comes back as an event of that attempt. */
+export function post(q: SendQueues, entry: Entry, attempt: number): void {
+  const send = q.options.post;
+  if (!send) return;
+  send(entry.wire).then(
+    (answer) => {
+      const time = answer ? parseCreatedAt(answer.createdAt) : undefined;
+      entry.machine.send(time?.ok ? { type: 'rest-ok', attempt, createdAt: time.value } : { type: 'rest-ok', attempt });
+    },
+    (reason: unknown) => entry.machine.send({ type: 'rest-failed', attempt, error: SdkError.from(reason, 'network') }),
+  );
+}
+
+/** The realtime link is up: every message waiting to be retried goes, in send order per thread. */
+export function connectedAgain(q: SendQueues): void {
+  for (const [topic, line] of [...q.lines]) {
+    let position = 0;
+    for (const entry of line) {
+      if (position++ >= q.window) break;
+      if (entry.machine.state.status === 'retry-wait') entry.held = true;
+    }
+    fill(q, topic);
+  }
+}
+
+/** `resend(uid)`: the message is tried now, after the FAILED messages before it on its thread. */
+export function retryInOrder(q: SendQueues, entry: Entry): void {
+  const status = entry.machine.state.status;
+  if (status === 'retry-wait') {
+    for (const before of [...(q.lines.get(entry.topic) ?? [])]) {
+      if (before === entry) break;
+      if (before.machine.state.status === 'retry-wait') before.machine.send({ type: 'resend' });
+    }
+  }
+  entry.machine.send({ type: 'resend' });
+}
+
+/**
+ * Puts restored messages (oldest first) before every message of the thread that has not
+ * started yet; returns those messages, now behind them.
+ */
+export function putBeforeUnstarted(q: SendQueues, topic: string, restored: readonly Entry[]): Entry[] {
+  const line = lineOf(q, topic);
+  const started: Entry[] = [];
+  const behind: Entry[] = [];
+  for (const entry of line) {
+    if (behind.length === 0 && entry.machine.state.status !== 'queued') started.push(entry);
+    else behind.push(entry);
+  }
+  line.clear();
+  for (const list of [started, restored, behind]) for (const entry of list) line.add(entry);
+  return behind;
+}
