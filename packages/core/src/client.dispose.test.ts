@@ -38,7 +38,8 @@ describe('createChatClient: dispose', () => {
   it('settles a message awaiting its echo and the ones queued behind it FAILED closed, all kept', async () => {
     const { clock, thread, client, online, network } = createWorld();
     const store = createMemoryStore();
-    const visitor = client('v1', { store, noRest: true });
+    // A window of one: the second message waits in the queue behind the first.
+    const visitor = client('v1', { store, noRest: true, timing: { sendWindow: 1 } });
     await online(visitor);
     network.faults.holdEchoes(true);
     const sent = [visitor.send(thread, { type: 'TEXT', text: 'in flight' })];

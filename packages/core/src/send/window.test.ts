@@ -87,9 +87,11 @@ function harness(options: HarnessOptions = {}) {
     });
   /** The latest call for a text, to answer it. */
   const last = (list: Call[], text: string): Call => {
-    const found = list.findLast((c) => c.text === text);
-    if (!found) throw new Error(`no call for ${text}`);
-    return found;
+    for (let i = list.length - 1; i >= 0; i--) {
+      const found = list[i];
+      if (found?.text === text) return found;
+    }
+    throw new Error(`no call for ${text}`);
   };
   return {
     clock,
