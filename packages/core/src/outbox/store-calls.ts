@@ -77,7 +77,8 @@ export function createStoreCalls(options: StoreCallsOptions): StoreCalls {
     return race(
       answered,
       () => {
-        const timedOut = err<T>('storage', `the outbox store did not ${operation} within ${timeoutMs} ms`, {
+        const said = `the outbox store did not ${operation} within ${timeoutMs} ms; messages are sent without being kept until it answers`;
+        const timedOut = err<T>('storage', said, {
           details: { operation, timeoutMs },
         });
         if (!quiet && !stalled && !disposed && !timedOut.ok) options.onError(timedOut.error);
