@@ -149,7 +149,7 @@ function accept(q: SendQueues, message: LocalMessage): SentMessage {
   // Its attempt starts as soon as it is stored (within the window, nothing failed before it): the app sees SENDING.
   entry.message = withStatus(message, startsAtOnce(q, entry) ? 'SENDING' : 'QUEUED');
   const result = sent(entry);
-  // Persist before the first attempt: a crash after this point loses nothing.
+  // Persist before the first attempt: a crash after this point loses nothing (unless the store failed: reported).
   void outbox.add(entry.wire).then(() => {
     entry.persisted = true;
     fill(q, entry.topic);

@@ -25,7 +25,10 @@ export interface Entry {
   readonly payload: Uint8Array;
   /** Too big for one MQTT packet: it can only go over REST. */
   readonly oversize: boolean;
-  /** Stored in the outbox: only then may the first attempt start. */
+  /**
+   * Stored in the outbox, or the store failed or let its deadline pass (`storeTimeoutMs`): only
+   * then may the first attempt start. Sending unkept beats never sending.
+   */
   persisted: boolean;
   /** Left by an earlier client: waits for a connection before its first attempt. */
   readonly restored: boolean;

@@ -6,4 +6,6 @@ export * from './mosquitto.js';
 export * from './ports.js';
 export * from './raw-mqtt.js';
 export * from './recorder.js';
+export * from './resources.js';
+export * from './silent-server.js';
 export * from './wait.js';
