@@ -1,7 +1,7 @@
 /**
  * dispose() in any phase leaves nothing of ours running (issue 10, acceptance): after it,
  * `process.getActiveResourcesInfo()` shows no more sockets, timers or requests than before the
- * client was created. Servers are started first (in the baseline) and closed after the check.
+ * client was created (once what earlier tests left closing was gone). Servers are started first (in the baseline) and closed after the check.
  * Where a message was pending, `done` settled FAILED (`closed`) and the message is delivered by
  * the next client on the same store.
  */
@@ -10,7 +10,7 @@ import { DEMO_THREAD, startTestBroker, type TestBroker, VISITOR } from '@weiyu/m
 import { describe, expect, test } from 'vitest';
 import { type ClientTarget, createTestClient, type TestClient, type TestClientOptions } from './harness/client.js';
 import { DEMO_THREAD_FOR_VISITOR, text } from './harness/fixtures.js';
-import { activeResources, excessAfter } from './harness/resources.js';
+import { excessAfter, settledResources } from './harness/resources.js';
 import { startSilentServer } from './harness/silent-server.js';
 import { waitFor } from './harness/wait.js';
 
@@ -35,7 +35,7 @@ async function disposeIn(
   options: TestClientOptions,
   reach: (client: TestClient) => Promise<void>,
 ): Promise<TestClient> {
-  const baseline = activeResources();
+  const baseline = await settledResources();
   const client = await createTestClient(target, options);
   await reach(client);
   await client.dispose();

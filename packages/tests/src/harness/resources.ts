@@ -14,6 +14,30 @@ export function activeResources(): ResourceCounts {
   return counts;
 }
 
+/**
+ * The resources by kind once they stopped changing for `stableMs` (what an earlier test or a
+ * server's start left closing is gone), or as they are after `timeoutMs`: a baseline to compare with.
+ */
+export async function settledResources(stableMs = 300, timeoutMs = 3_000): Promise<ResourceCounts> {
+  const deadline = Date.now() + timeoutMs;
+  let last = activeResources();
+  let since = Date.now();
+  for (;;) {
+    await sleep(25, undefined, { ref: false });
+    const now = activeResources();
+    if (!sameCounts(now, last)) {
+      last = now;
+      since = Date.now();
+    } else if (Date.now() - since >= stableMs || Date.now() >= deadline) {
+      return now;
+    }
+  }
+}
+
+function sameCounts(a: ResourceCounts, b: ResourceCounts): boolean {
+  return a.size === b.size && [...a].every(([kind, count]) => b.get(kind) === count);
+}
+
 /** The kinds with more resources now than in `baseline`, and how many more. */
 export function excess(baseline: ResourceCounts, now: ResourceCounts = activeResources()): Record<string, number> {
   const more: Record<string, number> = {};
