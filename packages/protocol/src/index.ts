@@ -13,7 +13,9 @@ export { UserSchema } from './gen/weiyu/v1/user_pb.js';
 export { MAX_PACKET_BYTES } from './limits.js';
 export * from './names.js';
 export {
+  fromRestHistoryJson,
   fromRestJson,
+  type RestHistoryMessage,
   type RestMessageJson,
   type RestThreadJson,
   type RestUserJson,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fromRestJson, toRestJson } from './rest-json.js';
+import { fromRestHistoryJson, fromRestJson, toRestJson } from './rest-json.js';
 import { normalizeMessage, type WireMessageInit } from './wire.js';
 
 const message: WireMessageInit = {
@@ -87,6 +87,21 @@ describe('fromRestJson', () => {
     expect(result.value.channel).toBe('WEB_VISITOR');
     expect(result.value.thread?.state).toBe('CHATTING');
     expect(result.value.thread?.channel).toBe('WEB');
+    expect('updatedAt' in result.value).toBe(false);
+    // History keeps when the server last changed the item: catch-up pages by it.
+    const kept = fromRestHistoryJson(JSON.stringify(item));
+    expect(kept.ok && [kept.value.uid, kept.value.channel, kept.value.updatedAt]).toEqual([
+      'm1',
+      'WEB_VISITOR',
+      '2024-06-10 14:05:00',
+    ]);
+  });
+
+  it('reads a history item without updatedAt (older servers) as updatedAt empty', () => {
+    const result = fromRestHistoryJson({ uid: 'm1', updatedAt: 1718000000000 });
+    expect(result.ok && result.value.updatedAt).toBe('1718000000000');
+    expect(fromRestHistoryJson({ uid: 'm1' })).toMatchObject({ ok: true, value: { uid: 'm1', updatedAt: '' } });
+    expect(fromRestHistoryJson({ updatedAt: 'x' }).ok).toBe(false);
   });
 
   it('prefers our spelling when both are there and not empty', () => {

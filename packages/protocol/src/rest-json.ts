@@ -115,6 +115,22 @@ export function fromRestJson(value: unknown): Result<WireMessage> {
   return ok(normalizeMessage(init));
 }
 
+/**
+ * A history item (`MessageResponse`): the message, and `updatedAt`, when the server last changed
+ * it (a receipt or a recall moves it on; history is sorted by it, newest first).
+ */
+export interface RestHistoryMessage extends WireMessage {
+  /** As the server wrote it (`yyyy-MM-dd HH:mm:ss` or epoch ms); `''` when the item has none (older servers). */
+  readonly updatedAt: string;
+}
+
+/** Reads a history item as {@link fromRestJson} does, keeping its `updatedAt`. Never throws. */
+export function fromRestHistoryJson(value: unknown): Result<RestHistoryMessage> {
+  const message = fromRestJson(value);
+  if (!message.ok) return message;
+  return ok({ ...message.value, updatedAt: str(asObject(value)?.updatedAt) });
+}
+
 function userFromJson(u: Record<string, unknown>): WireUser {
   return {
     uid: str(u.uid),

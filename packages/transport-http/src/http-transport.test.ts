@@ -254,7 +254,7 @@ describe('createHttpTransport', () => {
   });
 
   it('queries history and converts the Spring page, skipping entries that do not decode', async () => {
-    const older = { ...toRestJson(MESSAGE), uid: 'older', createdAt: 1714528800000 };
+    const older = { ...toRestJson(MESSAGE), uid: 'older', createdAt: 1714528800000, updatedAt: '2024-05-01 10:00:05' };
     const { baseUrl, requests } = await serve(
       json(200, {
         code: 200,
@@ -285,6 +285,8 @@ describe('createHttpTransport', () => {
     expect(page).toMatchObject({ pageNumber: 1, pageSize: 10, totalPages: 3, totalElements: 23, last: false });
     expect(page.messages.map((m) => m.uid)).toEqual([MESSAGE.uid, 'older']);
     expect(page.messages[1]?.createdAt).toBe('1714528800000');
+    // When the server last changed it (history's order): catch-up decides by it where a gap ends.
+    expect(page.messages.map((m) => m.updatedAt)).toEqual(['', '2024-05-01 10:00:05']);
     expect(logger.lines.some((line) => line.includes('skipped a history entry'))).toBe(true);
   });
 

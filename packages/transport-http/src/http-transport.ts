@@ -1,12 +1,13 @@
 import {
   type AbortSignalLike,
+  type HistoryMessage,
   type HistoryPage,
   type Logger,
   type RestCallOptions,
   type RestTransport,
   SdkError,
 } from '@weiyu/core';
-import { fromRestJson, toRestJson, type WireMessage } from '@weiyu/protocol';
+import { fromRestHistoryJson, fromRestJson, toRestJson, type WireMessage } from '@weiyu/protocol';
 import { type RequestContext, requestEnvelope } from './request.js';
 
 /** Options of {@link createHttpTransport}. */
@@ -237,9 +238,10 @@ function toHistoryPage(
     });
   }
   const page = data as Record<string, unknown> & { content: unknown[] };
-  const messages: WireMessage[] = [];
+  const messages: HistoryMessage[] = [];
   page.content.forEach((entry, index) => {
-    const decoded = fromRestJson(entry);
+    // updatedAt kept: catch-up pages by it (a receipt moves an old message up).
+    const decoded = fromRestHistoryJson(entry);
     if (decoded.ok) messages.push(decoded.value);
     else logger?.warn('http: skipped a history entry', { topic: query.topic, index, reason: decoded.error.message });
   });
