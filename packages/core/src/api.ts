@@ -423,6 +423,30 @@ export interface ChatClientEvents {
   };
   /** Something went wrong that the app may want to show or log; the client keeps working. */
   error: SdkError;
+  /**
+   * Catch-up could not read everything a thread missed within its budget (`catchUpPageSize` ×
+   * `catchUpMaxPages` messages per pass): the messages between `from` and `to` may be missing.
+   * Everything newer arrived. Read that range from REST history if the app needs it.
+   */
+  gap: GapEvent;
+}
+
+/** What catch-up could not read of a thread (see {@link ChatClientEvents.gap}). */
+export interface GapEvent {
+  /** The thread's topic. */
+  readonly topic: string;
+  /**
+   * Server time (epoch ms) from which messages may be missing: the newest one known before the
+   * client was away, less a margin.
+   */
+  readonly from: number;
+  /** Server time (epoch ms) up to which they may be missing: the oldest message read; all newer ones arrived. */
+  readonly to: number;
+  /**
+   * At most this many are missing: the history items past the budget (`totalElements` less
+   * those read; older messages this client knows are among them).
+   */
+  readonly atMost: number;
 }
 
 /** How the client authenticates. */
@@ -526,10 +550,21 @@ export interface ChatTiming {
   readonly sendWindow?: number;
   /** How many uids the duplicate filter remembers. */
   readonly dedupeCapacity: number;
-  /** Catch-up page size. */
+  /**
+   * Catch-up's budget per pass of a thread: pages of `catchUpPageSize` messages (default 100; the
+   * server has no cap), at most `catchUpMaxPages` (default 60), so 6,000 messages missed while
+   * away. Beyond it, a `gap` event names what may be missing — never a silent loss.
+   */
   readonly catchUpPageSize: number;
-  /** Max pages one catch-up reads per thread. */
+  /** Max pages one pass of catch-up reads per thread (see `catchUpPageSize`). */
   readonly catchUpMaxPages: number;
+  /**
+   * How far REST history lags behind the realtime link (ms; default 5,000: the real server writes
+   * messages to its database in batches about every 5 s). After a connect, a thread is read again
+   * once this has passed, and its live messages wait until then so that it stays in order. 0: a
+   * server whose history is current (one read per connect).
+   */
+  readonly historyLagMs: number;
   /**
    * Wake detection: while a connection is wanted, a coarse timer ticks every `wakeCheckMs`
    * (default 5,000; 0 turns wake detection off). When a tick comes more than `wakeToleranceMs`

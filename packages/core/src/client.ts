@@ -115,6 +115,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     rest,
     restCall: base.restCall,
     onError: emitError,
+    onGap: (gap) => emitter.emit('gap', gap),
     isSubscribed,
     receiveLive: receiver.live,
     receiveHistory: receiver.history,

@@ -113,10 +113,22 @@ export interface RestCallOptions {
   readonly signal?: AbortSignalLike;
 }
 
-/** One page of a topic's history, newest first, as the server pages it (from 0). */
+/**
+ * A message as history lists it. `updatedAt` is when the server last changed it (a receipt or
+ * a recall moves it on): the real server sorts history by it, newest first.
+ */
+export type HistoryMessage = WireMessage & {
+  /** As the server wrote it (`yyyy-MM-dd HH:mm:ss` or epoch ms); absent or `''` when the server sent none. */
+  readonly updatedAt?: string;
+};
+
+/**
+ * One page of a topic's history as the server pages it (from 0): newest first, by `updatedAt`
+ * on the real server (by creation on older ones).
+ */
 export interface HistoryPage {
   /** The messages of this page, newest first. */
-  readonly messages: readonly WireMessage[];
+  readonly messages: readonly HistoryMessage[];
   /** This page's number, from 0 (the newest). */
   readonly pageNumber: number;
   /** The page size asked for. */

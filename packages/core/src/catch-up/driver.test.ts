@@ -1,57 +1,103 @@
-import { SdkError, type WireMessage } from '@weiyu/protocol';
+import { decodeMessage, encodeMessage, SdkError } from '@weiyu/protocol';
 import { describe, expect, it } from 'vitest';
-import type { ChatTiming } from '../api.js';
-import type { HistoryPage, RestTransport } from '../interfaces.js';
+import type { ChatTiming, GapEvent } from '../api.js';
+import type { HistoryMessage, HistoryPage, RestTransport } from '../interfaces.js';
 import { noopLogger } from '../logger.js';
+import { messageFromWire } from '../message.js';
 import type { Received } from '../receive/pipeline.js';
-import { createFakeClock } from '../testing/fake-clock.js';
+import { createFakeClock, type FakeClock } from '../testing/fake-clock.js';
 import { resolveTiming } from '../timing.js';
 import { type CatchUpOptions, createCatchUp } from './driver.js';
 
 const TOPIC = 'org/agent/a1/v1';
 
-/** Live bytes that carry a uid as their characters (the fake pipeline reads it back). */
-const bytes = (uid: string): Uint8Array => Uint8Array.from(uid, (c) => c.charCodeAt(0));
-const uidOf = (payload: Uint8Array): string => String.fromCharCode(...payload);
-const wire = (uid: string): WireMessage => ({
-  uid,
-  type: 'TEXT',
-  content: uid,
-  status: 'SUCCESS',
-  createdAt: '',
-  channel: 'WEB',
-  extra: '',
-});
+/** A message as the server stamped it: its createdAt is the server time it came in (epoch ms). */
+const bytes = (uid: string, createdAt: number): Uint8Array =>
+  encodeMessage({ uid, type: 'TEXT', content: uid, status: 'SUCCESS', createdAt: String(createdAt) });
+const uidOf = (payload: Uint8Array): string => {
+  const decoded = decodeMessage(payload);
+  return decoded.ok ? decoded.value.uid : '?';
+};
 
-/** A thread's history (newest last) behind a REST stub that can fail or be slow. */
-function history() {
-  const messages: string[] = [];
-  const calls: Array<{ readonly topic: string }> = [];
+interface Row {
+  readonly uid: string;
+  readonly created: number;
+  updated: number;
+  /** From when history lists it (the server writes in batches). */
+  readonly writtenAt: number;
+  deleted: boolean;
+  readonly seq: number;
+}
+
+/**
+ * A thread's history as the real server keeps it: newest first by updatedAt, written `lagMs`
+ * after it came in, receipts moving a row up, recalls deleting it; behind a REST stub that can
+ * fail, be slow, or change history between two pages.
+ */
+function history(clock: FakeClock) {
+  const rows: Row[] = [];
+  const calls: Array<{ readonly topic: string; readonly pageNumber: number }> = [];
   let failure: SdkError | undefined;
   let gate: Promise<void> | undefined;
+  let lagMs = 0;
+  const between: Array<{ readonly page: number; readonly change: () => void }> = [];
+  const listed = (): Row[] =>
+    rows.filter((r) => !r.deleted && r.writtenAt <= clock.now()).sort((a, b) => b.updated - a.updated || b.seq - a.seq);
   const rest: RestTransport = {
     sendMessage: () => Promise.reject(new Error('unused')),
     async queryTopic({ topic, pageNumber, pageSize }): Promise<HistoryPage> {
-      calls.push({ topic });
+      calls.push({ topic, pageNumber });
       if (gate) await gate;
       if (failure) throw failure;
-      const newestFirst = [...messages].reverse().map(wire);
-      const page = newestFirst.slice(pageNumber * pageSize, (pageNumber + 1) * pageSize);
-      const totalPages = Math.ceil(newestFirst.length / pageSize);
+      const due = between.findIndex((b) => b.page === pageNumber);
+      if (due !== -1) between.splice(due, 1)[0]?.change();
+      const all = listed();
+      const messages: HistoryMessage[] = all.slice(pageNumber * pageSize, (pageNumber + 1) * pageSize).map((r) => ({
+        uid: r.uid,
+        type: 'TEXT',
+        content: r.uid,
+        status: 'SUCCESS',
+        createdAt: String(r.created),
+        updatedAt: String(r.updated),
+        channel: 'WEB',
+        extra: '',
+      }));
+      const totalPages = Math.ceil(all.length / pageSize);
       return {
-        messages: page,
+        messages,
         pageNumber,
         pageSize,
         totalPages,
-        totalElements: newestFirst.length,
+        totalElements: all.length,
         last: pageNumber >= totalPages - 1,
       };
     },
   };
   return {
     rest,
-    messages,
     calls,
+    /** The server takes a message now; returns it as it goes out live. */
+    publish(uid: string): Uint8Array {
+      const now = clock.now();
+      rows.push({ uid, created: now, updated: now, writtenAt: now + lagMs, deleted: false, seq: rows.length });
+      return bytes(uid, now);
+    },
+    /** A receipt (or any change) moves a row up. */
+    bump(uid: string): void {
+      const row = rows.find((r) => r.uid === uid);
+      if (row) row.updated = clock.now();
+    },
+    recall(uid: string): void {
+      const row = rows.find((r) => r.uid === uid);
+      if (row) row.deleted = true;
+    },
+    lag(ms: number): void {
+      lagMs = ms;
+    },
+    /** Runs `change` once, before page `page` is next answered. */
+    beforePage(page: number, change: () => void): void {
+      between.push({ page, change });
+    },
     fail: (error: SdkError | undefined) => {
       failure = error;
     },
@@ -71,41 +117,58 @@ function history() {
 
 function setup(over: Partial<CatchUpOptions> = {}, timing: Partial<ChatTiming> = {}) {
   const clock = createFakeClock();
-  const server = history();
+  const server = history(clock);
   const shown: string[] = [];
   const errors: string[] = [];
+  const gaps: GapEvent[] = [];
   const pending = new Set<string>();
-  const world = { connected: true, subscribed: new Set([TOPIC]) };
+  const world = { connected: false, subscribed: new Set([TOPIC]) };
   const catchUp = createCatchUp({
     rest: server.rest,
     clock,
-    timing: resolveTiming({ catchUpPageSize: 2, catchUpMaxPages: 5, ...timing }),
+    timing: resolveTiming({ catchUpPageSize: 2, catchUpMaxPages: 5, historyLagMs: 0, ...timing }),
     logger: noopLogger,
     isConnected: () => world.connected,
     isSubscribed: (topic) => world.subscribed.has(topic),
     restCall: () => ({}),
     receiveLive: (_topic, payload): Received => {
-      const uid = uidOf(payload);
-      if (!shown.includes(uid)) shown.push(uid);
-      return { kind: 'dropped', reason: 'duplicate', uid };
+      const decoded = decodeMessage(payload);
+      if (!decoded.ok) return { kind: 'error', error: decoded.error };
+      const uid = decoded.value.uid;
+      if (shown.includes(uid)) return { kind: 'dropped', reason: 'duplicate', uid };
+      shown.push(uid);
+      return { kind: 'message', message: messageFromWire(decoded.value, { selfUid: 'me', now: clock.now() }) };
     },
     receiveHistory: (_topic, message) => {
       if (!shown.includes(message.uid)) shown.push(message.uid);
     },
     isEchoOfPending: (payload) => pending.has(uidOf(payload)),
     onError: (error) => errors.push(error.code),
+    onGap: (gap) => gaps.push(gap),
     ...over,
   });
-  return { clock, server, shown, errors, pending, world, catchUp };
+  /** The link comes up: a new connection, and each topic caught up. */
+  const connect = (): void => {
+    world.connected = true;
+    catchUp.connected([TOPIC]);
+  };
+  const drop = (): void => {
+    world.connected = false;
+    catchUp.disconnected();
+  };
+  /** The server takes a message and it reaches this client live. */
+  const live = (uid: string): void => catchUp.live(TOPIC, server.publish(uid));
+  return { clock, server, shown, errors, gaps, pending, world, catchUp, connect, drop, live };
 }
 
 describe('catch-up driver', () => {
   it('holds live messages while history is read, then lets them through after what was missed', async () => {
-    const { clock, server, shown, catchUp } = setup();
-    server.messages.push('m1', 'm2');
+    const { clock, server, shown, connect, live } = setup();
+    server.publish('m1');
+    server.publish('m2');
     const open = server.hold();
-    catchUp.connected([TOPIC]);
-    catchUp.live(TOPIC, bytes('live'));
+    connect();
+    live('live');
     await clock.advanceAsync(10);
     expect(shown).toEqual([]);
     open();
@@ -114,85 +177,96 @@ describe('catch-up driver', () => {
   });
 
   it('never holds the echo of one of my pending messages', async () => {
-    const { clock, server, shown, pending, catchUp } = setup();
+    const { clock, server, shown, pending, connect, live } = setup();
     const open = server.hold();
     pending.add('mine');
-    catchUp.connected([TOPIC]);
-    catchUp.live(TOPIC, bytes('mine'));
-    catchUp.live(TOPIC, bytes('theirs'));
+    connect();
+    live('mine');
+    live('theirs');
     expect(shown).toEqual(['mine']);
     open();
     await clock.advanceAsync(10);
     expect(shown).toEqual(['mine', 'theirs']);
   });
 
-  it('stops the next catch-up at a live message that came while the thread was in order', async () => {
-    const { clock, server, shown, world, catchUp } = setup();
-    server.messages.push('m1', 'm2', 'm3');
-    catchUp.connected([TOPIC]);
+  it('reads back only to the watermark: the newest message known while the thread was in order', async () => {
+    const { clock, server, shown, connect, drop, live } = setup();
+    for (const uid of ['m1', 'm2', 'm3']) {
+      server.publish(uid);
+      await clock.advanceAsync(1_000);
+    }
+    connect();
     await clock.advanceAsync(10);
-    server.messages.push('live1');
-    catchUp.live(TOPIC, bytes('live1'));
-    // Away, then back: history has more, read back only as far as live1.
-    world.connected = false;
-    catchUp.disconnected();
-    server.messages.push('m4', 'm5', 'm6');
-    world.connected = true;
+    await clock.advanceAsync(60_000);
+    live('live1');
+    // Away, then back a minute later: history has more, read back only as far as live1 (less the margin).
+    drop();
+    await clock.advanceAsync(60_000);
+    for (const uid of ['m4', 'm5', 'm6']) {
+      server.publish(uid);
+      await clock.advanceAsync(1_000);
+    }
     const reads = server.calls.length;
-    catchUp.connected([TOPIC]);
+    connect();
     await clock.advanceAsync(10);
     expect(shown).toEqual(['m1', 'm2', 'm3', 'live1', 'm4', 'm5', 'm6']);
-    expect(server.calls.length - reads).toBe(2);
+    // Pages of 2: m6 m5 | m4 live1 — live1 is at the watermark, so one more page down to what is older.
+    expect(server.calls.length - reads).toBe(3);
   });
 
-  it('takes no live message as a stop point while the thread may have a gap', async () => {
-    const { clock, server, catchUp, world } = setup();
-    server.messages.push('m1');
-    catchUp.connected([TOPIC]);
+  it('does not stop at an old message read while it was away: newer ones it never saw still come', async () => {
+    const { clock, server, shown, connect, drop, live } = setup();
+    connect();
     await clock.advanceAsync(10);
-    world.connected = false;
-    catchUp.disconnected();
-    // Arrives after the drop was seen: there may be a gap before it.
-    server.messages.push('gap', 'late');
-    catchUp.live(TOPIC, bytes('late'));
-    world.connected = true;
-    const reads = server.calls.length;
-    catchUp.connected([TOPIC]);
+    live('old');
+    await clock.advanceAsync(60_000);
+    drop();
+    for (const uid of ['new1', 'new2', 'new3']) {
+      await clock.advanceAsync(1_000);
+      server.publish(uid);
+    }
+    // The visitor's READ for 'old' (sent while we were away) puts it first in history.
+    await clock.advanceAsync(1_000);
+    server.bump('old');
+    connect();
     await clock.advanceAsync(10);
-    // Read past 'late' (pages of 2: late, gap | m1) down to m1.
-    expect(server.calls.length - reads).toBe(2);
+    expect(shown).toEqual(['old', 'new1', 'new2', 'new3']);
   });
 
-  it('asks the injected rule where a gap ends', async () => {
-    const asked: string[] = [];
-    const { clock, server, shown, catchUp } = setup({
-      isSafeStop: (_topic, uid) => {
-        asked.push(uid);
-        return uid === 'm2';
-      },
-    });
-    server.messages.push('m1', 'm2', 'm3', 'm4');
-    await catchUp.run(TOPIC).then(
-      () => {},
-      () => {},
-    );
+  it('takes no live message as the watermark while the thread may have a gap', async () => {
+    const { clock, server, shown, connect, drop, live } = setup();
+    server.publish('m1');
+    connect();
     await clock.advanceAsync(10);
-    // m2 itself goes through again too: its stored status may have moved on.
-    expect(shown).toEqual(['m3', 'm4', 'm2']);
-    expect(asked).toEqual(['m4', 'm3', 'm2']);
+    drop();
+    await clock.advanceAsync(60_000);
+    server.publish('gap');
+    await clock.advanceAsync(60_000);
+    // Back, but history refuses this time: the catch-up is given up, the thread may have a gap.
+    server.fail(new SdkError('not_authorized', 'not now'));
+    connect();
+    await clock.advanceAsync(10);
+    live('late');
+    expect(shown).toEqual(['m1', 'late']);
+    server.fail(undefined);
+    drop();
+    connect();
+    await clock.advanceAsync(10);
+    // Read past 'late' (two minutes newer) down to m1: 'gap' is found.
+    expect(shown).toEqual(['m1', 'late', 'gap']);
   });
 
   it('lets held messages through after sendDeadlineMs when history is slow; what was missed follows', async () => {
-    const { clock, server, shown, catchUp } = setup();
-    server.messages.push('m1');
+    const { clock, server, shown, connect, live } = setup();
+    server.publish('m1');
     const open = server.hold();
-    catchUp.connected([TOPIC]);
-    catchUp.live(TOPIC, bytes('live'));
+    connect();
+    live('live');
     await clock.advanceAsync(29_999);
     expect(shown).toEqual([]);
     await clock.advanceAsync(1);
     expect(shown).toEqual(['live']);
-    catchUp.live(TOPIC, bytes('live2'));
+    live('live2');
     expect(shown).toEqual(['live', 'live2']);
     open();
     await clock.advanceAsync(10);
@@ -200,14 +274,16 @@ describe('catch-up driver', () => {
   });
 
   it('tries again after a failure, reporting each, and settles run() once caught up', async () => {
-    const { clock, server, shown, errors, catchUp } = setup({}, { sendDeadlineMs: 300_000 });
-    server.messages.push('m1');
+    const { clock, server, shown, errors, catchUp, connect, live } = setup({}, { sendDeadlineMs: 300_000 });
+    connect();
+    await clock.advanceAsync(10);
+    server.publish('m1');
     server.fail(new SdkError('server_error', 'busy'));
     let settled = false;
     void catchUp.run(TOPIC).then(() => {
       settled = true;
     });
-    catchUp.live(TOPIC, bytes('live'));
+    live('live');
     await clock.advanceAsync(20_000);
     expect(errors.length).toBeGreaterThan(1);
     expect(settled).toBe(false);
@@ -219,47 +295,62 @@ describe('catch-up driver', () => {
   });
 
   it('gives up on a refusal and lets the held messages through', async () => {
-    const { clock, server, shown, errors, catchUp } = setup();
+    const { clock, server, shown, errors, catchUp, connect, live } = setup();
+    connect();
+    await clock.advanceAsync(10);
     server.fail(new SdkError('not_authorized', 'no'));
     const done = catchUp.run(TOPIC);
-    catchUp.live(TOPIC, bytes('live'));
+    live('live');
     await clock.advanceAsync(10);
     await done;
     expect(errors).toEqual(['not_authorized']);
     expect(shown).toEqual(['live']);
     await clock.advanceAsync(120_000);
-    expect(server.calls).toHaveLength(1);
+    expect(server.calls).toHaveLength(2);
   });
 
   it('keeps messages held when a drop cuts the catch-up short, for the next connection’s', async () => {
-    const { clock, server, shown, world, catchUp } = setup();
-    server.messages.push('m1');
+    const { clock, server, shown, connect, drop, live } = setup();
+    server.publish('m1');
     server.fail(new SdkError('network', 'down'));
-    catchUp.connected([TOPIC]);
-    catchUp.live(TOPIC, bytes('live'));
+    connect();
+    live('live');
     await clock.advanceAsync(10);
-    world.connected = false;
-    catchUp.disconnected();
+    drop();
     await clock.advanceAsync(6_000);
     expect(shown).toEqual([]);
     server.fail(undefined);
-    world.connected = true;
-    catchUp.connected([TOPIC]);
+    connect();
     await clock.advanceAsync(10);
     expect(shown).toEqual(['m1', 'live']);
   });
 
+  it('holds what comes before the catch-up of the connection being set up', async () => {
+    const { clock, server, shown, catchUp, connect, drop } = setup();
+    connect();
+    await clock.advanceAsync(10);
+    drop();
+    server.publish('missed');
+    await clock.advanceAsync(1_000);
+    // Subscribed again, the link delivers before the client counts itself connected.
+    catchUp.live(TOPIC, server.publish('early'));
+    expect(shown).toEqual([]);
+    connect();
+    await clock.advanceAsync(10);
+    expect(shown).toEqual(['missed', 'early']);
+  });
+
   it('joins the run of this connection, and a newer connection replaces it', async () => {
-    const { clock, server, catchUp } = setup();
+    const { clock, server, catchUp, connect } = setup();
     const open = server.hold();
-    catchUp.connected([TOPIC]);
+    connect();
     const first = catchUp.run(TOPIC);
     expect(server.calls).toHaveLength(1);
     let firstSettled = false;
     void first.then(() => {
       firstSettled = true;
     });
-    catchUp.connected([TOPIC]);
+    connect();
     await clock.advanceAsync(0);
     expect(server.calls).toHaveLength(2);
     expect(firstSettled).toBe(true);
@@ -268,10 +359,11 @@ describe('catch-up driver', () => {
   });
 
   it('forgets a thread: what it held is dropped, its run settles, it is not tried again', async () => {
-    const { clock, server, shown, errors, world, catchUp } = setup();
+    const { clock, server, shown, errors, world, catchUp, connect, live } = setup();
     server.fail(new SdkError('network', 'down'));
+    connect();
     const done = catchUp.run(TOPIC);
-    catchUp.live(TOPIC, bytes('held'));
+    live('held');
     await clock.advanceAsync(10);
     world.subscribed.delete(TOPIC);
     catchUp.forget(TOPIC);
@@ -296,6 +388,7 @@ describe('catch-up driver', () => {
 
   it('catches up only thread topics on connect, and new subscriptions only when connected', async () => {
     const { clock, server, world, catchUp } = setup();
+    world.connected = true;
     catchUp.connected(['user/a1', 'system/a1', TOPIC]);
     await clock.advanceAsync(10);
     expect(server.calls.map((c) => c.topic)).toEqual([TOPIC]);
@@ -308,9 +401,155 @@ describe('catch-up driver', () => {
   });
 
   it('does nothing without REST', async () => {
-    const { catchUp, shown } = setup({ rest: undefined });
+    const { catchUp, shown, server } = setup({ rest: undefined });
     await catchUp.run(TOPIC);
-    catchUp.live(TOPIC, bytes('live'));
+    catchUp.live(TOPIC, server.publish('live'));
     expect(shown).toEqual(['live']);
+  });
+});
+
+describe('catch-up driver: history lags behind the live link', () => {
+  const LAG = 5_000;
+
+  it('reads again once the lag has passed: what came just before the connect arrives, before the live messages held meanwhile', async () => {
+    const { clock, server, shown, catchUp, connect, drop, live } = setup({}, { historyLagMs: LAG });
+    server.lag(LAG);
+    connect();
+    await clock.advanceAsync(LAG + 100);
+    live('before');
+    drop();
+    await clock.advanceAsync(2_000);
+    // Published 1 s before the reconnect: history will not have it for 5 s.
+    server.publish('just-before');
+    await clock.advanceAsync(1_000);
+    let settled = false;
+    connect();
+    void catchUp.run(TOPIC).then(() => {
+      settled = true;
+    });
+    live('after');
+    await clock.advanceAsync(100);
+    expect(shown).toEqual(['before']);
+    expect(settled).toBe(false);
+    await clock.advanceAsync(LAG);
+    expect(shown).toEqual(['before', 'just-before', 'after']);
+    expect(settled).toBe(true);
+    // Caught up: live messages flow at once again.
+    live('later');
+    expect(shown).toEqual(['before', 'just-before', 'after', 'later']);
+  });
+
+  it('keeps order while connections last less than the lag: what is held shows once a later read covers it', async () => {
+    const { clock, server, shown, connect, drop, live } = setup({}, { historyLagMs: LAG });
+    server.lag(LAG);
+    connect();
+    await clock.advanceAsync(LAG + 100);
+    const sent: string[] = [];
+    // Twelve connections of 1.5 s; while each is down, one message goes to history only.
+    for (let i = 0; i < 12; i++) {
+      live(`live-${i}`);
+      sent.push(`live-${i}`);
+      drop();
+      await clock.advanceAsync(500);
+      server.publish(`away-${i}`);
+      sent.push(`away-${i}`);
+      await clock.advanceAsync(500);
+      connect();
+      await clock.advanceAsync(500);
+    }
+    // Progress while it flaps: what came more than a lag ago is shown, in order.
+    expect(shown.length).toBeGreaterThan(10);
+    expect(shown).toEqual(sent.slice(0, shown.length));
+    await clock.advanceAsync(LAG + 100);
+    expect(shown).toEqual(sent);
+  });
+
+  it('finds a row a receipt moved up while it paged past, with the next pass', async () => {
+    const { clock, server, shown, connect, drop, live } = setup({}, { historyLagMs: LAG });
+    connect();
+    await clock.advanceAsync(LAG + 100);
+    live('known');
+    drop();
+    for (let i = 0; i < 6; i++) {
+      await clock.advanceAsync(10_000);
+      server.publish(`away-${i}`);
+    }
+    await clock.advanceAsync(10_000);
+    // While page 0 (away-5, away-4) is read, someone else reads away-1: it jumps to the top.
+    server.beforePage(1, () => server.bump('away-1'));
+    connect();
+    await clock.advanceAsync(100);
+    expect(shown).not.toContain('away-1');
+    await clock.advanceAsync(LAG);
+    expect(shown.slice(1).sort()).toEqual(['away-0', 'away-1', 'away-2', 'away-3', 'away-4', 'away-5']);
+  });
+
+  it('reads again when history shrank while it paged (a recall moved a row past it), and raises no watermark on it', async () => {
+    const { clock, server, shown, connect, drop, live } = setup();
+    connect();
+    await clock.advanceAsync(10);
+    live('known');
+    drop();
+    for (let i = 0; i < 6; i++) {
+      await clock.advanceAsync(10_000);
+      server.publish(`away-${i}`);
+    }
+    // Before page 1, away-5 (on page 0) is recalled: away-3 moves onto page 0, already read.
+    server.beforePage(1, () => server.recall('away-5'));
+    const reads = server.calls.length;
+    connect();
+    await clock.advanceAsync(10);
+    expect(shown).toEqual(['known', 'away-0', 'away-1', 'away-2', 'away-4', 'away-5', 'away-3']);
+    // A second pass, from the old watermark (pages of 2: 5 rows and the one at the watermark).
+    expect(server.calls.length - reads).toBe(3 + 3);
+  });
+});
+
+describe('catch-up driver: the budget', () => {
+  it('names what may be missing beyond catchUpPageSize × catchUpMaxPages — never a silent loss', async () => {
+    const { clock, server, shown, gaps, connect, drop, live } = setup({}, { catchUpPageSize: 2, catchUpMaxPages: 3 });
+    connect();
+    await clock.advanceAsync(10);
+    live('known');
+    drop();
+    const t0 = clock.now();
+    for (let i = 0; i < 10; i++) {
+      await clock.advanceAsync(10_000);
+      server.publish(`away-${i}`);
+    }
+    connect();
+    await clock.advanceAsync(10);
+    // The newest six arrive; away-0…away-3 (and 'known') are past the budget.
+    expect(shown).toEqual(['known', 'away-4', 'away-5', 'away-6', 'away-7', 'away-8', 'away-9']);
+    expect(gaps).toEqual([{ topic: TOPIC, from: t0 - 2_000, to: t0 + 50_000, atMost: 5 }]);
+    // Reported once: the next catch-up starts from what arrived.
+    drop();
+    connect();
+    await clock.advanceAsync(10);
+    expect(gaps).toHaveLength(1);
+  });
+
+  it('reports no gap for a thread it never caught up: older history was not missed', async () => {
+    const { clock, server, shown, gaps, connect } = setup({}, { catchUpPageSize: 2, catchUpMaxPages: 3 });
+    for (let i = 0; i < 10; i++) server.publish(`old-${i}`);
+    connect();
+    await clock.advanceAsync(10);
+    expect(shown).toHaveLength(6);
+    expect(gaps).toEqual([]);
+  });
+
+  it('counts a thread that was empty as known from its beginning: a flood while away is all read, or reported', async () => {
+    const { clock, server, shown, gaps, connect, drop } = setup({}, { catchUpPageSize: 2, catchUpMaxPages: 3 });
+    connect();
+    await clock.advanceAsync(10);
+    drop();
+    for (let i = 0; i < 10; i++) {
+      await clock.advanceAsync(1_000);
+      server.publish(`away-${i}`);
+    }
+    connect();
+    await clock.advanceAsync(10);
+    expect(shown).toHaveLength(6);
+    expect(gaps).toEqual([expect.objectContaining({ topic: TOPIC, from: -2_000, atMost: 4 })]);
   });
 });

@@ -1,10 +1,11 @@
 /**
  * Runs the catch-up machine (machine.ts) of every thread: counts connections (a catch-up
- * belongs to the one it started on), reads history (paging.ts), holds a thread's live
- * messages while it is caught up and lets them through after, and keeps the stop points.
+ * belongs to the one it started on), reads history in passes (paging.ts), holds a thread's
+ * live messages until they are in order and lets them through, and keeps each thread's
+ * watermark (watermark.ts) and what its passes proved.
  */
-import { isThreadTopic, parseTopic, SdkError, type WireMessage } from '@weiyu/protocol';
-import type { ChatTiming } from '../api.js';
+import { decodeMessage, isThreadTopic, parseTopic, SdkError, type WireMessage } from '@weiyu/protocol';
+import type { ChatTiming, GapEvent } from '../api.js';
 import type { Clock, Logger, RestCallOptions, RestTransport } from '../interfaces.js';
 import { type MachineRunner, runMachine } from '../machine/runner.js';
 import type { Received } from '../receive/pipeline.js';
@@ -18,8 +19,8 @@ import {
   isInOrder,
   transition,
 } from './machine.js';
-import { fetchMissed } from './paging.js';
-import { arrivedUid, createStopPoints, type StopPoints } from './stop-points.js';
+import { type Pass, readPass } from './paging.js';
+import { floorOf, raisedWatermark, serverTime } from './watermark.js';
 
 /** What catch-up needs from the client. */
 export interface CatchUpOptions {
@@ -40,11 +41,8 @@ export interface CatchUpOptions {
   readonly isEchoOfPending: (payload: Uint8Array) => boolean;
   /** A read failed (it is tried again unless it cannot succeed). */
   readonly onError: (error: SdkError) => void;
-  /**
-   * Whether paging back through a thread's history may stop at `uid`: nothing is missing
-   * before it. The one place that decides where a gap ends; by default, a recorded stop point.
-   */
-  readonly isSafeStop?: (topic: string, uid: string, stopPoints: StopPoints) => boolean;
+  /** A pass ran out of budget: what may be missing. */
+  readonly onGap: (gap: GapEvent) => void;
 }
 
 /** Catch-up for every thread of a client. */
@@ -65,39 +63,45 @@ export interface CatchUp {
   dispose(): void;
 }
 
+/** A live message waiting, and since when its thread's live messages came (client clock). */
+interface Held {
+  readonly payload: Uint8Array;
+  /** The connection's (or subscription's) start; when it came, if there was none yet. */
+  readonly since: number;
+}
+
 interface Thread {
   readonly topic: string;
   readonly runner: MachineRunner<CatchUpState, CatchUpEvent, CatchUpTimer>;
-  /** Live payloads waiting while the thread is caught up, oldest first. */
-  held: Uint8Array[];
+  /** Live payloads waiting until they are in order, oldest first. */
+  held: Held[];
   /** The `run()` callers waiting for the run under way. */
   waiters: Array<() => void>;
+  /** Server time: every message not known has an `updatedAt` after it, less a margin (watermark.ts). */
+  watermark: number | undefined;
+  /**
+   * Client time: held messages whose live messages began by then are in order (a clean pass
+   * started a lag later, when everything from before was in history).
+   */
+  provenUpTo: number;
+  /** Client time of the subscription, when it came after the connect. */
+  subscribedAt: number;
 }
 
 /** What the threads of one client share. */
 interface Shared {
   readonly options: CatchUpOptions;
   readonly threads: Map<string, Thread>;
-  readonly stopPoints: StopPoints;
-  readonly isSafeStop: (topic: string, uid: string) => boolean;
   /** Counts connections: a catch-up belongs to the connection it started on. */
   epoch: number;
+  /** Client time the current connection came up; undefined while there is none. */
+  connectedAt: number | undefined;
   disposed: boolean;
 }
 
 /** Creates the catch-up of a client. */
 export function createCatchUp(options: CatchUpOptions): CatchUp {
-  const { timing } = options;
-  const stopPoints = createStopPoints(timing.catchUpPageSize * timing.catchUpMaxPages + 1);
-  const rule = options.isSafeStop ?? ((topic, uid, points) => points.has(topic, uid));
-  const shared: Shared = {
-    options,
-    threads: new Map(),
-    stopPoints,
-    isSafeStop: (topic, uid) => rule(topic, uid, stopPoints),
-    epoch: 0,
-    disposed: false,
-  };
+  const shared: Shared = { options, threads: new Map(), epoch: 0, connectedAt: undefined, disposed: false };
   const startAll = (topics: readonly string[]): void => {
     for (const topic of topics) if (isCatchUpTopic(topic)) void run(shared, topic);
   };
@@ -106,8 +110,8 @@ export function createCatchUp(options: CatchUpOptions): CatchUp {
       if (shared.disposed) return;
       const thread = shared.threads.get(topic);
       // The echo of one of my pending messages is no new message: it must not wait.
-      if (thread && isHolding(thread.runner.state) && !options.isEchoOfPending(payload)) {
-        thread.held.push(payload);
+      if (thread && isHolding(thread.runner.state, options.isConnected()) && !options.isEchoOfPending(payload)) {
+        thread.held.push({ payload, since: liveSince(shared, thread) ?? options.clock.now() });
         return;
       }
       deliver(shared, topic, payload);
@@ -116,19 +120,23 @@ export function createCatchUp(options: CatchUpOptions): CatchUp {
     connected(topics) {
       if (shared.disposed) return;
       shared.epoch += 1;
+      shared.connectedAt = options.clock.now();
       startAll(topics);
     },
     subscribed(topics) {
-      if (options.isConnected()) startAll(topics);
+      if (!options.isConnected() || !options.rest || shared.disposed) return;
+      const now = options.clock.now();
+      for (const topic of topics) if (isCatchUpTopic(topic)) open(shared, topic).subscribedAt = now;
+      startAll(topics);
     },
     disconnected() {
+      shared.connectedAt = undefined;
       for (const thread of shared.threads.values()) thread.runner.send({ type: 'disconnected' });
     },
     forget(topic) {
       const thread = shared.threads.get(topic);
       shared.threads.delete(topic);
       if (thread) close(thread);
-      stopPoints.forget(topic);
     },
     dispose() {
       shared.disposed = true;
@@ -142,8 +150,7 @@ function run(shared: Shared, topic: string): Promise<void> {
   if (!shared.options.rest || shared.disposed) return Promise.resolve();
   const thread = open(shared, topic);
   thread.runner.send({ type: 'start' });
-  const state = thread.runner.state;
-  if (state.status !== 'paging' && state.status !== 'waiting') return Promise.resolve();
+  if (thread.runner.state.status === 'live' || thread.runner.state.status === 'holding') return Promise.resolve();
   return new Promise<void>((resolve) => {
     thread.waiters.push(resolve);
   });
@@ -154,10 +161,18 @@ function open(shared: Shared, topic: string): Thread {
   const existing = shared.threads.get(topic);
   if (existing) return existing;
   const { options } = shared;
+  const timerEvents: Record<CatchUpTimer, CatchUpEvent> = {
+    hold: { type: 'hold-expired' },
+    retry: { type: 'retry' },
+    lag: { type: 'lag-passed' },
+  };
   const thread: Thread = {
     topic,
     held: [],
     waiters: [],
+    watermark: undefined,
+    provenUpTo: Number.NEGATIVE_INFINITY,
+    subscribedAt: 0,
     runner: runMachine<CatchUpState, CatchUpEvent, CatchUpAction, CatchUpTimer>(
       {
         transition: (state, event) =>
@@ -165,9 +180,11 @@ function open(shared: Shared, topic: string): Thread {
             epoch: shared.epoch,
             connected: options.isConnected(),
             subscribed: options.isSubscribed(topic),
+            liveSince: liveSince(shared, thread),
+            now: options.clock.now(),
             timing: options.timing,
           }),
-        timerEvent: (timer) => (timer === 'hold' ? { type: 'hold-expired' } : { type: 'retry' }),
+        timerEvent: (timer) => timerEvents[timer],
         perform: (action, state) => perform(shared, thread, action, state),
       },
       INITIAL_CATCH_UP,
@@ -183,11 +200,12 @@ function perform(shared: Shared, thread: Thread, action: CatchUpAction, state: C
     case 'fetch':
       if (state.status === 'paging') void read(shared, thread, state.epoch, state.attempt);
       return;
-    case 'release': {
-      const held = thread.held;
-      thread.held = [];
-      // Straight to the pipeline: a catch-up started meanwhile must not hold them again.
-      for (const payload of held) deliver(shared, thread.topic, payload);
+    case 'release':
+      release(shared, thread, thread.held.length);
+      return;
+    case 'release-proven': {
+      const proven = thread.held.findIndex((held) => held.since > thread.provenUpTo);
+      release(shared, thread, proven === -1 ? thread.held.length : proven);
       return;
     }
     case 'settle':
@@ -198,30 +216,39 @@ function perform(shared: Shared, thread: Thread, action: CatchUpAction, state: C
   }
 }
 
-/** Reads back to a stop point and lets what was missed through, oldest first. */
+/** When the thread's live messages began on this connection (its connect, or a later subscription). */
+function liveSince(shared: Shared, thread: Thread): number | undefined {
+  return shared.connectedAt === undefined ? undefined : Math.max(shared.connectedAt, thread.subscribedAt);
+}
+
+/** Lets the first `count` held messages through, in the order they came. */
+function release(shared: Shared, thread: Thread, count: number): void {
+  const released = thread.held.slice(0, count);
+  thread.held = thread.held.slice(count);
+  // Straight to the pipeline: a catch-up started meanwhile must not hold them again.
+  for (const held of released) deliver(shared, thread.topic, held.payload);
+}
+
+/** Reads one pass back to the watermark and lets what was missed through, oldest first. */
 async function read(shared: Shared, thread: Thread, runEpoch: number, attempt: number): Promise<void> {
-  const { options, stopPoints } = shared;
+  const { options } = shared;
   const { topic } = thread;
   if (!options.rest) return;
+  const { catchUpPageSize: pageSize, catchUpMaxPages: maxPages, historyLagMs } = options.timing;
+  const startedAt = options.clock.now();
+  const floor = floorOf(thread.watermark, historyLagMs);
   try {
-    const missed = await fetchMissed({
-      rest: options.rest,
-      topic,
-      pageSize: options.timing.catchUpPageSize,
-      maxPages: options.timing.catchUpMaxPages,
-      isKnown: (uid) => shared.isSafeStop(topic, uid),
-      call: options.restCall(),
-    });
+    const pass = await readPass({ rest: options.rest, topic, pageSize, maxPages, floor, call: options.restCall() });
     if (!isOpen(shared, thread)) return;
-    options.logger.debug('caught up', { topic, missed: missed.messages.length, pages: missed.pages });
+    options.logger.debug('history read', { topic, found: pass.messages.length, pages: pass.pages, clean: pass.clean });
     // What an earlier connection's run read is real history too: it goes through.
-    for (const wire of missed.messages) {
-      options.receiveHistory(topic, wire);
-      stopPoints.add(topic, wire.uid);
+    for (const wire of pass.messages) options.receiveHistory(topic, wire);
+    if (!pass.complete && floor !== undefined) reportGap(shared, topic, floor, pass);
+    if (pass.clean) {
+      thread.watermark = raisedWatermark(thread.watermark, pass);
+      thread.provenUpTo = Math.max(thread.provenUpTo, startedAt - historyLagMs);
     }
-    // The message it stopped at may have a status that moved on while this client was away.
-    if (missed.boundary) options.receiveHistory(topic, missed.boundary);
-    thread.runner.send({ type: 'fetched', epoch: runEpoch });
+    thread.runner.send({ type: 'fetched', epoch: runEpoch, startedAt, clean: pass.clean });
   } catch (reason) {
     if (!isOpen(shared, thread)) return;
     const error = SdkError.from(reason, 'network');
@@ -231,17 +258,34 @@ async function read(shared: Shared, thread: Thread, runEpoch: number, attempt: n
   }
 }
 
+/** The budget ran out before the floor: say what may be missing instead of losing it quietly. */
+function reportGap(shared: Shared, topic: string, floor: number, pass: Pass): void {
+  const gap: GapEvent = { topic, from: floor, to: pass.reached ?? floor, atMost: pass.unread };
+  shared.options.logger.warn('catch-up budget exhausted', { ...gap, pages: pass.pages });
+  shared.options.onGap(gap);
+}
+
 /** Whether a thread is still wanted: not forgotten since, and the client not disposed. */
 function isOpen(shared: Shared, thread: Thread): boolean {
   return !shared.disposed && shared.threads.get(thread.topic) === thread;
 }
 
-/** A live message goes through; while its thread is in order, it is a safe stop point. */
+/** A live message goes through; while its thread is in order, its server time moves the watermark. */
 function deliver(shared: Shared, topic: string, payload: Uint8Array): void {
   const received = shared.options.receiveLive(topic, payload);
   const thread = shared.threads.get(topic);
-  const uid = arrivedUid(received);
-  if (uid !== undefined && thread && isInOrder(thread.runner.state)) shared.stopPoints.add(topic, uid);
+  if (!thread || !isInOrder(thread.runner.state)) return;
+  const time = arrivedTime(received, payload);
+  if (time !== undefined) thread.watermark = Math.max(thread.watermark ?? time, time);
+}
+
+/** The server's `createdAt` of a new message or of the echo of mine; signals and errors have none. */
+function arrivedTime(received: Received, payload: Uint8Array): number | undefined {
+  if (received.kind === 'echo') return serverTime(received.wire.createdAt);
+  if (received.kind !== 'message') return undefined;
+  // The message's own createdAt falls back to the local time: the server's is read off the wire.
+  const decoded = decodeMessage(payload);
+  return decoded.ok ? serverTime(decoded.value.createdAt) : undefined;
 }
 
 function settle(thread: Thread): void {

@@ -12,12 +12,17 @@ import {
   transition,
 } from './machine.js';
 
-const timing = { sendDeadlineMs: 30_000, retryBaseMs: 5_000, retryMaxMs: 60_000 };
-/** On connection 2, connected, the thread subscribed. */
+const timing = { sendDeadlineMs: 30_000, retryBaseMs: 5_000, retryMaxMs: 60_000, historyLagMs: 5_000 };
+/**
+ * On connection 2, connected, the thread subscribed; its live messages began at 1,000 and it
+ * is 3,000 now: the history lag passes at 6,000.
+ */
 const ctx = (over: Partial<CatchUpContext> = {}): CatchUpContext => ({
   epoch: 2,
   connected: true,
   subscribed: true,
+  liveSince: 1_000,
+  now: 3_000,
   timing,
   ...over,
 });
@@ -36,17 +41,33 @@ const pagingReleased: CatchUpState = { status: 'paging', ...run, holding: false 
 const pagingThird: CatchUpState = { status: 'paging', ...run, attempt: 3 };
 const waiting: CatchUpState = { status: 'waiting', ...run };
 const waitingReleased: CatchUpState = { status: 'waiting', ...run, holding: false };
+const settling: CatchUpState = { status: 'settling', ...run };
+const settlingInOrder: CatchUpState = { status: 'settling', ...run, inOrder: true };
+const settlingReleased: CatchUpState = { status: 'settling', ...run, holding: false };
 const pagingEarlier: CatchUpState = { status: 'paging', ...run, epoch: 1 };
 const waitingEarlier: CatchUpState = { status: 'waiting', ...run, epoch: 1 };
+const settlingEarlier: CatchUpState = { status: 'settling', ...run, epoch: 1 };
 const pagingEarlierReleased: CatchUpState = { status: 'paging', ...run, epoch: 1, holding: false };
 const waitingEarlierReleased: CatchUpState = { status: 'waiting', ...run, epoch: 1, holding: false };
+const settlingEarlierReleased: CatchUpState = { status: 'settling', ...run, epoch: 1, holding: false };
+
+/** A clean pass of run 2 that started once the lag had passed (at 6,000), and one that started before. */
+const fetchedAfterLag: CatchUpEvent = { type: 'fetched', epoch: 2, startedAt: 6_000, clean: true };
+const fetchedEarly: CatchUpEvent = { type: 'fetched', epoch: 2, startedAt: 2_000, clean: true };
 
 const GUARD: CatchUpAction = { type: 'set-timer', timer: 'hold', ms: 30_000 };
 const FETCH: CatchUpAction = { type: 'fetch' };
 const RELEASE: CatchUpAction = { type: 'release' };
+const RELEASE_PROVEN: CatchUpAction = { type: 'release-proven' };
 const SETTLE: CatchUpAction = { type: 'settle' };
 const END_GUARD: CatchUpAction = { type: 'clear-timer', timer: 'hold' };
 const CANCEL_WAIT: CatchUpAction = { type: 'clear-timer', timer: 'retry' };
+const CANCEL_LAG: CatchUpAction = { type: 'clear-timer', timer: 'lag' };
+/** The lag timer: until 6,000, from 3,000. */
+const LAG: CatchUpAction = { type: 'set-timer', timer: 'lag', ms: 3_000 };
+/** The timer that ends a wait: `retry` for waiting, `lag-passed` for settling. */
+const timerOf = (from: CatchUpState): CatchUpEvent =>
+  from.status === 'settling' ? { type: 'lag-passed' } : { type: 'retry' };
 
 interface Row {
   /** The README's columns: the state(s), the event and when, the next state. */
@@ -54,7 +75,8 @@ interface Row {
   readonly event: string;
   readonly next: string;
   readonly from: readonly CatchUpState[];
-  readonly on: CatchUpEvent;
+  /** The event, or the one for each start state (the timer of waiting, the timer of settling). */
+  readonly on: CatchUpEvent | ((from: CatchUpState) => CatchUpEvent);
   readonly context?: Partial<CatchUpContext>;
   /** The next state: `unchanged` (the same object), a state, or one made from the start state. */
   readonly to: 'unchanged' | CatchUpState | ((from: CatchUpState) => CatchUpState);
@@ -82,49 +104,98 @@ const rows: Row[] = [
     actions: [FETCH],
   },
   {
-    state: 'paging, waiting',
+    state: 'paging, waiting, settling',
     event: 'start, same connection',
     next: 'unchanged (the caller joins the run)',
-    from: [paging, waiting],
+    from: [paging, waiting, settling],
     on: { type: 'start' },
     to: 'unchanged',
     actions: [],
   },
   {
-    state: 'paging, waiting (holding)',
+    state: 'paging, waiting, settling (holding)',
     event: 'start, a newer connection',
     next: 'paging (attempt 1 of this connection)',
-    from: [pagingEarlier, waitingEarlier],
+    from: [pagingEarlier, waitingEarlier, settlingEarlier],
     on: { type: 'start' },
     to: { status: 'paging', ...run },
-    actions: [CANCEL_WAIT, SETTLE, FETCH],
+    actions: [CANCEL_WAIT, CANCEL_LAG, SETTLE, FETCH],
   },
   {
-    state: 'paging, waiting (guard expired)',
+    state: 'paging, waiting, settling (guard expired)',
     event: 'start, a newer connection',
     next: 'paging (attempt 1 of this connection), holding',
-    from: [pagingEarlierReleased, waitingEarlierReleased],
+    from: [pagingEarlierReleased, waitingEarlierReleased, settlingEarlierReleased],
     on: { type: 'start' },
     to: { status: 'paging', ...run },
-    actions: [CANCEL_WAIT, SETTLE, GUARD, FETCH],
+    actions: [CANCEL_WAIT, CANCEL_LAG, SETTLE, GUARD, FETCH],
   },
   {
     state: 'paging',
-    event: 'fetched, connected on the run’s connection',
+    event:
+      'fetched: a clean pass, started once `historyLagMs` had passed since the thread’s live messages began (connected on the run’s connection)',
     next: 'live, in order',
     from: [paging],
-    on: { type: 'fetched', epoch: 2 },
+    on: fetchedAfterLag,
     to: liveInOrder,
     actions: [END_GUARD, SETTLE, RELEASE],
   },
   {
-    state: 'paging',
-    event: 'fetched, the run’s connection gone',
-    next: 'live (in order only if it was)',
+    state: 'paging (holding)',
+    event: 'fetched: a clean pass, started before the lag had passed',
+    next: 'settling (history may not have what came just before this connection yet)',
     from: [paging],
-    on: { type: 'fetched', epoch: 2 },
-    context: { connected: false },
+    on: fetchedEarly,
+    to: settling,
+    actions: [RELEASE_PROVEN, GUARD, LAG],
+  },
+  {
+    state: 'paging (guard expired)',
+    event: 'fetched: a clean pass, started before the lag had passed',
+    next: 'settling',
+    from: [pagingReleased],
+    on: fetchedEarly,
+    to: settlingReleased,
+    actions: [LAG],
+  },
+  {
+    state: 'paging',
+    event: 'fetched: not clean (history shrank while it paged: a row may have moved past it)',
+    next: 'settling (read again as soon as the lag has passed)',
+    from: [paging],
+    on: { type: 'fetched', epoch: 2, startedAt: 6_000, clean: false },
+    context: { now: 7_000 },
+    to: settling,
+    actions: [{ type: 'set-timer', timer: 'lag', ms: 0 }],
+  },
+  {
+    state: 'paging (holding)',
+    event: 'fetched, the run’s connection gone',
+    next: 'holding (cut short: the gap is still open)',
+    from: [paging],
+    on: fetchedAfterLag,
+    context: { connected: false, liveSince: undefined },
+    to: holding,
+    actions: [RELEASE_PROVEN, SETTLE],
+  },
+  {
+    state: 'paging (guard expired)',
+    event: 'fetched, the run’s connection gone',
+    next: 'live (cut short)',
+    from: [pagingReleased],
+    on: fetchedAfterLag,
+    context: { connected: false, liveSince: undefined },
     to: live,
+    actions: [SETTLE],
+  },
+  {
+    state: 'paging',
+    event: 'fetched, the thread not subscribed (`catchUp()` by hand)',
+    next: 'live (in order only if it was)',
+    from: [paging, pagingInOrder],
+    on: fetchedEarly,
+    context: { subscribed: false },
+    to: (from) => ({ status: 'live', inOrder: isInOrder(from) }),
     actions: [END_GUARD, SETTLE, RELEASE],
   },
   {
@@ -132,7 +203,7 @@ const rows: Row[] = [
     event: 'fetched or failed, of an earlier run',
     next: 'unchanged (what it found went through all the same)',
     from: [paging],
-    on: { type: 'fetched', epoch: 1 },
+    on: { type: 'fetched', epoch: 1, startedAt: 6_000, clean: true },
     to: 'unchanged',
     actions: [],
   },
@@ -194,40 +265,49 @@ const rows: Row[] = [
     actions: [FETCH],
   },
   {
-    state: 'waiting (holding)',
-    event: 'retry timer, the run’s connection gone',
+    state: 'waiting, settling (holding)',
+    event: 'retry or lag timer, the run’s connection gone',
     next: 'holding (cut short)',
-    from: [waiting],
-    on: { type: 'retry' },
+    from: [waiting, settling],
+    on: timerOf,
     context: { connected: false },
     to: holding,
     actions: [SETTLE],
   },
   {
-    state: 'waiting (guard expired)',
-    event: 'retry timer, the run’s connection gone',
+    state: 'waiting, settling (guard expired)',
+    event: 'retry or lag timer, the run’s connection gone',
     next: 'live (cut short)',
-    from: [waitingReleased],
-    on: { type: 'retry' },
+    from: [waitingReleased, settlingReleased],
+    on: timerOf,
     context: { connected: false },
     to: live,
     actions: [SETTLE],
   },
   {
-    state: 'waiting',
-    event: 'retry timer, the thread no longer subscribed',
+    state: 'waiting, settling',
+    event: 'retry or lag timer, the thread no longer subscribed',
     next: 'live (given up)',
-    from: [waiting],
-    on: { type: 'retry' },
+    from: [waiting, settling],
+    on: timerOf,
     context: { subscribed: false },
     to: live,
     actions: [END_GUARD, SETTLE, RELEASE],
   },
   {
-    state: 'paging, waiting (holding)',
-    event: 'hold guard (`sendDeadlineMs`)',
+    state: 'settling',
+    event: 'lag timer (`historyLagMs` since the thread’s live messages began)',
+    next: 'paging (attempt 1: the next pass)',
+    from: [settling],
+    on: { type: 'lag-passed' },
+    to: { status: 'paging', ...run },
+    actions: [FETCH],
+  },
+  {
+    state: 'paging, waiting, settling (holding)',
+    event: 'hold guard (`sendDeadlineMs` without a clean pass)',
     next: 'unchanged, not holding',
-    from: [paging, waiting],
+    from: [paging, waiting, settling],
     on: { type: 'hold-expired' },
     to: (from) => ({ ...from, holding: false }) as CatchUpState,
     actions: [RELEASE],
@@ -242,10 +322,10 @@ const rows: Row[] = [
     actions: [RELEASE],
   },
   {
-    state: 'live, paging, waiting (in order)',
+    state: 'live, paging, waiting, settling (in order)',
     event: 'disconnected',
     next: 'unchanged, not in order',
-    from: [liveInOrder, pagingInOrder],
+    from: [liveInOrder, pagingInOrder, settlingInOrder],
     on: { type: 'disconnected' },
     to: (from) => ({ ...from, inOrder: false }) as CatchUpState,
     actions: [],
@@ -262,15 +342,21 @@ function expected(row: Row, from: CatchUpState): CatchUpState {
 function describeAction(action: CatchUpAction): string {
   switch (action.type) {
     case 'fetch':
-      return 'read history back to a stop point';
+      return 'read history back to the watermark (a pass)';
     case 'release':
       return 'let the held live messages through';
+    case 'release-proven':
+      return 'let through the held live messages a clean pass put in order';
     case 'settle':
       return 'settle the run’s `catchUp()` promises';
     case 'set-timer':
-      return action.timer === 'hold' ? 'hold live messages (guard: `sendDeadlineMs`)' : 'retry timer (`retryDelay`)';
+      return {
+        hold: 'hold live messages (guard: `sendDeadlineMs`)',
+        retry: 'retry timer (`retryDelay`)',
+        lag: 'lag timer (until `historyLagMs` after the live messages began)',
+      }[action.timer];
     case 'clear-timer':
-      return action.timer === 'hold' ? 'end the guard' : 'cancel the wait';
+      return { hold: 'end the guard', retry: 'cancel the wait', lag: 'cancel the lag timer' }[action.timer];
   }
 }
 
@@ -288,7 +374,8 @@ describe('catch-up machine transition table', () => {
   for (const row of rows) {
     for (const from of row.from) {
       it(`${row.state} --${row.event}--> ${row.next} (from ${JSON.stringify(from)})`, () => {
-        const step = transition(from, row.on, ctx(row.context));
+        const event = typeof row.on === 'function' ? row.on(from) : row.on;
+        const step = transition(from, event, ctx(row.context));
         expect(step.state).toEqual(expected(row, from));
         expect(step.actions).toEqual(row.actions);
         if (row.to === 'unchanged') expect(step.state).toBe(from);
@@ -298,18 +385,26 @@ describe('catch-up machine transition table', () => {
   }
 
   it('leaves the state as it is for an event not listed', () => {
+    const fetched: CatchUpEvent = { type: 'fetched', epoch: 2, startedAt: 6_000, clean: true };
     const unlisted: Array<[CatchUpState, CatchUpEvent]> = [
-      [live, { type: 'fetched', epoch: 2 }],
+      [live, fetched],
       [live, { type: 'failed', epoch: 2, error: network }],
       [live, { type: 'retry' }],
+      [live, { type: 'lag-passed' }],
       [live, { type: 'hold-expired' }],
       [live, { type: 'disconnected' }],
-      [holding, { type: 'fetched', epoch: 2 }],
+      [holding, fetched],
       [holding, { type: 'retry' }],
+      [holding, { type: 'lag-passed' }],
       [holding, { type: 'disconnected' }],
-      [waiting, { type: 'fetched', epoch: 2 }],
+      [waiting, fetched],
       [waiting, { type: 'failed', epoch: 2, error: network }],
+      [waiting, { type: 'lag-passed' }],
+      [settling, fetched],
+      [settling, { type: 'failed', epoch: 2, error: network }],
+      [settling, { type: 'retry' }],
       [paging, { type: 'retry' }],
+      [paging, { type: 'lag-passed' }],
       [paging, { type: 'failed', epoch: 1, error: refused }],
       [pagingReleased, { type: 'hold-expired' }],
       [paging, { type: 'disconnected' }],
@@ -321,20 +416,17 @@ describe('catch-up machine transition table', () => {
     }
   });
 
-  it('tells whether live messages wait and whether they are stop points', () => {
-    expect([live, holding, paging, pagingReleased, waiting, waitingReleased].map(isHolding)).toEqual([
-      false,
-      true,
-      true,
-      false,
-      true,
-      false,
-    ]);
-    expect([live, liveInOrder, holding, paging, pagingInOrder].map(isInOrder)).toEqual([
+  it('tells whether live messages wait and whether they move the watermark', () => {
+    const states = [live, liveInOrder, holding, paging, pagingReleased, waiting, waitingReleased, settling];
+    expect(states.map((state) => isHolding(state, true))).toEqual([false, false, true, true, false, true, false, true]);
+    // Not connected, a thread not in order holds what comes before the connection's catch-up starts.
+    expect(states.map((state) => isHolding(state, false))).toEqual([true, false, true, true, false, true, false, true]);
+    expect([live, liveInOrder, holding, paging, pagingInOrder, settlingInOrder].map(isInOrder)).toEqual([
       false,
       true,
       false,
       false,
+      true,
       true,
     ]);
     expect(INITIAL_CATCH_UP).toEqual(live);

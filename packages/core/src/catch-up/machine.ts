@@ -22,40 +22,54 @@ interface Run {
 /** Where one thread stands. */
 export type CatchUpState =
   /**
-   * No catch-up under way, nothing held. `inOrder`: caught up on this connection, so every
-   * live message since arrived in order and is a safe place for the next catch-up to stop.
+   * No catch-up under way. `inOrder`: caught up on this connection, so every live message
+   * since arrived in order and moves the watermark. Not in order and not connected, live
+   * messages wait (they came before the catch-up of the connection being set up).
    */
   | { readonly status: 'live'; readonly inOrder: boolean }
   /** A catch-up cut short by a drop: live messages stay held for the next connection's one. */
   | { readonly status: 'holding' }
-  /** Reading history back to a stop point. */
+  /** Reading history back to the watermark (one pass). */
   | ({ readonly status: 'paging' } & Run)
   /** A read failed; waiting to try again. */
-  | ({ readonly status: 'waiting' } & Run);
+  | ({ readonly status: 'waiting' } & Run)
+  /** A pass is read, but history lags behind this connection: waiting to read it again. */
+  | ({ readonly status: 'settling' } & Run);
 
 /** Something that happened to a thread's catch-up. Results of a read carry its run's epoch. */
 export type CatchUpEvent =
   /** Catch up (after a connect, a new subscription, or `catchUp()`). */
   | { readonly type: 'start' }
-  /** A read of run `epoch` found what was missed (the driver has let it through already). */
-  | { readonly type: 'fetched'; readonly epoch: number }
+  /**
+   * A pass of run `epoch`, started at `startedAt` (client clock), read history back to the
+   * watermark and let what it found through. `clean`: no row can have moved past it (history
+   * did not shrink while it paged).
+   */
+  | { readonly type: 'fetched'; readonly epoch: number; readonly startedAt: number; readonly clean: boolean }
   | { readonly type: 'failed'; readonly epoch: number; readonly error: SdkError }
   /** The wait before the next attempt is over. */
   | { readonly type: 'retry' }
-  /** Live messages have been held for `sendDeadlineMs`. */
+  /** The history lag has passed since this connection's live messages began: read again. */
+  | { readonly type: 'lag-passed' }
+  /** Live messages have been held for `sendDeadlineMs` without a pass read. */
   | { readonly type: 'hold-expired' }
   /** The link is no longer up: what arrives now may have a gap before it. */
   | { readonly type: 'disconnected' };
 
-/** The timers a thread may have running: the hold guard, the wait between attempts. */
-export type CatchUpTimer = 'hold' | 'retry';
+/** The timers a thread may have running: the hold guard, the wait between attempts, the history lag. */
+export type CatchUpTimer = 'hold' | 'retry' | 'lag';
 
 /** What the driver must do after a transition. */
 export type CatchUpAction =
-  /** Read history back to a stop point, for the run now under way. */
+  /** Read history back to the watermark (one pass), for the run now under way. */
   | { readonly type: 'fetch' }
-  /** Let the held live messages through, in the order they came. */
+  /** Let every held live message through, in the order they came. */
   | { readonly type: 'release' }
+  /**
+   * Let through the held live messages the passes read so far have put in order: those that
+   * came at least `historyLagMs` before a clean pass started (everything older was in history).
+   */
+  | { readonly type: 'release-proven' }
   /** The run ended: settle its `catchUp()` promises. */
   | { readonly type: 'settle' }
   | TimerAction<CatchUpTimer>;
@@ -68,7 +82,14 @@ export interface CatchUpContext {
   readonly connected: boolean;
   /** Whether the thread is still subscribed (a catch-up of a thread no longer wanted stops). */
   readonly subscribed: boolean;
-  readonly timing: Pick<ChatTiming, 'sendDeadlineMs' | 'retryBaseMs' | 'retryMaxMs'>;
+  /**
+   * When the thread's live messages began to come on this connection (client clock: the
+   * connect, or the subscription if later); undefined when not connected.
+   */
+  readonly liveSince: number | undefined;
+  /** The time now (client clock). */
+  readonly now: number;
+  readonly timing: Pick<ChatTiming, 'sendDeadlineMs' | 'retryBaseMs' | 'retryMaxMs' | 'historyLagMs'>;
 }
 
 /** The result of a transition. `state` is the same object when the event changed nothing. */
@@ -78,11 +99,19 @@ export type CatchUpStep = MachineStep<CatchUpState, CatchUpAction>;
 export const INITIAL_CATCH_UP: CatchUpState = { status: 'live', inOrder: false };
 
 /** Whether live messages of the thread wait now. */
-export function isHolding(state: CatchUpState): boolean {
-  return state.status === 'holding' || ((state.status === 'paging' || state.status === 'waiting') && state.holding);
+export function isHolding(state: CatchUpState, connected: boolean): boolean {
+  switch (state.status) {
+    case 'holding':
+      return true;
+    case 'live':
+      // Not in order and not connected: they came before this connection's catch-up began.
+      return !state.inOrder && !connected;
+    default:
+      return state.holding;
+  }
 }
 
-/** Whether live messages of the thread arrive in order now (each a safe stop point). */
+/** Whether live messages of the thread arrive in order now (each moves the watermark). */
 export function isInOrder(state: CatchUpState): boolean {
   return state.status !== 'holding' && state.inOrder;
 }
@@ -95,22 +124,22 @@ export function transition(state: CatchUpState, event: CatchUpEvent, context: Ca
       return start(state, context);
     case 'fetched':
       if (state.status !== 'paging' || event.epoch !== state.epoch) return same;
-      // Only a catch-up of the current connection proves the thread has no gap.
-      return end(state, state.inOrder || isCurrent(state, context));
+      return fetched(state, event, context);
     case 'failed':
       if (state.status !== 'paging' || event.epoch !== state.epoch) return same;
       // Not allowed to read it, or no longer wanted: trying again would not help.
       if (endsCatchUp(event.error) || !context.subscribed) return end(state, state.inOrder);
-      if (!isCurrent(state, context)) return cutShort(state);
+      if (!isCurrent(state, context)) return cutShort(state, false);
       return {
         state: { ...state, status: 'waiting' },
         actions: [{ type: 'set-timer', timer: 'retry', ms: retryDelay(state.attempt, context.timing) }],
       };
     case 'retry':
       if (state.status !== 'waiting') return same;
-      if (!isCurrent(state, context)) return cutShort(state);
-      if (!context.subscribed) return end(state, state.inOrder);
-      return { state: { ...state, status: 'paging', attempt: state.attempt + 1 }, actions: [{ type: 'fetch' }] };
+      return again(state, state.attempt + 1, context);
+    case 'lag-passed':
+      if (state.status !== 'settling') return same;
+      return again(state, 1, context);
     case 'hold-expired':
       // History is slow: live messages show, and what was missed follows (its createdAt tells where).
       if (state.status === 'holding') return { state: { status: 'live', inOrder: false }, actions: [RELEASE] };
@@ -123,8 +152,13 @@ export function transition(state: CatchUpState, event: CatchUpEvent, context: Ca
 }
 
 const RELEASE: CatchUpAction = { type: 'release' };
+const RELEASE_PROVEN: CatchUpAction = { type: 'release-proven' };
 const FETCH: CatchUpAction = { type: 'fetch' };
 const SETTLE: CatchUpAction = { type: 'settle' };
+
+function guard(context: CatchUpContext): CatchUpAction {
+  return { type: 'set-timer', timer: 'hold', ms: context.timing.sendDeadlineMs };
+}
 
 /**
  * A catch-up is asked for. One under way for this connection is joined; one from an earlier
@@ -132,21 +166,58 @@ const SETTLE: CatchUpAction = { type: 'settle' };
  */
 function start(state: CatchUpState, context: CatchUpContext): CatchUpStep {
   const run = (inOrder: boolean): Run => ({ epoch: context.epoch, attempt: 1, holding: true, inOrder });
-  const guard: CatchUpAction = { type: 'set-timer', timer: 'hold', ms: context.timing.sendDeadlineMs };
   switch (state.status) {
     case 'live':
-      return { state: { status: 'paging', ...run(state.inOrder) }, actions: [guard, FETCH] };
+      return { state: { status: 'paging', ...run(state.inOrder) }, actions: [guard(context), FETCH] };
     case 'holding':
       // The hold guard set when the holding began still bounds the wait.
       return { state: { status: 'paging', ...run(false) }, actions: [FETCH] };
     case 'paging':
-    case 'waiting': {
+    case 'waiting':
+    case 'settling': {
       if (state.epoch === context.epoch) return { state, actions: [] };
-      const replace: CatchUpAction[] = [{ type: 'clear-timer', timer: 'retry' }, SETTLE];
-      if (!state.holding) replace.push(guard);
+      const replace: CatchUpAction[] = [
+        { type: 'clear-timer', timer: 'retry' },
+        { type: 'clear-timer', timer: 'lag' },
+        SETTLE,
+      ];
+      if (!state.holding) replace.push(guard(context));
       return { state: { status: 'paging', ...run(state.inOrder) }, actions: [...replace, FETCH] };
     }
   }
+}
+
+/**
+ * A pass is read. It ends the run when it is clean and started once the history lag had passed
+ * since this connection's live messages began: everything before them was in history by then.
+ * Otherwise what it proves is let through and history is read again when the lag has passed.
+ */
+function fetched(
+  state: CatchUpState & Run,
+  event: Extract<CatchUpEvent, { type: 'fetched' }>,
+  context: CatchUpContext,
+): CatchUpStep {
+  // Not subscribed (a `catchUp()` by hand): nothing comes live, so there is nothing more to wait for.
+  if (!context.subscribed) return end(state, state.inOrder);
+  if (!isCurrent(state, context)) return cutShort(state, event.clean);
+  const { liveSince } = context;
+  const lag = context.timing.historyLagMs;
+  if (event.clean && liveSince !== undefined && event.startedAt >= liveSince + lag) return end(state, true);
+  const actions: CatchUpAction[] = [];
+  // Progress: what the pass put in order shows, and the guard measures from now.
+  if (event.clean && state.holding) actions.push(RELEASE_PROVEN, guard(context));
+  // No start of live messages known yet (the connect is being told): wait as before a retry.
+  const ms =
+    liveSince === undefined ? Math.max(lag, context.timing.retryBaseMs) : Math.max(0, liveSince + lag - context.now);
+  actions.push({ type: 'set-timer', timer: 'lag', ms });
+  return { state: { ...state, status: 'settling' }, actions };
+}
+
+/** The next pass (after a wait or the lag), unless the connection or the subscription is gone. */
+function again(state: CatchUpState & Run, attempt: number, context: CatchUpContext): CatchUpStep {
+  if (!isCurrent(state, context)) return cutShort(state, false);
+  if (!context.subscribed) return end(state, state.inOrder);
+  return { state: { ...state, status: 'paging', attempt }, actions: [FETCH] };
 }
 
 /** The run ends (caught up, or given up): live messages show. */
@@ -157,9 +228,13 @@ function end(state: CatchUpState & Run, inOrder: boolean): CatchUpStep {
   return { state: { status: 'live', inOrder }, actions };
 }
 
-/** Ended by a drop: the gap is still open, so what is held stays held for the next connection. */
-function cutShort(state: CatchUpState & Run): CatchUpStep {
-  return { state: state.holding ? { status: 'holding' } : { status: 'live', inOrder: false }, actions: [SETTLE] };
+/**
+ * Ended by a drop: the gap is still open, so what is held stays held for the next connection
+ * — except what a clean pass just put in order.
+ */
+function cutShort(state: CatchUpState & Run, proven: boolean): CatchUpStep {
+  const actions: CatchUpAction[] = proven && state.holding ? [RELEASE_PROVEN, SETTLE] : [SETTLE];
+  return { state: state.holding ? { status: 'holding' } : { status: 'live', inOrder: false }, actions };
 }
 
 function isCurrent(run: Run, context: CatchUpContext): boolean {

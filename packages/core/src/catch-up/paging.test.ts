@@ -1,19 +1,28 @@
-import type { WireMessage } from '@weiyu/protocol';
 import { describe, expect, it } from 'vitest';
-import type { HistoryPage, RestTransport } from '../interfaces.js';
-import { fetchMissed } from './paging.js';
+import type { HistoryMessage, HistoryPage, RestTransport } from '../interfaces.js';
+import { type PassOptions, readPass } from './paging.js';
 
-function msg(uid: string): WireMessage {
-  return { uid, type: 'TEXT', content: uid, status: 'SUCCESS', createdAt: '', channel: 'WEB', extra: '' };
+/** A history item created at `created` (epoch ms), last changed at `updated`. */
+function item(uid: string, created: number, updated = created): HistoryMessage {
+  return {
+    uid,
+    type: 'TEXT',
+    content: uid,
+    status: 'SUCCESS',
+    createdAt: String(created),
+    updatedAt: String(updated),
+    channel: 'WEB',
+    extra: '',
+  };
 }
 
-/** History of `count` messages m0 (oldest) … m{count-1}, paged newest first. */
-function history(count: number, calls: number[] = []): RestTransport {
-  const all = Array.from({ length: count }, (_, i) => msg(`m${i}`)).reverse();
+/** A server's history: pages of `rows()` as it is at each call (newest first, as given). */
+function server(rows: (pageNumber: number) => readonly HistoryMessage[], calls: number[] = []): RestTransport {
   return {
     sendMessage: () => Promise.reject(new Error('unused')),
     queryTopic: async ({ pageNumber, pageSize }): Promise<HistoryPage> => {
       calls.push(pageNumber);
+      const all = rows(pageNumber);
       const totalPages = Math.ceil(all.length / pageSize);
       return {
         messages: all.slice(pageNumber * pageSize, (pageNumber + 1) * pageSize),
@@ -27,49 +36,131 @@ function history(count: number, calls: number[] = []): RestTransport {
   };
 }
 
-describe('fetchMissed', () => {
-  it('pages newest first until a known uid and returns the missed ones oldest first', async () => {
+/** m0 (oldest) … m{count-1}, created a second apart from 1,000,000, newest first. */
+function thread(count: number): HistoryMessage[] {
+  return Array.from({ length: count }, (_, i) => item(`m${i}`, 1_000_000 + i * 1_000)).reverse();
+}
+
+const options = (rest: RestTransport, over: Partial<PassOptions> = {}): PassOptions => ({
+  rest,
+  topic: 't',
+  pageSize: 4,
+  maxPages: 10,
+  floor: undefined,
+  ...over,
+});
+
+const uids = (pass: { readonly messages: readonly { readonly uid: string }[] }): string[] =>
+  pass.messages.map((m) => m.uid);
+
+describe('readPass', () => {
+  it('pages newest first down to the floor and returns what it read, oldest first', async () => {
     const calls: number[] = [];
-    const known = new Set(['m3']);
-    const result = await fetchMissed({
-      rest: history(12, calls),
-      topic: 't',
-      pageSize: 4,
-      maxPages: 10,
-      isKnown: (uid) => known.has(uid),
-    });
-    expect(result.messages.map((m) => m.uid)).toEqual(['m4', 'm5', 'm6', 'm7', 'm8', 'm9', 'm10', 'm11']);
-    expect(result.boundary?.uid).toBe('m3');
-    expect(result.pages).toBe(3);
+    const rows = thread(12);
+    const pass = await readPass(
+      options(
+        server(() => rows, calls),
+        { floor: 1_004_000 },
+      ),
+    );
+    expect(uids(pass)).toEqual(['m4', 'm5', 'm6', 'm7', 'm8', 'm9', 'm10', 'm11']);
     expect(calls).toEqual([0, 1, 2]);
+    expect(pass).toMatchObject({ complete: true, clean: true, empty: false, newest: 1_011_000, top: 1_011_000 });
+    // The items past the floor are not read on.
+    expect(pass.messages.every((m) => !('updatedAt' in m))).toBe(true);
   });
 
-  it('stops at the last page, or at maxPages', async () => {
-    const all = await fetchMissed({ rest: history(5), topic: 't', pageSize: 2, maxPages: 10, isKnown: () => false });
-    expect(all.messages.map((m) => m.uid)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
-    expect(all.boundary).toBeUndefined();
-    expect(all.pages).toBe(3);
-    const capped = await fetchMissed({ rest: history(50), topic: 't', pageSize: 5, maxPages: 2, isKnown: () => false });
+  it('does not stop at a known old message a receipt moved to the top: it goes by time', async () => {
+    // m1 was read while we were away: it sorts first, before the newer m5…m9 we never saw.
+    const rows = thread(10).filter((m) => m.uid !== 'm1');
+    rows.unshift(item('m1', 1_001_000, 1_020_000));
+    const pass = await readPass(
+      options(
+        server(() => rows),
+        { floor: 1_004_500 },
+      ),
+    );
+    expect(uids(pass)).toEqual(['m1', 'm5', 'm6', 'm7', 'm8', 'm9']);
+  });
+
+  it('reads to the oldest page without a floor, or to the budget', async () => {
+    const all = await readPass(
+      options(
+        server(() => thread(5)),
+        { pageSize: 2 },
+      ),
+    );
+    expect(uids(all)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
+    expect([all.pages, all.complete, all.unread]).toEqual([3, true, 0]);
+    const capped = await readPass(
+      options(
+        server(() => thread(50)),
+        { pageSize: 5, maxPages: 2, floor: 0 },
+      ),
+    );
     expect(capped.messages).toHaveLength(10);
     expect(capped.messages[0]?.uid).toBe('m40');
-    expect(capped.boundary).toBeUndefined();
-    expect(capped.pages).toBe(2);
+    // Where the budget ran out: the oldest item read, and how many items are past it.
+    expect([capped.pages, capped.complete, capped.reached, capped.unread]).toEqual([2, false, 1_040_000, 40]);
   });
 
-  it('takes a uid once when new messages shift the pages', async () => {
-    // After the first page a new message (n2) arrives on top: page 1 repeats the end of page 0.
-    const before = ['n1', 'm3', 'm2', 'm1', 'm0'];
-    const after = ['n2', ...before];
-    const rest: RestTransport = {
-      sendMessage: () => Promise.reject(new Error('unused')),
-      queryTopic: async ({ pageNumber }) => {
-        const all = (pageNumber === 0 ? before : after).map(msg);
-        const messages = all.slice(pageNumber * 2, pageNumber * 2 + 2);
-        return { messages, pageNumber, pageSize: 2, totalPages: 3, totalElements: all.length, last: pageNumber >= 2 };
-      },
-    };
-    const result = await fetchMissed({ rest, topic: 't', pageSize: 2, maxPages: 5, isKnown: (u) => u === 'm0' });
-    expect(result.messages.map((m) => m.uid)).toEqual(['m1', 'm2', 'm3', 'n1']);
+  it('takes a uid once when rows move down while it pages, and stays clean', async () => {
+    // After the first page a new message (n) is written on top: page 1 repeats the end of page 0.
+    const before = thread(5);
+    const after = [item('n', 1_010_000), ...before];
+    const pass = await readPass(
+      options(
+        server((p) => (p === 0 ? before : after)),
+        { pageSize: 2 },
+      ),
+    );
+    // n came after page 0 was read: the next pass finds it on top.
+    expect(uids(pass)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
+    expect(pass.clean).toBe(true);
+  });
+
+  it('is not clean when history shrank while it paged (a recall deleted a row above the next page)', async () => {
+    const before = thread(6);
+    const after = before.filter((m) => m.uid !== 'm5');
+    const pass = await readPass(
+      options(
+        server((p) => (p === 0 ? before : after)),
+        { pageSize: 2 },
+      ),
+    );
+    // m3 moved onto page 0, already read: this pass missed it.
+    expect(uids(pass)).toEqual(['m0', 'm1', 'm2', 'm4', 'm5']);
+    expect(pass.clean).toBe(false);
+  });
+
+  it('survives deleted rows and small pages: what history lists is what it reads', async () => {
+    const rows = thread(25).filter((m) => !['m20', 'm13', 'm12'].includes(m.uid));
+    const pass = await readPass(
+      options(
+        server(() => rows),
+        { pageSize: 10, floor: 1_010_000 },
+      ),
+    );
+    expect(uids(pass)).toEqual(['m10', 'm11', 'm14', 'm15', 'm16', 'm17', 'm18', 'm19', 'm21', 'm22', 'm23', 'm24']);
+  });
+
+  it('falls back to createdAt on servers without updatedAt, and never stops at an item without a time', async () => {
+    const rows = thread(6).map((m) => ({ ...m, updatedAt: '' }));
+    rows.splice(1, 0, { ...item('x', 0), createdAt: 'not a time', updatedAt: '' });
+    const pass = await readPass(
+      options(
+        server(() => rows),
+        { floor: 1_003_000 },
+      ),
+    );
+    // x has no time: it stays where history has it, after its older neighbour.
+    expect(uids(pass)).toEqual(['m3', 'm4', 'x', 'm5']);
+    expect(pass.newest).toBe(1_005_000);
+  });
+
+  it('tells an empty history', async () => {
+    const pass = await readPass(options(server(() => [])));
+    expect(pass).toMatchObject({ messages: [], complete: true, empty: true, newest: undefined, top: undefined });
   });
 
   it('rejects when a page fails (the client reports it as an error event)', async () => {
@@ -77,8 +168,6 @@ describe('fetchMissed', () => {
       sendMessage: () => Promise.reject(new Error('unused')),
       queryTopic: () => Promise.reject(new Error('offline')),
     };
-    await expect(fetchMissed({ rest, topic: 't', pageSize: 2, maxPages: 2, isKnown: () => false })).rejects.toThrow(
-      'offline',
-    );
+    await expect(readPass(options(rest))).rejects.toThrow('offline');
   });
 });
