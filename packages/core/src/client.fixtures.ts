@@ -41,7 +41,7 @@ export function createWorld(seed = 1, network: Partial<InMemoryNetworkOptions> =
 
   const client = (uid: string, over: WorldClientOptions = {}): ChatClient => {
     n++;
-    const { store, noRest, timing, ...rest } = over;
+    const { store, noRest, ...rest } = over;
     return createChatClient({
       user: { uid, nickname: uid, type: uid.startsWith('a') ? 'AGENT' : 'VISITOR' },
       orgUid: 'org-1',
@@ -51,8 +51,6 @@ export function createWorld(seed = 1, network: Partial<InMemoryNetworkOptions> =
       clock,
       random: seededRandom(seed * 1_000 + n),
       outbox: store ?? createMemoryStore(),
-      // The in-memory server writes history at once: no second read after the lag.
-      timing: { historyLagMs: 0, ...timing },
       ...rest,
     });
   };

@@ -159,7 +159,7 @@ function createBase(options: ChatClientOptions) {
   const { auth } = options;
   const clock = options.clock ?? systemClock;
   const random = options.random ?? cryptoRandom();
-  const timing = resolveTiming(options.timing);
+  const timing = resolveTiming(options.timing, { historyLagMs: options.rest?.historyLagMs });
   const channel = options.channel ?? 'WEB';
   const manager = createConnectionManager({
     realtime: options.realtime,

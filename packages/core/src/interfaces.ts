@@ -149,6 +149,12 @@ export interface HistoryPage {
  */
 export interface RestTransport {
   /**
+   * How far this server's history lags behind the realtime link (ms), when the transport knows
+   * (an in-memory server does): the client's default for `timing.historyLagMs`. Unset: the real
+   * server's ~5 s.
+   */
+  readonly historyLagMs?: number;
+  /**
    * `POST /api/v1/message/rest/send` with `{json, client}` (or the visitor endpoint when
    * `visitor` is set). Accepted is not delivered: the realtime echo still follows.
    * Resolves with the message the answer holds, when it holds one: current servers answer with

@@ -38,12 +38,17 @@ export const DEFAULT_TIMING: ChatTiming = {
 
 /**
  * The default timing with the caller's overrides. Send and catch-up retries follow the
- * reconnect backoff unless their own settings are given.
+ * reconnect backoff unless their own settings are given; the history lag follows what the REST
+ * transport says of its server (`server.historyLagMs`) unless given.
  */
-export function resolveTiming(overrides: Partial<ChatTiming> = {}): ChatTiming {
+export function resolveTiming(
+  overrides: Partial<ChatTiming> = {},
+  server: { readonly historyLagMs?: number | undefined } = {},
+): ChatTiming {
   const merged = { ...DEFAULT_TIMING, ...overrides };
   return {
     ...merged,
+    historyLagMs: overrides.historyLagMs ?? server.historyLagMs ?? DEFAULT_TIMING.historyLagMs,
     retryBaseMs: overrides.retryBaseMs ?? merged.reconnectBaseMs,
     retryMaxMs: overrides.retryMaxMs ?? merged.reconnectMaxMs,
   };

@@ -6,6 +6,7 @@
 import {
   decodeMessage,
   encodeMessage,
+  fromRestHistoryJson,
   fromRestJson,
   MAX_PACKET_BYTES,
   SdkError,
@@ -561,6 +562,8 @@ export function createInMemoryNetwork(options: InMemoryNetworkOptions): InMemory
     new SdkError('not_authorized', `forbidden: ${reason}`, { details: { status: 403 } });
 
   const rest = (): RestTransport => ({
+    // The client's default history lag: read again once this has passed after a connect.
+    historyLagMs: rules.options.historyLagMs,
     /**
      * The real server answers `data` = the posted JSON string, unchecked, and routes the message
      * afterwards (an invalid one is dropped); the transport reads that string back. `strict`
@@ -587,9 +590,9 @@ export function createInMemoryNetwork(options: InMemoryNetworkOptions): InMemory
       if (!rules.mayUse(uid, topic)) throw forbidden('not a participant of this thread');
       const page = rules.historyPage(topic, { pageNumber, pageSize }, clock.now());
       if (!page.ok) throw new SdkError('server_error', page.reason, { details: { code: 500 } });
-      // What the transport reads off the server's JSON (its spellings: client, thread.status).
+      // What the transport reads off the server's JSON (its spellings: client, thread.status; updatedAt kept).
       const messages = page.content.flatMap((item) => {
-        const read = fromRestJson(item);
+        const read = fromRestHistoryJson(item);
         return read.ok ? [read.value] : [];
       });
       return {
