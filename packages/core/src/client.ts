@@ -3,7 +3,7 @@
  * catch-up, wired together behind {@link ChatClient}. Each rule lives in the module named in
  * the README's "Where each rule lives"; this file only builds the parts and connects them.
  */
-import { decodeMessage, MAX_PACKET_BYTES, SdkError, validateTopic } from '@weiyu/protocol';
+import { MAX_PACKET_BYTES, SdkError, validateTopic } from '@weiyu/protocol';
 import type { ChatClient, ChatClientEvents, ChatClientOptions } from './api.js';
 import { type CatchUp, createCatchUp } from './catch-up/driver.js';
 import { systemClock } from './clock.js';
@@ -119,10 +119,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     isSubscribed,
     receiveLive: receiver.live,
     receiveHistory: receiver.history,
-    isEchoOfPending: (payload) => {
-      const decoded = decodeMessage(payload);
-      return decoded.ok && sender.isPending(decoded.value.uid);
-    },
+    isPending: (uid) => sender.isPending(uid),
   });
 
   const listeners = [

@@ -63,8 +63,8 @@ describe.each(SCENARIO_A)(
   'scenario (a): 1,000 messages under random faults ($name)',
   ({ sendWindow, loneFailures, dice: diceSeed }) => {
     it('ends each message SUCCESS or FAILED with a reason, none SENDING past the deadline, each shown once in order', async () => {
-      // pinned to history by createdAt until the SDK's catch-up handles history sorted by updatedAt (a receipt moves an old message first)
-      const world = createWorld(2024, { historyOrder: 'createdAt' });
+      // The real server’s history: by updatedAt (a receipt moves a message up), written 5 s late.
+      const world = createWorld(2024, { historyLagMs: 5_000 });
       const { clock, thread, network } = world;
       // Links dropped at random every few seconds look like a clientId taken over elsewhere (closed
       // soon after each connect): that rule has its own tests (connection/takeover.test.ts).

@@ -14,10 +14,6 @@ const TOPIC = 'org/agent/a1/v1';
 /** A message as the server stamped it: its createdAt is the server time it came in (epoch ms). */
 const bytes = (uid: string, createdAt: number): Uint8Array =>
   encodeMessage({ uid, type: 'TEXT', content: uid, status: 'SUCCESS', createdAt: String(createdAt) });
-const uidOf = (payload: Uint8Array): string => {
-  const decoded = decodeMessage(payload);
-  return decoded.ok ? decoded.value.uid : '?';
-};
 
 interface Row {
   readonly uid: string;
@@ -142,7 +138,7 @@ function setup(over: Partial<CatchUpOptions> = {}, timing: Partial<ChatTiming> =
     receiveHistory: (_topic, message) => {
       if (!shown.includes(message.uid)) shown.push(message.uid);
     },
-    isEchoOfPending: (payload) => pending.has(uidOf(payload)),
+    isPending: (uid) => pending.has(uid),
     onError: (error) => errors.push(error.code),
     onGap: (gap) => gaps.push(gap),
     ...over,
@@ -187,6 +183,21 @@ describe('catch-up driver', () => {
     open();
     await clock.advanceAsync(10);
     expect(shown).toEqual(['mine', 'theirs']);
+  });
+
+  it('never holds a typing or preview signal: history never has them, so they have no place to wait for', async () => {
+    const { clock, server, shown, catchUp, connect } = setup();
+    const open = server.hold();
+    connect();
+    const signal = (uid: string, type: string): Uint8Array =>
+      encodeMessage({ uid, type, content: '', status: 'SUCCESS', createdAt: String(clock.now()) });
+    catchUp.live(TOPIC, signal('typing', 'TYPING'));
+    catchUp.live(TOPIC, signal('preview', 'PREVIEW'));
+    catchUp.live(TOPIC, signal('read', 'READ'));
+    expect(shown).toEqual(['typing', 'preview']);
+    open();
+    await clock.advanceAsync(10);
+    expect(shown).toEqual(['typing', 'preview', 'read']);
   });
 
   it('reads back only to the watermark: the newest message known while the thread was in order', async () => {

@@ -37,8 +37,8 @@ export interface CatchUpOptions {
   readonly receiveLive: (topic: string, payload: Uint8Array) => Received;
   /** Runs a message from history through the pipeline and its effects. */
   readonly receiveHistory: (topic: string, wire: WireMessage) => void;
-  /** Whether live bytes are the echo of one of my pending messages: no new message, never held. */
-  readonly isEchoOfPending: (payload: Uint8Array) => boolean;
+  /** Whether a uid is one of my messages waiting for its echo: the echo is no new message, never held. */
+  readonly isPending: (uid: string) => boolean;
   /** A read failed (it is tried again unless it cannot succeed). */
   readonly onError: (error: SdkError) => void;
   /** A pass ran out of budget: what may be missing. */
@@ -109,8 +109,7 @@ export function createCatchUp(options: CatchUpOptions): CatchUp {
     live(topic, payload) {
       if (shared.disposed) return;
       const thread = shared.threads.get(topic);
-      // The echo of one of my pending messages is no new message: it must not wait.
-      if (thread && isHolding(thread.runner.state, options.isConnected()) && !options.isEchoOfPending(payload)) {
+      if (thread && isHolding(thread.runner.state, options.isConnected()) && !isNeverHeld(shared, payload)) {
         thread.held.push({ payload, since: liveSince(shared, thread) ?? options.clock.now() });
         return;
       }
@@ -214,6 +213,18 @@ function perform(shared: Shared, thread: Thread, action: CatchUpAction, state: C
     default:
       return;
   }
+}
+
+/** Broadcast only, never in history (SPEC §2): there is no order with what history holds to keep. */
+const NOT_IN_HISTORY: ReadonlySet<string> = new Set(['TYPING', 'PROCESSING', 'PREVIEW', 'CONTINUE']);
+
+/**
+ * Live bytes that never wait: the echo of one of my pending messages (no new message), and a
+ * signal history never has (a typing indicator held back would show late).
+ */
+function isNeverHeld(shared: Shared, payload: Uint8Array): boolean {
+  const decoded = decodeMessage(payload);
+  return decoded.ok && (shared.options.isPending(decoded.value.uid) || NOT_IN_HISTORY.has(decoded.value.type));
 }
 
 /** When the thread's live messages began on this connection (its connect, or a later subscription). */

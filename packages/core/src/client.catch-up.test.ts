@@ -1,0 +1,139 @@
+/**
+ * Catch-up against the real server's history (SPEC §2), on the fake clock and the in-memory
+ * server: sorted by `updatedAt` (a receipt moves an old message first), written ~5 s late, no
+ * cap on the page size — what the SDK must not lose a message to.
+ */
+import { describe, expect, it } from 'vitest';
+import type { GapEvent } from './api.js';
+import { createWorld } from './client.fixtures.js';
+
+/** The real server writes history in batches about every 5 s. */
+const LAG = 5_000;
+
+describe('createChatClient: catch-up on the real server’s history', () => {
+  it('an old message read while the visitor was away does not hide the newer ones from catch-up', async () => {
+    const { clock, thread, client, run, online } = createWorld();
+    const agent = client('a1');
+    const visitor = client('v1', { autoDelivered: false });
+    await online(agent);
+    await online(visitor);
+    const got: string[] = [];
+    visitor.on('message', (m) => got.push(m.content));
+    const old = await run(visitor.send(thread, { type: 'TEXT', text: 'old' }).done);
+    await clock.advanceAsync(60_000);
+
+    await run(visitor.disconnect());
+    for (const text of ['new-1', 'new-2', 'new-3']) {
+      await clock.advanceAsync(2_000);
+      await run(agent.send(thread, { type: 'TEXT', text }).done);
+    }
+    // The agent reads the visitor's old message now: history lists it first, before new-1…new-3.
+    await clock.advanceAsync(2_000);
+    agent.markRead(thread, old.uid);
+    await clock.advanceAsync(100);
+
+    await online(visitor);
+    await clock.advanceAsync(100);
+    expect(got).toEqual(['new-1', 'new-2', 'new-3']);
+    // And the READ it missed shows.
+    expect(visitor.messages(thread.topic).find((m) => m.uid === old.uid)?.status).toBe('READ');
+  });
+
+  it('a message published 1 s before a reconnect, not yet in history, still arrives — before what came live after', async () => {
+    const { clock, thread, client, run, online } = createWorld(1, { historyLagMs: LAG });
+    const agent = client('a1');
+    const visitor = client('v1');
+    await online(agent);
+    await online(visitor);
+    await clock.advanceAsync(LAG + 1_000);
+    const got: string[] = [];
+    visitor.on('message', (m) => got.push(m.content));
+    await run(agent.send(thread, { type: 'TEXT', text: 'before' }).done);
+    await clock.advanceAsync(100);
+
+    await run(visitor.disconnect());
+    await clock.advanceAsync(10_000);
+    await run(agent.send(thread, { type: 'TEXT', text: 'just before' }).done);
+    await clock.advanceAsync(1_000);
+    await online(visitor);
+    await run(agent.send(thread, { type: 'TEXT', text: 'after' }).done);
+    await clock.advanceAsync(100);
+    // History does not have 'just before' yet: 'after' waits so that the thread stays in order.
+    expect(got).toEqual(['before']);
+    await clock.advanceAsync(LAG);
+    expect(got).toEqual(['before', 'just before', 'after']);
+  });
+
+  for (const count of [600, 5_000]) {
+    it(`${count.toLocaleString('en')} messages sent while the visitor was away all arrive, once each, in order`, async () => {
+      const { clock, thread, client, network, online, run } = createWorld(1, { historyLagMs: LAG });
+      const visitor = client('v1');
+      await online(visitor);
+      await clock.advanceAsync(LAG + 1_000);
+      const got: string[] = [];
+      const gaps: GapEvent[] = [];
+      visitor.on('message', (m) => got.push(m.content));
+      visitor.on('gap', (g) => gaps.push(g));
+      network.publish(message(thread.topic, 'seen'));
+      await clock.advanceAsync(100);
+
+      await run(visitor.disconnect());
+      const sent = Array.from({ length: count }, (_, i) => `away-${i}`);
+      for (const text of sent) {
+        network.publish(message(thread.topic, text));
+        await clock.advanceAsync(3);
+      }
+      await clock.advanceAsync(LAG);
+      await online(visitor);
+      network.publish(message(thread.topic, 'live'));
+      await clock.advanceAsync(LAG + 1_000);
+      expect(gaps).toEqual([]);
+      expect(got).toEqual(['seen', ...sent, 'live']);
+    }, 60_000);
+  }
+
+  it('beyond catchUpPageSize × catchUpMaxPages, a gap event names what is missing — never a silent loss', async () => {
+    const { clock, thread, client, network, online, run } = createWorld();
+    const visitor = client('v1', { timing: { catchUpPageSize: 10, catchUpMaxPages: 5 } });
+    await online(visitor);
+    const got: string[] = [];
+    const gaps: GapEvent[] = [];
+    visitor.on('message', (m) => got.push(m.content));
+    visitor.on('gap', (g) => gaps.push(g));
+    network.publish(message(thread.topic, 'seen'));
+    await clock.advanceAsync(100);
+    await run(visitor.disconnect());
+    const sent = Array.from({ length: 80 }, (_, i) => `away-${i}`);
+    for (const text of sent) {
+      network.publish(message(thread.topic, text));
+      await clock.advanceAsync(1_000);
+    }
+    await online(visitor);
+    await clock.advanceAsync(100);
+    // The newest 50 arrive (the budget); the 30 before them are named.
+    expect(got).toEqual(['seen', ...sent.slice(30)]);
+    expect(gaps).toHaveLength(1);
+    const [gap] = gaps;
+    expect(gap?.topic).toBe(thread.topic);
+    expect(gap?.atMost).toBeGreaterThanOrEqual(30);
+    const missing = network.history(thread.topic).filter((m) => sent.slice(0, 30).includes(m.content));
+    const times = missing.map((m) => Date.parse(`${m.createdAt.replace(' ', 'T')}+08:00`));
+    for (const time of times) {
+      expect(time).toBeGreaterThanOrEqual(gap?.from ?? Number.NaN);
+      expect(time).toBeLessThanOrEqual(gap?.to ?? Number.NaN);
+    }
+  });
+});
+
+/** A message from the agent as the server takes it (published by one of the agent's devices). */
+function message(topic: string, text: string) {
+  return {
+    uid: `${text}-uid`.padEnd(32, '0').slice(0, 32),
+    type: 'TEXT',
+    content: text,
+    status: 'SENDING',
+    channel: 'WEB',
+    user: { uid: 'a1', nickname: 'a1', type: 'AGENT' },
+    thread: { uid: 'thread-1', topic, type: 'AGENT' },
+  };
+}
