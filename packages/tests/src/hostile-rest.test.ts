@@ -151,7 +151,7 @@ async function scene(): Promise<Scene> {
   const hostile = await startHostileRest(broker.httpUrl);
   const visitor = await createTestClient(broker, { ...VISITOR, topics: [TOPIC] });
   const agent = await createTestClient(
-    { mqttUrl: broker.mqttUrl, httpUrl: hostile.url },
+    { mqttUrl: broker.mqttUrl, httpUrl: hostile.url, state: broker.state },
     { ...AGENT, topics: [TOPIC], restTimeoutMs: REST_TIMEOUT_MS },
   );
   return {
@@ -280,7 +280,7 @@ describe('a hostile REST server', () => {
     const baseline = process.getActiveResourcesInfo();
     // The REST deadline is far off: only dispose can end these calls in time.
     await using agent = await createTestClient(
-      { mqttUrl: broker.mqttUrl, httpUrl: hostile.url },
+      { mqttUrl: broker.mqttUrl, httpUrl: hostile.url, state: broker.state },
       { ...AGENT, topics: [TOPIC], restTimeoutMs: 20_000 },
     );
     await waitFor(() => hostile.open('history') === 1, { message: 'the catch-up request hangs' });

@@ -29,6 +29,11 @@ export interface ClientTarget {
   readonly mqttUrl: string;
   /** The REST API; absent for a plain MQTT broker. */
   readonly httpUrl?: string;
+  /**
+   * The server's rules, when it says (a mock broker does): the client is told how late its
+   * history is written, as an app is told of its server.
+   */
+  readonly state?: { readonly rules: { readonly options: { readonly historyLagMs: number } } };
 }
 
 /** Options of {@link createTestClient}. */
@@ -78,6 +83,12 @@ export interface TestClient extends AsyncDisposable {
   dispose(): Promise<void>;
 }
 
+/** The target's history lag as client timing, when the target says; else the client's default (the real server's). */
+function historyLagOf(target: ClientTarget): Partial<ChatTiming> {
+  const lag = target.state?.rules.options.historyLagMs;
+  return lag === undefined ? {} : { historyLagMs: lag };
+}
+
 /** A URL where nothing listens (used as a dead REST endpoint). */
 export const DEAD_HTTP_URL = 'http://127.0.0.1:9';
 
@@ -124,7 +135,7 @@ export async function createTestClient(target: ClientTarget, options: TestClient
     ...(http === undefined ? {} : { rest: http }),
     auth: { username: options.username, accessToken },
     ...(options.store === undefined ? {} : { outbox: options.store }),
-    timing: { ...TEST_TIMING, ...options.timing },
+    timing: { ...TEST_TIMING, ...historyLagOf(target), ...options.timing },
   });
   const events = recordEvents(client);
   let disposed = false;

@@ -1,6 +1,12 @@
+/**
+ * The default deadline: after each connect and subscription a thread's live messages wait for
+ * the history lag (5 s on the real server and the mock broker by default), so 5 s more than that.
+ */
+export const DEFAULT_WAIT_MS = 10_000;
+
 /** Options of {@link waitFor}. */
 export interface WaitOptions {
-  /** Deadline (default 5,000 ms). */
+  /** Deadline (default {@link DEFAULT_WAIT_MS}). */
   readonly timeoutMs?: number;
   /** What was awaited, for the failure message. */
   readonly message?: string;
@@ -17,7 +23,7 @@ export async function waitFor<T>(
   predicate: () => T | false | undefined | null | Promise<T | false | undefined | null>,
   options: WaitOptions = {},
 ): Promise<T> {
-  const timeoutMs = options.timeoutMs ?? 5_000;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_WAIT_MS;
   const intervalMs = options.intervalMs ?? 20;
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
