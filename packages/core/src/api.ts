@@ -385,6 +385,43 @@ export interface ReceiptEvent {
   readonly user: ChatUser;
 }
 
+/** A RECALL from someone on a thread: the uid of the message they recall. */
+export interface RecallEvent {
+  /** Where. */
+  readonly thread: ChatThread;
+  /** The uid of the recalled message. */
+  readonly uid: string;
+  /** Who recalled it (as the RECALL says: the server checks nothing). */
+  readonly user: ChatUser;
+}
+
+/** Why the client refused a received message (see {@link RefusedEvent}). */
+export type RefusalReason =
+  /** A RECALL of a message someone else sent, which `mayRecall` did not allow. */
+  | 'recall-not-sender'
+  /** A ROBOT_STREAM chunk for a message someone else sent. */
+  | 'stream-not-sender'
+  /**
+   * A message with the uid of one shown but another content or sender, or a stream chunk for
+   * a message that is not a stream: nothing shown is ever rewritten.
+   */
+  | 'rewrite';
+
+/**
+ * A received message the client did not apply, because the server checks nothing (anyone may
+ * post anything into a thread): a forged recall, a forged stream chunk, a rewrite.
+ */
+export interface RefusedEvent {
+  /** Why it was refused. */
+  readonly reason: RefusalReason;
+  /** The message it would have changed, as shown (it stays so). */
+  readonly target: LocalMessage;
+  /** The refused message's type (RECALL, ROBOT_STREAM, or the rewrite's). */
+  readonly type: MessageType;
+  /** Who the refused message says sent it. */
+  readonly user: ChatUser;
+}
+
 /** The events a client emits, by name. */
 export interface ChatClientEvents {
   /** A new message for the app (content or an unknown type), each uid once. */
@@ -402,15 +439,16 @@ export interface ChatClientEvents {
   typing: TypingEvent;
   /** A message was delivered to or read by someone. */
   receipt: ReceiptEvent;
-  /** A message was recalled. */
-  recall: {
-    /** Where. */
-    readonly thread: ChatThread;
-    /** The uid of the recalled message. */
-    readonly uid: string;
-    /** Who recalled it. */
-    readonly user: ChatUser;
-  };
+  /**
+   * A message was recalled. When the client shows the message, only by its sender (or as
+   * `mayRecall` allows); a recall of a message it does not show is passed on unchecked.
+   */
+  recall: RecallEvent;
+  /**
+   * A received message was not applied (a forged recall or stream chunk, a rewrite of a
+   * message shown): the app may log it or warn about the sender. Nothing changed.
+   */
+  refused: RefusedEvent;
   /**
    * The server logged this user out (KICKOFF), or another connection took this clientId over
    * (`reason` `same-client-id`, `raw` ''): the client stopped reconnecting.
@@ -498,6 +536,12 @@ export interface ChatClientOptions {
   readonly logger?: Logger;
   /** Use the visitor REST endpoint for sending. */
   readonly visitor?: boolean;
+  /**
+   * Whether a RECALL from someone other than the message's sender is applied (e.g. an agent of
+   * the thread recalling a visitor's message). Default: never; a refused recall is a `refused`
+   * event. The sender's own recall is always applied. A throw counts as false.
+   */
+  readonly mayRecall?: (recall: RecallEvent, target: LocalMessage) => boolean;
   /** Send DELIVERED for incoming messages from others (default true). */
   readonly autoDelivered?: boolean;
   /** Packet limit in bytes (default 10,240, as on the real server). */

@@ -76,8 +76,11 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       shown.sent(message, previous);
     },
   });
+  // The manager's topics include this user's own `user/` and `system/` ones.
+  const isSubscribed = (topic: string): boolean => manager.topics().includes(topic);
   const signals = createSignals({
     ...common,
+    isSubscribed,
     outgoing,
     maxPacketBytes,
     emitError,
@@ -85,8 +88,6 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     publish: (topic, payload, qos) => realtime.publish(topic, payload, qos),
     markOwn: (uid) => dedupe.add(uid),
   });
-  // The manager's topics include this user's own `user/` and `system/` ones.
-  const isSubscribed = (topic: string): boolean => manager.topics().includes(topic);
   const receiver = createReceiver({
     context: {
       selfUid: user.uid,
@@ -100,15 +101,17 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     isConnected,
     emitError,
     autoDelivered: options.autoDelivered ?? true,
+    mayRecall: options.mayRecall,
     confirm: (uid, createdAt) => sender.echo(uid, createdAt),
     typing: (event) => typing.signal(event),
     kicked: (event) => {
       manager.kicked(event.reason);
       emitter.emit('kicked', event);
     },
-    sendDelivered: (thread, uid) => signals.send(thread, 'DELIVERED', uid, 1),
+    sendDelivered: (thread, uid) => signals.delivered(thread, uid),
     emitReceipt: (receipt) => emitter.emit('receipt', receipt),
     emitRecall: (event) => emitter.emit('recall', event),
+    emitRefused: (event) => emitter.emit('refused', event),
   });
   const catchUp = createCatchUp({
     ...common,

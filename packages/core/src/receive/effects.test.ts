@@ -96,8 +96,9 @@ describe('effects of a received message', () => {
 
     it('is no news when shown already, except one of mine that had failed: confirmed after all', () => {
       expect(effectsOf(received(message()), facts({ shown: message() }))).toEqual([]);
-      expect(effectsOf(received(message()), facts({ shown: mineAs('SENDING') }))).toEqual([]);
-      expect(effectsOf(received(message({ createdAt: 5 })), facts({ shown: mineAs('FAILED') }))).toEqual([
+      expect(effectsOf(received(mineAs('SUCCESS')), facts({ shown: mineAs('SENDING') }))).toEqual([]);
+      const confirmed = message({ createdAt: 5, user: visitor, mine: true });
+      expect(effectsOf(received(confirmed), facts({ shown: mineAs('FAILED') }))).toEqual([
         { type: 'status', uid: 'm1', status: 'SUCCESS', changes: { createdAt: 5 } },
       ]);
     });
@@ -190,6 +191,94 @@ describe('effects of a received message', () => {
     ]);
   });
 
+  describe('what anyone may post (the server checks nothing)', () => {
+    const stranger = { uid: 'x9', nickname: 'Agent' };
+    const refusedAs = (reason: string, target: LocalMessage, type: string, user: { uid: string }) => [
+      {
+        type: 'log',
+        level: 'warn',
+        message: 'refused a received message',
+        data: { uid: target.uid, reason, type, from: user.uid },
+      },
+      { type: 'emit-refused', refused: { reason, target, type, user } },
+    ];
+
+    it('refuses a RECALL of a message someone else sent, unless mayRecall allows it', () => {
+      const shown = message();
+      const forged = { thread, uid: 'm1', user: stranger };
+      expect(effectsOf({ kind: 'recall', recall: forged }, facts({ shown }))).toEqual(
+        refusedAs('recall-not-sender', shown, 'RECALL', stranger),
+      );
+      // Nor does a sender without a uid recall a message without one.
+      const anonymous = message({ user: { uid: '' } });
+      const nobody = { thread, uid: 'm1', user: { uid: '' } };
+      expect(effectsOf({ kind: 'recall', recall: nobody }, facts({ shown: anonymous }))).toEqual(
+        refusedAs('recall-not-sender', anonymous, 'RECALL', { uid: '' }),
+      );
+      const asked: Array<[string, string]> = [];
+      const mayRecall = (r: { user: { uid: string } }, target: LocalMessage) => {
+        asked.push([r.user.uid, target.uid]);
+        return true;
+      };
+      expect(effectsOf({ kind: 'recall', recall: forged }, facts({ shown, mayRecall }))).toEqual([
+        { type: 'emit-recall', recall: forged },
+        { type: 'status', uid: 'm1', status: 'RECALL' },
+      ]);
+      expect(asked).toEqual([['x9', 'm1']]);
+    });
+
+    it('refuses a ROBOT_STREAM chunk for someone else’s message, or for a message that is no stream', () => {
+      const stream = message({ uid: 's1', type: 'ROBOT_STREAM', content: 'Hel', user: { uid: 'robot' } });
+      const forged = message({ uid: 's1', type: 'ROBOT_STREAM', content: ' pwned', user: stranger });
+      expect(effectsOf({ kind: 'stream', chunk: forged }, facts({ shown: stream }))).toEqual(
+        refusedAs('stream-not-sender', stream, 'ROBOT_STREAM', stranger),
+      );
+      const text = message();
+      const onText = message({ type: 'ROBOT_STREAM', content: ' more' });
+      expect(effectsOf({ kind: 'stream', chunk: onText }, facts({ shown: text }))).toEqual(
+        refusedAs('rewrite', text, 'ROBOT_STREAM', agent),
+      );
+    });
+
+    it('never lets a later message with a shown uid rewrite it: other content or sender is refused', () => {
+      const shown = message();
+      const rewrite = message({ content: 'rewritten' });
+      expect(effectsOf({ kind: 'message', message: rewrite }, facts({ shown }))).toEqual(
+        refusedAs('rewrite', shown, 'TEXT', agent),
+      );
+      const impostor = message({ user: stranger });
+      expect(effectsOf({ kind: 'message', message: impostor }, facts({ shown }))).toEqual(
+        refusedAs('rewrite', shown, 'TEXT', stranger),
+      );
+      // A failed message of mine is not confirmed by someone else's message with its uid.
+      expect(effectsOf({ kind: 'message', message: impostor }, facts({ shown: mineAs('FAILED') }))).toEqual(
+        refusedAs('rewrite', mineAs('FAILED'), 'TEXT', stranger),
+      );
+    });
+
+    it('tells a duplicate that rewrites what is shown from a plain copy; a stream’s whole text is a copy', () => {
+      const dropped = (copy: WireMessage): Received => ({ kind: 'dropped', reason: 'duplicate', uid: 'm1', copy });
+      const log = {
+        type: 'log',
+        level: 'debug',
+        message: 'dropped a received message',
+        data: { uid: 'm1', reason: 'duplicate' },
+      };
+      const shown = message();
+      const copy = { ...wire, user: { uid: 'a1', nickname: '', avatar: '', type: '', extra: '' } };
+      expect(effectsOf(dropped(copy), facts({ shown }))).toEqual([log]);
+      expect(effectsOf(dropped({ ...copy, content: 'rewritten' }), facts({ shown }))).toEqual([
+        log,
+        ...refusedAs('rewrite', shown, 'TEXT', { uid: 'a1' }),
+      ]);
+      const stream = message({ type: 'ROBOT_STREAM', content: 'Hel' });
+      expect(effectsOf(dropped({ ...copy, type: 'ROBOT_STREAM', content: 'Hello' }), facts({ shown: stream }))).toEqual(
+        [log],
+      );
+      expect(effectsOf(dropped({ ...copy, content: 'x' }), facts())).toEqual([log]);
+    });
+  });
+
   it('names the message each kind is about', () => {
     const recall = { thread, uid: 'r1', user: agent };
     expect(subjectOf({ kind: 'recall', recall })).toBe('r1');
@@ -198,5 +287,7 @@ describe('effects of a received message', () => {
     expect(subjectOf({ kind: 'echo', wire })).toBe('m1');
     expect(subjectOf({ kind: 'message', message: message({ uid: 'z' }) })).toBe('z');
     expect(subjectOf({ kind: 'typing', typing: { thread, user: agent, active: true } })).toBeUndefined();
+    expect(subjectOf({ kind: 'dropped', reason: 'duplicate', uid: 'd', copy: wire })).toBe('d');
+    expect(subjectOf({ kind: 'dropped', reason: 'no-uid', uid: '' })).toBeUndefined();
   });
 });

@@ -1,10 +1,23 @@
 /**
  * What the client does with each received message, as a pure function: the pipeline's
  * decision (pipeline.ts) and the message it is about, as shown → a list of effects for the
- * client to run. Which status wins is message-status.ts's rule.
+ * client to run. Which status wins is message-status.ts's rule. What the server lets anyone
+ * post is checked here: a recall or a stream chunk applies only to its sender's message (or as
+ * the app's `mayRecall` allows), and nothing shown is rewritten; what is refused is told.
  */
-import { isSignalMessageType, type SdkError } from '@weiyu/protocol';
-import type { ChatClientEvents, ChatThread, LocalMessage, LocalStatus, ReceiptEvent, TypingEvent } from '../api.js';
+import { isSignalMessageType, type MessageType, type SdkError } from '@weiyu/protocol';
+import type {
+  ChatThread,
+  ChatUser,
+  LocalMessage,
+  LocalStatus,
+  RecallEvent,
+  ReceiptEvent,
+  RefusalReason,
+  RefusedEvent,
+  TypingEvent,
+} from '../api.js';
+import { userFromWire } from '../message.js';
 import { moves } from '../message-status.js';
 import type { Received } from './pipeline.js';
 
@@ -23,7 +36,9 @@ export type ReceiveEffect =
   | { readonly type: 'emit-receipt'; readonly receipt: ReceiptEvent }
   /** To the typing tracker, which emits `typing` and ends it after its time to live. */
   | { readonly type: 'typing'; readonly typing: TypingEvent }
-  | { readonly type: 'emit-recall'; readonly recall: ChatClientEvents['recall'] }
+  | { readonly type: 'emit-recall'; readonly recall: RecallEvent }
+  /** A received message not applied: a `refused` event. */
+  | { readonly type: 'emit-refused'; readonly refused: RefusedEvent }
   /** Logged out by the server: stop reconnecting, emit `kicked`. */
   | { readonly type: 'kicked'; readonly reason: string; readonly raw: string }
   /** A new message: into the timeline, and a `message` event. */
@@ -51,6 +66,8 @@ export interface ReceiveFacts {
   readonly connected: boolean;
   /** Whether to send DELIVERED for new messages of others. */
   readonly autoDelivered: boolean;
+  /** Whether a RECALL by someone other than the sender of the message shown is applied (the app's policy). */
+  readonly mayRecall?: (recall: RecallEvent, target: LocalMessage) => boolean;
 }
 
 /** The uid of the message a received one is about (its own, or the one a receipt or recall names). */
@@ -68,6 +85,8 @@ export function subjectOf(received: Received): string | undefined {
       return received.message.uid;
     case 'echo':
       return received.wire.uid;
+    case 'dropped':
+      return received.copy ? received.uid : undefined;
     default:
       return undefined;
   }
@@ -82,18 +101,21 @@ export function effectsOf(received: Received, facts: ReceiveFacts): ReceiveEffec
         log('warn', 'received a message that could not be read', { code: received.error.code }),
         { type: 'emit-error', error: received.error },
       ];
-    case 'dropped':
-      return [log('debug', 'dropped a received message', { uid: received.uid, reason: received.reason })];
+    case 'dropped': {
+      const dropped = log('debug', 'dropped a received message', { uid: received.uid, reason: received.reason });
+      const { copy } = received;
+      // A copy of what is shown is no news; the same uid with another text or sender is a forgery.
+      if (!shown || !copy || !rewrites(shown, copy.content, userFromWire(copy.user))) return [dropped];
+      return [dropped, ...refuse('rewrite', shown, copy.type, userFromWire(copy.user))];
+    }
     case 'echo':
       return [{ type: 'confirm', uid: received.wire.uid, createdAt: received.wire.createdAt }];
     case 'receipt':
       return receiptEffects(received.receipt, facts);
     case 'typing':
       return [{ type: 'typing', typing: received.typing }];
-    case 'recall': {
-      const recall: ReceiveEffect = { type: 'emit-recall', recall: received.recall };
-      return shown && moves(shown.status, 'RECALL') ? [recall, statusOf(shown, 'RECALL')] : [recall];
-    }
+    case 'recall':
+      return recallEffects(received.recall, facts);
     case 'kicked':
       return [
         log('warn', 'kicked by the server', { reason: received.reason }),
@@ -106,8 +128,7 @@ export function effectsOf(received: Received, facts: ReceiveFacts): ReceiveEffec
       if (!shown || facts.pending || !moves(shown.status, received.status)) return [];
       return [statusOf(shown, received.status)];
     case 'stream':
-      if (!shown) return [{ type: 'show', message: received.chunk }];
-      return [statusOf(shown, shown.status, { content: shown.content + received.chunk.content })];
+      return streamEffects(received.chunk, shown);
     case 'message':
       return messageEffects(received.message, facts);
   }
@@ -125,9 +146,27 @@ function receiptEffects(receipt: ReceiptEvent, { shown, pending }: ReceiveFacts)
   return effects;
 }
 
+function recallEffects(recall: RecallEvent, { shown, mayRecall }: ReceiveFacts): ReceiveEffect[] {
+  // A message it does not show cannot be checked here: the app's own store may.
+  if (!shown) return [{ type: 'emit-recall', recall }];
+  if (!sameSender(shown.user, recall.user) && !mayRecall?.(recall, shown)) {
+    return refuse('recall-not-sender', shown, 'RECALL', recall.user);
+  }
+  const event: ReceiveEffect = { type: 'emit-recall', recall };
+  return moves(shown.status, 'RECALL') ? [event, statusOf(shown, 'RECALL')] : [event];
+}
+
+function streamEffects(chunk: LocalMessage, shown: LocalMessage | undefined): ReceiveEffect[] {
+  if (!shown) return [{ type: 'show', message: chunk }];
+  if (!sameSender(shown.user, chunk.user)) return refuse('stream-not-sender', shown, chunk.type, chunk.user);
+  if (shown.type !== 'ROBOT_STREAM') return refuse('rewrite', shown, chunk.type, chunk.user);
+  return [statusOf(shown, shown.status, { content: shown.content + chunk.content })];
+}
+
 function messageEffects(message: LocalMessage, facts: ReceiveFacts): ReceiveEffect[] {
   const { shown } = facts;
   if (shown) {
+    if (rewrites(shown, message.content, message.user)) return refuse('rewrite', shown, message.type, message.user);
     // One of mine that had failed for good, confirmed after all; anything else known is no news.
     if (shown.mine && shown.status === 'FAILED') {
       return [statusOf(shown, 'SUCCESS', { createdAt: message.createdAt })];
@@ -141,6 +180,27 @@ function messageEffects(message: LocalMessage, facts: ReceiveFacts): ReceiveEffe
     effects.push({ type: 'send-delivered', thread: message.thread, uid: message.uid });
   }
   return effects;
+}
+
+/** Whether two users are one sender: a sender without a uid is no one, so never the same. */
+function sameSender(a: ChatUser, b: ChatUser): boolean {
+  return a.uid.length > 0 && a.uid === b.uid;
+}
+
+/**
+ * Whether a message with the uid of `shown` would change it: another sender, or another text
+ * (a stream's text grows chunk by chunk, and history holds it whole: only its sender counts).
+ */
+function rewrites(shown: LocalMessage, content: string, user: ChatUser): boolean {
+  if (shown.user.uid !== user.uid) return true;
+  return shown.type !== 'ROBOT_STREAM' && shown.content !== content;
+}
+
+function refuse(reason: RefusalReason, target: LocalMessage, type: MessageType, user: ChatUser): ReceiveEffect[] {
+  return [
+    log('warn', 'refused a received message', { uid: target.uid, reason, type, from: user.uid }),
+    { type: 'emit-refused', refused: { reason, target, type, user } },
+  ];
 }
 
 function statusOf(

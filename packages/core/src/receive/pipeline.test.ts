@@ -1,4 +1,4 @@
-import { encodeMessage, type WireMessageInit } from '@weiyu/protocol';
+import { decodeMessage, encodeMessage, type WireMessageInit } from '@weiyu/protocol';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createDedupe } from './dedupe.js';
@@ -66,10 +66,56 @@ describe('receive pipeline', () => {
     const other = 'org/agent/a1/v12';
     const r = receiveBytes(other, bytes({ thread: { uid: 't2', topic: other, type: 'AGENT' } }), context());
     expect(r).toMatchObject({ kind: 'dropped', reason: 'not-subscribed' });
-    // Arriving on the user's own topic is fine whatever the thread.
-    expect(receiveBytes(`user/${SELF}`, bytes({ thread: { topic: other, type: 'AGENT' } }), context()).kind).toBe(
-      'message',
+    // The user's own topics are ours: what names them as its thread is shown there.
+    const own = receiveBytes(
+      `user/${SELF}`,
+      bytes({ uid: 'u1', thread: { topic: `user/${SELF}`, type: '' } }),
+      context(),
     );
+    expect(own.kind === 'message' && own.message.thread.topic).toBe(`user/${SELF}`);
+  });
+
+  it('drops a message on a topic of ours whose thread.topic is not ours, the user’s own topics too', () => {
+    const c = context();
+    const foreign = ['org/agent/a1/v12', 'org/agent/a1', '#', 'org/+/a1/v1', `system/${SELF}x`, ''.padEnd(300, 'x')];
+    for (const [i, topic] of foreign.entries()) {
+      for (const on of [TOPIC, `user/${SELF}`, `system/${SELF}`]) {
+        expect(receiveBytes(on, bytes({ uid: `f${i}`, thread: { topic, type: 'AGENT' } }), c)).toMatchObject({
+          kind: 'dropped',
+          reason: 'foreign-thread',
+        });
+      }
+    }
+    // Dropped before the duplicate filter: a forged copy cannot shadow the real message.
+    expect(c.dedupe.size()).toBe(0);
+    expect(receiveBytes(TOPIC, bytes({ uid: 'f0' }), c).kind).toBe('message');
+  });
+
+  it('gives every result the topic of ours it came on: thread.topic when both are ours, else that topic', () => {
+    const other = 'org/group/g1';
+    const c = context({ isSubscribed: (topic) => topic === TOPIC || topic === other });
+    const r = receiveBytes(TOPIC, bytes({ uid: 'g', thread: { topic: other, type: 'GROUP' } }), c);
+    expect(r.kind === 'message' && r.message.thread.topic).toBe(other);
+    const bare = receiveBytes(
+      TOPIC,
+      bytes({ uid: 'b', type: 'READ', content: 'm1', thread: { topic: '', type: '' } }),
+      c,
+    );
+    expect(bare.kind === 'receipt' && bare.receipt.thread.topic).toBe(TOPIC);
+  });
+
+  it('files what history gives under the topic read (a MEMBER thread’s reversed copies too)', () => {
+    const mine = 'org/member/v1/m2';
+    const wire = decodeOnce(bytes({ uid: 'h1', thread: { uid: 't', topic: 'org/member/m2/v1', type: 'MEMBER' } }));
+    const r = receiveWire(wire, { topic: mine, source: 'catch-up' }, context());
+    expect(r.kind === 'message' && r.message.thread).toMatchObject({ uid: 't', topic: mine, type: 'MEMBER' });
+  });
+
+  it('gives a duplicate’s copy, to tell a copy from a rewrite', () => {
+    const c = context();
+    receiveBytes(TOPIC, bytes(), c);
+    const r = receiveBytes(TOPIC, bytes({ content: 'rewritten' }), c);
+    expect(r).toMatchObject({ kind: 'dropped', reason: 'duplicate', copy: { uid: 'm1', content: 'rewritten' } });
   });
 
   it('does not filter catch-up by subscription (the app asked for that topic)', () => {
@@ -178,6 +224,12 @@ describe('receive pipeline', () => {
       kind: 'dropped',
       reason: 'foreign-kickoff',
     });
+    // On my system topic but naming another thread of mine: not the server's KICKOFF.
+    const elsewhere = bytes({ uid: 'k3', type: 'KICKOFF', content });
+    expect(receiveBytes(`system/${SELF}`, elsewhere, context())).toMatchObject({
+      kind: 'dropped',
+      reason: 'foreign-kickoff',
+    });
   });
 
   it('delivers unknown types as messages flagged unknownType', () => {
@@ -257,7 +309,7 @@ describe('receive pipeline', () => {
 });
 
 function decodeOnce(data: Uint8Array) {
-  const r = receiveBytes(TOPIC, data, context({ isAwaitingEcho: () => true }));
-  if (r.kind !== 'echo') throw new Error('expected an echo');
-  return r.wire;
+  const r = decodeMessage(data);
+  if (!r.ok) throw r.error;
+  return r.value;
 }

@@ -1,7 +1,11 @@
 /**
  * The receive pipeline: bytes (or a message from REST history) in, one decision out.
- * decode → keep subscribed topics → drop duplicates by uid → match echoes of our own messages →
+ * decode → keep our own topics → drop duplicates by uid → match echoes of our own messages →
  * receipts, typing, recall, kickoff → everything else is a message. Never throws.
+ *
+ * Whatever it lets through is on a topic of ours: the thread of every result (a message's, a
+ * receipt's, …) has the topic it arrived on and was subscribed to, or the topic catch-up read.
+ * Receipts go back there, never to a topic a payload names.
  */
 import { decodeMessage, SdkError, type WireMessage } from '@weiyu/protocol';
 import type { ChatThread, ChatUser, LocalMessage, ReceiptEvent, TypingEvent } from '../api.js';
@@ -15,8 +19,13 @@ export type ReceiveSource = 'mqtt' | 'catch-up';
 export type DropReason =
   /** It has no uid: it cannot be told apart from others. */
   | 'no-uid'
-  /** Its topic is not one this client subscribed to. */
+  /** The topic it came on is not one this client subscribed to. */
   | 'not-subscribed'
+  /**
+   * It came on a topic of ours but its `thread.topic` is not one of ours (the server matches
+   * topics as substrings, and anyone may post with any thread).
+   */
+  | 'foreign-thread'
   /** Its uid was seen already. */
   | 'duplicate'
   /** A typing indicator or receipt sent by this user (from any device). */
@@ -29,7 +38,13 @@ export type DropReason =
 /** What the pipeline made of one message. */
 export type Received =
   | { readonly kind: 'error'; readonly error: SdkError }
-  | { readonly kind: 'dropped'; readonly reason: DropReason; readonly uid: string }
+  | {
+      readonly kind: 'dropped';
+      readonly reason: DropReason;
+      readonly uid: string;
+      /** A duplicate's copy as it came, to tell a copy from a rewrite of what is shown. */
+      readonly copy?: WireMessage;
+    }
   /** The server's copy of a message this client is sending. */
   | { readonly kind: 'echo'; readonly wire: WireMessage }
   | { readonly kind: 'receipt'; readonly receipt: ReceiptEvent }
@@ -93,23 +108,18 @@ function classify(
   const uid = wire.uid;
   if (uid.length === 0) return { kind: 'dropped', reason: 'no-uid', uid };
 
-  const threadTopic = wire.thread?.topic ?? '';
-  // The server matches topics as substrings: filter by exact topic here. Catch-up asked for its topic.
-  if (
-    origin.source === 'mqtt' &&
-    !context.isSubscribed(origin.topic) &&
-    (threadTopic.length === 0 || !context.isSubscribed(threadTopic))
-  ) {
-    return { kind: 'dropped', reason: 'not-subscribed', uid };
-  }
+  const home = homeTopic(wire, origin, context);
+  if (typeof home !== 'string') return { kind: 'dropped', reason: home.drop, uid };
+  const thread: ChatThread = { ...threadFromWire(wire.thread, home), topic: home };
+  const local = (): LocalMessage => ({
+    ...messageFromWire(wire, { selfUid: context.selfUid, now: context.now(), topic: home }),
+    thread,
+  });
 
   // ROBOT_STREAM chunks share one uid: later chunks append instead of being duplicates.
   if (wire.type === 'ROBOT_STREAM' && context.dedupe.has(uid) && !context.isAwaitingEcho(uid)) {
-    if (origin.source === 'catch-up') return { kind: 'dropped', reason: 'duplicate', uid };
-    return {
-      kind: 'stream',
-      chunk: messageFromWire(wire, { selfUid: context.selfUid, now: context.now(), topic: origin.topic }),
-    };
+    if (origin.source === 'catch-up') return { kind: 'dropped', reason: 'duplicate', uid, copy: wire };
+    return { kind: 'stream', chunk: local() };
   }
 
   if (origin.source === 'catch-up' && context.dedupe.has(uid)) {
@@ -117,12 +127,11 @@ function classify(
     if (status !== undefined) return { kind: 'stored-status', uid, status };
   }
 
-  if (!context.dedupe.add(uid)) return { kind: 'dropped', reason: 'duplicate', uid };
+  if (!context.dedupe.add(uid)) return { kind: 'dropped', reason: 'duplicate', uid, copy: wire };
 
   if (context.isAwaitingEcho(uid)) return { kind: 'echo', wire };
 
   const user = userFromWire(wire.user);
-  const thread = threadFromWire(wire.thread, origin.topic);
   const fromSelf = user.uid.length > 0 && user.uid === context.selfUid;
 
   switch (wire.type) {
@@ -148,14 +157,30 @@ function classify(
     case 'RECALL':
       return { kind: 'recall', recall: { thread, uid: wire.content.trim(), user } };
     case 'KICKOFF':
-      if (origin.topic !== `system/${context.selfUid}`) return { kind: 'dropped', reason: 'foreign-kickoff', uid };
+      if (origin.topic !== `system/${context.selfUid}` || home !== origin.topic) {
+        return { kind: 'dropped', reason: 'foreign-kickoff', uid };
+      }
       return { kind: 'kicked', reason: readKickReason(wire.content), raw: wire.content };
     default:
-      return {
-        kind: 'message',
-        message: messageFromWire(wire, { selfUid: context.selfUid, now: context.now(), topic: origin.topic }),
-      };
+      return { kind: 'message', message: local() };
   }
+}
+
+/**
+ * The topic of ours a message belongs to. Live: the topic it came on and its `thread.topic`
+ * (when it has one) must both be subscribed, exactly; the thread's topic wins (the server may
+ * deliver a thread's message on a longer topic that contains it). From history: the topic read.
+ */
+function homeTopic(
+  wire: WireMessage,
+  origin: { readonly topic: string; readonly source: ReceiveSource },
+  context: ReceiveContext,
+): string | { readonly drop: DropReason } {
+  if (origin.source === 'catch-up') return origin.topic;
+  if (!context.isSubscribed(origin.topic)) return { drop: 'not-subscribed' };
+  const threadTopic = wire.thread?.topic ?? '';
+  if (threadTopic.length === 0) return origin.topic;
+  return context.isSubscribed(threadTopic) ? threadTopic : { drop: 'foreign-thread' };
 }
 
 /** Statuses the server stores on a message when receipts or a recall reach it. */

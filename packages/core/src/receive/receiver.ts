@@ -3,7 +3,7 @@
  * follows from it, and this runs those effects against the rest of the client.
  */
 import type { SdkError, WireMessage } from '@weiyu/protocol';
-import type { ChatClientEvents, ChatThread, TypingEvent } from '../api.js';
+import type { ChatClientEvents, ChatThread, LocalMessage, RecallEvent, TypingEvent } from '../api.js';
 import type { Logger } from '../interfaces.js';
 import { effectsOf, type ReceiveEffect, subjectOf } from './effects.js';
 import { type ReceiveContext, type Received, receiveBytes, receiveWire } from './pipeline.js';
@@ -15,6 +15,8 @@ export interface ReceiverOptions {
   readonly shown: Shown;
   readonly logger: Logger;
   readonly autoDelivered: boolean;
+  /** The app's policy for a RECALL by someone other than the message's sender (default: refused). */
+  readonly mayRecall?: ((recall: RecallEvent, target: LocalMessage) => boolean) | undefined;
   readonly isConnected: () => boolean;
   /** The server has one of my pending messages (its echo, or a receipt for it). */
   readonly confirm: (uid: string, createdAt: string) => void;
@@ -24,6 +26,7 @@ export interface ReceiverOptions {
   readonly sendDelivered: (thread: ChatThread, uid: string) => void;
   readonly emitReceipt: (receipt: ChatClientEvents['receipt']) => void;
   readonly emitRecall: (recall: ChatClientEvents['recall']) => void;
+  readonly emitRefused: (refused: ChatClientEvents['refused']) => void;
   readonly emitError: (error: SdkError) => void;
 }
 
@@ -38,6 +41,7 @@ export interface Receiver {
 /** Creates the receiver of a client. */
 export function createReceiver(options: ReceiverOptions): Receiver {
   const { shown, context } = options;
+  const mayRecall = safePolicy(options);
 
   function handle(received: Received): Received {
     const uid = subjectOf(received);
@@ -46,6 +50,7 @@ export function createReceiver(options: ReceiverOptions): Receiver {
       pending: uid !== undefined && context.isAwaitingEcho(uid),
       connected: options.isConnected(),
       autoDelivered: options.autoDelivered,
+      ...(mayRecall ? { mayRecall } : {}),
     });
     for (const effect of effects) run(effect);
     return received;
@@ -71,6 +76,9 @@ export function createReceiver(options: ReceiverOptions): Receiver {
       case 'emit-recall':
         options.emitRecall(effect.recall);
         return;
+      case 'emit-refused':
+        options.emitRefused(effect.refused);
+        return;
       case 'kicked':
         options.kicked({ reason: effect.reason, raw: effect.raw });
         return;
@@ -91,5 +99,21 @@ export function createReceiver(options: ReceiverOptions): Receiver {
     history(topic, wire) {
       handle(receiveWire(wire, { topic, source: 'catch-up' }, context));
     },
+  };
+}
+
+/** The app's recall policy, where a throw counts as a refusal (the client keeps receiving). */
+function safePolicy(options: ReceiverOptions): ((recall: RecallEvent, target: LocalMessage) => boolean) | undefined {
+  const policy = options.mayRecall;
+  if (!policy) return undefined;
+  return (recall, target) => {
+    try {
+      return policy(recall, target) === true;
+    } catch (error) {
+      options.logger.warn('mayRecall threw: the recall is refused', {
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return false;
+    }
   };
 }

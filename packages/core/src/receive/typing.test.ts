@@ -34,4 +34,21 @@ describe('typing tracker', () => {
     tracker.dispose();
     expect(clock.pending()).toBe(0);
   });
+
+  it('keeps at most maxActive indicators: the stalest ends first, reported inactive', () => {
+    const clock = createFakeClock();
+    const events: TypingEvent[] = [];
+    const tracker = createTypingTracker({ clock, ttlMs: 6_000, maxActive: 3, emit: (e) => events.push(e) });
+    for (const uid of ['a', 'b', 'c']) tracker.signal({ thread, user: { uid }, active: true });
+    // Renewed: now the freshest.
+    tracker.signal({ thread, user: { uid: 'a' }, active: true });
+    for (let i = 0; i < 1_000; i++) tracker.signal({ thread, user: { uid: `flood${i}` }, active: true });
+    expect(tracker.active()).toBe(3);
+    expect(clock.pending()).toBe(3);
+    const ended = events.filter((e) => !e.active).map((e) => e.user.uid);
+    expect(ended.slice(0, 3)).toEqual(['b', 'c', 'a']);
+    expect(ended).toHaveLength(1_000);
+    clock.advance(6_000);
+    expect(tracker.active()).toBe(0);
+  });
 });

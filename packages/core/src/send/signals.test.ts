@@ -12,6 +12,7 @@ const thread: ChatThread = { uid: 't1', topic: 'org/agent/a1/v1', type: 'AGENT' 
 function setup(maxPacketBytes = 10_240) {
   const clock = createFakeClock();
   const sent: Array<{ type: string; content: string; qos: number }> = [];
+  const topics: string[] = [];
   const own: string[] = [];
   const errors: string[] = [];
   const link = { up: true };
@@ -22,14 +23,16 @@ function setup(maxPacketBytes = 10_240) {
     maxPacketBytes,
     typingThrottleMs: 2_000,
     isConnected: () => link.up,
-    publish: async (_topic, payload, qos) => {
+    isSubscribed: (topic) => topic === thread.topic,
+    publish: async (topic, payload, qos) => {
+      topics.push(topic);
       const decoded = decodeMessage(payload);
       if (decoded.ok) sent.push({ type: decoded.value.type, content: decoded.value.content, qos });
     },
     markOwn: (uid) => own.push(uid),
     emitError: (e) => errors.push(e.code),
   });
-  return { clock, sent, own, errors, link, signals };
+  return { clock, sent, topics, own, errors, link, signals };
 }
 
 describe('signals', () => {
@@ -70,5 +73,25 @@ describe('signals', () => {
     const { sent, signals } = setup(50);
     expect(signals.send(thread, 'READ', 'm1', 1)).toBe(false);
     expect(sent).toEqual([]);
+  });
+
+  it('sends the automatic DELIVERED only to a topic it is subscribed to', () => {
+    const { topics, own, signals } = setup();
+    expect(signals.delivered({ ...thread, topic: 'org/agent/a1/v12' }, 'm1')).toBe(false);
+    expect(signals.delivered({ ...thread, topic: 'org/agent/a1' }, 'm1')).toBe(false);
+    expect(signals.delivered(thread, 'm1')).toBe(true);
+    expect(topics).toEqual([thread.topic]);
+    expect(own).toHaveLength(1);
+  });
+
+  it('never publishes a signal to a topic that is not valid (the server closes the connection): invalid_topic', () => {
+    const { topics, errors, signals } = setup();
+    for (const topic of ['#', 'org/+/a1/v1', 'org/agent/#', '', '/org/agent/a1/v1', 'org/agent/a1/']) {
+      expect(signals.send({ ...thread, topic }, 'DELIVERED', 'm1', 1)).toBe(false);
+      signals.typing({ ...thread, topic });
+      expect(signals.explicit({ ...thread, topic }, 'READ', 'm1')).toBe(false);
+    }
+    expect(topics).toEqual([]);
+    expect(new Set(errors)).toEqual(new Set(['invalid_topic']));
   });
 });

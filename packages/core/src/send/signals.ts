@@ -1,8 +1,10 @@
 /**
  * Signals: typing, receipts and recalls. They go over MQTT only when connected and are never
- * kept in the outbox; typing is throttled per thread.
+ * kept in the outbox; typing is throttled per thread. None goes to a topic that is not valid
+ * (the real server closes the connection on one), and an automatic receipt only to a topic
+ * this client is subscribed to.
  */
-import { encodeMessage, type MessageType, SdkError } from '@weiyu/protocol';
+import { encodeMessage, type MessageType, SdkError, validateTopic } from '@weiyu/protocol';
 import type { ChatThread } from '../api.js';
 import type { Clock, Logger } from '../interfaces.js';
 import { messageToWire } from '../message.js';
@@ -18,6 +20,8 @@ export interface SignalsOptions {
   /** At most one TYPING per thread in this time (ms). */
   readonly typingThrottleMs: number;
   readonly isConnected: () => boolean;
+  /** Whether this client is subscribed to a topic: automatic receipts go nowhere else. */
+  readonly isSubscribed: (topic: string) => boolean;
   readonly publish: (topic: string, payload: Uint8Array, qos: 0 | 1) => Promise<void>;
   /** Our own signal comes back from the server: it is not news (the duplicate filter). */
   readonly markOwn: (uid: string) => void;
@@ -30,6 +34,11 @@ export interface Signals {
   send(thread: ChatThread, type: MessageType, content: string, qos: 0 | 1): boolean;
   /** A signal the app asked for (`markDelivered`, `markRead`, `recall`): an `error` event when not sent. */
   explicit(thread: ChatThread, type: MessageType, uid: string): boolean;
+  /**
+   * The automatic DELIVERED for a message received on `thread`: only to a topic this client is
+   * subscribed to, never to one a payload names. False when not sent.
+   */
+  delivered(thread: ChatThread, uid: string): boolean;
   /** TYPING, at QoS 0, at most one per `typingThrottleMs` per thread. */
   typing(thread: ChatThread): void;
   /** Forgets a thread (after an unsubscribe). */
@@ -44,7 +53,7 @@ export function createSignals(options: SignalsOptions): Signals {
   let disposed = false;
 
   function send(thread: ChatThread, type: MessageType, content: string, qos: 0 | 1): boolean {
-    if (!options.isConnected() || disposed) return false;
+    if (!options.isConnected() || disposed || !validateTopic(thread.topic).ok) return false;
     const message = options.outgoing.signal(thread, type, content);
     const payload = encodeMessage(messageToWire(message));
     if (publishPacketSize(thread.topic, payload.length, qos) > options.maxPacketBytes) return false;
@@ -59,8 +68,19 @@ export function createSignals(options: SignalsOptions): Signals {
     send,
     explicit(thread, type, uid) {
       if (send(thread, type, uid, 1)) return true;
-      options.emitError(new SdkError('not_connected', `${type} for ${uid} was not sent: not connected`));
+      const topic = validateTopic(thread.topic);
+      const error = topic.ok
+        ? new SdkError('not_connected', `${type} for ${uid} was not sent: not connected`)
+        : topic.error;
+      options.emitError(error);
       return false;
+    },
+    delivered(thread, uid) {
+      if (!options.isSubscribed(thread.topic)) {
+        options.logger.debug('no DELIVERED to a topic not subscribed', { uid });
+        return false;
+      }
+      return send(thread, 'DELIVERED', uid, 1);
     },
     typing(thread) {
       const now = options.clock.now();
