@@ -13,6 +13,7 @@ const EVENT_NAMES: readonly (keyof ChatClientEvents)[] = [
   'typing',
   'receipt',
   'recall',
+  'refused',
   'kicked',
   'error',
 ];
