@@ -109,9 +109,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       emitter.emit('kicked', event);
     },
     sendDelivered: (thread, uid) => signals.delivered(thread, uid),
-    emitReceipt: (receipt) => emitter.emit('receipt', receipt),
-    emitRecall: (event) => emitter.emit('recall', event),
-    emitRefused: (event) => emitter.emit('refused', event),
+    emit: (event, payload) => emitter.emit(event, payload),
   });
   const catchUp = createCatchUp({
     ...common,

@@ -24,9 +24,8 @@ export interface ReceiverOptions {
   /** KICKOFF: the connection stops for good. */
   readonly kicked: (event: ChatClientEvents['kicked']) => void;
   readonly sendDelivered: (thread: ChatThread, uid: string) => void;
-  readonly emitReceipt: (receipt: ChatClientEvents['receipt']) => void;
-  readonly emitRecall: (recall: ChatClientEvents['recall']) => void;
-  readonly emitRefused: (refused: ChatClientEvents['refused']) => void;
+  /** The client's `receipt`, `recall` and `refused` events. */
+  readonly emit: <K extends 'receipt' | 'recall' | 'refused'>(event: K, payload: ChatClientEvents[K]) => void;
   readonly emitError: (error: SdkError) => void;
 }
 
@@ -68,16 +67,16 @@ export function createReceiver(options: ReceiverOptions): Receiver {
         options.confirm(effect.uid, effect.createdAt);
         return;
       case 'emit-receipt':
-        options.emitReceipt(effect.receipt);
+        options.emit('receipt', effect.receipt);
         return;
       case 'typing':
         options.typing(effect.typing);
         return;
       case 'emit-recall':
-        options.emitRecall(effect.recall);
+        options.emit('recall', effect.recall);
         return;
       case 'emit-refused':
-        options.emitRefused(effect.refused);
+        options.emit('refused', effect.refused);
         return;
       case 'kicked':
         options.kicked({ reason: effect.reason, raw: effect.raw });
