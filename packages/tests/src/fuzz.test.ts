@@ -66,7 +66,7 @@ interface LaneReport {
   readonly heapGrowthMb: number;
   readonly disconnects: number;
   readonly refused: Readonly<Record<string, number>>;
-  readonly errors: number;
+  readonly errors: Readonly<Record<string, number>>;
   readonly shown: number;
   readonly kinds: Readonly<Partial<Record<HostileKind, number>>>;
 }
@@ -208,7 +208,8 @@ interface Victim {
   view(uid: string): LocalMessage | undefined;
   disconnects(): number;
   refused(): Record<string, number>;
-  errors(): number;
+  /** `error` events by code. */
+  errors(): Record<string, number>;
 }
 
 async function startVictim(lane: Lane): Promise<Victim> {
@@ -246,7 +247,7 @@ async function startVictim(lane: Lane): Promise<Victim> {
   const views = new Map<string, LocalMessage>();
   let shownTotal = 0;
   let disconnects = 0;
-  let errors = 0;
+  const errors: Record<string, number> = {};
   const refused: Record<string, number> = {};
   client.on('message', (m) => {
     shownTotal += 1;
@@ -261,8 +262,8 @@ async function startVictim(lane: Lane): Promise<Victim> {
   client.on('refused', (r) => {
     refused[r.reason] = (refused[r.reason] ?? 0) + 1;
   });
-  client.on('error', () => {
-    errors += 1;
+  client.on('error', (error) => {
+    errors[error.code] = (errors[error.code] ?? 0) + 1;
   });
   await client.connect();
   await client.subscribe([TOPIC]);
@@ -282,7 +283,7 @@ async function startVictim(lane: Lane): Promise<Victim> {
     view: (uid) => views.get(uid),
     disconnects: () => disconnects,
     refused: () => ({ ...refused }),
-    errors: () => errors,
+    errors: () => ({ ...errors }),
   };
 }
 
@@ -409,12 +410,13 @@ function randomUid(prng: Prng): string {
 }
 
 function describeReport(r: LaneReport): string {
-  const refused = Object.entries(r.refused)
-    .map(([reason, n]) => `${reason} ${n}`)
-    .join(', ');
+  const counts = (record: Readonly<Record<string, number>>): string =>
+    Object.entries(record)
+      .map(([key, n]) => `${key} ${n}`)
+      .join(', ') || 'none';
   return [
     `fuzz ${r.name}: ${r.published} payloads in ${r.seconds.toFixed(1)} s, ${r.reached} reached the client,`,
-    `${r.shown} shown as new messages, refused: ${refused || 'none'}, ${r.errors} error events,`,
+    `${r.shown} shown as new messages, refused: ${counts(r.refused)}, error events: ${counts(r.errors)},`,
     `${r.disconnects} disconnects, heapUsed growth ${r.heapGrowthMb.toFixed(1)} MB (bound ${HEAP_BOUND_MB} MB)`,
   ].join(' ');
 }
