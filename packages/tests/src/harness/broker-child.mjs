@@ -1,19 +1,18 @@
 // The mock broker in a process of its own (see broker-process.ts), so that a test measuring its
-// own heap measures the client only. Vite's module runner loads the TypeScript sources, as the
-// tests do. argv[2]: the directory to resolve from; argv[3]: startMockBroker options as JSON.
+// own heap measures the client only. Vite's module runner loads the TypeScript sources with the
+// package's vitest config (its aliases to the workspace sources), as the tests do.
+// argv[2]: the package directory (with vitest.config.ts); argv[3]: startMockBroker options as JSON.
 // Prints one JSON line {mqttUrl, httpUrl}; stops on SIGTERM or when its parent goes (stdin ends).
-import { createServer, createServerModuleRunner, defaultServerConditions } from 'vite';
+import { join } from 'node:path';
+import { createServer, createServerModuleRunner } from 'vite';
 
-const [root, json] = process.argv.slice(2);
-const conditions = ['source', ...defaultServerConditions];
+const [root = '.', json] = process.argv.slice(2);
 const vite = await createServer({
-  configFile: false,
+  configFile: join(root, 'vitest.config.ts'),
   root,
   logLevel: 'error',
   appType: 'custom',
   server: { middlewareMode: true, hmr: false, ws: false, watch: null },
-  resolve: { conditions },
-  ssr: { resolve: { conditions, externalConditions: ['source'] } },
   optimizeDeps: { noDiscovery: true, include: [] },
 });
 const runner = createServerModuleRunner(vite.environments.ssr, { hmr: false });
