@@ -1,0 +1,165 @@
+/**
+ * The two pairs the run compares, behind one face: the SDK (a visitor's client sending, an agent's
+ * receiving) and raw mqtt.js (QoS 1, the same protobuf bytes, the sender subscribed to see the
+ * server's echo), both through the same mock broker and the same proxies.
+ */
+import { type ChatClient, createChatClient } from '@weiyu/core';
+import { DEMO_THREAD } from '@weiyu/mock-broker/testing';
+import { decodeMessage, encodeMessage } from '@weiyu/protocol';
+import { createHttpTransport } from '@weiyu/transport-http';
+import { createMqttTransport } from '@weiyu/transport-mqtt';
+import mqtt, { type MqttClient } from 'mqtt';
+import { type BenchLogin, rawWire, TEXT } from './shared.js';
+
+/** Where each side connects. */
+export interface Links {
+  readonly senderUrl: string;
+  readonly receiverUrl: string;
+  readonly httpUrl: string;
+}
+
+/** One sender and one receiver on the demo thread. */
+export interface Pair {
+  readonly name: string;
+  /** Sends one message now; returns its uid. */
+  send(): string;
+  /** The sender learns that the server has the message (the echo, for both pairs). */
+  onConfirmed(listener: (uid: string) => void): void;
+  /** The receiver got the message. */
+  onReceived(listener: (uid: string) => void): void;
+  /** Messages the sender holds that have not started (the SDK's QUEUED ones; raw mqtt.js: its offline queue). */
+  waiting(): number;
+  /** Resolves when the sender's link is up (again). */
+  senderUp(): Promise<void>;
+  /** Resolves when the sender's link is down. */
+  senderDown(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Options of the SDK pair. */
+export interface SdkPairOptions {
+  /** The receiver sends DELIVERED for each message (the SDK's default). */
+  readonly receipts: boolean;
+  readonly sendWindow?: number | undefined;
+  /** With the REST fallback (default true). */
+  readonly rest?: boolean;
+}
+
+/** The SDK pair: two chat clients, the visitor sending. */
+export async function sdkPair(
+  logins: { agent: BenchLogin; visitor: BenchLogin },
+  links: Links,
+  options: SdkPairOptions,
+): Promise<Pair> {
+  const client = (login: BenchLogin, url: string, autoDelivered: boolean): ChatClient =>
+    createChatClient({
+      user: login.user,
+      realtime: createMqttTransport({ url }),
+      ...(options.rest === false ? {} : { rest: createHttpTransport({ baseUrl: links.httpUrl }) }),
+      auth: { username: login.user.username, accessToken: login.accessToken },
+      autoDelivered,
+      // A burst of thousands at once is the point here: the outbox may hold them all.
+      timing: {
+        outboxLimit: 100_000,
+        reconnectBaseMs: 100,
+        reconnectMaxMs: 200,
+        ...(options.sendWindow === undefined ? {} : { sendWindow: options.sendWindow }),
+      },
+    });
+  const sender = client(logins.visitor, links.senderUrl, false);
+  const receiver = client(logins.agent, links.receiverUrl, options.receipts);
+  for (const c of [sender, receiver]) {
+    await c.connect();
+    await c.subscribe([DEMO_THREAD.topic]);
+  }
+  const confirmed = new Set<string>();
+  const queued = new Set<string>();
+  const window = options.sendWindow === undefined ? '' : `, window ${options.sendWindow}`;
+  const name = `SDK${options.receipts ? ' + receipts' : ''}${window}`;
+  return {
+    name,
+    send() {
+      const sent = sender.send(DEMO_THREAD, { type: 'TEXT', text: TEXT });
+      if (sent.status === 'QUEUED') queued.add(sent.uid);
+      return sent.uid;
+    },
+    onConfirmed(listener) {
+      sender.on('status', ({ message }) => {
+        if (message.status !== 'QUEUED') queued.delete(message.uid);
+        // A receipt may confirm it before the echo: the first of them counts.
+        if (message.status === 'SUCCESS' || message.status === 'DELIVERED' || message.status === 'READ') {
+          if (confirmed.has(message.uid)) return;
+          confirmed.add(message.uid);
+          listener(message.uid);
+        }
+      });
+    },
+    onReceived(listener) {
+      receiver.on('message', (message) => listener(message.uid));
+    },
+    waiting: () => queued.size,
+    senderUp: () => until(sender, (status) => status === 'connected'),
+    senderDown: () => until(sender, (status) => status !== 'connected'),
+    async close() {
+      await Promise.all([sender.dispose(), receiver.dispose()]);
+    },
+  };
+}
+
+/** Resolves when the client's connection state passes the test (now or later). */
+function until(client: ChatClient, test: (status: string) => boolean): Promise<void> {
+  if (test(client.state.status)) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const off = client.on('connection', (state) => {
+      if (!test(state.status)) return;
+      off();
+      resolve();
+    });
+  });
+}
+
+/** The raw pair: two mqtt.js clients, QoS 1, the same bytes the SDK sends. */
+export async function rawPair(logins: { agent: BenchLogin; visitor: BenchLogin }, links: Links): Promise<Pair> {
+  const connect = (login: BenchLogin, url: string, device: string): Promise<MqttClient> =>
+    mqtt.connectAsync(url, {
+      protocolVersion: 4,
+      clientId: `${login.user.uid}/WEB/${device}`,
+      username: login.user.username,
+      password: login.accessToken,
+      reconnectPeriod: 100,
+    });
+  const sender = await connect(logins.visitor, links.senderUrl, 'bench-raw-sender');
+  const receiver = await connect(logins.agent, links.receiverUrl, 'bench-raw-receiver');
+  await Promise.all([sender, receiver].map((c) => c.subscribeAsync(DEMO_THREAD.topic, { qos: 1 })));
+  const sent = new Set<string>();
+  const offline: string[] = [];
+  sender.on('connect', () => offline.splice(0));
+  return {
+    name: 'raw mqtt.js',
+    send() {
+      const wire = rawWire(logins.visitor.user, TEXT);
+      sent.add(wire.uid);
+      if (!sender.connected) offline.push(wire.uid);
+      sender.publish(DEMO_THREAD.topic, Buffer.from(encodeMessage(wire)), { qos: 1 });
+      return wire.uid;
+    },
+    onConfirmed(listener) {
+      sender.on('message', (_topic, payload) => {
+        const decoded = decodeMessage(payload);
+        if (decoded.ok && sent.delete(decoded.value.uid)) listener(decoded.value.uid);
+      });
+    },
+    onReceived(listener) {
+      receiver.on('message', (_topic, payload) => {
+        const decoded = decodeMessage(payload);
+        if (decoded.ok && decoded.value.user?.uid === logins.visitor.user.uid) listener(decoded.value.uid);
+      });
+    },
+    waiting: () => offline.length,
+    senderUp: () => (sender.connected ? Promise.resolve() : new Promise((r) => sender.once('connect', () => r()))),
+    senderDown: () => (sender.connected ? new Promise((r) => sender.once('close', () => r())) : Promise.resolve()),
+    async close() {
+      await Promise.all([sender.endAsync(true), receiver.endAsync(true)]);
+    },
+  };
+}
