@@ -77,7 +77,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     },
   });
   // The manager's topics include this user's own `user/` and `system/` ones.
-  const isSubscribed = (topic: string): boolean => manager.topics().includes(topic);
+  const isSubscribed = (topic: string): boolean => manager.wants(topic);
   const signals = createSignals({
     ...common,
     isSubscribed,
@@ -176,7 +176,8 @@ function createBase(options: ChatClientOptions) {
     options.rest && 'getToken' in auth ? withTokenRefresh(options.rest, (t) => manager.refreshToken(t)) : options.rest;
   const staticToken = 'accessToken' in auth && auth.accessToken ? auth.accessToken : undefined;
   const secrets = (): string[] => [manager.currentToken(), staticToken].filter((t): t is string => !!t);
-  const logger = redactingLogger(options.logger ?? noopLogger, secrets);
+  // No logger, no redaction work on every line.
+  const logger = options.logger ? redactingLogger(options.logger, secrets) : noopLogger;
   const emitter = createEmitter<ClientEventMap>({
     onListenerError: (error, event) =>
       logger.error('an event listener threw', { event: String(event), error: describeError(error) }),
@@ -226,16 +227,15 @@ function chatClient(parts: Parts): ChatClient {
         const valid = validateTopic(topic);
         if (!valid.ok) throw valid.error;
       }
-      const fresh = topics.filter((t) => !manager.topics().includes(t));
+      const fresh = topics.filter((t) => !manager.wants(t));
       await manager.subscribe(topics);
       catchUp.subscribed(fresh);
     },
     unsubscribe(topics) {
       const done = manager.unsubscribe(topics);
       // The manager drops the topics from its list at once (its own topics never): so do we.
-      const still = new Set(manager.topics());
       for (const topic of new Set(topics)) {
-        if (still.has(topic)) continue;
+        if (manager.wants(topic)) continue;
         catchUp.forget(topic);
         signals.forget(topic);
         shown.dropThread(topic);
@@ -247,7 +247,7 @@ function chatClient(parts: Parts): ChatClient {
       if ('failed' in prepared) return prepared.failed;
       // The server echoes only to subscribers of the thread, and the echo is the only real
       // confirmation: sending on a thread subscribes to it (the REST fallback covers the race).
-      if (!manager.topics().includes(thread.topic)) {
+      if (!manager.wants(thread.topic)) {
         client.subscribe([thread.topic]).catch((error: unknown) => parts.emitError(SdkError.from(error)));
       }
       const sent = sender.send(prepared.message);

@@ -56,6 +56,8 @@ export interface ConnectionManager {
   unsubscribe(topics: readonly string[]): Promise<void>;
   /** The wanted topics, the user's own first. */
   topics(): readonly string[];
+  /** Whether a topic is one of the wanted ones, without listing them (every received message asks). */
+  wants(topic: string): boolean;
   /** The token of the current or last connection, for REST calls. Never log it. */
   currentToken(): string | undefined;
   /**
@@ -313,6 +315,7 @@ function managerFace(parts: Parts, stopListening: () => void): ConnectionManager
       await subscriptions.unsubscribe(list);
     },
     topics: () => subscriptions.topics(),
+    wants: (topic) => subscriptions.wants(topic),
     currentToken: () => token.current(),
     async refreshToken(rejected?: string) {
       if (life.disposed) return undefined;

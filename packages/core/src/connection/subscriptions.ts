@@ -23,6 +23,8 @@ export interface SubscriptionsOptions {
 export interface Subscriptions {
   /** The wanted topics, the user's own first. */
   topics(): readonly string[];
+  /** Whether a topic is wanted (O(1): asked for every message received). */
+  wants(topic: string): boolean;
   /**
    * Subscribes every wanted topic not yet subscribed on this connection, until none is left or
    * `current()` turns false (the attempt was given up). Refused topics go to `onRefused`.
@@ -83,6 +85,7 @@ export function createSubscriptions(options: SubscriptionsOptions): Subscription
 
   return {
     topics: () => [...wanted],
+    wants: (topic) => wanted.has(topic),
     async subscribeWanted(current, onRefused) {
       for (;;) {
         if (!current()) return;

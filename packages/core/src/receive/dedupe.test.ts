@@ -20,4 +20,16 @@ describe('dedupe', () => {
     for (let i = 0; i < 10_000; i++) d.add(`x${i}`);
     expect(d.size()).toBe(3);
   });
+
+  it('keeps the least-recently-seen rule when the same uids come again and again', () => {
+    const d = createDedupe(4);
+    for (let round = 0; round < 5_000; round++) for (const uid of ['a', 'b', 'c']) d.add(uid);
+    d.add('d');
+    d.add('e'); // a is the least recently seen
+    expect(['a', 'b', 'c', 'd', 'e'].map((u) => d.has(u))).toEqual([false, true, true, true, true]);
+    d.add('b');
+    d.add('f'); // c now
+    expect(['b', 'c', 'd', 'e', 'f'].map((u) => d.has(u))).toEqual([true, false, true, true, true]);
+    expect(d.size()).toBe(4);
+  });
 });

@@ -14,17 +14,48 @@ export interface Dedupe {
 /** Creates a duplicate filter that remembers at most `capacity` uids. */
 export function createDedupe(capacity: number): Dedupe {
   const limit = Math.max(1, Math.floor(capacity));
-  // A Map keeps insertion order: the first key is the least recently seen.
-  const seen = new Map<string, true>();
+  // Each uid with the stamp of its last sighting, and the sightings oldest first, so the least
+  // recently seen is found from the front in O(1) amortized. (A Map's first key is not O(1):
+  // its deleted slots pile up in front, and finding the first live one grows with them.)
+  const seen = new Map<string, number>();
+  let uids: string[] = [];
+  let stamps: number[] = [];
+  let head = 0;
+  let stamp = 0;
+  const isLive = (i: number): boolean => {
+    const uid = uids[i];
+    return uid !== undefined && seen.get(uid) === stamps[i];
+  };
+  const forgetOldest = (): void => {
+    while (seen.size > limit && head < uids.length) {
+      // A sighting that a later one replaced says nothing any more.
+      if (isLive(head)) seen.delete(uids[head] ?? '');
+      head += 1;
+    }
+  };
+  /** Drops the sightings passed and those replaced (uids seen again), keeping the order. */
+  const compact = (): void => {
+    const keptUids: string[] = [];
+    const keptStamps: number[] = [];
+    for (let i = head; i < uids.length; i++) {
+      if (!isLive(i)) continue;
+      keptUids.push(uids[i] ?? '');
+      keptStamps.push(stamps[i] ?? 0);
+    }
+    uids = keptUids;
+    stamps = keptStamps;
+    head = 0;
+  };
   return {
     has: (uid) => seen.has(uid),
     add(uid) {
-      const known = seen.delete(uid);
-      seen.set(uid, true);
-      if (seen.size > limit) {
-        const oldest = seen.keys().next();
-        if (!oldest.done) seen.delete(oldest.value);
-      }
+      const known = seen.has(uid);
+      stamp += 1;
+      seen.set(uid, stamp);
+      uids.push(uid);
+      stamps.push(stamp);
+      forgetOldest();
+      if (uids.length - head > 2 * limit + 64 || (head > 1_024 && head * 2 > uids.length)) compact();
       return !known;
     },
     size: () => seen.size,

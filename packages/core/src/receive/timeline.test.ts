@@ -29,6 +29,22 @@ describe('timeline', () => {
     expect(timeline.get('x')?.uid).toBe('x');
   });
 
+  it('over a long run keeps the newest per thread, a replaced message in its first place', () => {
+    const timeline = createTimeline(3);
+    const topic = 'org/agent/a1/v1';
+    for (let i = 0; i < 5_000; i++) {
+      timeline.put(message(`m${i}`, topic));
+      // The one before is replaced (a status change): it keeps its place.
+      if (i > 0) timeline.put({ ...message(`m${i - 1}`, topic), status: 'SUCCESS' });
+    }
+    expect(timeline.list(topic).map((m) => [m.uid, m.status])).toEqual([
+      ['m4997', 'SUCCESS'],
+      ['m4998', 'SUCCESS'],
+      ['m4999', 'SENDING'],
+    ]);
+    expect(timeline.get('m4996')).toBeUndefined();
+  });
+
   it('forgets a dropped thread and its uids, and leaves the others alone', () => {
     const timeline = createTimeline(10);
     for (const uid of ['a', 'b']) timeline.put(message(uid, 'org/agent/a1/v1'));
