@@ -24,25 +24,27 @@ export interface EmitterOptions<Events extends EventMap> {
  * effect from the next emit.
  */
 export function createEmitter<Events extends EventMap>(options: EmitterOptions<Events> = {}): Emitter<Events> {
-  const listeners = new Map<keyof Events, Set<(payload: never) => void>>();
+  // Each event's listeners as an array replaced (never changed) when one is added or removed: an
+  // emit walks the array it started with, and copies nothing (it runs for every message).
+  const listeners = new Map<keyof Events, ReadonlyArray<(payload: never) => void>>();
   return {
     on(event, listener) {
-      let set = listeners.get(event);
-      if (!set) {
-        set = new Set();
-        listeners.set(event, set);
-      }
       // Wrapped so the same function can be added twice and removed once per `on`.
       const entry = (payload: never): void => listener(payload);
-      set.add(entry);
+      listeners.set(event, [...(listeners.get(event) ?? []), entry]);
+      let added = true;
       return () => {
-        set.delete(entry);
+        if (!added) return;
+        added = false;
+        const rest = (listeners.get(event) ?? []).filter((l) => l !== entry);
+        if (rest.length > 0) listeners.set(event, rest);
+        else listeners.delete(event);
       };
     },
     emit(event, payload) {
-      const set = listeners.get(event);
-      if (!set || set.size === 0) return;
-      for (const listener of [...set]) {
+      const list = listeners.get(event);
+      if (!list) return;
+      for (const listener of list) {
         try {
           (listener as (p: typeof payload) => void)(payload);
         } catch (error) {
@@ -55,9 +57,9 @@ export function createEmitter<Events extends EventMap>(options: EmitterOptions<E
       }
     },
     listenerCount(event) {
-      if (event !== undefined) return listeners.get(event)?.size ?? 0;
+      if (event !== undefined) return listeners.get(event)?.length ?? 0;
       let total = 0;
-      for (const set of listeners.values()) total += set.size;
+      for (const list of listeners.values()) total += list.length;
       return total;
     },
     clear() {

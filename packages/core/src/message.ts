@@ -180,12 +180,15 @@ export function withStatus(
   status: LocalStatus,
   changes: { readonly createdAt?: number; readonly error?: SdkError; readonly content?: string } = {},
 ): LocalMessage {
+  // One copy (the previous error left out), then filled in: this runs a few times per message sent.
   const { error: _previous, ...rest } = message;
-  let next: LocalMessage = { ...rest, status };
-  if (changes.error) next = { ...next, error: changes.error };
-  if (changes.createdAt !== undefined) next = { ...next, createdAt: changes.createdAt };
+  const next: { -readonly [K in keyof LocalMessage]: LocalMessage[K] } = rest;
+  next.status = status;
+  if (changes.error) next.error = changes.error;
+  if (changes.createdAt !== undefined) next.createdAt = changes.createdAt;
   if (changes.content !== undefined) {
-    next = { ...next, content: changes.content, parsed: safeParse(next.type, changes.content) };
+    next.content = changes.content;
+    next.parsed = safeParse(next.type, changes.content);
   }
   return next;
 }

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createMessageUid, cryptoRandom } from './random.js';
 import { seededRandom } from './testing/seeded-random.js';
 
@@ -13,6 +13,32 @@ describe('cryptoRandom', () => {
     const big = r.bytes(70_000);
     expect(big.length).toBe(70_000);
     expect(big.slice(66_000).some((b) => b !== 0)).toBe(true);
+  });
+});
+
+describe('cryptoRandom pool', () => {
+  it('makes 256 uids with one call to the generator, each different', () => {
+    const { crypto } = globalThis as unknown as { crypto: { getRandomValues(a: Uint8Array): Uint8Array } };
+    const spy = vi.spyOn(crypto, 'getRandomValues');
+    try {
+      const r = cryptoRandom();
+      const uids = new Set(Array.from({ length: 256 }, () => createMessageUid(r)));
+      expect(uids.size).toBe(256);
+      expect(spy).toHaveBeenCalledTimes(1);
+      createMessageUid(r);
+      expect(spy).toHaveBeenCalledTimes(2);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('hands each pooled byte out once: no two results alike', () => {
+    const r = cryptoRandom();
+    const chunks = new Set(Array.from({ length: 1_000 }, () => Array.from(r.bytes(8)).join()));
+    expect(chunks.size).toBe(1_000);
+    const values = Array.from({ length: 2_000 }, () => r.next());
+    expect(new Set(values).size).toBe(2_000);
+    expect(values.every((n) => n >= 0 && n < 1)).toBe(true);
   });
 });
 

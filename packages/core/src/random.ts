@@ -8,33 +8,49 @@ interface CryptoLike {
 
 /** Web Crypto fills at most 65,536 bytes per call. */
 const MAX_CRYPTO_BYTES = 65_536;
+/** Small requests (a uid takes 16 bytes) are cut from a pool filled by one call: 256 uids per call. */
+const POOL_BYTES = 4_096;
+const POOLED_MAX = 256;
 
 /**
  * Randomness from the platform's cryptographic generator (`globalThis.crypto.getRandomValues`).
- * The default of every client. Throws an `invalid_argument` {@link SdkError} when the runtime has
- * no Web Crypto; pass a {@link RandomSource} of your own there.
+ * The default of every client. Small requests come from a pool the generator fills in one call
+ * (each byte handed out once), so a burst of messages costs one call per 256 uids, not one each.
+ * Throws an `invalid_argument` {@link SdkError} when the runtime has no Web Crypto; pass a
+ * {@link RandomSource} of your own there.
  */
 export function cryptoRandom(): RandomSource {
   const crypto = (globalThis as { crypto?: CryptoLike }).crypto;
   if (!crypto || typeof crypto.getRandomValues !== 'function') {
     throw new SdkError('invalid_argument', 'this runtime has no globalThis.crypto.getRandomValues; pass `random`');
   }
-  const words = new Uint32Array(2);
+  const pool = new Uint8Array(POOL_BYTES);
+  let used = POOL_BYTES;
+  const fill = (out: Uint8Array): Uint8Array => {
+    for (let offset = 0; offset < out.length; offset += MAX_CRYPTO_BYTES) {
+      crypto.getRandomValues(out.subarray(offset, Math.min(out.length, offset + MAX_CRYPTO_BYTES)));
+    }
+    return out;
+  };
+  const bytes = (length: number): Uint8Array => {
+    if (length > POOLED_MAX) return fill(new Uint8Array(length));
+    if (used + length > POOL_BYTES) {
+      crypto.getRandomValues(pool);
+      used = 0;
+    }
+    const out = pool.slice(used, used + length);
+    used += length;
+    return out;
+  };
   return {
     next(): number {
-      crypto.getRandomValues(words);
+      const b = bytes(7);
       // 53 random bits, as Math.random has at most.
-      const high = (words[0] ?? 0) >>> 5;
-      const low = (words[1] ?? 0) >>> 6;
-      return (high * 67_108_864 + low) / 9_007_199_254_740_992;
+      let high = 0;
+      for (let i = 0; i < 6; i++) high = high * 256 + (b[i] ?? 0);
+      return (high * 32 + ((b[6] ?? 0) >>> 3)) / 9_007_199_254_740_992;
     },
-    bytes(length: number): Uint8Array {
-      const out = new Uint8Array(length);
-      for (let offset = 0; offset < length; offset += MAX_CRYPTO_BYTES) {
-        crypto.getRandomValues(out.subarray(offset, Math.min(length, offset + MAX_CRYPTO_BYTES)));
-      }
-      return out;
-    },
+    bytes,
   };
 }
 

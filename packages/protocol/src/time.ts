@@ -15,6 +15,16 @@ export function parseCreatedAt(value: string | number): Result<number> {
   if (typeof value === 'number') {
     return Number.isFinite(value) ? ok(Math.trunc(value)) : err('invalid_time', `not a time: ${value}`);
   }
+  // Messages in a burst carry the same second: the last time read is kept (results are never changed).
+  if (lastParsed !== undefined && value === lastParsed.text) return lastParsed.result;
+  const result = parseText(value);
+  if (result.ok) lastParsed = { text: value, result };
+  return result;
+}
+
+let lastParsed: { readonly text: string; readonly result: Result<number> } | undefined;
+
+function parseText(value: string): Result<number> {
   const text = value.trim();
   if (EPOCH_MS.test(text)) return ok(Number(text));
   const m = SERVER_TIME.exec(text);
@@ -55,6 +65,17 @@ export function parseCreatedAt(value: string | number): Result<number> {
 
 /** Writes epoch milliseconds as the server does: `yyyy-MM-dd HH:mm:ss` in Asia/Shanghai time. */
 export function formatServerTime(epochMs: number): string {
+  // One second, one text: messages sent in the same second share the last one made.
+  const second = Math.floor(epochMs / 1_000);
+  if (second === lastFormatted.second) return lastFormatted.text;
+  const text = formatSecond(second * 1_000);
+  lastFormatted = { second, text };
+  return text;
+}
+
+let lastFormatted = { second: Number.NaN, text: '' };
+
+function formatSecond(epochMs: number): string {
   const d = new Date(epochMs + SHANGHAI_OFFSET_MS);
   const pad = (n: number, width = 2) => String(n).padStart(width, '0');
   return (

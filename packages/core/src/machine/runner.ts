@@ -58,61 +58,79 @@ export function runMachine<S, E, A extends { readonly type: string }, T extends 
   initial: S,
   clock: Pick<Clock, 'setTimeout' | 'clearTimeout'>,
 ): MachineRunner<S, E, T> {
-  let state = initial;
-  let stopped = false;
-  const timers = new Map<T, TimerHandle>();
+  return new Runner(definition, initial, clock);
+}
 
-  const clearTimer = (timer: T): void => {
-    const handle = timers.get(timer);
-    if (handle === undefined) return;
-    clock.clearTimeout(handle);
-    timers.delete(timer);
-  };
+/** A class, not closures: the sender makes one per message, so what it allocates counts. */
+class Runner<S, E, A extends { readonly type: string }, T extends string> implements MachineRunner<S, E, T> {
+  #state: S;
+  #stopped = false;
+  /** Running timers by name; made with the first timer. */
+  #timers: Map<T, TimerHandle> | undefined;
 
-  const setTimer = (timer: T, ms: number): void => {
-    clearTimer(timer);
-    const stateWhenSet = state;
-    const handle = clock.setTimeout(() => {
-      if (timers.get(timer) !== handle) return;
-      timers.delete(timer);
-      send(definition.timerEvent(timer, stateWhenSet));
-    }, ms);
-    timers.set(timer, handle);
-  };
-
-  const run = (action: A | TimerAction<T>): void => {
-    if (isSetTimer<T>(action)) setTimer(action.timer, action.ms);
-    else if (isClearTimer<T>(action)) clearTimer(action.timer);
-    else definition.perform(action as A, state);
-  };
-
-  function send(event: E): void {
-    if (stopped) return;
-    const previous = state;
-    const step = definition.transition(previous, event);
-    if (step.state === previous && step.actions.length === 0) return;
-    state = step.state;
-    for (const action of step.actions) {
-      if (stopped) break;
-      run(action);
-    }
-    if (state !== previous) definition.onChange?.(state, previous, event);
+  constructor(
+    private readonly definition: MachineDefinition<S, E, A, T>,
+    initial: S,
+    private readonly clock: Pick<Clock, 'setTimeout' | 'clearTimeout'>,
+  ) {
+    this.#state = initial;
   }
 
-  return {
-    get state() {
-      return state;
-    },
-    get stopped() {
-      return stopped;
-    },
-    send,
-    hasTimer: (timer) => timers.has(timer),
-    stop() {
-      stopped = true;
-      for (const timer of [...timers.keys()]) clearTimer(timer);
-    },
-  };
+  get state(): S {
+    return this.#state;
+  }
+
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  send(event: E): void {
+    if (this.#stopped) return;
+    const previous = this.#state;
+    const step = this.definition.transition(previous, event);
+    if (step.state === previous && step.actions.length === 0) return;
+    this.#state = step.state;
+    for (const action of step.actions) {
+      if (this.#stopped) break;
+      this.#run(action);
+    }
+    if (this.#state !== previous) this.definition.onChange?.(this.#state, previous, event);
+  }
+
+  hasTimer(timer: T): boolean {
+    return this.#timers?.has(timer) ?? false;
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timers) for (const timer of [...this.#timers.keys()]) this.#clearTimer(timer);
+  }
+
+  #run(action: A | TimerAction<T>): void {
+    if (isSetTimer<T>(action)) this.#setTimer(action.timer, action.ms);
+    else if (isClearTimer<T>(action)) this.#clearTimer(action.timer);
+    else this.definition.perform(action as A, this.#state);
+  }
+
+  #clearTimer(timer: T): void {
+    const handle = this.#timers?.get(timer);
+    if (handle === undefined) return;
+    this.clock.clearTimeout(handle);
+    this.#timers?.delete(timer);
+  }
+
+  #setTimer(timer: T, ms: number): void {
+    this.#clearTimer(timer);
+    const stateWhenSet = this.#state;
+    const timers = this.#timers ?? new Map<T, TimerHandle>();
+    this.#timers = timers;
+    const handle = this.clock.setTimeout(() => {
+      if (timers.get(timer) !== handle) return;
+      timers.delete(timer);
+      this.send(this.definition.timerEvent(timer, stateWhenSet));
+    }, ms);
+    timers.set(timer, handle);
+  }
 }
 
 function isSetTimer<T extends string>(action: { readonly type: string }): action is SetTimer<T> {

@@ -77,6 +77,9 @@ const CLEAR_ALL: readonly SendAction[] = [
   { type: 'clear-timer', timer: 'deadline' },
   { type: 'clear-timer', timer: 'retry' },
 ];
+/** Settled for good: no timer left, out of the outbox. Shared: actions are never changed. */
+const SETTLE: readonly SendAction[] = [...CLEAR_ALL, { type: 'forget' }];
+const NONE: readonly SendAction[] = [];
 
 /** The status the app sees for a send state. */
 export function sendStatus(state: SendState): LocalStatus {
@@ -107,7 +110,7 @@ export function isSettled(state: SendState): boolean {
 
 /** The pure transition function of the send state machine. */
 export function transition(state: SendState, event: SendEvent, context: SendContext): Transition {
-  const same: Transition = { state, actions: [] };
+  const same: Transition = { state, actions: NONE };
   switch (event.type) {
     case 'start':
       return state.status === 'queued' ? attempt(state.attempt + 1, context) : same;
@@ -136,7 +139,7 @@ export function transition(state: SendState, event: SendEvent, context: SendCont
         event.createdAt === undefined
           ? { status: 'succeeded', attempt: state.attempt }
           : { status: 'succeeded', attempt: state.attempt, createdAt: event.createdAt };
-      return { state: succeeded, actions: [...CLEAR_ALL, { type: 'forget' }] };
+      return { state: succeeded, actions: SETTLE };
     }
     case 'echo-timeout':
       if (state.status !== 'awaiting-echo' || event.attempt !== state.attempt) return same;
@@ -149,10 +152,7 @@ export function transition(state: SendState, event: SendEvent, context: SendCont
     case 'rest-failed':
       if (state.status !== 'posting' || event.attempt !== state.attempt) return same;
       if (keepsMessageAfterRestFailure(event.error)) return waitToRetry(state.attempt, event.error, context);
-      return {
-        state: { status: 'failed', attempt: state.attempt, error: event.error },
-        actions: [...CLEAR_ALL, { type: 'forget' }],
-      };
+      return { state: { status: 'failed', attempt: state.attempt, error: event.error }, actions: SETTLE };
     case 'deadline':
       if (!isInFlight(state) || event.attempt !== state.attempt) return same;
       return waitToRetry(
@@ -179,7 +179,7 @@ function attempt(number: number, context: SendContext): Transition {
         attempt: number,
         error: new SdkError('oversize', 'the message is too big for one MQTT packet and there is no REST fallback'),
       },
-      actions: [...CLEAR_ALL, { type: 'forget' }],
+      actions: SETTLE,
     };
   }
   if (context.connected) {
