@@ -3,6 +3,7 @@ import { type RealtimeConnectOptions, type RealtimeEvent, SdkError } from '@weiy
 // browser bundlers pick `dist/mqtt.esm.js` (its "browser" export), which has no named exports.
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { classifyMqttError } from './classify-error.js';
+import { coalesceWrites } from './coalesce-writes.js';
 import type { Settings } from './options.js';
 
 /** How long `close()` waits for a polite DISCONNECT before it drops the socket. */
@@ -88,6 +89,8 @@ export class Link {
     // Only the socket's close says the link is gone (mqtt.js's end() callback comes earlier).
     client.on('close', () => this.#onSocketClosed());
     client.connect();
+    // Mini-programs' sockets take what mqtt.js gives them: only Node's ws stream writes piece by piece.
+    if (!settings.miniProgram) coalesceWrites(client.stream);
     // mqtt.js drops socket errors that carry no `code` (ws's "Unexpected server response: 404"
     // for a wrong path); listening on the stream keeps them for a useful message.
     client.stream?.on('error', (error: unknown) => {

@@ -39,7 +39,8 @@ class MqttTransportImpl implements MqttTransport {
   readonly url: string;
   readonly deviceUid: string;
   readonly #settings: Settings;
-  readonly #listeners = new Set<(event: RealtimeEvent) => void>();
+  /** Replaced, never changed, when a listener comes or goes: an emit (one per message) copies nothing. */
+  #listeners: ReadonlyArray<(event: RealtimeEvent) => void> = [];
   /** The link of the transport: connecting or up. Events of any other link are ignored. */
   #link: Link | undefined;
   /** Links that were let go and whose socket has not closed yet: connect() and close() wait for them. */
@@ -246,14 +247,14 @@ class MqttTransportImpl implements MqttTransport {
   }
 
   on(listener: (event: RealtimeEvent) => void): () => void {
-    this.#listeners.add(listener);
+    if (!this.#listeners.includes(listener)) this.#listeners = [...this.#listeners, listener];
     return () => {
-      this.#listeners.delete(listener);
+      this.#listeners = this.#listeners.filter((l) => l !== listener);
     };
   }
 
   #emit(event: RealtimeEvent): void {
-    for (const listener of [...this.#listeners]) {
+    for (const listener of this.#listeners) {
       try {
         listener(event);
       } catch (error) {
