@@ -26,13 +26,18 @@ const where = ({ url, lineNumber, columnNumber }) => {
   const entry = mapFor(url)?.findEntry(lineNumber, columnNumber);
   const source = entry?.originalSource ?? url;
   const line = (entry?.originalLine ?? lineNumber) + 1;
-  return { source: source.replace(/^.*?\/(packages|node_modules)\//, '$1/').replace(/^.*\/\.pnpm\/[^/]+\/node_modules\//, ''), line };
+  return {
+    source: source.replace(/^.*?\/(packages|node_modules)\//, '$1/').replace(/^.*\/\.pnpm\/[^/]+\/node_modules\//, ''),
+    line,
+  };
 };
 const partOf = (source, name) => {
   if (name === '(idle)' || name === '(garbage collector)' || name === '(program)') return name;
-  for (const pkg of ['core', 'protocol', 'transport-mqtt', 'transport-http', 'bench']) if (source.includes(`${pkg}/src/`)) return pkg;
-  for (const dep of ['mqtt', 'mqtt-packet', 'ws', '@bufbuild/protobuf']) if (source.includes(`node_modules/${dep}/`) || source.startsWith(`${dep}/`)) return dep;
-  return source.startsWith('node:') || source === '' ? 'node' : path.dirname(source).split('/')[0] ?? 'other';
+  for (const pkg of ['core', 'protocol', 'transport-mqtt', 'transport-http', 'bench'])
+    if (source.includes(`${pkg}/src/`)) return pkg;
+  for (const dep of ['mqtt', 'mqtt-packet', 'ws', '@bufbuild/protobuf'])
+    if (source.includes(`node_modules/${dep}/`) || source.startsWith(`${dep}/`)) return dep;
+  return source.startsWith('node:') || source === '' ? 'node' : (path.dirname(source).split('/')[0] ?? 'other');
 };
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const counts = new Map();
@@ -55,3 +60,20 @@ console.log(`${total} samples\n\nby part:`);
 for (const [part, n] of [...parts].sort((a, b) => b[1] - a[1])) console.log(`${pct(n)}  ${part}`);
 console.log('\nby function (self):');
 for (const [key, n] of [...self].sort((a, b) => b[1] - a[1]).slice(0, Number(top))) console.log(`${pct(n)}  ${key}`);
+
+// Inclusive time of functions named in PROFILE_INCLUSIVE (comma-separated), each call tree counted once.
+const wanted = (process.env.PROFILE_INCLUSIVE ?? '').split(',').filter(Boolean);
+if (wanted.length > 0) {
+  const selfCount = (node) => counts.get(node.id) ?? 0;
+  const inclusive = new Map(wanted.map((w) => [w, 0]));
+  const walk = (node, open) => {
+    const name = node.callFrame.functionName;
+    const entering = wanted.includes(name) && !open.has(name);
+    const now = entering ? new Set([...open, name]) : open;
+    for (const w of now) inclusive.set(w, inclusive.get(w) + selfCount(node));
+    for (const child of node.children ?? []) walk(byId.get(child), now);
+  };
+  walk(profile.nodes[0], new Set());
+  console.log('\ninclusive:');
+  for (const [name, n] of inclusive) console.log(`${pct(n)}  ${name}`);
+}

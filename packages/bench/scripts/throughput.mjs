@@ -22,10 +22,14 @@ await build({
   sourcemap: true,
   // ws's optional native helpers; CJS dependencies inside an ESM bundle need a require.
   external: ['bufferutil', 'utf-8-validate'],
-  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  },
   logLevel: 'warning',
 });
-const profile = process.argv.includes('--cpu-prof') ? ['--cpu-prof', `--cpu-prof-dir=${out}`] : [];
+const profile = process.argv.includes('--cpu-prof')
+  ? ['--cpu-prof', '--cpu-prof-interval=200', `--cpu-prof-dir=${out}`]
+  : [];
 const run = spawnSync(process.execPath, ['--enable-source-maps', ...profile, path.join(out, 'main.mjs')], {
   stdio: 'inherit',
   cwd: root,

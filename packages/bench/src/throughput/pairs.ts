@@ -118,8 +118,16 @@ function until(client: ChatClient, test: (status: string) => boolean): Promise<v
   });
 }
 
-/** The raw pair: two mqtt.js clients, QoS 1, the same bytes the SDK sends. */
-export async function rawPair(logins: { agent: BenchLogin; visitor: BenchLogin }, links: Links): Promise<Pair> {
+/**
+ * The raw pair: two mqtt.js clients, QoS 1, the same bytes the SDK sends. Confirmed by the
+ * server's echo, or (`puback`) by mqtt.js's PUBACK: after a reconnect mqtt.js sends its offline
+ * queue before it has subscribed again, so the echoes of those messages never come to it.
+ */
+export async function rawPair(
+  logins: { agent: BenchLogin; visitor: BenchLogin },
+  links: Links,
+  confirmBy: 'echo' | 'puback' = 'echo',
+): Promise<Pair> {
   const connect = (login: BenchLogin, url: string, device: string): Promise<MqttClient> =>
     mqtt.connectAsync(url, {
       protocolVersion: 4,
@@ -134,20 +142,29 @@ export async function rawPair(logins: { agent: BenchLogin; visitor: BenchLogin }
   const sent = new Set<string>();
   const offline: string[] = [];
   sender.on('connect', () => offline.splice(0));
+  const confirmed: Array<(uid: string) => void> = [];
+  const confirm = (uid: string): void => {
+    if (sent.delete(uid)) for (const listener of confirmed) listener(uid);
+  };
+  if (confirmBy === 'echo') {
+    sender.on('message', (_topic, payload) => {
+      const decoded = decodeMessage(payload);
+      if (decoded.ok) confirm(decoded.value.uid);
+    });
+  }
   return {
-    name: 'raw mqtt.js',
+    name: confirmBy === 'echo' ? 'raw mqtt.js' : 'raw mqtt.js (PUBACK)',
     send() {
       const wire = rawWire(logins.visitor.user, TEXT);
       sent.add(wire.uid);
       if (!sender.connected) offline.push(wire.uid);
-      sender.publish(DEMO_THREAD.topic, Buffer.from(encodeMessage(wire)), { qos: 1 });
+      sender.publish(DEMO_THREAD.topic, Buffer.from(encodeMessage(wire)), { qos: 1 }, (error) => {
+        if (!error && confirmBy === 'puback') confirm(wire.uid);
+      });
       return wire.uid;
     },
     onConfirmed(listener) {
-      sender.on('message', (_topic, payload) => {
-        const decoded = decodeMessage(payload);
-        if (decoded.ok && sent.delete(decoded.value.uid)) listener(decoded.value.uid);
-      });
+      confirmed.push(listener);
     },
     onReceived(listener) {
       receiver.on('message', (_topic, payload) => {

@@ -4,9 +4,9 @@
  * receive-cost figures. Driven over the IPC channel (see `ServerCommand`).
  */
 import { fileURLToPath } from 'node:url';
-import { encodeMessage } from '@weiyu/protocol';
 import { startMockBroker } from '@weiyu/mock-broker';
 import { AGENT, DEMO_THREAD, VISITOR } from '@weiyu/mock-broker/testing';
+import { encodeMessage } from '@weiyu/protocol';
 import mqtt from 'mqtt';
 import { type DelayProxy, startDelayProxy } from './delay-proxy.js';
 import { rawWire, type ServerCommand, type ServerReady } from './shared.js';

@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+// The size budget: bundles a typical app (src/size/typical-app.ts: createChatClient with the MQTT
+// and HTTP transports) for the browser, minified, with mqtt and @bufbuild/protobuf left out (an
+// app has them anyway; they are the SDK's dependencies, not its code), gzips it and fails when
+// the SDK's own code is over the budget in size-budget.json. Prints where the bytes come from.
+//   node scripts/size.mjs            check
+//   node scripts/size.mjs --full     also the whole app with mqtt.js and protobuf-es in it
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const budget = JSON.parse(readFileSync(path.join(root, 'size-budget.json'), 'utf8'));
+const EXTERNAL = ['mqtt', '@bufbuild/protobuf', '@bufbuild/protobuf/*'];
+
+async function bundle(external) {
+  const result = await build({
+    entryPoints: [path.join(root, 'src/size/typical-app.ts')],
+    absWorkingDir: root,
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    external,
+    write: false,
+    metafile: true,
+    logLevel: 'warning',
+  });
+  const code = result.outputFiles[0].contents;
+  return { bytes: code.length, gzip: gzipSync(code, { level: 9 }).length, metafile: result.metafile };
+}
+
+/** Minified bytes in the bundle by package (before gzip). */
+function byPackage(metafile) {
+  const parts = new Map();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const dependency = [...input.matchAll(/node_modules\/((?:@[^/]+\/)?[^/]+)/g)].at(-1)?.[1];
+      const name = dependency ?? input.match(/(?:^|\/)([^/]+)\/src\//)?.[1] ?? input;
+      parts.set(name, (parts.get(name) ?? 0) + bytesInOutput);
+    }
+  }
+  return [...parts].sort((a, b) => b[1] - a[1]);
+}
+
+const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+const own = await bundle(EXTERNAL);
+console.log(
+  `SDK's own code in a typical app: ${kb(own.gzip)} gzip (${kb(own.bytes)} minified); budget ${kb(budget.gzipBytes)}`,
+);
+for (const [name, bytes] of byPackage(own.metafile)) console.log(`  ${name.padEnd(16)} ${kb(bytes)} minified`);
+if (process.argv.includes('--full')) {
+  const full = await bundle([]);
+  console.log(
+    `The whole typical app (mqtt.js and protobuf-es in it): ${kb(full.gzip)} gzip (${kb(full.bytes)} minified)`,
+  );
+  for (const [name, bytes] of byPackage(full.metafile).slice(0, 12))
+    console.log(`  ${name.padEnd(16)} ${kb(bytes)} minified`);
+}
+if (own.gzip > budget.gzipBytes) {
+  console.error(
+    `over the budget by ${own.gzip - budget.gzipBytes} bytes: make it smaller, or raise size-budget.json with a reason`,
+  );
+  process.exit(1);
+}
