@@ -3,7 +3,7 @@
  * fallback, logging in, sending, showing what arrives. What it pulls in of the SDK is what the
  * budget counts; mqtt and @bufbuild/protobuf stay outside (the app's bundle has them anyway).
  */
-import { type ChatThread, createChatClient, describeError } from '@weiyu/core';
+import { type ChatThread, createChatClient } from '@weiyu/core';
 import { createHttpTransport } from '@weiyu/transport-http';
 import { createMqttTransport } from '@weiyu/transport-mqtt';
 
@@ -24,7 +24,7 @@ export async function startChat(
   });
   client.on('message', (m) => show(`${m.user.nickname ?? m.user.uid}: ${m.content}`));
   client.on('status', ({ message }) => show(`${message.uid} ${message.status}`));
-  client.on('error', (error) => show(describeError(error, 'zh-CN')));
+  client.on('error', (error) => show(`${error.code}: ${error.message}`));
   await client.connect();
   await client.subscribe([thread.topic]);
   return (text) => {
