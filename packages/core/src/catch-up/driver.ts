@@ -295,6 +295,7 @@ function arrivedTime(received: Received, payload: Uint8Array): number | undefine
   if (received.kind === 'echo') return serverTime(received.wire.createdAt);
   if (received.kind !== 'message') return undefined;
   // The message's own createdAt falls back to the local time: the server's is read off the wire.
+  if (received.wire) return serverTime(received.wire.createdAt);
   const decoded = decodeMessage(payload);
   return decoded.ok ? serverTime(decoded.value.createdAt) : undefined;
 }

@@ -54,8 +54,11 @@ export type Received =
       readonly recall: { readonly thread: ChatThread; readonly uid: string; readonly user: ChatUser };
     }
   | { readonly kind: 'kicked'; readonly reason: string; readonly raw: string }
-  /** A new message for the app. */
-  | { readonly kind: 'message'; readonly message: LocalMessage }
+  /**
+   * A new message for the app, and the wire it came as (its `createdAt` is the server's, where
+   * the message's falls back to the local time), so nothing downstream decodes it again.
+   */
+  | { readonly kind: 'message'; readonly message: LocalMessage; readonly wire?: WireMessage }
   /** A further ROBOT_STREAM chunk of a message already shown: its content is to be appended. */
   | { readonly kind: 'stream'; readonly chunk: LocalMessage }
   /**
@@ -162,7 +165,7 @@ function classify(
       }
       return { kind: 'kicked', reason: readKickReason(wire.content), raw: wire.content };
     default:
-      return { kind: 'message', message: local() };
+      return { kind: 'message', message: local(), wire };
   }
 }
 
