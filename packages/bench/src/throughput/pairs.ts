@@ -61,6 +61,8 @@ export async function sdkPair(
       // A burst of thousands at once is the point here: the outbox may hold them all.
       timing: {
         outboxLimit: 100_000,
+        // The broker writes history at once (server.ts): no second catch-up pass in the middle of a run.
+        historyLagMs: 0,
         reconnectBaseMs: 100,
         reconnectMaxMs: 200,
         ...(options.sendWindow === undefined ? {} : { sendWindow: options.sendWindow }),
@@ -75,7 +77,7 @@ export async function sdkPair(
   const confirmed = new Set<string>();
   const queued = new Set<string>();
   const window = options.sendWindow === undefined ? '' : `, window ${options.sendWindow}`;
-  const name = `SDK${options.receipts ? ' + receipts' : ''}${window}`;
+  const name = `SDK${options.receipts ? ' + receipts' : ''}${window}${options.rest === false ? ', no REST' : ''}`;
   return {
     name,
     send() {

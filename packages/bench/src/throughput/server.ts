@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { startMockBroker } from '@weiyu/mock-broker';
-import { AGENT, DEMO_THREAD, VISITOR } from '@weiyu/mock-broker/testing';
+import { AGENT, DEMO_THREAD, NO_HISTORY_LAG, VISITOR } from '@weiyu/mock-broker/testing';
 import { encodeMessage } from '@weiyu/protocol';
 import mqtt from 'mqtt';
 import { type DelayProxy, startDelayProxy } from './delay-proxy.js';
@@ -16,7 +16,8 @@ const DELAYS = [0, 5, 50] as const;
 
 // Run from the bundle in packages/bench/.out: the seed is the mock broker package's default.
 const seed = fileURLToPath(new URL('../../mock-broker/seed/default.json', import.meta.url));
-const broker = await startMockBroker({ mqttPort: 0, httpPort: 0, host: '127.0.0.1', seed });
+// History at once: the run measures messages, not catch-up waiting out the real server's 5 s write lag.
+const broker = await startMockBroker({ mqttPort: 0, httpPort: 0, host: '127.0.0.1', seed, ...NO_HISTORY_LAG });
 const proxies = new Map<string, DelayProxy>();
 for (const delay of DELAYS) {
   // The sender's and the receiver's links are separate proxies, so an outage cuts one only.
