@@ -38,8 +38,11 @@ const RECEIVE = Number(process.env.BENCH_RECEIVE ?? 2_000);
 const RECOVERY = Number(process.env.BENCH_RECOVERY ?? 1_000);
 /** Which parts to run (BENCH_ONLY=burst,paced,receive,recovery), all by default. */
 const ONLY = new Set((process.env.BENCH_ONLY ?? 'burst,paced,receive,recovery').split(','));
-/** Which pairs (BENCH_PAIRS=raw,sdk,receipts), all by default: `sdk` alone gives a profile of the SDK's own path. */
-const PAIRS = new Set((process.env.BENCH_PAIRS ?? 'raw,sdk,receipts').split(','));
+/**
+ * Which pairs (BENCH_PAIRS): raw, sdk, raw-receipts, receipts by default; also window1, norest,
+ * norest-receipts. `sdk` alone gives a profile of the SDK's own path.
+ */
+const PAIRS = new Set((process.env.BENCH_PAIRS ?? 'raw,sdk,raw-receipts,receipts').split(','));
 /** The SDK's send window (BENCH_WINDOW), its default when not given. */
 const WINDOW = process.env.BENCH_WINDOW === undefined ? undefined : Number(process.env.BENCH_WINDOW);
 /** How many times each burst runs (BENCH_REPEAT): the best is shown. */
@@ -145,8 +148,11 @@ async function burstSection(server: Server, makers: PairMaker[]): Promise<void> 
       }
     }
     const figures = [...runs].map(([name, list]) => ({ name, figures: best(list) }));
-    const raw = figures.find((f) => f.name.startsWith('raw'))?.figures;
+    // Each against the raw pair that does the same: with receipts, the raw receiver sends them too.
+    const rawLike = (name: string) =>
+      figures.find((f) => f.name === (name.includes('+ receipts') ? 'raw mqtt.js + receipts' : 'raw mqtt.js'))?.figures;
     for (const { name, figures: f } of figures) {
+      const raw = rawLike(name);
       const ratio = raw ? (f.perSecond / raw.perSecond).toFixed(2) : '';
       const cpuRatio = raw ? (f.cpuUs / raw.cpuUs).toFixed(2) : '';
       rows.push(
@@ -292,21 +298,21 @@ async function main(): Promise<void> {
   const logins = { agent: server.ready.agent, visitor: server.ready.visitor };
   const all: Array<[string, PairMaker]> = [
     ['raw', (links) => rawPair(logins, links)],
+    ['raw-receipts', (links) => rawPair(logins, links, 'echo', true)],
     ['sdk', (links) => sdkPair(logins, links, { receipts: false, sendWindow: WINDOW })],
     ['receipts', (links) => sdkPair(logins, links, { receipts: true, sendWindow: WINDOW })],
     ['window1', (links) => sdkPair(logins, links, { receipts: false, sendWindow: 1 })],
     ['norest', (links) => sdkPair(logins, links, { receipts: false, sendWindow: WINDOW, rest: false })],
     ['norest-receipts', (links) => sdkPair(logins, links, { receipts: true, sendWindow: WINDOW, rest: false })],
   ];
-  const makers = all.filter(([key]) => PAIRS.has(key)).map(([, make]) => make);
+  const chosen = all.filter(([key]) => PAIRS.has(key));
+  const makers = chosen.map(([, make]) => make);
+  // Paced latency is one message's way: receipts add nothing to it.
+  const withoutReceipts = chosen.filter(([key]) => !key.includes('receipts')).map(([, make]) => make);
   const started = Date.now();
   try {
     if (ONLY.has('burst')) await burstSection(server, makers);
-    if (ONLY.has('paced'))
-      await pacedSection(
-        server,
-        makers.filter((_, i) => all[i]?.[0] !== 'receipts'),
-      );
+    if (ONLY.has('paced')) await pacedSection(server, withoutReceipts);
     if (ONLY.has('receive')) await receiveSection(server);
     if (ONLY.has('recovery')) {
       // MQTT's replay against mqtt.js's offline queue: no REST to take the messages meanwhile.

@@ -129,6 +129,7 @@ export async function rawPair(
   logins: { agent: BenchLogin; visitor: BenchLogin },
   links: Links,
   confirmBy: 'echo' | 'puback' = 'echo',
+  receipts = false,
 ): Promise<Pair> {
   const connect = (login: BenchLogin, url: string, device: string): Promise<MqttClient> =>
     mqtt.connectAsync(url, {
@@ -155,7 +156,7 @@ export async function rawPair(
     });
   }
   return {
-    name: confirmBy === 'echo' ? 'raw mqtt.js' : 'raw mqtt.js (PUBACK)',
+    name: `raw mqtt.js${confirmBy === 'echo' ? '' : ' (PUBACK)'}${receipts ? ' + receipts' : ''}`,
     send() {
       const wire = rawWire(logins.visitor.user, TEXT);
       sent.add(wire.uid);
@@ -171,7 +172,13 @@ export async function rawPair(
     onReceived(listener) {
       receiver.on('message', (_topic, payload) => {
         const decoded = decodeMessage(payload);
-        if (decoded.ok && decoded.value.user?.uid === logins.visitor.user.uid) listener(decoded.value.uid);
+        if (!decoded.ok || decoded.value.user?.uid !== logins.visitor.user.uid || decoded.value.type !== 'TEXT') return;
+        listener(decoded.value.uid);
+        // As the SDK's receiver does by default: a DELIVERED (content: the uid) for each message, QoS 1.
+        if (receipts) {
+          const delivered = { ...rawWire(logins.agent.user, decoded.value.uid), type: 'DELIVERED' };
+          receiver.publish(DEMO_THREAD.topic, Buffer.from(encodeMessage(delivered)), { qos: 1 });
+        }
       });
     },
     waiting: () => offline.length,
