@@ -202,11 +202,9 @@ function perform(shared: Shared, thread: Thread, action: CatchUpAction, state: C
     case 'release':
       release(shared, thread, thread.held.length);
       return;
-    case 'release-proven': {
-      const proven = thread.held.findIndex((held) => held.since > thread.provenUpTo);
-      release(shared, thread, proven === -1 ? thread.held.length : proven);
+    case 'release-proven':
+      release(shared, thread, provenCount(thread));
       return;
-    }
     case 'settle':
       settle(thread);
       return;
@@ -230,6 +228,12 @@ function isNeverHeld(shared: Shared, payload: Uint8Array): boolean {
 /** When the thread's live messages began on this connection (its connect, or a later subscription). */
 function liveSince(shared: Shared, thread: Thread): number | undefined {
   return shared.connectedAt === undefined ? undefined : Math.max(shared.connectedAt, thread.subscribedAt);
+}
+
+/** How many of the held messages, from the first, are in order: those of connections a clean pass started a lag after. */
+function provenCount(thread: Thread): number {
+  const first = thread.held.findIndex((held) => held.since > thread.provenUpTo);
+  return first === -1 ? thread.held.length : first;
 }
 
 /** Lets the first `count` held messages through, in the order they came. */

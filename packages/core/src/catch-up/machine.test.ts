@@ -55,7 +55,8 @@ const settlingEarlierReleased: CatchUpState = { status: 'settling', ...run, epoc
 const fetchedAfterLag: CatchUpEvent = { type: 'fetched', epoch: 2, startedAt: 6_000, clean: true };
 const fetchedEarly: CatchUpEvent = { type: 'fetched', epoch: 2, startedAt: 2_000, clean: true };
 
-const GUARD: CatchUpAction = { type: 'set-timer', timer: 'hold', ms: 30_000 };
+/** `sendDeadlineMs` more than the history lag. */
+const GUARD: CatchUpAction = { type: 'set-timer', timer: 'hold', ms: 35_000 };
 const FETCH: CatchUpAction = { type: 'fetch' };
 const RELEASE: CatchUpAction = { type: 'release' };
 const RELEASE_PROVEN: CatchUpAction = { type: 'release-proven' };
@@ -199,11 +200,20 @@ const rows: Row[] = [
     actions: [END_GUARD, SETTLE, RELEASE],
   },
   {
+    state: 'paging, waiting, settling, holding (holding)',
+    event: 'fetched: a clean pass of an earlier run',
+    next: 'unchanged (what it found went through all the same)',
+    from: [paging, waiting, settling, holding],
+    on: { type: 'fetched', epoch: 1, startedAt: 6_000, clean: true },
+    to: 'unchanged',
+    actions: [RELEASE_PROVEN, GUARD],
+  },
+  {
     state: 'paging',
-    event: 'fetched or failed, of an earlier run',
+    event: 'fetched (not clean) or failed, of an earlier run',
     next: 'unchanged (what it found went through all the same)',
     from: [paging],
-    on: { type: 'fetched', epoch: 1, startedAt: 6_000, clean: true },
+    on: { type: 'fetched', epoch: 1, startedAt: 6_000, clean: false },
     to: 'unchanged',
     actions: [],
   },
@@ -305,7 +315,7 @@ const rows: Row[] = [
   },
   {
     state: 'paging, waiting, settling (holding)',
-    event: 'hold guard (`sendDeadlineMs` without a clean pass)',
+    event: 'hold guard (`sendDeadlineMs` + `historyLagMs` without a clean pass)',
     next: 'unchanged, not holding',
     from: [paging, waiting, settling],
     on: { type: 'hold-expired' },
@@ -346,12 +356,12 @@ function describeAction(action: CatchUpAction): string {
     case 'release':
       return 'let the held live messages through';
     case 'release-proven':
-      return 'let through the held live messages a clean pass put in order';
+      return 'let through the held live messages clean passes put in order';
     case 'settle':
       return 'settle the run’s `catchUp()` promises';
     case 'set-timer':
       return {
-        hold: 'hold live messages (guard: `sendDeadlineMs`)',
+        hold: 'hold live messages (guard: `sendDeadlineMs` + `historyLagMs`)',
         retry: 'retry timer (`retryDelay`)',
         lag: 'lag timer (until `historyLagMs` after the live messages began)',
       }[action.timer];
@@ -393,14 +403,15 @@ describe('catch-up machine transition table', () => {
       [live, { type: 'lag-passed' }],
       [live, { type: 'hold-expired' }],
       [live, { type: 'disconnected' }],
-      [holding, fetched],
+      [holding, { ...fetched, clean: false }],
       [holding, { type: 'retry' }],
       [holding, { type: 'lag-passed' }],
       [holding, { type: 'disconnected' }],
-      [waiting, fetched],
+      [waiting, { ...fetched, clean: false }],
       [waiting, { type: 'failed', epoch: 2, error: network }],
       [waiting, { type: 'lag-passed' }],
-      [settling, fetched],
+      [settling, { ...fetched, clean: false }],
+      [pagingReleased, { ...fetched, epoch: 1 }],
       [settling, { type: 'failed', epoch: 2, error: network }],
       [settling, { type: 'retry' }],
       [paging, { type: 'retry' }],

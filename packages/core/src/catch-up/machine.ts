@@ -51,7 +51,7 @@ export type CatchUpEvent =
   | { readonly type: 'retry' }
   /** The history lag has passed since this connection's live messages began: read again. */
   | { readonly type: 'lag-passed' }
-  /** Live messages have been held for `sendDeadlineMs` without a pass read. */
+  /** Live messages have been held for `sendDeadlineMs` (plus the history lag) without a clean pass. */
   | { readonly type: 'hold-expired' }
   /** The link is no longer up: what arrives now may have a gap before it. */
   | { readonly type: 'disconnected' };
@@ -66,8 +66,9 @@ export type CatchUpAction =
   /** Let every held live message through, in the order they came. */
   | { readonly type: 'release' }
   /**
-   * Let through the held live messages the passes read so far have put in order: those that
-   * came at least `historyLagMs` before a clean pass started (everything older was in history).
+   * Let through the held live messages the clean passes read so far have put in order: those of
+   * connections that began at least `historyLagMs` before one started (everything older was in
+   * history by then, and that pass let it through).
    */
   | { readonly type: 'release-proven' }
   /** The run ended: settle its `catchUp()` promises. */
@@ -123,8 +124,9 @@ export function transition(state: CatchUpState, event: CatchUpEvent, context: Ca
     case 'start':
       return start(state, context);
     case 'fetched':
-      if (state.status !== 'paging' || event.epoch !== state.epoch) return same;
-      return fetched(state, event, context);
+      if (state.status === 'paging' && event.epoch === state.epoch) return fetched(state, event, context);
+      // A pass of an earlier run still proves what it read: what it put in order shows.
+      return event.clean && isHolding(state, true) ? { state, actions: [RELEASE_PROVEN, guard(context)] } : same;
     case 'failed':
       if (state.status !== 'paging' || event.epoch !== state.epoch) return same;
       // Not allowed to read it, or no longer wanted: trying again would not help.
@@ -156,8 +158,9 @@ const RELEASE_PROVEN: CatchUpAction = { type: 'release-proven' };
 const FETCH: CatchUpAction = { type: 'fetch' };
 const SETTLE: CatchUpAction = { type: 'settle' };
 
+/** The hold guard: held messages wait at least the history lag, and `sendDeadlineMs` more at most. */
 function guard(context: CatchUpContext): CatchUpAction {
-  return { type: 'set-timer', timer: 'hold', ms: context.timing.sendDeadlineMs };
+  return { type: 'set-timer', timer: 'hold', ms: context.timing.sendDeadlineMs + context.timing.historyLagMs };
 }
 
 /**
