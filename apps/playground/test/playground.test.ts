@@ -6,7 +6,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AGENT, DEMO_THREAD, NO_HISTORY_LAG, VISITOR } from '@weiyu/mock-broker/testing';
+import { AGENT, DEMO_THREAD, VISITOR } from '@weiyu/mock-broker/testing';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -246,8 +246,7 @@ describe('playground', () => {
   });
 
   it('keeps a pending message across a reload and delivers it exactly once', async () => {
-    // pinned to history without the write lag until the SDK's catch-up runs again once the ~5 s lag has passed
-    const { page, broker } = await open(NO_HISTORY_LAG);
+    const { page, broker } = await open();
     // No echo and no REST: the message cannot be confirmed, so it stays in the outbox.
     await byTestId(page, 'fault-hold-echoes').check();
     await byTestId(page, 'fault-rest').check();

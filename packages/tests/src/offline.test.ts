@@ -3,7 +3,7 @@
  * on return, exactly once and in order — from the MQTT session where the broker keeps one
  * (`session`), from REST history where it does not (`bytedesk`, like the real server).
  */
-import { AGENT, DEMO_THREAD, NO_HISTORY_LAG, startTestBroker, VISITOR } from '@weiyu/mock-broker/testing';
+import { AGENT, DEMO_THREAD, startTestBroker, VISITOR } from '@weiyu/mock-broker/testing';
 import { describe, expect, test } from 'vitest';
 import { createTestClient } from './harness/client.js';
 import { DEMO_THREAD_FOR_AGENT, text } from './harness/fixtures.js';
@@ -55,8 +55,7 @@ describe('offline messages', () => {
   });
 
   test('§1.14 offline messages: bytedesk mode (no session), delivered by REST catch-up', async () => {
-    // pinned to history without the write lag until the SDK's catch-up runs again once the ~5 s lag has passed
-    await using broker = await startTestBroker({ compat: 'bytedesk', ...NO_HISTORY_LAG });
+    await using broker = await startTestBroker({ compat: 'bytedesk' });
     await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     await using visitor = await createTestClient(broker, { ...VISITOR, deviceUid: 'fixed-device' });
     await visitor.client.subscribe([TOPIC]);
@@ -77,8 +76,7 @@ describe('offline messages', () => {
   });
 
   test('§1.14 offline messages: bytedesk mode, the connection drops (no disconnect call) and comes back', async () => {
-    // pinned to history without the write lag until the SDK's catch-up runs again once the ~5 s lag has passed
-    await using broker = await startTestBroker({ compat: 'bytedesk', ...NO_HISTORY_LAG });
+    await using broker = await startTestBroker({ compat: 'bytedesk' });
     await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     await using visitor = await createTestClient(broker, VISITOR);
     await visitor.client.subscribe([TOPIC]);
@@ -101,8 +99,7 @@ describe('offline messages', () => {
   });
 
   test('§1.14 offline messages: a reloaded page (new client, same device) catches up exactly once, in order', async () => {
-    // pinned to history without the write lag until the SDK's catch-up runs again once the ~5 s lag has passed
-    await using broker = await startTestBroker({ compat: 'bytedesk', ...NO_HISTORY_LAG });
+    await using broker = await startTestBroker({ compat: 'bytedesk' });
     await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     {
       await using before = await createTestClient(broker, { ...VISITOR, deviceUid: 'tab', topics: [TOPIC] });
@@ -122,8 +119,7 @@ describe('offline messages', () => {
   });
 
   test('history catch-up: what a thread missed comes oldest first across pages, each uid once', async () => {
-    // pinned to history without the write lag until the SDK's catch-up runs again once the ~5 s lag has passed
-    await using broker = await startTestBroker({ compat: 'bytedesk', ...NO_HISTORY_LAG });
+    await using broker = await startTestBroker({ compat: 'bytedesk' });
     await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     const texts = Array.from({ length: 8 }, (_, i) => `history ${i + 1}`);
     for (const t of texts) await agent.client.send(DEMO_THREAD_FOR_AGENT, text(t)).done;

@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NO_HISTORY_LAG, startTestBroker } from '@weiyu/mock-broker/testing';
+import { startTestBroker } from '@weiyu/mock-broker/testing';
 import { SDK_ERROR_CODES } from '@weiyu/protocol';
 import { afterAll, describe, expect, test, vi } from 'vitest';
 
@@ -77,8 +77,7 @@ afterAll(() => rmSync(snippets, { recursive: true, force: true }));
 
 describe('doc code runs as written', () => {
   test.each(RUN.map((block) => [`${block.file}:${block.line}`, block] as const))('%s', async (_name, block) => {
-    // The guide's offline-messages block catches up right after the other side wrote: pinned to history without the write lag until the SDK's catch-up runs again once the ~5 s lag has passed
-    await using broker = await startTestBroker(block.code.includes('const missed = new Promise') ? NO_HISTORY_LAG : {});
+    await using broker = await startTestBroker();
     const code = block.code
       .replaceAll('ws://127.0.0.1:9885/websocket', broker.mqttUrl)
       .replaceAll('http://127.0.0.1:9003', broker.httpUrl);

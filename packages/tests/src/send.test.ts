@@ -3,7 +3,7 @@
  * parts of §1.15.
  */
 import { createMemoryStore } from '@weiyu/core';
-import { AGENT, NO_HISTORY_LAG, startTestBroker, VISITOR } from '@weiyu/mock-broker/testing';
+import { AGENT, startTestBroker, VISITOR } from '@weiyu/mock-broker/testing';
 import { describe, expect, test } from 'vitest';
 import { createTestClient } from './harness/client.js';
 import { DEMO_THREAD_FOR_AGENT, text } from './harness/fixtures.js';
@@ -15,8 +15,7 @@ const OUTAGE_MS = 60_000;
 
 describe('sending', () => {
   test('§1.8 sending: MQTT first, REST when MQTT is down', async () => {
-    // pinned to history without the write lag until the SDK's catch-up runs again once the ~5 s lag has passed
-    await using broker = await startTestBroker(NO_HISTORY_LAG);
+    await using broker = await startTestBroker();
     await using visitor = await createTestClient(broker, { ...VISITOR, deviceUid: 'visitor-tab' });
     await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
     await visitor.client.subscribe([TOPIC]);
@@ -118,8 +117,7 @@ describe('sending', () => {
   // bytedesk mode (no MQTT session, like the real server): the visitor's order depends only on
   // the SDK (live echoes + catch-up). See the session-mode variant below for the mock broker's.
   test('broker and REST both down → outbox → broker back → drained in order, nothing doubled', async () => {
-    // pinned to history without the write lag until the SDK's catch-up runs again once the ~5 s lag has passed
-    await using broker = await startTestBroker({ compat: 'bytedesk', ...NO_HISTORY_LAG });
+    await using broker = await startTestBroker({ compat: 'bytedesk' });
     await using visitor = await createTestClient(broker, { ...VISITOR, deviceUid: 'visitor-tab' });
     await visitor.client.subscribe([TOPIC]);
     await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
@@ -172,8 +170,7 @@ describe('sending', () => {
   });
 
   test('the outbox survives a reload: a new client on the same store sends what the old one could not', async () => {
-    // pinned to history without the write lag until the SDK's catch-up runs again once the ~5 s lag has passed
-    await using broker = await startTestBroker(NO_HISTORY_LAG);
+    await using broker = await startTestBroker();
     await using visitor = await createTestClient(broker, VISITOR);
     await visitor.client.subscribe([TOPIC]);
     const store = createMemoryStore();

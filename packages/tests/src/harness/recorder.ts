@@ -6,17 +6,20 @@ export type RecordedEvent = {
   [K in keyof ChatClientEvents]: { readonly event: K; readonly payload: ChatClientEvents[K] };
 }[keyof ChatClientEvents];
 
-const EVENT_NAMES: readonly (keyof ChatClientEvents)[] = [
-  'message',
-  'status',
-  'connection',
-  'typing',
-  'receipt',
-  'recall',
-  'refused',
-  'kicked',
-  'error',
-];
+/** Every event of the client (a record, so that a new one cannot be left out). */
+const EVENTS: Record<keyof ChatClientEvents, true> = {
+  message: true,
+  status: true,
+  connection: true,
+  typing: true,
+  receipt: true,
+  recall: true,
+  refused: true,
+  kicked: true,
+  error: true,
+  gap: true,
+};
+const EVENT_NAMES = Object.keys(EVENTS) as (keyof ChatClientEvents)[];
 
 /** Everything a client emitted, with typed views and waits. */
 export interface EventRecorder {
