@@ -475,6 +475,33 @@ describe('catch-up driver: history lags behind the live link', () => {
     expect(shown).toEqual(sent);
   });
 
+  it('keeps holding through the lag and a REST outage shorter than sendDeadlineMs while connections flap (chaos, distilled)', async () => {
+    const { clock, server, shown, connect, drop, live } = setup({}, { historyLagMs: LAG, sendDeadlineMs: 8_000 });
+    server.lag(LAG);
+    connect();
+    await clock.advanceAsync(LAG + 100);
+    drop();
+    server.publish('away');
+    await clock.advanceAsync(500);
+    connect();
+    live('live');
+    // History is down, and the links last a second: 8.5 s without a pass read.
+    server.fail(new SdkError('server_error', 'down'));
+    for (let i = 0; i < 8; i++) {
+      await clock.advanceAsync(1_000);
+      drop();
+      await clock.advanceAsync(60);
+      connect();
+    }
+    await clock.advanceAsync(500);
+    expect(shown).toEqual([]);
+    server.fail(undefined);
+    drop();
+    connect();
+    await clock.advanceAsync(100);
+    expect(shown).toEqual(['away', 'live']);
+  });
+
   it('finds a row a receipt moved up while it paged past, with the next pass', async () => {
     const { clock, server, shown, connect, drop, live } = setup({}, { historyLagMs: LAG });
     connect();
