@@ -84,6 +84,13 @@ interface Side {
   readonly trace: string[];
   /** Content messages of the other side as they came off the wire (before the SDK), for failure messages. */
   readonly wire: string[];
+  /**
+   * The latest local copy of each message this side sent, by uid: as send() returned it, then
+   * each `status` event (the timeline keeps only the latest `dedupeCapacity` messages of a thread).
+   */
+  readonly own: Map<string, LocalMessage>;
+  /** Messages the app sent again (same uid) after they FAILED for good. */
+  resent: number;
 }
 
 /** What the chaos driver did, with the time since it started (for the log, never asserted). */
@@ -96,6 +103,9 @@ interface ChaosLog {
 /** Records a side's connection states, errors and received messages with the time since `started`. */
 function traceSide(side: Side, started: number): void {
   const at = (): string => ((Date.now() - started) / 1000).toFixed(2);
+  side.tc.client.on('status', ({ message }) => {
+    if (message.user.uid === side.uid) side.own.set(message.uid, message);
+  });
   side.tc.client.on('connection', (s) => side.trace.push(`${at()}s [${s.status}]`));
   side.tc.client.on('error', (e) => side.trace.push(`${at()}s [error ${e.code}: ${e.message.slice(0, 60)}]`));
   side.tc.client.on('message', (m) => side.trace.push(`${at()}s ${m.content}`));
@@ -156,8 +166,27 @@ async function sendLoop(side: Side, count: number, rng: Prng): Promise<void> {
   for (let i = 0; i < count; i++) {
     const sent = side.tc.client.send(side.thread, text(`${side.name}-${i}`));
     side.sent.push(sent);
+    // A status event may have come within send() already: it is newer.
+    if (!side.own.has(sent.uid)) side.own.set(sent.uid, sent);
     await pause(rng.int(10, 120));
   }
+}
+
+/**
+ * As an app would: a message that FAILED for good (the server answered REST with code 500) is
+ * sent again with the same uid a moment later, while it is still in the timeline (10,000
+ * messages are more than it keeps).
+ */
+function resendWhenFailed(side: Side, rng: Prng, stop: { readonly done: boolean }): void {
+  side.tc.client.on('status', ({ message }) => {
+    if (message.user.uid !== side.uid || message.status !== 'FAILED' || message.error?.retryable !== false) return;
+    void pause(rng.int(500, 2_000)).then(() => {
+      // Once the chaos is over, what is still FAILED is resent by the checks below.
+      if (stop.done || side.own.get(message.uid)?.status !== 'FAILED') return;
+      side.resent++;
+      side.tc.client.resend(message.uid);
+    });
+  });
 }
 
 /** Connection faults: drops, short outages, and broker restarts (one early, then one every 20–40 s). */
@@ -240,17 +269,9 @@ async function serviceLane(broker: TestBroker, rng: Prng, stop: { done: boolean 
   }
 }
 
-/**
- * The latest local copy of each message a side sent, by uid: as send() returned it, then each
- * `status` event (the timeline keeps only the latest `dedupeCapacity` messages of a thread).
- */
-function ownMessages(side: Side): Map<string, LocalMessage> {
-  const map = new Map<string, LocalMessage>();
-  for (const sent of side.sent) map.set(sent.uid, sent);
-  for (const change of side.tc.events.of('status')) {
-    if (map.has(change.message.uid)) map.set(change.message.uid, change.message);
-  }
-  return map;
+/** The latest local copy of each message a side sent, by uid (see {@link Side.own}). */
+function ownMessages(side: Side): ReadonlyMap<string, LocalMessage> {
+  return side.own;
 }
 
 /** Uids that ended FAILED for good at some point (handed back to the app: no order promise). */
@@ -327,6 +348,8 @@ async function runChaos(compat: Compat): Promise<void> {
     sent: [],
     trace: [],
     wire: [],
+    own: new Map(),
+    resent: 0,
   };
   const visitor: Side = {
     name: 'visitor',
@@ -336,10 +359,13 @@ async function runChaos(compat: Compat): Promise<void> {
     sent: [],
     trace: [],
     wire: [],
+    own: new Map(),
+    resent: 0,
   };
   const sides = [agent, visitor] as const;
   const log: ChaosLog = { started: Date.now(), lines: [], counts: new Map() };
   for (const side of sides) traceSide(side, log.started);
+
   const notes: string[] = [];
   const remark = (line: string): void => {
     notes.push(line);
@@ -350,6 +376,7 @@ async function runChaos(compat: Compat): Promise<void> {
   const agentCount = rng.int(Math.floor(MESSAGES * 0.4), Math.ceil(MESSAGES * 0.6));
   const visitorCount = MESSAGES - agentCount;
   const stop = { done: false };
+  for (const side of sides) resendWhenFailed(side, rng.fork(`${side.name}-resend`), stop);
   const lanes = Promise.all([
     connectionLane(broker, rng.fork('connection'), stop, log),
     serviceLane(broker, rng.fork('service'), stop, log),
@@ -535,7 +562,7 @@ async function runChaos(compat: Compat): Promise<void> {
     `[chaos ${compat}] figures: seed ${SEED}, ${agent.sent.length + visitor.sent.length} messages ` +
       `(agent ${agent.sent.length}, visitor ${visitor.sent.length}, markers included), ${faultCount} faults, ` +
       `${((Date.now() - log.started) / 1000).toFixed(0)} s, lost 0, twice 0, stuck 0, ` +
-      `order ${compat === 'bytedesk' ? 'kept' : 'noted only'}, FAILED for good then resent ${failedBeforeResend.length}, gap events ${gaps}`,
+      `order ${compat === 'bytedesk' ? 'kept' : 'noted only'}, FAILED for good then resent ${agent.resent + visitor.resent + failedBeforeResend.length}, gap events ${gaps}`,
   );
 }
 
