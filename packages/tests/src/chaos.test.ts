@@ -323,7 +323,6 @@ function hasAll(receiver: Side, from: Side): boolean {
 
 async function runChaos(compat: Compat): Promise<void> {
   const rng = createPrng(SEED).fork(compat);
-  // bytedesk run: pinned to legacy history (written at once, by creation) until the SDK's catch-up handles history sorted by updatedAt and written ~5 s late
   await using broker = await startTestBroker({ compat });
   // Links dropped every second or so look like a clientId taken over elsewhere (closed soon after
   // each connect, again and again): that rule has its own test (takeover.test.ts).

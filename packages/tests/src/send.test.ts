@@ -25,8 +25,8 @@ describe('sending', () => {
     const overMqtt = agent.client.send(DEMO_THREAD_FOR_AGENT, text('over mqtt'));
     expect((await overMqtt.done).status).toBe('SUCCESS');
     // The visitor's catch-up for the topic it just subscribed fails while REST is down: live
-    // messages are held (at most sendDeadlineMs) so the thread stays in order.
-    await visitor.events.waitFor('message', (m) => m.uid === overMqtt.uid, { timeoutMs: 12_000 });
+    // messages are held (at most sendDeadlineMs + historyLagMs, 8 s + 5 s here) so the thread stays in order.
+    await visitor.events.waitFor('message', (m) => m.uid === overMqtt.uid, { timeoutMs: 20_000 });
     broker.faults.rest(undefined);
 
     // MQTT down (broker outage): the same client sends over REST and gets SUCCESS.
