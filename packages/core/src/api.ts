@@ -592,7 +592,12 @@ export interface ChatTiming {
    * "Order").
    */
   readonly sendWindow?: number;
-  /** How many uids the duplicate filter remembers. */
+  /**
+   * How many uids the duplicate filter remembers (default 5,000), and how many messages the
+   * timeline keeps per thread. The filter never remembers fewer than three catch-up budgets
+   * (`catchUpPageSize × catchUpMaxPages`, 18,000 by default): a catch-up and the read again
+   * after the history lag may bring a budget twice, with a receipt of ours for each.
+   */
   readonly dedupeCapacity: number;
   /**
    * Catch-up's budget per pass of a thread: pages of `catchUpPageSize` messages (default 100; the

@@ -92,6 +92,58 @@ describe('createChatClient: catch-up on the real server’s history', () => {
     }, 60_000);
   }
 
+  it('5,000 messages in a burst while away, read by the first pass and again after the lag, show once each (default dedupeCapacity)', async () => {
+    const { clock, thread, client, network, online, run } = createWorld(1, { historyLagMs: LAG });
+    const visitor = client('v1');
+    await online(visitor);
+    await clock.advanceAsync(LAG + 1_000);
+    const got: string[] = [];
+    visitor.on('message', (m) => got.push(m.content));
+    network.publish(message(thread.topic, 'seen'));
+    await clock.advanceAsync(100);
+
+    await run(visitor.disconnect());
+    const sent = Array.from({ length: 5_000 }, (_, i) => `away-${i}`);
+    for (const text of sent) network.publish(message(thread.topic, text));
+    // In history by the reconnect: the first pass brings them all (and 5,000 receipts of ours go out).
+    await clock.advanceAsync(LAG + 500);
+    await online(visitor);
+    await clock.advanceAsync(100);
+    expect(got).toHaveLength(5_001);
+    // The read after the lag lists them all again (within the lag of the watermark; the receipts moved them up).
+    network.publish(message(thread.topic, 'live'));
+    await clock.advanceAsync(LAG + 1_000);
+    expect(got).toEqual(['seen', ...sent, 'live']);
+  }, 60_000);
+
+  it('a message the timeline and the duplicate filter forgot, moved up by a receipt while away, is not shown again', async () => {
+    const { clock, thread, client, network, online, run } = createWorld(1, { historyLagMs: LAG });
+    const agent = client('a1');
+    // A small timeline and filter (the filter holds 3 catch-up budgets: 150).
+    const visitor = client('v1', { timing: { dedupeCapacity: 20, catchUpPageSize: 10, catchUpMaxPages: 5 } });
+    await online(agent);
+    await online(visitor);
+    await clock.advanceAsync(LAG + 1_000);
+    const got: string[] = [];
+    visitor.on('message', (m) => got.push(m.content));
+    const old = await run(visitor.send(thread, { type: 'TEXT', text: 'old' }).done);
+    // 100 messages over 100 s, each with the visitor's receipt: 'old' is long forgotten.
+    const live = Array.from({ length: 100 }, (_, i) => `live-${i}`);
+    for (const text of live) {
+      network.publish(message(thread.topic, text));
+      await clock.advanceAsync(1_000);
+    }
+    expect(visitor.messages(thread.topic).some((m) => m.uid === old.uid)).toBe(false);
+
+    await run(visitor.disconnect());
+    // Read now: history lists 'old' first, above everything the floor keeps.
+    agent.markRead(thread, old.uid);
+    await clock.advanceAsync(LAG + 1_000);
+    await online(visitor);
+    await clock.advanceAsync(2 * LAG);
+    expect(got).toEqual(live);
+  });
+
   it('beyond catchUpPageSize × catchUpMaxPages, a gap event names what is missing — never a silent loss', async () => {
     const { clock, thread, client, network, online, run } = createWorld();
     const visitor = client('v1', { timing: { catchUpPageSize: 10, catchUpMaxPages: 5 } });

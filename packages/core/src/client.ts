@@ -24,7 +24,7 @@ import { recall } from './send/recall.js';
 import { createSender, type Sender } from './send/sender.js';
 import { createSignals, type Signals } from './send/signals.js';
 import { createMemoryStore } from './stores/memory-store.js';
-import { resolveTiming } from './timing.js';
+import { dedupeSize, resolveTiming } from './timing.js';
 
 /**
  * Creates a chat client for one user. Nothing happens until {@link ChatClient.connect}, except
@@ -50,7 +50,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   /** What most parts are given. */
   const common = { clock, timing, logger, isConnected };
 
-  const dedupe = createDedupe(timing.dedupeCapacity);
+  const dedupe = createDedupe(dedupeSize(timing));
   const shown = createShown(timing.dedupeCapacity, {
     onMessage: (message) => emitter.emit('message', message),
     onStatus: (change) => emitter.emit('status', change),

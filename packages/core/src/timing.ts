@@ -12,6 +12,21 @@ export const DEFAULT_TAKEOVER_LIMIT = 3;
  */
 export const DEFAULT_SEND_WINDOW = 32;
 
+/**
+ * How many catch-up budgets (`catchUpPageSize × catchUpMaxPages`) the duplicate filter holds at
+ * least. One pass may bring a budget of messages and as many DELIVERED receipts of ours (each uid
+ * remembered), and the read again after the history lag may bring the same rows once more (our
+ * receipts moved them up): every one of them must still be remembered then, or a filter
+ * forgetting the oldest first forgets each just before it comes again, and all show twice. The
+ * third budget is room for what comes live meanwhile.
+ */
+export const DEDUPE_BUDGETS = 3;
+
+/** The duplicate filter's size: `dedupeCapacity`, and never less than {@link DEDUPE_BUDGETS} catch-up budgets. */
+export function dedupeSize(timing: ChatTiming): number {
+  return Math.max(timing.dedupeCapacity, DEDUPE_BUDGETS * timing.catchUpPageSize * timing.catchUpMaxPages);
+}
+
 /** The deadlines and limits a client uses unless told otherwise. */
 export const DEFAULT_TIMING: ChatTiming = {
   echoTimeoutMs: 5_000,

@@ -35,8 +35,11 @@ export interface CatchUpOptions {
   readonly restCall: () => RestCallOptions;
   /** Runs live bytes through the pipeline and its effects; returns what they were. */
   readonly receiveLive: (topic: string, payload: Uint8Array) => Received;
-  /** Runs a message from history through the pipeline and its effects. */
-  readonly receiveHistory: (topic: string, wire: WireMessage) => void;
+  /**
+   * Runs a message from history through the pipeline and its effects; `known`: created before
+   * the gap began (its status may be news, the message is not).
+   */
+  readonly receiveHistory: (topic: string, wire: WireMessage, known: boolean) => void;
   /** Whether a uid is one of my messages waiting for its echo: the echo is no new message, never held. */
   readonly isPending: (uid: string) => boolean;
   /** A read failed (it is tried again unless it cannot succeed). */
@@ -257,7 +260,8 @@ async function read(shared: Shared, thread: Thread, runEpoch: number, attempt: n
     if (!isOpen(shared, thread)) return;
     options.logger.debug('history read', { topic, found: pass.messages.length, pages: pass.pages, clean: pass.clean });
     // What an earlier connection's run read is real history too: it goes through.
-    for (const wire of pass.messages) options.receiveHistory(topic, wire);
+    for (const wire of pass.known) options.receiveHistory(topic, wire, true);
+    for (const wire of pass.messages) options.receiveHistory(topic, wire, false);
     if (!pass.complete && floor !== undefined) reportGap(shared, topic, floor, pass);
     if (pass.clean) {
       thread.watermark = raisedWatermark(thread.watermark, pass);

@@ -80,7 +80,29 @@ describe('readPass', () => {
         { floor: 1_004_500 },
       ),
     );
-    expect(uids(pass)).toEqual(['m1', 'm5', 'm6', 'm7', 'm8', 'm9']);
+    expect(uids(pass)).toEqual(['m5', 'm6', 'm7', 'm8', 'm9']);
+    // m1 was created before the floor: known, read for its status only.
+    expect(pass.known.map((m) => m.uid)).toEqual(['m1']);
+  });
+
+  it('tells the rows created before the floor apart: however many receipts moved up, none is new', async () => {
+    // Every message was read (receipts moved m0…m7 up); only m8 and m9 are above the floor by creation.
+    const rows = [
+      ...Array.from({ length: 8 }, (_, i) => item(`m${i}`, 1_000_000 + i * 1_000, 1_100_000 - i)),
+      ...thread(10).filter((m) => m.uid === 'm8' || m.uid === 'm9'),
+    ];
+    const pass = await readPass(
+      options(
+        server(() => rows),
+        { floor: 1_008_000 },
+      ),
+    );
+    expect(uids(pass)).toEqual(['m8', 'm9']);
+    expect(pass.known.map((m) => m.uid)).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7']);
+    expect(pass.known.every((m) => !('updatedAt' in m))).toBe(true);
+    // Without a floor nothing is known: everything may be new.
+    const all = await readPass(options(server(() => rows)));
+    expect([all.messages.length, all.known.length]).toEqual([10, 0]);
   });
 
   it('reads to the oldest page without a floor, or to the budget', async () => {
@@ -160,7 +182,14 @@ describe('readPass', () => {
 
   it('tells an empty history', async () => {
     const pass = await readPass(options(server(() => [])));
-    expect(pass).toMatchObject({ messages: [], complete: true, empty: true, newest: undefined, top: undefined });
+    expect(pass).toMatchObject({
+      messages: [],
+      known: [],
+      complete: true,
+      empty: true,
+      newest: undefined,
+      top: undefined,
+    });
   });
 
   it('rejects when a page fails (the client reports it as an error event)', async () => {

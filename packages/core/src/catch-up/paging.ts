@@ -22,8 +22,18 @@ export interface PassOptions {
 
 /** What {@link readPass} found. */
 export interface Pass extends PassTimes {
-  /** Every item read above the floor, each uid once, oldest (`createdAt`) first. */
+  /**
+   * Every item read above the floor that was created at or after it (or says no time), each uid
+   * once, oldest (`createdAt`) first: what may be new.
+   */
   readonly messages: WireMessage[];
+  /**
+   * The items read above the floor (by `updatedAt`) but created before it: known already (a
+   * receipt or a recall moved them up), read only for the status they have now. However many
+   * receipts moved up, none is new, so none may be shown again — even once the duplicate filter
+   * and the timeline have forgotten it.
+   */
+  readonly known: WireMessage[];
   readonly pages: number;
   /** Whether it got to the floor or to the oldest page; false when the budget ran out first. */
   readonly complete: boolean;
@@ -46,6 +56,7 @@ interface Taken {
 /** Reads one pass; rejects when a REST call fails. */
 export async function readPass(options: PassOptions): Promise<Pass> {
   const taken = new Map<string, Taken>();
+  const known = new Map<string, WireMessage>();
   const pass = { clean: true, empty: false, top: undefined as number | undefined, read: 0, total: 0 };
   let reached: number | undefined;
   const finish = (complete: boolean, pages: number): Pass => {
@@ -53,7 +64,18 @@ export async function readPass(options: PassOptions): Promise<Pass> {
     const times = [...taken.values()].map((t) => t.createdAt).filter((t): t is number => t !== undefined);
     const newest = times.length > 0 ? Math.max(...times) : undefined;
     const unread = Math.max(0, pass.total - pass.read);
-    return { messages, pages, complete, clean: pass.clean, empty: pass.empty, top: pass.top, newest, reached, unread };
+    return {
+      messages,
+      known: [...known.values()],
+      pages,
+      complete,
+      clean: pass.clean,
+      empty: pass.empty,
+      top: pass.top,
+      newest,
+      reached,
+      unread,
+    };
   };
   for (let pageNumber = 0; pageNumber < options.maxPages; pageNumber++) {
     const page = await options.rest.queryTopic(
@@ -73,8 +95,12 @@ export async function readPass(options: PassOptions): Promise<Pass> {
       pass.read++;
       reached = time ?? reached;
       // Rows that move while we page (new ones on top, receipts moving one up) come twice: take each once.
-      if (taken.has(item.uid)) continue;
-      taken.set(item.uid, { message: wireOf(item), createdAt: serverTime(item.createdAt) });
+      if (taken.has(item.uid) || known.has(item.uid)) continue;
+      const createdAt = serverTime(item.createdAt);
+      // Created before the floor: known (a receipt or a recall moved it up).
+      if (createdAt !== undefined && options.floor !== undefined && createdAt < options.floor) {
+        known.set(item.uid, wireOf(item));
+      } else taken.set(item.uid, { message: wireOf(item), createdAt });
     }
     if (page.last || page.messages.length === 0) return finish(true, pageNumber + 1);
   }

@@ -1,8 +1,9 @@
 /**
  * Where a gap ends, by time. A thread's watermark is a server time (its clock, so no client
- * skew): every message this client does not know has an `updatedAt` at or after the watermark
- * less a margin. History is sorted by `updatedAt`, newest first, and `updatedAt ≥ createdAt`,
- * so a pass may stop at the first item older than that floor.
+ * skew): every message this client does not know was created (`createdAt`) at or after the
+ * watermark less the lag and a margin, the floor. History is sorted by `updatedAt`, newest
+ * first, and `updatedAt ≥ createdAt`, so a pass may stop at the first item older than the floor,
+ * and an item above it that was created before it is known: a receipt or a recall moved it up.
  */
 import { parseCreatedAt } from '@weiyu/protocol';
 import type { HistoryMessage } from '../interfaces.js';

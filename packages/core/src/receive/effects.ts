@@ -68,6 +68,11 @@ export interface ReceiveFacts {
   readonly autoDelivered: boolean;
   /** Whether a RECALL by someone other than the sender of the message shown is applied (the app's policy). */
   readonly mayRecall?: (recall: RecallEvent, target: LocalMessage) => boolean;
+  /**
+   * From history, and created before where its thread's gap begins (catch-up/paging.ts): known
+   * for sure, so never shown again, even when the timeline no longer has it.
+   */
+  readonly known?: boolean;
 }
 
 /** The uid of the message a received one is about (its own, or the one a receipt or recall names). */
@@ -173,6 +178,8 @@ function messageEffects(message: LocalMessage, facts: ReceiveFacts): ReceiveEffe
     }
     return [];
   }
+  // Known for sure (catch-up's floor), though no longer shown: not news.
+  if (facts.known) return [];
   const effects: ReceiveEffect[] = [{ type: 'show', message }];
   // A caught-up message was not delivered before either; a status that says so already is.
   const delivered = message.status === 'DELIVERED' || message.status === 'READ';

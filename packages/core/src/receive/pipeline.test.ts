@@ -150,6 +150,20 @@ describe('receive pipeline', () => {
     expect(receiveWire({ ...fresh, status: 'READ' }, { topic: TOPIC, source: 'catch-up' }, c).kind).toBe('message');
   });
 
+  it('a known message found again in history with a stored status is remembered as recent', () => {
+    // Read again and again (receipts move it up), it must not be the first one forgotten.
+    const c = context({ dedupe: createDedupe(3) });
+    expect(receiveBytes(TOPIC, bytes({ uid: 'm1' }), c).kind).toBe('message');
+    expect(receiveBytes(TOPIC, bytes({ uid: 'm2' }), c).kind).toBe('message');
+    const again = { ...decodeOnce(bytes({ uid: 'm1' })), status: 'DELIVERED' };
+    expect(receiveWire(again, { topic: TOPIC, source: 'catch-up' }, c).kind).toBe('stored-status');
+    expect(receiveBytes(TOPIC, bytes({ uid: 'm3' }), c).kind).toBe('message');
+    expect(receiveBytes(TOPIC, bytes({ uid: 'm4' }), c).kind).toBe('message');
+    // m2 was the least recently seen, not m1.
+    expect(receiveWire(again, { topic: TOPIC, source: 'catch-up' }, c).kind).toBe('stored-status');
+    expect(receiveBytes(TOPIC, bytes({ uid: 'm2' }), c).kind).toBe('message');
+  });
+
   it('turns the echo of a pending message into an echo (any status: a plain broker echoes SENDING)', () => {
     const c = context({ isAwaitingEcho: (uid) => uid === 'mine1' });
     const r = receiveBytes(TOPIC, bytes({ uid: 'mine1', status: 'SENDING', user: { uid: SELF } }), c);

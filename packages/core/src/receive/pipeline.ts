@@ -127,7 +127,11 @@ function classify(
 
   if (origin.source === 'catch-up' && context.dedupe.has(uid)) {
     const status = STORED_PROGRESS.find((s) => s === wire.status);
-    if (status !== undefined) return { kind: 'stored-status', uid, status };
+    if (status !== undefined) {
+      // Seen again: remembered as recent (as `add` below does), so the next read of these rows still knows it.
+      context.dedupe.add(uid);
+      return { kind: 'stored-status', uid, status };
+    }
   }
 
   if (!context.dedupe.add(uid)) return { kind: 'dropped', reason: 'duplicate', uid, copy: wire };

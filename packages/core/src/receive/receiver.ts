@@ -33,8 +33,11 @@ export interface ReceiverOptions {
 export interface Receiver {
   /** Bytes from the realtime link; returns what they were. */
   live(topic: string, payload: Uint8Array): Received;
-  /** A message from a thread's history (catch-up). */
-  history(topic: string, wire: WireMessage): void;
+  /**
+   * A message from a thread's history (catch-up). `known`: created before where the thread's
+   * gap begins, so read for its status only (never shown as new).
+   */
+  history(topic: string, wire: WireMessage, known?: boolean): void;
 }
 
 /** Creates the receiver of a client. */
@@ -42,9 +45,10 @@ export function createReceiver(options: ReceiverOptions): Receiver {
   const { shown, context } = options;
   const mayRecall = safePolicy(options);
 
-  function handle(received: Received): Received {
+  function handle(received: Received, known = false): Received {
     const uid = subjectOf(received);
     const effects = effectsOf(received, {
+      known,
       shown: uid === undefined ? undefined : shown.get(uid),
       pending: uid !== undefined && context.isAwaitingEcho(uid),
       connected: options.isConnected(),
@@ -95,8 +99,8 @@ export function createReceiver(options: ReceiverOptions): Receiver {
 
   return {
     live: (topic, payload) => handle(receiveBytes(topic, payload, context)),
-    history(topic, wire) {
-      handle(receiveWire(wire, { topic, source: 'catch-up' }, context));
+    history(topic, wire, known) {
+      handle(receiveWire(wire, { topic, source: 'catch-up' }, context), known);
     },
   };
 }
