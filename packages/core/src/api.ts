@@ -4,6 +4,7 @@
  */
 import type { Channel, MessageType, SdkError, ThreadState, ThreadType, UserType } from '@weiyu/protocol';
 import type {
+  AbortSignalLike,
   Clock,
   Environment,
   KeyValueStore,
@@ -11,6 +12,8 @@ import type {
   RandomSource,
   RealtimeTransport,
   RestTransport,
+  UploadFile,
+  UploadProgress,
 } from './interfaces.js';
 
 /** A participant. */
@@ -646,6 +649,14 @@ export interface SentMessage extends LocalMessage {
   readonly done: Promise<LocalMessage>;
 }
 
+/** Options of {@link ChatClient.sendFile} and {@link ChatClient.sendImage}. */
+export interface SendFileOptions {
+  /** How far the upload is, as the platform tells (see `RestTransport.upload`). */
+  readonly onProgress?: (progress: UploadProgress) => void;
+  /** Cancels the upload (the promise rejects with `closed`); once uploaded, the message is sent. */
+  readonly signal?: AbortSignalLike;
+}
+
 /** A chat client: one user, one realtime connection, any number of threads. */
 export interface ChatClient {
   /** The connection state now (each change is also a `connection` event). */
@@ -664,6 +675,17 @@ export interface ChatClient {
   unsubscribe(topics: readonly string[]): Promise<void>;
   /** Sends content on a thread; returns the local message at once (status SENDING or QUEUED). */
   send(thread: ChatThread, content: OutgoingContent): SentMessage;
+  /**
+   * Uploads a file over REST, then sends it as a FILE message (its URL, name, size and type),
+   * like `send`. Rejects with an SdkError when nothing was sent: an invalid thread, no REST
+   * transport that uploads (`invalid_argument`), an empty file, a failed upload (its code:
+   * `network`, `timeout`, `server_error` with the server's message, …), a cancel or dispose
+   * (`closed`). The app still has the file then; `error.retryable` says whether trying again may
+   * help. Once uploaded it resolves with the sent message, which is the outbox's from then on.
+   */
+  sendFile(thread: ChatThread, file: UploadFile, options?: SendFileOptions): Promise<SentMessage>;
+  /** As {@link ChatClient.sendFile}, sent as an IMAGE message. */
+  sendImage(thread: ChatThread, file: UploadFile, options?: SendFileOptions): Promise<SentMessage>;
   /** Sends a FAILED message again with the same uid. */
   resend(uid: string): SentMessage;
   /** Tells the thread this user is typing (QoS 0, throttled; only when connected). */

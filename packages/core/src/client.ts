@@ -23,6 +23,7 @@ import { createOutgoing, type Outgoing } from './send/outgoing.js';
 import { recall } from './send/recall.js';
 import { createSender, type Sender } from './send/sender.js';
 import { createSignals, type Signals } from './send/signals.js';
+import { sendUpload, type UploadParts } from './send/upload.js';
 import { createMemoryStore } from './stores/memory-store.js';
 import { dedupeSize, resolveTiming } from './timing.js';
 
@@ -145,7 +146,15 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     for (const message of sender.restore(messages)) if (!shown.get(message.uid)) shown.keep(message);
     logger.info('outbox restored', { count: messages.length });
   });
-  const parts = { manager, sender, shown, signals, catchUp, outgoing, typing, emitter };
+  const uploads = {
+    rest,
+    user,
+    channel,
+    orgUid: options.orgUid,
+    restCall: base.restCall,
+    isDisposed: () => life.disposed,
+  };
+  const parts = { manager, sender, shown, signals, catchUp, outgoing, typing, emitter, uploads };
   return chatClient({ ...parts, life, listeners, emitError, isConnected });
 }
 
@@ -189,7 +198,11 @@ function createBase(options: ChatClientOptions) {
   // Before the first connect the manager has no token yet: a static one works for REST already.
   const restCall = () => {
     const token = manager.currentToken() ?? staticToken;
-    return { ...(token ? { accessToken: token } : {}), signal: life.calls.signal };
+    return {
+      ...(token ? { accessToken: token } : {}),
+      signal: life.calls.signal,
+      ...(options.visitor ? { visitor: true } : {}),
+    };
   };
   return { clock, random, timing, channel, manager, rest, logger, emitter, emitError, isConnected, restCall, life };
 }
@@ -204,6 +217,8 @@ interface Parts {
   readonly outgoing: Outgoing;
   readonly typing: TypingTracker;
   readonly emitter: Emitter<ClientEventMap>;
+  /** What uploads need, but the client's `send`. */
+  readonly uploads: Omit<UploadParts, 'send'>;
   readonly emitError: (error: SdkError) => void;
   readonly isConnected: () => boolean;
   readonly life: { disposed: boolean; readonly calls: AbortControllerLike };
@@ -255,6 +270,10 @@ function chatClient(parts: Parts): ChatClient {
       shown.keep(local);
       return sent;
     },
+    sendFile: (thread, file, options) =>
+      sendUpload({ ...parts.uploads, send: client.send }, thread, file, 'FILE', options),
+    sendImage: (thread, file, options) =>
+      sendUpload({ ...parts.uploads, send: client.send }, thread, file, 'IMAGE', options),
     resend(uid) {
       const message = shown.get(uid) ?? sender.pending().find((m) => m.uid === uid);
       if (message?.mine) return sender.resend(message);

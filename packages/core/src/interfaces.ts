@@ -111,6 +111,56 @@ export interface RestCallOptions {
   readonly accessToken?: string;
   /** Aborts the call (it rejects with `closed`). */
   readonly signal?: AbortSignalLike;
+  /**
+   * A visitor's call: the visitor endpoints, which take no login (history, uploads). The
+   * client sets it when created with `visitor: true`.
+   */
+  readonly visitor?: boolean;
+}
+
+/**
+ * A file to upload: what a browser's or Node's `File` has (`new File([bytes], 'a.pdf', { type })`).
+ * The transport sends it as it is; core reads only these fields.
+ */
+export interface UploadFile {
+  /** The file name the server stores and shows (not empty). */
+  readonly name: string;
+  /** Its size in bytes. */
+  readonly size: number;
+  /** Its MIME type, `''` when unknown. */
+  readonly type: string;
+}
+
+/** How far an upload is. */
+export interface UploadProgress {
+  /** Bytes sent so far. */
+  readonly loaded: number;
+  /** Bytes to send in all (the file's size). */
+  readonly total: number;
+}
+
+/** Options of {@link RestTransport.upload}. */
+export interface UploadCallOptions extends RestCallOptions {
+  /**
+   * Called as the upload goes on, when the platform tells (see the transport's README): at least
+   * once at the start (`loaded` 0) and once when the server has the whole file (`loaded` = `total`).
+   * A throw in it is ignored.
+   */
+  readonly onProgress?: (progress: UploadProgress) => void;
+  /** More form fields for the server (e.g. `orgUid`, `visitorUid`, `kbType`). */
+  readonly fields?: Readonly<Record<string, string>>;
+}
+
+/** Where the server keeps an uploaded file. */
+export interface UploadedFile {
+  /** The file's http(s) URL. */
+  readonly url: string;
+  /** The name the server gives it, when it says. */
+  readonly name?: string;
+  /** Its size as the server counts it, when it says. */
+  readonly size?: number;
+  /** Its MIME type as the server has it, when it says. */
+  readonly mimeType?: string;
 }
 
 /**
@@ -170,6 +220,79 @@ export interface RestTransport {
     query: { readonly topic: string; readonly pageNumber: number; readonly pageSize: number },
     options?: RestCallOptions,
   ): Promise<HistoryPage>;
+  /**
+   * Uploads a file (multipart: `POST /api/v1/upload/file`, or the visitor endpoint when
+   * `visitor` is set) and resolves with where the server keeps it. Optional: without it, the
+   * client's `sendFile` rejects with `invalid_argument`.
+   */
+  upload?(file: UploadFile, options?: UploadCallOptions): Promise<UploadedFile>;
+}
+
+/** What a visitor tells the server about themself (`POST /visitor/api/v1/init`). */
+export interface VisitorInitRequest {
+  /** The organisation. */
+  readonly orgUid: string;
+  /** The app's own id for this visitor, kept across visits (the server keys visitors by it and the org). */
+  readonly visitorUid?: string;
+  /** Display name (the server makes one up when absent). */
+  readonly nickname?: string;
+  /** Avatar image URL. */
+  readonly avatar?: string;
+  /** The channel (WEB, WEB_H5, …). */
+  readonly channel: string;
+  /** More of the server's visitor fields (mobile, email, note, lang, extra, …), sent as they are. */
+  readonly extra?: Readonly<Record<string, unknown>>;
+}
+
+/** The visitor as the server keeps them. */
+export interface VisitorProfile {
+  /** The server's uid of the visitor: the user uid of every message they send. */
+  readonly uid: string;
+  /** The app's own id for them, as the server has it. */
+  readonly visitorUid?: string;
+  /** Display name. */
+  readonly nickname?: string;
+  /** Avatar image URL. */
+  readonly avatar?: string;
+  /**
+   * A token, when the deployment issues visitors one (the real server does not: its CONNECT
+   * takes any password).
+   */
+  readonly accessToken?: string;
+}
+
+/** Which conversation a visitor asks for (`POST /visitor/api/v1/thread`). */
+export interface VisitorThreadRequest {
+  /** The visitor's uid ({@link VisitorProfile.uid}). */
+  readonly uid: string;
+  /** The organisation. */
+  readonly orgUid: string;
+  /** Who serves them: a workgroup, an agent or a robot. */
+  readonly kind: 'WORKGROUP' | 'AGENT' | 'ROBOT';
+  /** The uid of that workgroup, agent or robot (the server's `sid`). */
+  readonly sid: string;
+  /** Straight to a person, past a workgroup's robot. */
+  readonly forceAgent?: boolean;
+  /** Display name. */
+  readonly nickname?: string;
+  /** Avatar image URL. */
+  readonly avatar?: string;
+  /** The channel (WEB, WEB_H5, …). */
+  readonly channel: string;
+}
+
+/**
+ * The visitor endpoints that start a conversation without a login. Each call rejects as the
+ * other REST calls do; an answer of the wrong shape is `protocol`.
+ */
+export interface VisitorTransport {
+  /** Creates the visitor, or finds them by `visitorUid` and org and updates them. */
+  initVisitor(request: VisitorInitRequest, options?: RestCallOptions): Promise<VisitorProfile>;
+  /**
+   * Opens (or continues) the visitor's conversation; resolves with the message the server
+   * answers with (WELCOME, CONTINUE, QUEUE, an offline notice, …), which carries the thread.
+   */
+  requestThread(request: VisitorThreadRequest, options?: RestCallOptions): Promise<WireMessage>;
 }
 
 // ---------------------------------------------------------------------------------------------

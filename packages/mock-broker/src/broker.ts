@@ -73,6 +73,8 @@ export interface MockBrokerOptions {
   maxPacketBytes?: number;
   /** The clock (epoch ms) for server time and token expiry; default `Date.now`. */
   now?: () => number;
+  /** The largest file the upload endpoints take (default 10 MiB); files are kept in memory and served under `/file/`. */
+  maxUploadBytes?: number;
 }
 
 /** A connected MQTT client as the broker sees it. */
@@ -233,6 +235,7 @@ class MockBrokerServer implements MockBroker {
         tokenTtlMs: options.tokenTtlMs,
         timeFormat: options.timeFormat,
         now: options.now,
+        maxUploadBytes: options.maxUploadBytes,
       }),
       logger: this.#log,
     });

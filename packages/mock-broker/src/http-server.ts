@@ -1,6 +1,14 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { type AdminHooks, CORS_HEADERS, handleRestRequest, NOT_FOUND, type RestResponse } from './rest.js';
+import {
+  type AdminHooks,
+  CORS_HEADERS,
+  handleRestRequest,
+  isUploadPath,
+  NOT_FOUND,
+  type RestResponse,
+} from './rest.js';
 import type { MockServerState } from './state.js';
+import { MULTIPART_SLACK_BYTES } from './upload-routes.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -19,8 +27,12 @@ async function serve(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
-  const bodyText = await readBody(req);
-  if (bodyText === undefined) {
+  const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+  // An upload's body may be as big as the largest file taken; every other body is small JSON.
+  const limit = isUploadPath(url.pathname) ? state.uploads.maxFileBytes + MULTIPART_SLACK_BYTES : MAX_BODY_BYTES;
+  const body = await readBody(req, limit);
+  if (body === undefined) {
+    // As Spring answers a multipart body over its limit.
     send(res, { status: 413, body: { code: 413, message: 'request body too large', data: null } });
     return;
   }
@@ -28,9 +40,11 @@ async function serve(
     state,
     {
       method: req.method ?? 'GET',
-      url: new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`),
+      url,
       authorization: req.headers.authorization ?? null,
-      bodyText,
+      bodyText: body.toString('utf8'),
+      ...(body.length > 0 ? { bodyBytes: new Uint8Array(body.buffer, body.byteOffset, body.length) } : {}),
+      contentType: req.headers['content-type'] ?? null,
     },
     admin,
   );
@@ -39,6 +53,15 @@ async function serve(
 
 function send(res: ServerResponse, response: RestResponse): void {
   const headers: Record<string, string> = { ...CORS_HEADERS };
+  if (response.bytes) {
+    headers['Content-Type'] = response.bytes.contentType;
+    // A served file is data, never a page of this origin.
+    headers['X-Content-Type-Options'] = 'nosniff';
+    headers['Content-Security-Policy'] = "default-src 'none'; sandbox";
+    res.writeHead(response.status, headers);
+    res.end(response.bytes.data, () => response.afterSend?.());
+    return;
+  }
   if (response.body === undefined) {
     res.writeHead(response.status, headers);
     res.end(() => response.afterSend?.());
@@ -49,18 +72,18 @@ function send(res: ServerResponse, response: RestResponse): void {
   res.end(JSON.stringify(response.body), () => response.afterSend?.());
 }
 
-/** The body as text; undefined when it is over the limit. */
-function readBody(req: IncomingMessage): Promise<string | undefined> {
+/** The body's bytes; undefined when it is over `limit`. */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let tooLarge = false;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) tooLarge = true;
+      if (size > limit) tooLarge = true;
       else chunks.push(chunk);
     });
-    req.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }

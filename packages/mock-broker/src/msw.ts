@@ -38,13 +38,23 @@ export function createMswHandlers(options: MswHandlersOptions): HttpHandler[] {
     http.all(pattern, async ({ request }) => {
       const url = new URL(request.url);
       if (prefix) url.pathname = url.pathname.slice(prefix.length) || '/';
+      const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
+      const bytes = hasBody ? new Uint8Array(await request.arrayBuffer()) : new Uint8Array();
       const response = await handleRestRequest(state, {
         method: request.method,
         url,
         authorization: request.headers.get('authorization'),
-        bodyText: request.method === 'GET' || request.method === 'HEAD' ? '' : await request.text(),
+        bodyText: new TextDecoder().decode(bytes),
+        ...(bytes.byteLength > 0 ? { bodyBytes: bytes } : {}),
+        contentType: request.headers.get('content-type'),
       });
       if (!response) return undefined;
+      if (response.bytes) {
+        return new HttpResponse(response.bytes.data, {
+          status: response.status,
+          headers: { ...CORS_HEADERS, 'Content-Type': response.bytes.contentType, 'X-Content-Type-Options': 'nosniff' },
+        });
+      }
       if (response.body === undefined)
         return new HttpResponse(null, { status: response.status, headers: CORS_HEADERS });
       return new HttpResponse(JSON.stringify(response.body), {

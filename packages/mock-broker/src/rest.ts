@@ -1,25 +1,11 @@
 import { fromRestJson, type WireMessage } from '@weiyu/protocol';
 import { DEFAULT_HISTORY_PAGE_SIZE } from '@weiyu/protocol/server';
+import { bearer, fail, intParam, ok, parseBody, type RestRequest, type RestResponse } from './rest-common.js';
 import { type MockServerState, publicUser } from './state.js';
 import type { RestFault } from './types.js';
+import { serveFile, uploadAsUser, uploadAsVisitor } from './upload-routes.js';
 
-/** A REST request, whatever carried it (node:http or MSW). */
-export interface RestRequest {
-  method: string;
-  url: URL;
-  /** The `Authorization` header, if any. */
-  authorization: string | null;
-  /** The raw body; empty when there is none. */
-  bodyText: string;
-}
-
-/** A REST answer: an HTTP status and a JSON body (none for 204). */
-export interface RestResponse {
-  status: number;
-  body?: unknown;
-  /** Run once the answer went out (e.g. restart the server that carried it). */
-  afterSend?: () => void;
-}
+export type { Envelope, RestRequest, RestResponse } from './rest-common.js';
 
 /** Headers every answer carries, so browsers on any origin can call the mock server. */
 export const CORS_HEADERS: Readonly<Record<string, string>> = {
@@ -45,23 +31,6 @@ export interface AdminHooks {
   isClosed?(): boolean;
 }
 
-/** The envelope every Bytedesk REST answer uses. */
-export interface Envelope {
-  code: number;
-  message: string;
-  data: unknown;
-}
-
-const ok = (data: unknown): RestResponse => ({ status: 200, body: envelope(200, 'success', data) });
-const fail = (status: number, code: number, message: string): RestResponse => ({
-  status,
-  body: envelope(code, message, null),
-});
-
-function envelope(code: number, message: string, data: unknown): Envelope {
-  return { code, message, data };
-}
-
 /**
  * Answers one REST request against the shared state: login, send, visitor send, history,
  * and the `/__admin` endpoints. Returns undefined for a route it does not know.
@@ -76,6 +45,7 @@ export async function handleRestRequest(
   if (method === 'OPTIONS') return { status: 204 };
   if (path.startsWith('/__admin/')) return adminRoute(state, method, path, request, admin);
 
+  if (method === 'GET' && path.startsWith('/file/')) return serveFile(state, request);
   const route = ROUTES[`${method} ${path}`];
   if (!route) return undefined;
   if (admin?.isClosed?.()) return CLOSED;
@@ -95,7 +65,7 @@ export async function handleRestRequest(
 /** What a request still in flight gets when the server closed. */
 const CLOSED: RestResponse = fail(503, 503, 'the mock server closed');
 
-type Route = (state: MockServerState, request: RestRequest) => RestResponse;
+type Route = (state: MockServerState, request: RestRequest) => RestResponse | Promise<RestResponse>;
 
 const ROUTES: Readonly<Record<string, Route>> = {
   'POST /auth/v1/login': login,
@@ -104,7 +74,18 @@ const ROUTES: Readonly<Record<string, Route>> = {
   'POST /visitor/api/v1/visitor/message/send': sendAsVisitor,
   'POST /visitor/api/v1/message/send': sendAsVisitor,
   'GET /api/v1/message/query/topic': queryTopic,
+  'GET /visitor/api/v1/message/thread/topic': queryTopicAsVisitor,
+  'POST /api/v1/upload/file': uploadAsUser,
+  // Current servers' visitor upload, and the path older servers and web widgets use.
+  'POST /visitor/api/v1/upload/file': uploadAsVisitor,
+  'POST /visitor/api/upload/file': uploadAsVisitor,
 };
+
+/** Whether a path takes a multipart upload (its body may be as big as the largest file). */
+export function isUploadPath(path: string): boolean {
+  const route = ROUTES[`POST ${path.replace(/\/+$/, '')}`];
+  return route === uploadAsUser || route === uploadAsVisitor;
+}
 
 function faultResponse(fault: RestFault): RestResponse {
   const status = fault.status ?? 200;
@@ -121,7 +102,7 @@ function login(state: MockServerState, request: RestRequest): RestResponse {
     return fail(200, 400, 'username and password are required');
   }
   const attempt = state.loginAttempt(username, password);
-  if (!attempt.ok) return { status: 200, body: envelope(-1, attempt.message, false) };
+  if (!attempt.ok) return { status: 200, body: { code: -1, message: attempt.message, data: false } };
   return ok(attempt.result);
 }
 
@@ -187,6 +168,42 @@ function queryTopic(state: MockServerState, request: RestRequest): RestResponse 
   return ok(data);
 }
 
+/** A visitor's history (`threadTopic`): no login on the real server; `strict` wants a known visitor of the thread's topic. */
+function queryTopicAsVisitor(state: MockServerState, request: RestRequest): RestResponse {
+  const params = request.url.searchParams;
+  const topic = params.get('threadTopic') ?? '';
+  if (!topic) return ok(emptyPage(params));
+  if (state.mode === 'strict') {
+    const uid = topic.split('/').pop() ?? '';
+    if (state.user(uid)?.type !== 'VISITOR' || !state.mayUse(uid, topic)) {
+      return fail(403, 403, 'forbidden: not a visitor of this thread');
+    }
+  }
+  const page = state.historyPage(topic, {
+    pageNumber: intParam(params.get('pageNumber'), 0),
+    pageSize: intParam(params.get('pageSize'), DEFAULT_HISTORY_PAGE_SIZE),
+  });
+  if (!page.ok) return fail(200, 500, page.reason);
+  const { ok: _ok, ...data } = page;
+  return ok(data);
+}
+
+/** What the server answers for a query without a topic: no filter matches nothing here (the mock keeps no org index). */
+function emptyPage(params: URLSearchParams): Record<string, unknown> {
+  const size = intParam(params.get('pageSize'), DEFAULT_HISTORY_PAGE_SIZE);
+  return {
+    content: [],
+    totalElements: 0,
+    totalPages: 0,
+    number: 0,
+    size,
+    numberOfElements: 0,
+    first: true,
+    last: true,
+    empty: true,
+  };
+}
+
 async function adminRoute(
   state: MockServerState,
   method: string,
@@ -246,33 +263,6 @@ function restFaultFrom(body: Record<string, unknown>): RestFault {
   }
   if (typeof body.message === 'string') fault.message = body.message;
   return fault;
-}
-
-/** The token of `Authorization: Bearer …`, or the `accessToken` query parameter. */
-function bearer(request: RestRequest): string | undefined {
-  const header = request.authorization?.trim();
-  if (header) {
-    const match = /^Bearer\s+(.+)$/i.exec(header);
-    return match?.[1]?.trim();
-  }
-  return request.url.searchParams.get('accessToken') ?? undefined;
-}
-
-function parseBody(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function intParam(value: string | null, fallback: number): number {
-  if (value === null || value.trim() === '') return fallback;
-  const n = Number(value);
-  return Number.isInteger(n) ? n : fallback;
 }
 
 /** The 404 envelope for a route no one knows. */

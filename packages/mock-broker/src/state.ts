@@ -23,6 +23,7 @@ import type {
   SeedData,
   TimeFormat,
 } from './types.js';
+import { UploadStore } from './uploads.js';
 
 /** Options of {@link MockServerState}. */
 export interface MockServerStateOptions {
@@ -48,6 +49,8 @@ export interface MockServerStateOptions {
   random?: () => number;
   /** Where it logs (default: nowhere). */
   logger?: MockLogger;
+  /** The largest file the upload endpoints take, in bytes (default 10 MiB); uploads are kept in memory. */
+  maxUploadBytes?: number;
 }
 
 /** A user as the login endpoint returns it (no password). */
@@ -157,6 +160,8 @@ export class MockServerState {
   readonly #restDelays = new Set<(outcome: RestDelayOutcome) => void>();
   /** The real server's rules: validation, stamping, storage, history, access. */
   readonly rules: ServerRules;
+  /** Uploaded files, served back under `/file/…`. */
+  readonly uploads: UploadStore;
   /** The clock (epoch ms). */
   readonly now: () => number;
   /** Randomness, 0..1. */
@@ -168,6 +173,9 @@ export class MockServerState {
     this.#logger = options.logger ?? {};
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
+    this.uploads = new UploadStore(
+      options.maxUploadBytes === undefined ? {} : { maxFileBytes: options.maxUploadBytes },
+    );
     this.rules = new ServerRules({
       ...(options.mode === undefined ? {} : { mode: options.mode }),
       ...(options.historyLagMs === undefined ? {} : { historyLagMs: options.historyLagMs }),
@@ -222,6 +230,18 @@ export class MockServerState {
   user(uid: string): MockUser | undefined {
     const user = this.#users.get(uid);
     return user && { ...user };
+  }
+
+  /** A workgroup by uid (a copy). */
+  workgroup(uid: string): MockWorkgroup | undefined {
+    const group = this.#workgroups.get(uid);
+    return group && { ...group, agents: [...group.agents] };
+  }
+
+  /** A thread by topic (a copy). */
+  thread(topic: string): MockThread | undefined {
+    const thread = this.#threads.get(topic);
+    return thread && { ...thread, participants: [...thread.participants] };
   }
 
   /** A user by login name. */

@@ -53,8 +53,18 @@ function quickStart(file: string): Block {
   return first;
 }
 
+/**
+ * The other quick starts of a README: blocks that open with `// Quick start: …` (a feature's own
+ * section). The Chinese twin shows the same code (checked below), so the English one is run.
+ */
+function moreQuickStarts(file: string): Block[] {
+  return tsBlocks(file)
+    .slice(1)
+    .filter((block) => block.code.startsWith('// Quick start:'));
+}
+
 const RUN: readonly Block[] = [
-  ...READMES.flatMap((readme) => [quickStart(readme), quickStart(chinese(readme))]),
+  ...READMES.flatMap((readme) => [quickStart(readme), quickStart(chinese(readme)), ...moreQuickStarts(readme)]),
   ...GUIDES.flatMap((guide) => [...tsBlocks(guide), ...tsBlocks(chinese(guide))]),
 ];
 

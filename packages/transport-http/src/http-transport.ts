@@ -6,9 +6,13 @@ import {
   type RestCallOptions,
   type RestTransport,
   SdkError,
+  type UploadCallOptions,
+  type UploadedFile,
+  type UploadFile,
 } from '@weiyu/core';
 import { fromRestHistoryJson, fromRestJson, toRestJson, type WireMessage } from '@weiyu/protocol';
 import { type RequestContext, requestEnvelope } from './request.js';
+import { UPLOAD_PATH, uploadFile, VISITOR_UPLOAD_PATH } from './upload.js';
 
 /** Options of {@link createHttpTransport}. */
 export interface HttpTransportOptions {
@@ -32,6 +36,13 @@ export interface HttpTransportOptions {
    * servers); older servers take {@link LEGACY_VISITOR_SEND_PATH}. Must start with `/`.
    */
   readonly visitorSendPath?: string;
+  /**
+   * The path visitors upload to without a login (default {@link VISITOR_UPLOAD_PATH}, current
+   * servers); older ones take {@link LEGACY_VISITOR_UPLOAD_PATH}. Must start with `/`.
+   */
+  readonly visitorUploadPath?: string;
+  /** How long one upload may take, the file's bytes included (ms, default 120 000). */
+  readonly uploadTimeoutMs?: number;
 }
 
 /** Where current servers take a visitor's message without a login. */
@@ -64,6 +75,15 @@ export interface LoginResult {
 
 /** A {@link RestTransport} on fetch, plus the login call, as returned by {@link createHttpTransport}. */
 export interface HttpTransport extends RestTransport {
+  /**
+   * `POST /api/v1/upload/file` (the visitor endpoint with `visitor: true`, no login): the file
+   * as the multipart field `file`, with `fileName`, `fileType` and `options.fields`. Resolves with
+   * the server's `data.fileUrl` (or `data`, a bare URL, on older servers), which must be an
+   * http(s) URL, else `protocol`. An upload over the server's limit (HTTP or code 413) is
+   * `oversize`; other failures as every call. Progress: fetch reports nothing while the body goes
+   * out, so `onProgress` hears `loaded: 0` at the start and `loaded: total` once the server answered.
+   */
+  upload(file: UploadFile, options?: UploadCallOptions): Promise<UploadedFile>;
   /** The base URL, without trailing slashes. */
   readonly baseUrl: string;
   /**
@@ -83,6 +103,7 @@ export interface HttpTransport extends RestTransport {
 }
 
 const DEFAULT_TIMEOUT_MS = 15_000;
+const DEFAULT_UPLOAD_TIMEOUT_MS = 120_000;
 
 /**
  * The default of `maxResponseBytes`: 4 MiB. The largest legitimate answer is a history page of
@@ -95,6 +116,7 @@ export const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 const PATHS = {
   send: '/api/v1/message/rest/send',
   history: '/api/v1/message/query/topic',
+  visitorHistory: '/visitor/api/v1/message/thread/topic',
   login: '/auth/v1/login',
 } as const;
 
@@ -123,12 +145,11 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
     throw new SdkError('invalid_argument', 'No fetch available: pass one in the options');
   }
   const logger = options.logger;
-  const visitorSendPath = options.visitorSendPath ?? VISITOR_SEND_PATH;
-  if (!visitorSendPath.startsWith('/') || /[?#]/.test(visitorSendPath)) {
-    throw new SdkError(
-      'invalid_argument',
-      `visitorSendPath must be a path starting with "/", got "${visitorSendPath}"`,
-    );
+  const visitorSendPath = checkPath('visitorSendPath', options.visitorSendPath ?? VISITOR_SEND_PATH);
+  const visitorUploadPath = checkPath('visitorUploadPath', options.visitorUploadPath ?? VISITOR_UPLOAD_PATH);
+  const uploadTimeoutMs = options.uploadTimeoutMs ?? DEFAULT_UPLOAD_TIMEOUT_MS;
+  if (!Number.isFinite(uploadTimeoutMs) || uploadTimeoutMs <= 0) {
+    throw new SdkError('invalid_argument', `uploadTimeoutMs must be a positive number, got ${uploadTimeoutMs}`);
   }
   const context: RequestContext = {
     baseUrl,
@@ -158,14 +179,24 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
     },
 
     async queryTopic(query, callOptions: RestCallOptions = {}): Promise<HistoryPage> {
+      // A visitor has no login: their history is the visitor endpoint's, by `threadTopic`.
       const data = await requestEnvelope(context, {
         method: 'GET',
-        path: PATHS.history,
-        query: { topic: query.topic, pageNumber: query.pageNumber, pageSize: query.pageSize },
+        path: callOptions.visitor ? PATHS.visitorHistory : PATHS.history,
+        query: {
+          [callOptions.visitor ? 'threadTopic' : 'topic']: query.topic,
+          pageNumber: query.pageNumber,
+          pageSize: query.pageSize,
+        },
         accessToken: callOptions.accessToken,
         signal: callOptions.signal,
       });
       return toHistoryPage(data, query, logger);
+    },
+
+    upload(file, callOptions = {}): Promise<UploadedFile> {
+      const path = callOptions.visitor ? visitorUploadPath : UPLOAD_PATH;
+      return uploadFile(context, { path, timeoutMs: uploadTimeoutMs }, file, callOptions);
     },
 
     async login(username, password, extra = {}, callOptions = {}): Promise<LoginResult> {
@@ -199,6 +230,13 @@ function loginRefusal(error: unknown): SdkError | undefined {
   const attemptsLeft = /还可尝试\s*(\d+)\s*次/.exec(error.message)?.[1];
   const details = attemptsLeft === undefined ? error.details : { ...error.details, attemptsLeft: Number(attemptsLeft) };
   return new SdkError('bad_credentials', error.message, { cause: error, details });
+}
+
+function checkPath(name: string, path: string): string {
+  if (!path.startsWith('/') || /[?#]/.test(path)) {
+    throw new SdkError('invalid_argument', `${name} must be a path starting with "/", got "${path}"`);
+  }
+  return path;
 }
 
 function normalizeBaseUrl(raw: string): string {

@@ -8,3 +8,4 @@ export {
   type LoginUser,
   VISITOR_SEND_PATH,
 } from './http-transport.js';
+export { LEGACY_VISITOR_UPLOAD_PATH, UPLOAD_PATH, VISITOR_UPLOAD_PATH } from './upload.js';

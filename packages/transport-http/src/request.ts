@@ -7,6 +7,10 @@ export interface RequestSpec {
   readonly path: string;
   readonly query?: Readonly<Record<string, string | number>>;
   readonly body?: unknown;
+  /** A multipart body (uploads): sent as it is, fetch sets its Content-Type with the boundary. */
+  readonly form?: FormData;
+  /** This request's deadline, when not the transport's `timeoutMs` (uploads take longer). */
+  readonly timeoutMs?: number;
   readonly accessToken?: string | undefined;
   readonly signal?: AbortSignalLike | undefined;
 }
@@ -51,10 +55,8 @@ export async function requestEnvelope(context: RequestContext, spec: RequestSpec
     rejectDeadline(error);
     controller.abort();
   };
-  const timer = setTimeout(
-    () => end(new SdkError('timeout', `${what} took longer than ${context.timeoutMs} ms`)),
-    context.timeoutMs,
-  );
+  const timeoutMs = spec.timeoutMs ?? context.timeoutMs;
+  const timer = setTimeout(() => end(new SdkError('timeout', `${what} took longer than ${timeoutMs} ms`)), timeoutMs);
   const onAbort = () => end(new SdkError('closed', `${what} was aborted`));
   spec.signal?.addEventListener('abort', onAbort);
 
@@ -68,7 +70,7 @@ export async function requestEnvelope(context: RequestContext, spec: RequestSpec
           context.fetch(url, {
             method: spec.method,
             headers,
-            body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
+            body: spec.form ?? (spec.body === undefined ? undefined : JSON.stringify(spec.body)),
             signal: controller.signal,
           }),
         ),
@@ -123,7 +125,7 @@ function buildUrl(baseUrl: string, spec: RequestSpec): string {
 }
 
 /** Reads `{code, message, data}`; see SPEC §2 for what the server sends. */
-function readEnvelope(what: string, status: number, text: string): unknown {
+export function readEnvelope(what: string, status: number, text: string): unknown {
   const parsed = parseJson(text);
   const envelope = asEnvelope(parsed);
   const serverMessage = envelope && typeof envelope.message === 'string' && envelope.message ? envelope.message : '';

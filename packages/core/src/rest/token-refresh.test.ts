@@ -72,4 +72,21 @@ describe('withTokenRefresh', () => {
     });
     expect(asked).toBe(0);
   });
+
+  it('passes an upload through with the same refresh, and leaves it out when the transport has none', async () => {
+    const { rest, tokens } = server('fresh');
+    const uploading: RestTransport = {
+      ...rest,
+      upload: async (_file, options = {}) => {
+        await rest.queryTopic({ topic: 't', pageNumber: 0, pageSize: 1 }, options);
+        return { url: 'https://files.test/a' };
+      },
+    };
+    const wrapped = withTokenRefresh(uploading, async () => 'fresh');
+    await expect(wrapped.upload?.({ name: 'a', size: 1, type: '' }, { accessToken: 'old' })).resolves.toEqual({
+      url: 'https://files.test/a',
+    });
+    expect(tokens).toEqual(['old', 'fresh']);
+    expect(withTokenRefresh(rest, async () => 'fresh').upload).toBeUndefined();
+  });
 });

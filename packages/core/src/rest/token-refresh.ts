@@ -21,8 +21,10 @@ export function withTokenRefresh(
       return call({ ...options, accessToken: fresh });
     }
   };
+  const upload = inner.upload?.bind(inner);
   return {
     sendMessage: (message, options) => retrying(options, (o) => inner.sendMessage(message, o)),
     queryTopic: (query, options = {}) => retrying(options, (o) => inner.queryTopic(query, o)),
+    ...(upload ? { upload: (file, options = {}) => retrying(options, (o) => upload(file, o)) } : {}),
   };
 }

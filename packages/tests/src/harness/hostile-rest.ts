@@ -32,8 +32,8 @@ export type HostileAnswer =
   /** The headers, then one byte every `everyMs`, forever. */
   | { readonly kind: 'drip'; readonly everyMs: number };
 
-/** The calls a {@link HostileAnswer} can be switched on for. */
-export type HostileRoute = 'send' | 'history';
+/** The calls a {@link HostileAnswer} can be switched on for (uploads and the visitor bootstrap only when named). */
+export type HostileRoute = 'send' | 'history' | 'upload' | 'visitor';
 
 /** A running hostile REST server, closed at the end of its `await using` block. */
 export interface HostileRest extends AsyncDisposable {
@@ -55,6 +55,10 @@ const ROUTES: Readonly<Record<string, HostileRoute>> = {
   'POST /visitor/api/v1/visitor/message/send': 'send',
   'POST /visitor/api/v1/message/send': 'send',
   'GET /api/v1/message/query/topic': 'history',
+  'POST /api/v1/upload/file': 'upload',
+  'POST /visitor/api/v1/upload/file': 'upload',
+  'POST /visitor/api/v1/init': 'visitor',
+  'POST /visitor/api/v1/thread': 'visitor',
 };
 
 /** Starts a hostile REST server in front of `upstream` (e.g. a mock broker's `httpUrl`), sane at first. */
