@@ -363,10 +363,68 @@ describe('catch-up driver', () => {
     });
     connect();
     await clock.advanceAsync(0);
-    expect(server.calls).toHaveLength(2);
     expect(firstSettled).toBe(true);
+    // The newer run reads once the pass under way is over (one pass per thread at a time).
+    expect(server.calls).toHaveLength(1);
     open();
     await clock.advanceAsync(10);
+    expect(server.calls).toHaveLength(2);
+  });
+
+  it('reads one pass per thread at a time: a reconnect while a pass is read waits for it, and then reads what came meanwhile', async () => {
+    const { clock, server, shown, connect, drop, live } = setup();
+    let reading = 0;
+    let most = 0;
+    const queryTopic = server.rest.queryTopic.bind(server.rest);
+    server.rest.queryTopic = async (query, options) => {
+      most = Math.max(most, ++reading);
+      try {
+        return await queryTopic(query, options);
+      } finally {
+        reading--;
+      }
+    };
+    for (const uid of ['m1', 'm2', 'm3', 'm4', 'm5']) server.publish(uid);
+    const open = server.hold();
+    connect();
+    await clock.advanceAsync(10);
+    // Dropped and back (three times) while the first pass waits for history.
+    for (let i = 0; i < 3; i++) {
+      drop();
+      await clock.advanceAsync(100);
+      server.publish(`between-${i}`);
+      connect();
+      await clock.advanceAsync(10);
+    }
+    live('live');
+    open();
+    await clock.advanceAsync(1_000);
+    expect(most).toBe(1);
+    expect(shown).toEqual(['m1', 'm2', 'm3', 'm4', 'm5', 'between-0', 'between-1', 'between-2', 'live']);
+  });
+
+  it('stops the pass of a replaced run: a history call that hangs does not hold up the reconnect’s catch-up', async () => {
+    const { clock, server, shown, errors, connect, drop, live } = setup();
+    const queryTopic = server.rest.queryTopic.bind(server.rest);
+    let hang = true;
+    server.rest.queryTopic = (query, options) => {
+      if (!hang) return queryTopic(query, options);
+      hang = false;
+      // Never answers; only its signal ends it.
+      return new Promise((_resolve, reject) => {
+        options?.signal?.addEventListener('abort', () => reject(options.signal?.reason));
+      });
+    };
+    server.publish('m1');
+    connect();
+    live('live');
+    await clock.advanceAsync(10);
+    drop();
+    connect();
+    await clock.advanceAsync(10);
+    expect(shown).toEqual(['m1', 'live']);
+    // Stopped by the client, so no error to tell.
+    expect(errors).toEqual([]);
   });
 
   it('forgets a thread: what it held is dropped, its run settles, it is not tried again', async () => {

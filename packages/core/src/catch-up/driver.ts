@@ -6,7 +6,8 @@
  */
 import { decodeMessage, isThreadTopic, parseTopic, SdkError, type WireMessage } from '@weiyu/protocol';
 import type { ChatTiming, GapEvent } from '../api.js';
-import type { Clock, Logger, RestCallOptions, RestTransport } from '../interfaces.js';
+import { type AbortControllerLike, createAbortController } from '../connection/abort.js';
+import type { AbortSignalLike, Clock, Logger, RestCallOptions, RestTransport } from '../interfaces.js';
 import { type MachineRunner, runMachine } from '../machine/runner.js';
 import type { Received } from '../receive/pipeline.js';
 import {
@@ -89,6 +90,10 @@ interface Thread {
   provenUpTo: number;
   /** Client time of the subscription, when it came after the connect. */
   subscribedAt: number;
+  /** The pass being read, to stop it when a newer run replaces its run (or the thread is closed). */
+  pass: AbortControllerLike | undefined;
+  /** Whether the run under way asked for a pass while one was being read: it follows that one. */
+  queued: boolean;
 }
 
 /** What the threads of one client share. */
@@ -175,6 +180,8 @@ function open(shared: Shared, topic: string): Thread {
     watermark: undefined,
     provenUpTo: Number.NEGATIVE_INFINITY,
     subscribedAt: 0,
+    pass: undefined,
+    queued: false,
     runner: runMachine<CatchUpState, CatchUpEvent, CatchUpAction, CatchUpTimer>(
       {
         transition: (state, event) =>
@@ -187,7 +194,7 @@ function open(shared: Shared, topic: string): Thread {
             timing: options.timing,
           }),
         timerEvent: (timer) => timerEvents[timer],
-        perform: (action, state) => perform(shared, thread, action, state),
+        perform: (action) => perform(shared, thread, action),
       },
       INITIAL_CATCH_UP,
       options.clock,
@@ -197,10 +204,10 @@ function open(shared: Shared, topic: string): Thread {
   return thread;
 }
 
-function perform(shared: Shared, thread: Thread, action: CatchUpAction, state: CatchUpState): void {
+function perform(shared: Shared, thread: Thread, action: CatchUpAction): void {
   switch (action.type) {
     case 'fetch':
-      if (state.status === 'paging') void read(shared, thread, state.epoch, state.attempt);
+      fetch(shared, thread);
       return;
     case 'release':
       release(shared, thread, thread.held.length);
@@ -247,8 +254,38 @@ function release(shared: Shared, thread: Thread, count: number): void {
   for (const held of released) deliver(shared, thread.topic, held.payload);
 }
 
+/**
+ * Reads a pass for the run under way, one pass per thread at a time. A pass still being read
+ * belongs to a run this one replaced (a reconnect meanwhile): it is stopped, and this run's pass
+ * starts once it is over. Two at once would let what they found through in the order they
+ * happened to end, and ask history twice; waiting for it instead would wait for a hung call.
+ */
+function fetch(shared: Shared, thread: Thread): void {
+  if (thread.pass) {
+    thread.queued = true;
+    stopPass(thread);
+    return;
+  }
+  const state = thread.runner.state;
+  if (state.status !== 'paging') return;
+  const pass = createAbortController();
+  thread.pass = pass;
+  void read(shared, thread, state.epoch, state.attempt, pass.signal).finally(() => {
+    thread.pass = undefined;
+    if (!thread.queued) return;
+    thread.queued = false;
+    if (isOpen(shared, thread)) fetch(shared, thread);
+  });
+}
+
 /** Reads one pass back to the watermark and lets what was missed through, oldest first. */
-async function read(shared: Shared, thread: Thread, runEpoch: number, attempt: number): Promise<void> {
+async function read(
+  shared: Shared,
+  thread: Thread,
+  runEpoch: number,
+  attempt: number,
+  signal: AbortSignalLike,
+): Promise<void> {
   const { options } = shared;
   const { topic } = thread;
   if (!options.rest) return;
@@ -256,7 +293,8 @@ async function read(shared: Shared, thread: Thread, runEpoch: number, attempt: n
   const startedAt = options.clock.now();
   const floor = floorOf(thread.watermark, historyLagMs);
   try {
-    const pass = await readPass({ rest: options.rest, topic, pageSize, maxPages, floor, call: options.restCall() });
+    const call = { ...options.restCall(), signal };
+    const pass = await readPass({ rest: options.rest, topic, pageSize, maxPages, floor, call });
     if (!isOpen(shared, thread)) return;
     options.logger.debug('history read', { topic, found: pass.messages.length, pages: pass.pages, clean: pass.clean });
     // What an earlier connection's run read is real history too: it goes through.
@@ -269,7 +307,8 @@ async function read(shared: Shared, thread: Thread, runEpoch: number, attempt: n
     }
     thread.runner.send({ type: 'fetched', epoch: runEpoch, startedAt, clean: pass.clean });
   } catch (reason) {
-    if (!isOpen(shared, thread)) return;
+    // Stopped: replaced by a newer run's pass, or the thread closed.
+    if (!isOpen(shared, thread) || signal.aborted) return;
     const error = SdkError.from(reason, 'network');
     options.logger.warn('catch-up failed', { topic, code: error.code, attempt });
     options.onError(error);
@@ -312,9 +351,15 @@ function settle(thread: Thread): void {
   for (const resolve of thread.waiters.splice(0)) resolve();
 }
 
-/** Stops a thread's machine and timers; what it held is dropped, its callers settle. */
+/** Stops the pass being read, if any: its calls end at once (no error is told). */
+function stopPass(thread: Thread): void {
+  thread.pass?.abort(new SdkError('closed', 'catch-up stopped'));
+}
+
+/** Stops a thread's machine and timers (and its pass); what it held is dropped, its callers settle. */
 function close(thread: Thread): void {
   thread.runner.stop();
+  stopPass(thread);
   thread.held = [];
   settle(thread);
 }
