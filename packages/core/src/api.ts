@@ -44,11 +44,14 @@ export interface ChatThread {
 
 /**
  * Where a local message stands. The server's statuses (SUCCESS, DELIVERED, READ, …) plus the
- * client's own: QUEUED (in the outbox, not yet tried), SENDING, FAILED.
+ * client's own: QUEUED (in the outbox, not yet tried), SENDING (an attempt under way), RETRYING
+ * (an attempt did not get through; kept in the outbox, tried again by itself at `retryAt`) and
+ * FAILED (no more automatic attempts: refused, too big, or the client was disposed).
  */
 export type LocalStatus =
   | 'QUEUED'
   | 'SENDING'
+  | 'RETRYING'
   | 'SUCCESS'
   | 'DELIVERED'
   | 'READ'
@@ -288,7 +291,7 @@ export interface LocalMessage {
   readonly content: string;
   /** The content read for its type: what to render. */
   readonly parsed: ParsedContent;
-  /** Where it stands: QUEUED, SENDING, SUCCESS, DELIVERED, READ, FAILED, RECALL. */
+  /** Where it stands: QUEUED, SENDING, RETRYING, SUCCESS, DELIVERED, READ, FAILED, RECALL. */
   readonly status: LocalStatus;
   /** Epoch ms: the server's time once it confirmed, the local time before. */
   readonly createdAt: number;
@@ -304,8 +307,14 @@ export interface LocalMessage {
   readonly mine: boolean;
   /** The type is not one this SDK version knows; delivered anyway. */
   readonly unknownType: boolean;
-  /** Why it FAILED, when it did. */
+  /** Why it FAILED, or why the last attempt of a RETRYING message did not get through. */
   readonly error?: SdkError;
+  /**
+   * While RETRYING, and only then: when its next automatic attempt starts (epoch ms, the
+   * client's clock), after the ones before it on its thread; `Infinity` while it waits for the
+   * connection (offline, no REST). It may go sooner: on a reconnect, or `resend(uid)`.
+   */
+  readonly retryAt?: number;
 }
 
 /** Connection states (see core's README for the transition table). */
@@ -557,7 +566,10 @@ export interface ChatClientOptions {
 export interface ChatTiming {
   /** How long to wait for the server's echo before trying REST (ms). */
   readonly echoTimeoutMs: number;
-  /** How long one send may take, all paths included, before it ends FAILED (ms). */
+  /**
+   * How long one attempt of a send may take, all paths included (MQTT, its echo, REST), before
+   * the message is RETRYING (ms): no message stays SENDING longer.
+   */
   readonly sendDeadlineMs: number;
   /** First reconnect delay (the guide's 5 s) and the cap of the reconnect backoff (ms). */
   readonly reconnectBaseMs: number;
@@ -642,9 +654,12 @@ export interface ChatTiming {
 /** A local message with a promise for its final status. */
 export interface SentMessage extends LocalMessage {
   /**
-   * Settles when the message is SUCCESS (resolves) or FAILED (resolves, status FAILED). Never rejects.
-   * A message still pending at `dispose()` settles FAILED with `closed`; it stays in the outbox,
-   * so the next client on the same store sends it.
+   * Resolves (never rejects) once, with the message's final outcome on this client: SUCCESS
+   * (the server has it), FAILED (no more automatic attempts: `error` says why) or RECALL
+   * (recalled before it went). Not while it is RETRYING: a message that waits for a retry and is
+   * delivered later resolves SUCCESS. A message still pending at `dispose()` resolves FAILED with
+   * `closed`; it stays in the outbox, so the next client on the same store sends it. For what to
+   * show meanwhile, follow `status` events (the README's "When `done` settles").
    */
   readonly done: Promise<LocalMessage>;
 }
@@ -673,7 +688,7 @@ export interface ChatClient {
   subscribe(topics: readonly string[]): Promise<void>;
   /** Stops receiving topics and forgets them (no more catch-up for them). */
   unsubscribe(topics: readonly string[]): Promise<void>;
-  /** Sends content on a thread; returns the local message at once (status SENDING or QUEUED). */
+  /** Sends content on a thread; returns the local message at once (status SENDING, or QUEUED, or FAILED when it cannot go). */
   send(thread: ChatThread, content: OutgoingContent): SentMessage;
   /**
    * Uploads a file over REST, then sends it as a FILE message (its URL, name, size and type),
@@ -686,7 +701,7 @@ export interface ChatClient {
   sendFile(thread: ChatThread, file: UploadFile, options?: SendFileOptions): Promise<SentMessage>;
   /** As {@link ChatClient.sendFile}, sent as an IMAGE message. */
   sendImage(thread: ChatThread, file: UploadFile, options?: SendFileOptions): Promise<SentMessage>;
-  /** Sends a FAILED message again with the same uid. */
+  /** Sends a FAILED message again with the same uid; a RETRYING one is tried now. */
   resend(uid: string): SentMessage;
   /** Tells the thread this user is typing (QoS 0, throttled; only when connected). */
   sendTyping(thread: ChatThread): void;

@@ -1,6 +1,6 @@
 /** Test fixtures for client and scenario tests: a fake clock, an in-memory server, one thread. */
 import { topics } from '@weiyu/protocol';
-import type { ChatClient, ChatClientOptions, ChatThread } from './api.js';
+import type { ChatClient, ChatClientOptions, ChatThread, LocalMessage, LocalStatus } from './api.js';
 import { createChatClient } from './client.js';
 import type { KeyValueStore } from './interfaces.js';
 import { createMemoryStore } from './stores/memory-store.js';
@@ -90,4 +90,27 @@ export function nextConnected(client: ChatClient): Promise<void> {
 /** Drops the realtime link of a user's client on the in-memory server. */
 export function dropLink(network: InMemoryNetwork, uid: string): void {
   network.faults.dropConnections(network.connections().find((c) => c.uid === uid)?.clientId);
+}
+
+/** Resolves with a message of mine once it has `status`: pending with it now, or in a later `status` event. */
+export function untilStatus(client: ChatClient, uid: string, status: LocalStatus): Promise<LocalMessage> {
+  return new Promise<LocalMessage>((resolve) => {
+    const now = client.pending().find((m) => m.uid === uid);
+    if (now?.status === status) return resolve(now);
+    const off = client.on('status', ({ message }) => {
+      if (message.uid !== uid || message.status !== status) return;
+      off();
+      resolve(message);
+    });
+  });
+}
+
+/** Whether a promise has settled once the microtasks queued now have run (no clock moves). */
+export async function settledYet(promise: Promise<unknown>): Promise<boolean> {
+  let settled = false;
+  void promise.then(() => {
+    settled = true;
+  });
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+  return settled;
 }

@@ -1,7 +1,7 @@
 import { SdkError } from '@weiyu/protocol';
 import { describe, expect, it } from 'vitest';
 import type { ChatClientEvents, LocalMessage, ReceiptEvent, TypingEvent } from './api.js';
-import { createWorld, dropLink, nextConnected } from './client.fixtures.js';
+import { createWorld, dropLink, nextConnected, settledYet, untilStatus } from './client.fixtures.js';
 import type { RestTransport } from './interfaces.js';
 import { createRecordingLogger } from './testing/recording-logger.js';
 
@@ -76,8 +76,8 @@ describe('createChatClient: send', () => {
     expect((await run(again.done)).status).toBe('SUCCESS');
   });
 
-  it('keeps a message that failed on the network and resends it with the same uid on connect', async () => {
-    const { thread, client, run, online, network } = createWorld();
+  it('keeps a message whose REST send failed on the network: RETRYING, done waits, sent with the same uid on connect', async () => {
+    const { thread, client, run, online, network, clock } = createWorld();
     const agent = client('a1');
     const visitor = client('v1');
     const got: string[] = [];
@@ -87,13 +87,16 @@ describe('createChatClient: send', () => {
     const first = visitor.send(thread, { type: 'TEXT', text: 'one' });
     const second = visitor.send(thread, { type: 'TEXT', text: 'two' });
     expect(second.status).toBe('QUEUED');
-    const failed = await run(first.done);
-    expect(failed.status).toBe('FAILED');
-    expect(failed.error?.retryable).toBe(true);
+    const waiting = await run(untilStatus(visitor, first.uid, 'RETRYING'));
+    expect(waiting.error?.retryable).toBe(true);
+    // REST needs no connection: its retry timer runs.
+    expect(waiting.retryAt).toBeGreaterThan(clock.now());
+    expect(await settledYet(first.done)).toBe(false);
     expect(visitor.pending().map((m) => m.uid)).toEqual([first.uid, second.uid]);
     network.faults.reset();
     await online(visitor);
-    await run(second.done);
+    expect((await run(first.done)).status).toBe('SUCCESS');
+    expect((await run(second.done)).status).toBe('SUCCESS');
     expect(got).toEqual([first.uid, second.uid]);
     expect(visitor.pending()).toEqual([]);
   });
@@ -111,23 +114,18 @@ describe('createChatClient: send', () => {
     expect(network.stats().restSends).toBe(restBefore);
   });
 
-  it('without REST and offline: FAILED retryable (not_connected), sent once connected', async () => {
-    const { thread, client, run, online } = createWorld();
+  it('without REST and offline: RETRYING (not_connected) until connected, retryAt Infinity; done settles SUCCESS once sent', async () => {
+    const { thread, client, run, online, clock } = createWorld();
     const visitor = client('v1', { noRest: true });
     const sent = visitor.send(thread, { type: 'TEXT', text: 'later' });
-    const failed = await run(sent.done);
-    expect([failed.status, failed.error?.code]).toEqual(['FAILED', 'not_connected']);
-    const changes: StatusChange[] = [];
-    visitor.on('status', (s) => changes.push(s));
+    const waiting = await run(untilStatus(visitor, sent.uid, 'RETRYING'));
+    expect([waiting.error?.code, waiting.retryAt]).toEqual(['not_connected', Infinity]);
+    await clock.advanceAsync(600_000);
+    expect(await settledYet(sent.done)).toBe(false);
+    expect(visitor.pending().map((m) => m.status)).toEqual(['RETRYING']);
     await online(visitor);
-    // Sending subscribed the thread, so the resend may be confirmed while `online` still runs.
-    await run(
-      new Promise<void>((resolve) => {
-        if (changes.some((c) => c.message.status === 'SUCCESS')) resolve();
-        visitor.on('status', (s) => s.message.status === 'SUCCESS' && resolve());
-      }),
-    );
-    expect(changes.map((c) => c.message.status)).toContain('SUCCESS');
+    const done = await run(sent.done);
+    expect([done.status, done.retryAt, done.error]).toEqual(['SUCCESS', undefined, undefined]);
     expect(visitor.pending()).toEqual([]);
   });
 
@@ -181,22 +179,22 @@ describe('createChatClient: send', () => {
     expect([done.status, done.error?.code, done.error?.retryable]).toEqual(['FAILED', 'unauthenticated', false]);
   });
 
-  it('ends every attempt by its deadline: FAILED retryable (timeout), never SENDING forever', async () => {
+  it('ends every attempt by its deadline: RETRYING (timeout) with its retry time, never SENDING forever; done waits for SUCCESS', async () => {
     const { thread, client, run, online, network, clock } = createWorld(1, { restTimeoutMs: 120_000 });
     const visitor = client('v1', { timing: { sendDeadlineMs: 20_000 } });
     await online(visitor);
     network.faults.holdEchoes(true);
     network.faults.restFailure({ kind: 'timeout' });
     const start = clock.now();
-    const done = await run(visitor.send(thread, { type: 'TEXT', text: 'x' }).done, 100);
-    expect([done.status, done.error?.code, done.error?.retryable]).toEqual(['FAILED', 'timeout', true]);
+    const sent = visitor.send(thread, { type: 'TEXT', text: 'x' });
+    const waiting = await run(untilStatus(visitor, sent.uid, 'RETRYING'), 100);
+    expect([waiting.error?.code, waiting.error?.retryable]).toEqual(['timeout', true]);
     expect(clock.now() - start).toBeLessThanOrEqual(20_100);
-    // Once the server is reachable the retry (backoff) confirms it.
+    expect(waiting.retryAt).toBeGreaterThan(clock.now());
+    expect(await settledYet(sent.done)).toBe(false);
+    // Once the server is reachable the retry (backoff) confirms it: the first outcome done sees.
     network.faults.reset();
-    await run(
-      new Promise<void>((resolve) => visitor.on('status', (s) => s.message.status === 'SUCCESS' && resolve())),
-      100,
-    );
+    expect((await run(sent.done, 100)).status).toBe('SUCCESS');
     expect(visitor.pending()).toEqual([]);
   });
 });

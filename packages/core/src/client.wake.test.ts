@@ -35,7 +35,7 @@ describe('createChatClient: waking from sleep', () => {
     });
     await clock.jumpAsync(300_000);
     expect(states.map((s) => s.status)).toContain('connecting');
-    // Kept through the sleep (FAILED-retryable at most), sent again with the same uid once back.
+    // Kept through the sleep (RETRYING at most), sent again with the same uid once back.
     const done = await run(confirmed);
     await clock.advanceAsync(100);
 

@@ -3,18 +3,19 @@ import { describe, expect, it } from 'vitest';
 import type { LocalStatus } from './api.js';
 import { advance, moves } from './message-status.js';
 
-const MAIN = ['QUEUED', 'SENDING', 'FAILED', 'SUCCESS', 'DELIVERED', 'READ', 'RECALL'] as const;
+const MAIN = ['QUEUED', 'SENDING', 'RETRYING', 'FAILED', 'SUCCESS', 'DELIVERED', 'READ', 'RECALL'] as const;
 
 /** advance(row, column), written out: rows are the status shown, columns the one proposed. */
 const EXPECTED: Record<(typeof MAIN)[number], readonly LocalStatus[]> = {
-  //          QUEUED       SENDING      FAILED       SUCCESS      DELIVERED    READ    RECALL
-  QUEUED: ['QUEUED', 'SENDING', 'FAILED', 'SUCCESS', 'DELIVERED', 'READ', 'RECALL'],
-  SENDING: ['QUEUED', 'SENDING', 'FAILED', 'SUCCESS', 'DELIVERED', 'READ', 'RECALL'],
-  FAILED: ['QUEUED', 'SENDING', 'FAILED', 'SUCCESS', 'DELIVERED', 'READ', 'RECALL'],
-  SUCCESS: ['SUCCESS', 'SUCCESS', 'SUCCESS', 'SUCCESS', 'DELIVERED', 'READ', 'RECALL'],
-  DELIVERED: ['DELIVERED', 'DELIVERED', 'DELIVERED', 'DELIVERED', 'DELIVERED', 'READ', 'RECALL'],
-  READ: ['READ', 'READ', 'READ', 'READ', 'READ', 'READ', 'RECALL'],
-  RECALL: ['RECALL', 'RECALL', 'RECALL', 'RECALL', 'RECALL', 'RECALL', 'RECALL'],
+  //          QUEUED    SENDING    RETRYING    FAILED    SUCCESS    DELIVERED    READ    RECALL
+  QUEUED: ['QUEUED', 'SENDING', 'RETRYING', 'FAILED', 'SUCCESS', 'DELIVERED', 'READ', 'RECALL'],
+  SENDING: ['QUEUED', 'SENDING', 'RETRYING', 'FAILED', 'SUCCESS', 'DELIVERED', 'READ', 'RECALL'],
+  RETRYING: ['QUEUED', 'SENDING', 'RETRYING', 'FAILED', 'SUCCESS', 'DELIVERED', 'READ', 'RECALL'],
+  FAILED: ['QUEUED', 'SENDING', 'RETRYING', 'FAILED', 'SUCCESS', 'DELIVERED', 'READ', 'RECALL'],
+  SUCCESS: ['SUCCESS', 'SUCCESS', 'SUCCESS', 'SUCCESS', 'SUCCESS', 'DELIVERED', 'READ', 'RECALL'],
+  DELIVERED: ['DELIVERED', 'DELIVERED', 'DELIVERED', 'DELIVERED', 'DELIVERED', 'DELIVERED', 'READ', 'RECALL'],
+  READ: ['READ', 'READ', 'READ', 'READ', 'READ', 'READ', 'READ', 'RECALL'],
+  RECALL: ['RECALL', 'RECALL', 'RECALL', 'RECALL', 'RECALL', 'RECALL', 'RECALL', 'RECALL'],
 };
 
 /** Statuses of the server this SDK does not rank, and one it has never heard of. */
@@ -61,5 +62,7 @@ describe('advance: which status wins', () => {
     expect(advance('FAILED', 'SUCCESS')).toBe('SUCCESS');
     expect(advance('RECALL', 'SUCCESS')).toBe('RECALL');
     expect(advance('FAILED', 'SENDING')).toBe('SENDING');
+    expect(advance('RETRYING', 'SUCCESS')).toBe('SUCCESS');
+    expect(advance('SUCCESS', 'RETRYING')).toBe('SUCCESS');
   });
 });

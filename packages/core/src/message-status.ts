@@ -5,8 +5,8 @@
 import type { LocalStatus } from './api.js';
 
 /**
- * How far along a message is. The send's own steps (QUEUED, SENDING, FAILED) and any status
- * this SDK does not rank share the lowest rank, so a send moves freely between them.
+ * How far along a message is. The send's own steps (QUEUED, SENDING, RETRYING, FAILED) and any
+ * status this SDK does not rank share the lowest rank, so a send moves freely between them.
  */
 export function statusRank(status: LocalStatus): number {
   switch (status) {
@@ -26,8 +26,8 @@ export function statusRank(status: LocalStatus): number {
 /**
  * The status a message shown as `current` moves to when `proposed` comes: RECALL is final and
  * always wins; otherwise a message never moves back (READ stays READ when a DELIVERED comes,
- * DELIVERED stays when the send reports SUCCESS). FAILED → SUCCESS is forward: a failed
- * message of mine confirmed after all. Returns `current` when the proposal is refused.
+ * DELIVERED stays when the send reports SUCCESS). FAILED → SUCCESS and RETRYING → SUCCESS are
+ * forward: a message of mine confirmed after all. Returns `current` when the proposal is refused.
  */
 export function advance(current: LocalStatus, proposed: LocalStatus): LocalStatus {
   if (current === 'RECALL' || proposed === 'RECALL') return 'RECALL';

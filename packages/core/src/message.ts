@@ -174,17 +174,26 @@ function userToWire(user: ChatUser): WireUser {
   };
 }
 
-/** A copy of a message with a new status (and, optionally, the server's time or an error). */
+/**
+ * A copy of a message with a new status (and, optionally, the server's time, an error or when it
+ * is retried). The error and `retryAt` it had are not kept: give them again to keep them.
+ */
 export function withStatus(
   message: LocalMessage,
   status: LocalStatus,
-  changes: { readonly createdAt?: number; readonly error?: SdkError; readonly content?: string } = {},
+  changes: {
+    readonly createdAt?: number;
+    readonly error?: SdkError;
+    readonly content?: string;
+    readonly retryAt?: number;
+  } = {},
 ): LocalMessage {
-  // One copy (the previous error left out), then filled in: this runs a few times per message sent.
-  const { error: _previous, ...rest } = message;
+  // One copy (the previous error and retry time left out), then filled in: this runs a few times per message sent.
+  const { error: _previous, retryAt: _retryAt, ...rest } = message;
   const next: { -readonly [K in keyof LocalMessage]: LocalMessage[K] } = rest;
   next.status = status;
   if (changes.error) next.error = changes.error;
+  if (changes.retryAt !== undefined) next.retryAt = changes.retryAt;
   if (changes.createdAt !== undefined) next.createdAt = changes.createdAt;
   if (changes.content !== undefined) {
     next.content = changes.content;

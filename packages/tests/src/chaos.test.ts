@@ -1,6 +1,8 @@
 /**
  * Chaos over real sockets: the SDK's promise under random faults — it never loses a message,
- * never shows one twice, never leaves one in SENDING, and recovers by itself.
+ * never shows one twice, never leaves one in SENDING, settles `done` only with an outcome (a
+ * message waiting for a retry is RETRYING, and its done resolves SUCCESS once it gets through),
+ * and recovers by itself.
  *
  * An agent and a visitor talk on the demo thread at random small intervals while a seeded
  * driver drops connections, takes MQTT down for a moment, restarts the broker (once, and every
@@ -91,6 +93,8 @@ interface Side {
   readonly own: Map<string, LocalMessage>;
   /** Messages the app sent again (same uid) after they FAILED for good. */
   resent: number;
+  /** What each `done` resolved with, by uid: the first send's, and each resend's after it. */
+  readonly outcomes: Map<string, string[]>;
 }
 
 /** What the chaos driver did, with the time since it started (for the log, never asserted). */
@@ -161,11 +165,21 @@ async function waitOrExplain(predicate: () => boolean, timeoutMs: number, explai
   }
 }
 
+/** Keeps what a send's (or resend's) `done` resolves with. */
+function recordOutcome(side: Side, sent: SentMessage): void {
+  void sent.done.then((m) => {
+    const list = side.outcomes.get(sent.uid) ?? [];
+    list.push(m.status);
+    side.outcomes.set(sent.uid, list);
+  });
+}
+
 /** Sends `count` TEXT messages at random small intervals. */
 async function sendLoop(side: Side, count: number, rng: Prng): Promise<void> {
   for (let i = 0; i < count; i++) {
     const sent = side.tc.client.send(side.thread, text(`${side.name}-${i}`));
     side.sent.push(sent);
+    recordOutcome(side, sent);
     // A status event may have come within send() already: it is newer.
     if (!side.own.has(sent.uid)) side.own.set(sent.uid, sent);
     await pause(rng.int(10, 120));
@@ -184,7 +198,7 @@ function resendWhenFailed(side: Side, rng: Prng, stop: { readonly done: boolean 
       // Once the chaos is over, what is still FAILED is resent by the checks below.
       if (stop.done || side.own.get(message.uid)?.status !== 'FAILED') return;
       side.resent++;
-      side.tc.client.resend(message.uid);
+      recordOutcome(side, side.tc.client.resend(message.uid));
     });
   });
 }
@@ -349,6 +363,7 @@ async function runChaos(compat: Compat): Promise<void> {
     wire: [],
     own: new Map(),
     resent: 0,
+    outcomes: new Map(),
   };
   const visitor: Side = {
     name: 'visitor',
@@ -360,6 +375,7 @@ async function runChaos(compat: Compat): Promise<void> {
     wire: [],
     own: new Map(),
     resent: 0,
+    outcomes: new Map(),
   };
   const sides = [agent, visitor] as const;
   const log: ChaosLog = { started: Date.now(), lines: [], counts: new Map() };
@@ -421,7 +437,7 @@ async function runChaos(compat: Compat): Promise<void> {
         .join('; '),
   );
 
-  // No message is left SENDING/QUEUED; a FAILED one failed for good, with a reason.
+  // No message is left QUEUED/SENDING/RETRYING; a FAILED one failed for good, with a reason.
   const failedBeforeResend: Array<{ side: Side; message: LocalMessage }> = [];
   for (const side of sides) {
     const own = ownMessages(side);
@@ -442,7 +458,7 @@ async function runChaos(compat: Compat): Promise<void> {
   remark(`FAILED for good before resend: ${failedBeforeResend.length} (${failedCodes.join(',') || 'none'})`);
 
   // ---- the app resends what failed for good; then nothing is FAILED ----------------------------
-  for (const { side, message } of failedBeforeResend) side.tc.client.resend(message.uid);
+  for (const { side, message } of failedBeforeResend) recordOutcome(side, side.tc.client.resend(message.uid));
   await waitOrExplain(
     () =>
       sides.every((side) => {
@@ -461,6 +477,48 @@ async function runChaos(compat: Compat): Promise<void> {
         })
         .join('; '),
   );
+
+  // ---- done settled only with outcomes ---------------------------------------------------------
+  // FAILED means no more automatic attempts: never with a reason a retry may mend. A message
+  // waiting for a retry is RETRYING, with when its next attempt is.
+  for (const side of sides) {
+    const statuses = side.tc.events.of('status').map((s) => s.message);
+    const failed = statuses.filter((m) => m.user.uid === side.uid && m.status === 'FAILED');
+    expect(
+      failed.filter((m) => m.error?.retryable !== false).map((m) => m.error?.code),
+      `${side.name}: FAILED only for good`,
+    ).toEqual([]);
+    const retrying = statuses.filter((m) => m.status === 'RETRYING');
+    expect(
+      retrying.filter((m) => typeof m.retryAt !== 'number' || m.error === undefined).map((m) => m.content),
+      `${side.name}: each RETRYING with its next attempt and why`,
+    ).toEqual([]);
+    const waited = new Set(retrying.map((m) => m.uid));
+    const exempt = failedForGood(side);
+    // Each done settled once the message was settled; one that only waited for retries resolved SUCCESS.
+    await waitOrExplain(
+      () => side.sent.every((s) => side.outcomes.has(s.uid)),
+      CALM_MS,
+      () =>
+        `${side.name}: done pending for ${side.sent.filter((s) => !side.outcomes.has(s.uid)).map((s) => s.content)}`,
+    );
+    for (const sent of side.sent) {
+      const outcomes = side.outcomes.get(sent.uid) ?? [];
+      if (exempt.has(sent.uid)) {
+        // Its first done said FAILED; each resend's done an outcome of its own.
+        expect(outcomes[0], `${side.name}: ${sent.content}'s first done`).toBe('FAILED');
+        expect(
+          outcomes.filter((o) => o !== 'FAILED' && o !== 'SUCCESS'),
+          `${side.name}: ${sent.content}`,
+        ).toEqual([]);
+      } else {
+        expect(outcomes, `${side.name}: ${sent.content}'s done`).toEqual(['SUCCESS']);
+      }
+    }
+    remark(
+      `${side.name}: ${waited.size} messages waited for a retry (RETRYING, ${retrying.length} status events), their done SUCCESS`,
+    );
+  }
 
   // ---- every receiver has everything, by itself ------------------------------------------------
   const pairs = [

@@ -2,7 +2,7 @@
  * The send path over real sockets: SPEC §1.8–1.10 and the outbox, echo fallback and oversize
  * parts of §1.15.
  */
-import { createMemoryStore } from '@weiyu/core';
+import { createMemoryStore, type LocalMessage } from '@weiyu/core';
 import { AGENT, startTestBroker, VISITOR } from '@weiyu/mock-broker/testing';
 import { describe, expect, test } from 'vitest';
 import { createTestClient } from './harness/client.js';
@@ -70,7 +70,7 @@ describe('sending', () => {
     expect(broker.history(TOPIC).some((m) => m.uid === rejected.uid)).toBe(false);
   });
 
-  test('§1.9 a network exception on REST → FAILED, kept, and resent with the same uid later', async () => {
+  test('§1.9 a network exception on REST → RETRYING (not FAILED) with its next try, kept; done waits and settles SUCCESS once resent', async () => {
     await using broker = await startTestBroker();
     await using visitor = await createTestClient(broker, VISITOR);
     await visitor.client.subscribe([TOPIC]);
@@ -79,18 +79,76 @@ describe('sending', () => {
     broker.faults.outage(OUTAGE_MS);
     await waitFor(() => !agent.client.isConnected(), { message: 'agent offline during the outage' });
 
+    const sentAt = Date.now();
     const kept = agent.client.send(DEMO_THREAD_FOR_AGENT, text('kept for later'));
-    await agent.events.waitFor('status', (s) => s.message.uid === kept.uid && s.message.status === 'FAILED', {
-      timeoutMs: 10_000,
+    let outcome: LocalMessage | undefined;
+    void kept.done.then((m) => {
+      outcome = m;
     });
+    const retrying = (): LocalMessage[] =>
+      agent.events
+        .of('status')
+        .map((s) => s.message)
+        .filter((m) => m.uid === kept.uid && m.status === 'RETRYING');
+    // REST is tried again and again (a timer each time), each time RETRYING with when the next try is.
+    await waitFor(() => retrying().length >= 3, { timeoutMs: 15_000, message: 'three REST attempts that failed' });
+    for (const shown of retrying()) {
+      expect(shown.error?.code).toBe('network');
+      expect(shown.retryAt).toBeGreaterThan(sentAt);
+      expect(Number.isFinite(shown.retryAt)).toBe(true);
+    }
+    expect(agent.events.of('status').some((s) => s.message.uid === kept.uid && s.message.status === 'FAILED')).toBe(
+      false,
+    );
+    expect(outcome).toBeUndefined();
     expect(agent.client.pending().map((m) => m.uid)).toContain(kept.uid);
 
     broker.faults.reset();
     const got = await visitor.events.waitFor('message', (m) => m.uid === kept.uid, { timeoutMs: 10_000 });
     expect(got.content).toBe('kept for later');
+    const done = await kept.done;
+    expect([done.status, done.retryAt, done.error]).toEqual(['SUCCESS', undefined, undefined]);
     await waitFor(() => agent.client.pending().length === 0, { message: 'outbox drained' });
     expect(broker.history(TOPIC).filter((m) => m.uid === kept.uid)).toHaveLength(1);
   });
+
+  test('without REST, through a broker outage: RETRYING with no timer (retryAt Infinity) until the link is back; done settles only SUCCESS', async () => {
+    await using broker = await startTestBroker();
+    await using visitor = await createTestClient(broker, VISITOR);
+    await visitor.client.subscribe([TOPIC]);
+    await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC], rest: false });
+    broker.faults.outage(OUTAGE_MS);
+    await waitFor(() => !agent.client.isConnected(), { message: 'agent offline during the outage' });
+
+    const kept = agent.client.send(DEMO_THREAD_FOR_AGENT, text('written offline'));
+    let outcome: LocalMessage | undefined;
+    void kept.done.then((m) => {
+      outcome = m;
+    });
+    const waiting = await agent.events.waitFor(
+      'status',
+      (s) => s.message.uid === kept.uid && s.message.status === 'RETRYING',
+      { timeoutMs: 10_000 },
+    );
+    expect([waiting.message.error?.code, waiting.message.retryAt]).toEqual(['not_connected', Infinity]);
+    // Past several reconnect attempts and a send deadline (8 s here): still waiting, not failed.
+    await settle(9_000);
+    expect(outcome).toBeUndefined();
+    expect(agent.client.pending().map((m) => [m.uid, m.status])).toEqual([[kept.uid, 'RETRYING']]);
+
+    broker.faults.reset();
+    const done = await kept.done;
+    expect(done.status).toBe('SUCCESS');
+    const steps = agent.events
+      .of('status')
+      .filter((s) => s.message.uid === kept.uid)
+      .map((s) => s.message.status);
+    expect(steps).not.toContain('FAILED');
+    expect(steps.at(-1)).toBe('SUCCESS');
+    const got = await visitor.events.waitFor('message', (m) => m.uid === kept.uid, { timeoutMs: 10_000 });
+    expect(got.content).toBe('written offline');
+    expect(broker.history(TOPIC).filter((m) => m.uid === kept.uid)).toHaveLength(1);
+  }, 30_000);
 
   test('§1.10 local status updates and status events: SENDING → SUCCESS, SENDING → FAILED', async () => {
     await using broker = await startTestBroker();

@@ -29,7 +29,8 @@ const queued: SendState = { status: 'queued', attempt: 0 };
 const publishing: SendState = { status: 'publishing', attempt: 1 };
 const awaiting: SendState = { status: 'awaiting-echo', attempt: 1 };
 const posting: SendState = { status: 'posting', attempt: 1 };
-const retryWait: SendState = { status: 'retry-wait', attempt: 1, error: network };
+const retryWait: SendState = { status: 'retry-wait', attempt: 1, error: network, waitMs: 5_000 };
+const waitingForLink: SendState = { status: 'retry-wait', attempt: 1, error: network, waitMs: Infinity };
 const succeeded: SendState = { status: 'succeeded', attempt: 1 };
 const failed: SendState = { status: 'failed', attempt: 1, error: server };
 
@@ -53,8 +54,8 @@ interface Row {
   readonly from: SendState;
   readonly event: SendEvent;
   readonly context?: Partial<SendContext>;
-  /** The expected state's status and attempt; the error code when it has one. */
-  readonly to: { status: SendState['status']; attempt: number; code?: string; createdAt?: number };
+  /** The expected state's status and attempt; the error code when it has one; a retry wait's `waitMs`. */
+  readonly to: { status: SendState['status']; attempt: number; code?: string; createdAt?: number; waitMs?: number };
   readonly actions: SendAction[];
 }
 
@@ -76,11 +77,11 @@ const rows: Row[] = [
     actions: [...BEGIN, { type: 'post' }],
   },
   {
-    name: 'start, offline without REST → FAILED retryable, waits for the connection',
+    name: 'start, offline without REST → RETRYING, waits for the connection',
     from: queued,
     event: { type: 'start' },
     context: { connected: false, hasRest: false },
-    to: { status: 'retry-wait', attempt: 1, code: 'not_connected' },
+    to: { status: 'retry-wait', attempt: 1, code: 'not_connected', waitMs: Infinity },
     actions: CLEAR_ALL,
   },
   {
@@ -133,7 +134,7 @@ const rows: Row[] = [
     from: publishing,
     event: { type: 'publish-failed', attempt: 1, error: network },
     context: { hasRest: false },
-    to: { status: 'retry-wait', attempt: 1, code: 'network' },
+    to: { status: 'retry-wait', attempt: 1, code: 'network', waitMs: 5_000 },
     actions: WAIT_CONNECTED(1),
   },
   {
@@ -141,7 +142,7 @@ const rows: Row[] = [
     from: publishing,
     event: { type: 'publish-failed', attempt: 1, error: network },
     context: { hasRest: false, connected: false },
-    to: { status: 'retry-wait', attempt: 1, code: 'network' },
+    to: { status: 'retry-wait', attempt: 1, code: 'network', waitMs: Infinity },
     actions: CLEAR_ALL,
   },
   {
@@ -222,7 +223,7 @@ const rows: Row[] = [
     from: awaiting,
     event: { type: 'echo-timeout', attempt: 1 },
     context: { hasRest: false, connected: false },
-    to: { status: 'retry-wait', attempt: 1, code: 'not_connected' },
+    to: { status: 'retry-wait', attempt: 1, code: 'not_connected', waitMs: Infinity },
     actions: CLEAR_ALL,
   },
   {
@@ -269,25 +270,25 @@ const rows: Row[] = [
     actions: [...CLEAR_ALL, { type: 'forget' }],
   },
   {
-    name: 'REST network error, connected → FAILED retryable, retry timer',
+    name: 'REST network error, connected → RETRYING, retry timer',
     from: posting,
     event: { type: 'rest-failed', attempt: 1, error: network },
-    to: { status: 'retry-wait', attempt: 1, code: 'network' },
+    to: { status: 'retry-wait', attempt: 1, code: 'network', waitMs: 5_000 },
     actions: WAIT_CONNECTED(1),
   },
   {
-    name: 'REST network error, offline with REST → FAILED retryable, retry timer (REST needs no connection)',
+    name: 'REST network error, offline with REST → RETRYING, retry timer (REST needs no connection)',
     from: posting,
     event: { type: 'rest-failed', attempt: 1, error: network },
     context: { connected: false },
-    to: { status: 'retry-wait', attempt: 1, code: 'network' },
+    to: { status: 'retry-wait', attempt: 1, code: 'network', waitMs: 5_000 },
     actions: WAIT_CONNECTED(1),
   },
   {
     name: 'REST answered something that is not the envelope (a portal page) → kept, retry timer',
     from: posting,
     event: { type: 'rest-failed', attempt: 1, error: new SdkError('protocol', 'not the envelope') },
-    to: { status: 'retry-wait', attempt: 1, code: 'protocol' },
+    to: { status: 'retry-wait', attempt: 1, code: 'protocol', waitMs: 5_000 },
     actions: WAIT_CONNECTED(1),
   },
   {
@@ -299,33 +300,33 @@ const rows: Row[] = [
   },
   // deadline
   {
-    name: 'deadline while publishing → FAILED retryable (timeout)',
+    name: 'deadline while publishing → RETRYING (timeout)',
     from: publishing,
     event: { type: 'deadline', attempt: 1 },
-    to: { status: 'retry-wait', attempt: 1, code: 'timeout' },
+    to: { status: 'retry-wait', attempt: 1, code: 'timeout', waitMs: 5_000 },
     actions: WAIT_CONNECTED(1),
   },
   {
-    name: 'deadline while awaiting the echo, offline, no REST → FAILED retryable, kept for reconnect',
+    name: 'deadline while awaiting the echo, offline, no REST → RETRYING, kept for reconnect',
     from: awaiting,
     event: { type: 'deadline', attempt: 1 },
     context: { connected: false, hasRest: false },
-    to: { status: 'retry-wait', attempt: 1, code: 'timeout' },
+    to: { status: 'retry-wait', attempt: 1, code: 'timeout', waitMs: Infinity },
     actions: CLEAR_ALL,
   },
   {
-    name: 'deadline while awaiting the echo, offline with REST → FAILED retryable, retry timer',
+    name: 'deadline while awaiting the echo, offline with REST → RETRYING, retry timer',
     from: awaiting,
     event: { type: 'deadline', attempt: 1 },
     context: { connected: false },
-    to: { status: 'retry-wait', attempt: 1, code: 'timeout' },
+    to: { status: 'retry-wait', attempt: 1, code: 'timeout', waitMs: 5_000 },
     actions: WAIT_CONNECTED(1),
   },
   {
-    name: 'deadline while posting → FAILED retryable',
+    name: 'deadline while posting → RETRYING',
     from: posting,
     event: { type: 'deadline', attempt: 1 },
-    to: { status: 'retry-wait', attempt: 1, code: 'timeout' },
+    to: { status: 'retry-wait', attempt: 1, code: 'timeout', waitMs: 5_000 },
     actions: WAIT_CONNECTED(1),
   },
   {
@@ -351,11 +352,19 @@ const rows: Row[] = [
     actions: [...BEGIN, { type: 'publish' }],
   },
   {
-    name: 'retry with nowhere to send → keeps waiting',
+    name: 'retry with nowhere to send (the link went down after the timer was set) → waits for the connection',
     from: retryWait,
     event: { type: 'retry' },
     context: { connected: false, hasRest: false },
-    to: { status: 'retry-wait', attempt: 1, code: 'network' },
+    to: { status: 'retry-wait', attempt: 1, code: 'network', waitMs: Infinity },
+    actions: [],
+  },
+  {
+    name: 'retry with nowhere to send, waiting for the connection already → unchanged',
+    from: waitingForLink,
+    event: { type: 'retry' },
+    context: { connected: false, hasRest: false },
+    to: { status: 'retry-wait', attempt: 1, code: 'network', waitMs: Infinity },
     actions: [],
   },
   {
@@ -414,8 +423,13 @@ describe('send state machine', () => {
     if (row.to.createdAt !== undefined) {
       expect(result.state.status === 'succeeded' && result.state.createdAt).toBe(row.to.createdAt);
     }
+    if (row.to.waitMs !== undefined) {
+      expect(result.state.status === 'retry-wait' && result.state.waitMs).toBe(row.to.waitMs);
+    }
     expect(result.actions).toEqual(row.actions);
-    if (row.actions.length === 0) expect(result.state).toBe(row.from);
+    // Nothing to do and nothing new: the same state object (the one exception: a retry wait that lost its timer).
+    const lostTimer = row.from.status === 'retry-wait' && row.to.waitMs === Infinity && row.from.waitMs !== Infinity;
+    if (row.actions.length === 0 && !lostTimer) expect(result.state).toBe(row.from);
   });
 
   it('covers every state with at least one row', () => {
@@ -435,7 +449,7 @@ describe('send state machine', () => {
     }
     for (const from of [publishing, awaiting, posting]) {
       const result = transition(from, { type: 'deadline', attempt: 1 }, ctx());
-      expect(sendStatus(result.state)).toBe('FAILED');
+      expect(sendStatus(result.state)).toBe('RETRYING');
       expect(isInFlight(result.state)).toBe(false);
     }
   });
@@ -446,11 +460,20 @@ describe('send state machine', () => {
       'SENDING',
       'SENDING',
       'SENDING',
-      'FAILED',
+      'RETRYING',
       'SUCCESS',
       'FAILED',
     ]);
     expect(isSettled(succeeded) && isSettled(failed) && !isSettled(retryWait)).toBe(true);
+  });
+
+  it('gives every retry wait a time: the retry timer it sets, or Infinity when it sets none (waits for the connection)', () => {
+    for (const row of rows) {
+      const result = transition(row.from, row.event, ctx(row.context));
+      if (result.state.status !== 'retry-wait' || result.state === row.from) continue;
+      const timer = result.actions.find((a) => a.type === 'set-timer' && a.timer === 'retry');
+      expect(result.state.waitMs, row.name).toBe(timer?.type === 'set-timer' ? timer.ms : Infinity);
+    }
   });
 
   it('marks retryable failures retryable and final ones not', () => {

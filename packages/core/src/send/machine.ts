@@ -18,8 +18,12 @@ export type SendState =
   | { readonly status: 'awaiting-echo'; readonly attempt: number }
   /** Sent over REST, waiting for the answer. */
   | { readonly status: 'posting'; readonly attempt: number }
-  /** Failed for a reason that may pass (network, timeout): kept in the outbox, tried again. */
-  | { readonly status: 'retry-wait'; readonly attempt: number; readonly error: SdkError }
+  /**
+   * Failed for a reason that may pass (network, timeout): kept in the outbox, tried again when
+   * the retry timer fires in `waitMs`, or once connected (`waitMs` is `Infinity`: no timer, it
+   * waits for the connection).
+   */
+  | { readonly status: 'retry-wait'; readonly attempt: number; readonly error: SdkError; readonly waitMs: number }
   /** Confirmed by the echo or by REST code 200. */
   | { readonly status: 'succeeded'; readonly attempt: number; readonly createdAt?: number }
   /** Failed for good (server refused it, oversize, unauthenticated): out of the outbox. */
@@ -93,6 +97,7 @@ export function sendStatus(state: SendState): LocalStatus {
     case 'succeeded':
       return 'SUCCESS';
     case 'retry-wait':
+      return 'RETRYING';
     case 'failed':
       return 'FAILED';
   }
@@ -116,8 +121,10 @@ export function transition(state: SendState, event: SendEvent, context: SendCont
       return state.status === 'queued' ? attempt(state.attempt + 1, context) : same;
     case 'retry':
       if (state.status !== 'retry-wait') return same;
-      // Nowhere to send it: keep waiting for the connection.
-      if (!context.connected && !context.hasRest) return same;
+      // Nowhere to send it (the link went down after the timer was set): wait for the connection.
+      if (!context.connected && !context.hasRest) {
+        return state.waitMs === Infinity ? same : { state: { ...state, waitMs: Infinity }, actions: NONE };
+      }
       return attempt(state.attempt + 1, context);
     case 'resend':
       return state.status === 'retry-wait' || state.status === 'failed' ? attempt(state.attempt + 1, context) : same;
@@ -189,18 +196,17 @@ function attempt(number: number, context: SendContext): Transition {
   return waitToRetry(number, notConnected(), context);
 }
 
-/** FAILED but kept: retried on the next connect, or after a backoff while still connected. */
+/** RETRYING, kept: retried after a backoff (connected, or REST to retry on), else on the next connect. */
 function waitToRetry(number: number, error: SdkError, context: SendContext): Transition {
-  const actions: SendAction[] = [
-    { type: 'clear-timer', timer: 'echo' },
-    { type: 'clear-timer', timer: 'deadline' },
-    { type: 'clear-timer', timer: 'retry' },
-  ];
   // With REST the retry needs no connection (an anonymous visitor may never connect).
-  if (context.connected || context.hasRest) {
-    actions.push({ type: 'set-timer', timer: 'retry', ms: retryDelay(number, context.timing) });
+  if (!context.connected && !context.hasRest) {
+    return { state: { status: 'retry-wait', attempt: number, error, waitMs: Infinity }, actions: CLEAR_ALL };
   }
-  return { state: { status: 'retry-wait', attempt: number, error }, actions };
+  const waitMs = retryDelay(number, context.timing);
+  return {
+    state: { status: 'retry-wait', attempt: number, error, waitMs },
+    actions: [...CLEAR_ALL, { type: 'set-timer', timer: 'retry', ms: waitMs }],
+  };
 }
 
 function notConnected(): SdkError {

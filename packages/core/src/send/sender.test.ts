@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LocalMessage } from '../api.js';
-import { createWorld } from '../client.fixtures.js';
+import { createWorld, settledYet, untilStatus } from '../client.fixtures.js';
 import { createMemoryStore } from '../stores/memory-store.js';
 
 describe('sender without a realtime connection', () => {
@@ -15,7 +15,9 @@ describe('sender without a realtime connection', () => {
     network.faults.restFailure({ kind: 'network', times: 1 });
     const first = visitor.send(thread, { type: 'TEXT', text: 'first' });
     const second = visitor.send(thread, { type: 'TEXT', text: 'second' });
-    expect((await run(first.done)).status).toBe('FAILED');
+    expect((await run(untilStatus(visitor, first.uid, 'RETRYING'))).error?.code).toBe('network');
+    // Waiting for its retry is not an outcome: done settles once, SUCCESS.
+    expect((await run(first.done)).status).toBe('SUCCESS');
     expect((await run(second.done)).status).toBe('SUCCESS');
     expect(visitor.pending()).toEqual([]);
     await clock.advanceAsync(10);
@@ -30,9 +32,12 @@ describe('sender without a realtime connection', () => {
     agent.on('message', (m) => got.push(m.content));
     const store = createMemoryStore();
     const before = client('v1', { store, noRest: true });
-    const left = await run(before.send(thread, { type: 'TEXT', text: 'left behind' }).done);
-    expect([left.status, left.error?.code]).toEqual(['FAILED', 'not_connected']);
+    const sent = before.send(thread, { type: 'TEXT', text: 'left behind' });
+    const left = await run(untilStatus(before, sent.uid, 'RETRYING'));
+    expect([left.error?.code, await settledYet(sent.done)]).toEqual(['not_connected', false]);
     await before.dispose();
+    // No more attempts from this client: done settles FAILED (closed); the message stays in the store.
+    expect([(await sent.done).status, (await sent.done).error?.code]).toEqual(['FAILED', 'closed']);
 
     const after = client('v1', { store });
     const statuses: string[] = [];

@@ -59,7 +59,10 @@ export interface SenderOptions {
 export interface Sender {
   /** Queues a new message (already built) and sends it when its turn comes. Never throws. */
   send(message: LocalMessage): SentMessage;
-  /** Sends a FAILED message again with the same uid (after the FAILED ones before it on its thread). */
+  /**
+   * Sends a FAILED message again with the same uid; a RETRYING one is tried now (after the
+   * RETRYING ones before it on its thread).
+   */
   resend(message: LocalMessage): SentMessage;
   /** The server's copy of one of our messages arrived: true when it was one waiting here. */
   echo(uid: string, createdAt: string): boolean;
@@ -78,8 +81,8 @@ export interface Sender {
   connected(): void;
   /**
    * Stops every timer, the outbox's too; in-flight results are ignored from now on. Each pending
-   * message ends `FAILED` (`closed`) unless it already was, and stays in the outbox for the next
-   * client on the store: a dispose is a reload, nothing is lost.
+   * message ends `FAILED` (`closed`): this client tries it no more. It stays in the outbox for the
+   * next client on the store: a dispose is a reload, nothing is lost.
    */
   dispose(): void;
 }
@@ -176,7 +179,7 @@ function makeEntry(q: SendQueues, message: LocalMessage, restored: boolean): Ent
     machine: runMachine<SendState, SendEvent, SendEffect, SendTimer>(
       {
         transition(state, event) {
-          // A retry waits for the FAILED messages before it on its thread: retries go in send order.
+          // A retry waits for the RETRYING messages before it on its thread: retries go in send order.
           if (event.type === 'retry' && state.status === 'retry-wait' && waitsBehindRetry(q, entry)) {
             entry.held = true;
             return { state, actions: [] };
@@ -197,21 +200,29 @@ function makeEntry(q: SendQueues, message: LocalMessage, restored: boolean): Ent
     persisted: restored,
     restored,
     held: false,
+    retryDue: 0,
     postDue: undefined,
     waiters: [],
   };
   return entry;
 }
 
-/** The machine moved: the message follows (status, time, error), the app is told, the thread goes on. */
+/** The machine moved: the message follows (status, time, error, retry time), the app is told, the thread goes on. */
 function update(q: SendQueues, entry: Entry, previousState: SendState): void {
   const state = entry.machine.state;
   const previous = entry.message.status;
   const status = sendStatus(state);
   const error = state.status === 'retry-wait' || state.status === 'failed' ? state.error : undefined;
   const createdAt = state.status === 'succeeded' ? state.createdAt : undefined;
-  const changed = status !== previous || error !== entry.message.error || createdAt !== undefined;
-  if (changed) entry.message = withStatus(entry.message, status, { error, createdAt });
+  const waits = state.status === 'retry-wait';
+  if (waits) entry.retryDue = q.options.clock.now() + state.waitMs;
+  const retryAt = waits ? retryTime(q, entry) : undefined;
+  const changed =
+    status !== previous ||
+    error !== entry.message.error ||
+    createdAt !== undefined ||
+    retryAt !== entry.message.retryAt;
+  if (changed) entry.message = withStatus(entry.message, status, { error, createdAt, retryAt });
   if (state.status !== 'retry-wait') entry.held = false;
   if (state.status !== 'posting' || state.attempt !== entry.postDue) entry.postDue = undefined;
   if (status !== previous) {
@@ -220,9 +231,40 @@ function update(q: SendQueues, entry: Entry, previousState: SendState): void {
   const settled = isSettled(state);
   if (settled) finish(q, entry);
   if (changed) q.options.onChange(entry.message, previous);
-  if (status === 'SUCCESS' || status === 'FAILED') settle(entry);
+  // Only a final outcome settles `done`: a RETRYING message is still on its way.
+  if (settled) settle(entry);
   // A confirmed message makes room in the window; one retried again lets the window fill behind it.
   if (settled || previousState.status === 'retry-wait') fill(q, entry.topic);
+  // The RETRYING messages behind it wait for it: their retry times follow its own.
+  if (waits || previousState.status === 'retry-wait') refreshRetryTimes(q, entry.topic);
+}
+
+/**
+ * When a RETRYING message is tried next: at its own retry time, or later when one before it on
+ * its thread is due later (retries go in send order: it waits for that one).
+ */
+function retryTime(q: SendQueues, entry: Entry): number {
+  let at = entry.retryDue;
+  for (const before of q.lines.get(entry.topic) ?? []) {
+    if (before === entry) break;
+    if (before.machine.state.status === 'retry-wait') at = Math.max(at, before.retryDue);
+  }
+  return at;
+}
+
+/** Brings the shown retry time of each RETRYING message of a thread up to date, telling the app of each change. */
+function refreshRetryTimes(q: SendQueues, topic: string): void {
+  let at = 0;
+  let position = 0;
+  // Only the first `window` messages of a thread ever started.
+  for (const entry of q.lines.get(topic) ?? []) {
+    if (position++ >= q.window) return;
+    if (entry.machine.state.status !== 'retry-wait') continue;
+    at = Math.max(at, entry.retryDue);
+    if (entry.message.retryAt === at) continue;
+    entry.message = withStatus(entry.message, 'RETRYING', { error: entry.message.error, retryAt: at });
+    q.options.onChange(entry.message, 'RETRYING');
+  }
 }
 
 /** Takes a settled message out of its thread (the outbox entry goes with the `forget` action). */
@@ -267,6 +309,7 @@ function cancel(q: SendQueues, uid: string, status: LocalStatus): boolean {
   q.options.onChange(entry.message, previous);
   settle(entry);
   fill(q, entry.topic);
+  refreshRetryTimes(q, entry.topic);
   return true;
 }
 
@@ -274,12 +317,10 @@ function cancel(q: SendQueues, uid: string, status: LocalStatus): boolean {
 function close(q: SendQueues, entry: Entry): void {
   entry.machine.stop();
   const previous = entry.message.status;
-  if (previous !== 'FAILED') {
-    entry.message = withStatus(entry.message, 'FAILED', {
-      error: new SdkError('closed', 'the client was disposed; the message stays in the outbox for the next client'),
-    });
-    q.options.onChange(entry.message, previous);
-  }
+  entry.message = withStatus(entry.message, 'FAILED', {
+    error: new SdkError('closed', 'the client was disposed; the message stays in the outbox for the next client'),
+  });
+  q.options.onChange(entry.message, previous);
   settle(entry);
 }
 

@@ -32,6 +32,7 @@ interface HarnessOptions {
 
 function harness(options: HarnessOptions = {}) {
   const clock = createFakeClock();
+  const start = clock.now();
   const timing = resolveTiming({
     sendWindow: options.sendWindow ?? 4,
     echoTimeoutMs: 5_000,
@@ -51,6 +52,7 @@ function harness(options: HarnessOptions = {}) {
   const publishes: Call[] = [];
   const posts: Call[] = [];
   const status = new Map<string, LocalStatus>();
+  const retryAt = new Map<string, number | undefined>();
   let connected = options.connected ?? true;
   const textOf = (payload: Uint8Array): string => {
     const decoded = decodeMessage(payload);
@@ -72,7 +74,10 @@ function harness(options: HarnessOptions = {}) {
       ? { post: (message: WireMessage) => call(posts, 'rest', message.content).then(() => undefined) }
       : {}),
     isConnected: () => connected,
-    onChange: (message) => status.set(message.content, message.status),
+    onChange: (message) => {
+      status.set(message.content, message.status);
+      retryAt.set(message.content, message.retryAt);
+    },
   });
 
   const message = (text: string, thread = THREAD): LocalMessage =>
@@ -99,6 +104,8 @@ function harness(options: HarnessOptions = {}) {
     wire,
     message,
     status: (text: string) => status.get(text),
+    /** The retry time last shown for a text, from the start of the test (ms). */
+    retryIn: (text: string) => (retryAt.get(text) ?? Number.NaN) - start,
     setConnected: (up: boolean) => {
       connected = up;
     },
@@ -186,7 +193,7 @@ describe('the send window', () => {
     h.failPublish('b');
     h.ack('c');
     await h.settle();
-    expect(h.status('b')).toBe('FAILED');
+    expect([h.status('b'), h.retryIn('b')]).toEqual(['RETRYING', 1_000]);
     h.echo('a');
     h.echo('c');
     await h.settle();
@@ -210,11 +217,19 @@ describe('the send window', () => {
     h.failPublish('b'); // attempt 1 of b: due at 2.5 s, before a
     await h.settle();
     const before = h.wire.length;
+    // b is shown retried when it will be: after a, at 3 s, not at its own 2.5 s.
+    expect([h.status('a'), h.retryIn('a'), h.status('b'), h.retryIn('b')]).toEqual([
+      'RETRYING',
+      3_000,
+      'RETRYING',
+      3_000,
+    ]);
     await h.clock.advanceAsync(1_000); // 2.5 s: b's timer fired, a still waits
     expect(h.since(before)).toEqual([]);
-    expect(h.status('b')).toBe('FAILED');
+    expect([h.status('b'), h.retryIn('b')]).toEqual(['RETRYING', 3_000]);
     await h.clock.advanceAsync(500); // 3 s: a goes, then b right behind it
     expect(h.since(before)).toEqual(['mqtt a', 'mqtt b']);
+    expect([h.status('a'), h.status('b')]).toEqual(['SENDING', 'SENDING']);
   });
 
   it('reconnected: every message waiting to be retried goes at once, in send order, before the ones that never started', async () => {
@@ -224,7 +239,9 @@ describe('the send window', () => {
     h.setConnected(false);
     for (const t of ['a', 'b', 'c', 'd']) h.failPublish(t);
     await h.settle();
-    expect(['a', 'b', 'c', 'd'].map(h.status)).toEqual(Array(4).fill('FAILED'));
+    expect(['a', 'b', 'c', 'd'].map(h.status)).toEqual(Array(4).fill('RETRYING'));
+    // No timer while offline without REST: they wait for the connection.
+    expect(['a', 'b', 'c', 'd'].map(h.retryIn)).toEqual(Array(4).fill(Infinity));
     const before = h.wire.length;
     h.setConnected(true);
     h.sender.connected();
@@ -235,7 +252,7 @@ describe('the send window', () => {
     expect(h.wire.at(-1)).toBe('mqtt e');
   });
 
-  it('resend(uid) of a kept FAILED message tries the FAILED ones before it first', async () => {
+  it('resend(uid) of a RETRYING message tries the RETRYING ones before it first', async () => {
     const h = harness({ sendWindow: 3 });
     for (const t of ['a', 'b', 'c']) h.send(t);
     await h.settle();
@@ -288,6 +305,105 @@ describe('the send window', () => {
     await h.clock.advanceAsync(60_000);
     expect(h.wire).toEqual(['mqtt a', 'mqtt b']);
     expect(h.status('c')).toBe('RECALL');
+  });
+});
+
+describe('RETRYING: waiting for an automatic retry, not failed', () => {
+  /** Whether a promise has settled, after what is due now has run. */
+  const settledYet = async (h: ReturnType<typeof harness>, done: Promise<LocalMessage>): Promise<boolean> => {
+    let settled = false;
+    void done.then(() => {
+      settled = true;
+    });
+    await h.settle();
+    return settled;
+  };
+
+  it('done waits through every retry and settles SUCCESS once the message gets through', async () => {
+    const h = harness({ sendWindow: 1 });
+    const sent = h.send('a');
+    await h.settle();
+    h.failPublish('a');
+    await h.settle();
+    expect([h.status('a'), h.retryIn('a')]).toEqual(['RETRYING', 1_000]);
+    expect(await settledYet(h, sent.done)).toBe(false);
+    await h.clock.advanceAsync(1_000); // the retry: published again, fails again
+    h.failPublish('a');
+    await h.settle();
+    expect([h.status('a'), h.retryIn('a')]).toEqual(['RETRYING', 3_000]);
+    expect(await settledYet(h, sent.done)).toBe(false);
+    await h.clock.advanceAsync(2_000);
+    h.ack('a');
+    h.echo('a');
+    const done = await sent.done;
+    expect([done.status, done.retryAt, done.error]).toEqual(['SUCCESS', undefined, undefined]);
+  });
+
+  it('an attempt past its deadline is RETRYING (timeout), with the retry time; done still waits', async () => {
+    const h = harness({ sendWindow: 1 });
+    const sent = h.send('a');
+    await h.settle();
+    h.ack('a'); // the echo never comes: published again on each echo timeout, until the deadline
+    await h.clock.advanceAsync(30_000);
+    expect([h.status('a'), h.retryIn('a')]).toEqual(['RETRYING', 31_000]);
+    expect(await settledYet(h, sent.done)).toBe(false);
+    h.echo('a'); // the server had it after all
+    expect((await sent.done).status).toBe('SUCCESS');
+  });
+
+  it('a retry timer that fires with the link down waits for the connection: retryAt becomes Infinity, then it goes once connected', async () => {
+    const h = harness({ sendWindow: 1 });
+    h.send('a');
+    await h.settle();
+    h.failPublish('a');
+    await h.settle();
+    expect(h.retryIn('a')).toBe(1_000);
+    h.setConnected(false);
+    await h.clock.advanceAsync(1_000);
+    expect([h.status('a'), h.retryIn('a')]).toEqual(['RETRYING', Infinity]);
+    const before = h.wire.length;
+    await h.clock.advanceAsync(600_000);
+    expect(h.since(before)).toEqual([]);
+    h.setConnected(true);
+    h.sender.connected();
+    await h.settle();
+    expect([h.since(before), h.status('a'), h.retryIn('a')]).toEqual([['mqtt a'], 'SENDING', Number.NaN]);
+  });
+
+  it('the message waited for goes (recalled): the one behind it is shown at its own retry time again', async () => {
+    const h = harness({ sendWindow: 3 });
+    for (const t of ['a', 'b']) h.send(t);
+    await h.settle();
+    h.failPublish('a');
+    await h.settle();
+    await h.clock.advanceAsync(1_000);
+    h.failPublish('a'); // a: due at 3 s
+    await h.clock.advanceAsync(500);
+    h.failPublish('b'); // b: due at 2.5 s, shown at 3 s behind a
+    await h.settle();
+    expect(h.retryIn('b')).toBe(3_000);
+    expect(h.sender.cancel('uid-a', 'RECALL')).toBe(true);
+    expect([h.status('a'), h.status('b'), h.retryIn('b')]).toEqual(['RECALL', 'RETRYING', 2_500]);
+    const before = h.wire.length;
+    await h.clock.advanceAsync(1_000);
+    expect(h.since(before)).toEqual(['mqtt b']);
+  });
+
+  it('dispose: a RETRYING message settles FAILED (closed), told as a status event', async () => {
+    const h = harness({ sendWindow: 1 });
+    const sent = h.send('a');
+    await h.settle();
+    h.failPublish('a');
+    await h.settle();
+    expect(await settledYet(h, sent.done)).toBe(false);
+    h.sender.dispose();
+    const done = await sent.done;
+    expect([done.status, done.error?.code, done.retryAt, h.status('a')]).toEqual([
+      'FAILED',
+      'closed',
+      undefined,
+      'FAILED',
+    ]);
   });
 });
 
@@ -351,7 +467,8 @@ describe('REST in a window', () => {
     await h.settle();
     expect(h.since(2)).toEqual(['rest a']);
     await h.clock.advanceAsync(30_000); // a's REST call never answers: both deadlines pass
-    expect([h.status('a'), h.status('b')]).toEqual(['FAILED', 'FAILED']);
+    expect([h.status('a'), h.status('b')]).toEqual(['RETRYING', 'RETRYING']);
+    expect([h.retryIn('a'), h.retryIn('b')]).toEqual([31_000, 31_000]);
     expect(h.since(2)).toEqual(['rest a']);
     const before = h.wire.length;
     await h.clock.advanceAsync(1_000); // both retries are due: a first (MQTT), then b

@@ -3,7 +3,7 @@
  * messages wait in send order; the first `window` of them may be in flight at once, so a thread
  * no longer pays a round trip per message. The order rules (README, "Order"):
  * - first attempts start in send order, and over MQTT they are published in that order;
- * - a message waiting to be retried (FAILED, kept) closes the window behind it, and the retries
+ * - a message waiting to be retried (RETRYING, kept) closes the window behind it, and the retries
  *   of a thread go in send order;
  * - a message on REST closes the window behind it, and goes only once it is first in its thread
  *   (REST calls are not ordered among themselves or with MQTT).
@@ -34,6 +34,8 @@ export interface Entry {
   readonly restored: boolean;
   /** Its retry came while a message before it still waited for its own: it goes after that one. */
   held: boolean;
+  /** While it waits to be retried: when its own retry is due (epoch ms; `Infinity`: once connected). */
+  retryDue: number;
   /** The attempt whose REST call waits for the messages before it to be confirmed. */
   postDue: number | undefined;
   waiters: Array<(message: LocalMessage) => void>;
@@ -196,7 +198,7 @@ export function connectedAgain(q: SendQueues): void {
   }
 }
 
-/** `resend(uid)`: the message is tried now, after the FAILED messages before it on its thread. */
+/** `resend(uid)`: the message is tried now, after the RETRYING messages before it on its thread. */
 export function retryInOrder(q: SendQueues, entry: Entry): void {
   const status = entry.machine.state.status;
   if (status === 'retry-wait') {
