@@ -27,6 +27,7 @@ const started = Date.now();
 const LABELS = {
   QUEUED: 'queued',
   SENDING: 'sending',
+  RETRYING: 'waiting',
   SUCCESS: 'sent',
   DELIVERED: 'delivered',
   READ: 'read',
@@ -34,6 +35,11 @@ const LABELS = {
 };
 const label = (status) => LABELS[status] ?? String(status).toLowerCase();
 const short = (uid) => uid.slice(0, 8);
+/** When a RETRYING message is tried next (`retryAt` is Infinity while it waits for the connection). */
+const nextTry = (retryAt) =>
+  Number.isFinite(retryAt)
+    ? `next try in ${Math.max(0, Math.ceil((retryAt - Date.now()) / 1000))} s`
+    : 'next try when connected';
 
 function line(who, text) {
   const at = `${((Date.now() - started) / 1000).toFixed(2).padStart(6)}s`;
@@ -178,7 +184,11 @@ async function main() {
       client.on('status', ({ message, previous }) => {
         side.statuses.set(message.uid, message.status);
         const err = message.error ? paint('31', ` (${message.error.code}: ${message.error.message})`) : '';
-        line(who, `  status ${short(message.uid)}: ${label(previous)} → ${paint('32', label(message.status))}${err}`);
+        const next = message.retryAt === undefined ? '' : dim(`, ${nextTry(message.retryAt)}`);
+        line(
+          who,
+          `  status ${short(message.uid)}: ${label(previous)} → ${paint('32', label(message.status))}${err}${next}`,
+        );
       });
       client.on('typing', (event) => {
         if (event.user.uid === user.uid) return;
@@ -248,8 +258,13 @@ async function main() {
     line('broker', paint('31', 'outage: MQTT connections dropped and refused for 3 s; REST answers 503'));
     await waitFor('the agent to notice the outage', () => !agent.client.isConnected(), 5_000);
     const duringOutage = say(agent, { type: 'TEXT', text: 'Yes! Your parcel is at the depot; it ships today.' });
-    await waitFor('the REST attempt to fail', () => statusOf(agent, duringOutage.uid) === 'FAILED');
-    line('agent', dim(`  outbox holds ${agent.client.pending().length} message(s); it goes out when the link is back`));
+    await waitFor('the REST attempt to fail', () => statusOf(agent, duringOutage.uid) === 'RETRYING');
+    line(
+      'agent',
+      dim(
+        `  outbox holds ${agent.client.pending().length} message(s), waiting (not failed): it goes out when the link is back`,
+      ),
+    );
     await waitFor('both back', () => agent.client.isConnected() && visitor.client.isConnected());
     line('broker', 'outage over');
     await waitFor('the outbox to flush', () =>

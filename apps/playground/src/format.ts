@@ -4,6 +4,7 @@ import type { ConnectionState, LocalMessage, LocalStatus, ParsedContent } from '
 const STATUS_LABELS: Readonly<Record<string, string>> = {
   QUEUED: 'queued',
   SENDING: 'sending',
+  RETRYING: 'waiting',
   SUCCESS: 'sent',
   DELIVERED: 'delivered',
   READ: 'read',
@@ -11,7 +12,7 @@ const STATUS_LABELS: Readonly<Record<string, string>> = {
   RECALL: 'recalled',
 };
 
-/** The label of a status: sending, sent, delivered, read, failed… (unknown ones in lower case). */
+/** The label of a status: sending, waiting, sent, delivered, read, failed… (unknown ones in lower case). */
 export function statusLabel(status: LocalStatus): string {
   return STATUS_LABELS[status] ?? status.toLowerCase();
 }
@@ -22,6 +23,8 @@ export function statusMark(status: LocalStatus): string {
     case 'QUEUED':
     case 'SENDING':
       return '…';
+    case 'RETRYING':
+      return '🕒';
     case 'SUCCESS':
       return '✓';
     case 'DELIVERED':
@@ -33,6 +36,17 @@ export function statusMark(status: LocalStatus): string {
     default:
       return '';
   }
+}
+
+/**
+ * When a RETRYING message is tried next, as a row says it: `next try in 4 s`, `next try now`
+ * (it is due, or waits for the one before it), or `next try when connected` (retryAt Infinity).
+ */
+export function nextTry(retryAt: number | undefined, now = Date.now()): string {
+  if (retryAt === undefined) return 'next try soon';
+  if (!Number.isFinite(retryAt)) return 'next try when connected';
+  const seconds = Math.ceil((retryAt - now) / 1000);
+  return seconds > 0 ? `next try in ${seconds} s` : 'next try now';
 }
 
 export function formatBytes(size: number): string {

@@ -203,7 +203,9 @@ export async function expectNoneSending(page: Page, timeout = TEST_TIMING.sendDe
     .poll(
       async () => {
         const shown = await snapshot(page);
-        return [...shown.agent.statuses, ...shown.visitor.statuses].filter((s) => s === 'SENDING' || s === 'QUEUED');
+        return [...shown.agent.statuses, ...shown.visitor.statuses].filter(
+          (s) => s === 'SENDING' || s === 'QUEUED' || s === 'RETRYING',
+        );
       },
       { timeout, interval: 200, message: 'rows left sending' },
     )

@@ -47,6 +47,29 @@ afterAll(async () => {
   await site?.close();
 });
 
+/** What a row shows at one moment, read at once (its status changes between tries). */
+interface RowView {
+  readonly status: string | null;
+  readonly text: string | null;
+  readonly retryButtons: number;
+  readonly outbox: string | null;
+}
+
+function rowView(page: Page, role: 'agent' | 'visitor', uid: string): Promise<RowView> {
+  return page.evaluate(
+    ({ role, uid }) => {
+      const row = document.querySelector(`[data-testid="${role}-message-${uid}"]`);
+      return {
+        status: row?.getAttribute('data-status') ?? null,
+        text: row?.querySelector(`[data-testid="${role}-status-${uid}"]`)?.textContent ?? null,
+        retryButtons: row?.querySelectorAll(`[data-testid="${role}-retry-${uid}"]`).length ?? 0,
+        outbox: row?.getAttribute('data-outbox') ?? null,
+      };
+    },
+    { role, uid },
+  );
+}
+
 async function open(brokerOptions: Parameters<typeof openPlayground>[2] = {}): Promise<PlaygroundSession> {
   if (site === undefined) throw new Error('site not started');
   session = await openPlayground(site.site, site.browser, brokerOptions);
@@ -220,6 +243,8 @@ describe('playground', () => {
     const uid = await sendText(page, 'visitor', text);
     await waitStatus(page, 'visitor', uid, ['FAILED']);
     await expect.poll(() => row(page, 'visitor', uid).locator('.error').textContent()).toContain('server_error');
+    // Failed for good: out of the outbox, no automatic try left, so the Retry button is the way.
+    expect(await rowView(page, 'visitor', uid)).toMatchObject({ text: '⚠ failed', retryButtons: 1, outbox: 'false' });
 
     await byTestId(page, 'fault-rest').uncheck();
     await byTestId(page, 'visitor-block-realtime').uncheck();
@@ -284,14 +309,30 @@ describe('playground', () => {
     expect(broker.history(DEMO_THREAD.topic).filter((m) => m.uid === uid)).toHaveLength(1);
   });
 
-  it('queues messages while a pane is offline and sends them when it is back', async () => {
+  it('shows a message written offline as pending (a clock, its next try), never failed, with no Retry; it goes by itself', async () => {
     const { page } = await open();
     await byTestId(page, 'agent-offline').check();
     await page.waitForSelector('[data-testid="agent-connection"]:not([data-status="connected"])', { timeout: WAIT_MS });
     const text = 'Written while offline';
     const uid = await sendText(page, 'agent', text);
     await expect.poll(() => byTestId(page, 'agent-pending').getAttribute('data-count'), { timeout: WAIT_MS }).toBe('1');
-    expect(await row(page, 'agent', uid).getAttribute('data-status')).not.toMatch(/SUCCESS|DELIVERED|READ/);
+    // REST fails while offline: the SDK tries again and again, and the row says it is waiting for the next try.
+    const seen: RowView[] = [];
+    await expect
+      .poll(
+        async () => {
+          const view = await rowView(page, 'agent', uid);
+          seen.push(view);
+          return view.status;
+        },
+        { timeout: WAIT_MS, interval: 50, message: 'the row to show RETRYING' },
+      )
+      .toBe('RETRYING');
+    const waiting = seen.at(-1);
+    expect(waiting?.text).toMatch(/^🕒 waiting · next try (in \d+ s|now)$/);
+    expect(waiting?.retryButtons).toBe(0);
+    expect(waiting?.outbox).toBe('true');
+    expect(seen.map((v) => v.status)).not.toContain('FAILED');
     expect(await byTestId(page, 'visitor-messages').locator('li.message', { hasText: text }).count()).toBe(0);
 
     await byTestId(page, 'agent-offline').uncheck();

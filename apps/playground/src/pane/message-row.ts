@@ -1,11 +1,11 @@
 /** One row of the conversation: a message's status, content, error and the actions it allows. */
 import type { LocalMessage } from '@weiyu/core';
 import { button, h, timeOfDay } from '../dom.js';
-import { contentSummary, formatBytes, statusLabel, statusMark } from '../format.js';
+import { contentSummary, formatBytes, nextTry, statusLabel, statusMark } from '../format.js';
 
 /** What the pane knows of a message beyond the message itself. */
 export interface RowFacts {
-  /** It is still in the outbox (a FAILED one goes out again by itself when the link is back). */
+  /** It is still in the outbox: QUEUED, SENDING or RETRYING (it goes out by itself); never FAILED. */
   readonly inOutbox: boolean;
   /** This pane has marked it read. */
   readonly readByMe: boolean;
@@ -31,11 +31,10 @@ export function fillRow(
   row.dataset.type = message.type;
   if (message.status === 'RECALL') row.dataset.recalled = 'true';
   row.dataset.outbox = String(facts.inOutbox);
-  const label = `${statusMark(message.status)} ${statusLabel(message.status)}`;
   const status = h(
     'span',
     { class: 'status', testid: testId(`status-${message.uid}`), attrs: { title: message.status } },
-    message.mine ? (facts.inOutbox && message.status === 'FAILED' ? `${label} · in outbox, will retry` : label) : '',
+    message.mine ? statusText(message) : '',
   );
   row.replaceChildren(
     h('span', {
@@ -51,6 +50,12 @@ export function fillRow(
   );
 }
 
+/** `✓ sent`, `🕒 waiting · next try in 4 s`, … */
+export function statusText(message: LocalMessage, now = Date.now()): string {
+  const label = `${statusMark(message.status)} ${statusLabel(message.status)}`;
+  return message.status === 'RETRYING' ? `${label} · ${nextTry(message.retryAt, now)}` : label;
+}
+
 function rowButtons(
   message: LocalMessage,
   facts: RowFacts,
@@ -58,6 +63,7 @@ function rowButtons(
   testId: (name: string) => string,
 ): HTMLElement[] {
   const buttons: HTMLElement[] = [];
+  // Only FAILED needs the user: a RETRYING message is tried again by the SDK itself.
   if (message.mine && message.status === 'FAILED') {
     buttons.push(button(testId(`retry-${message.uid}`), 'Retry', () => actions.retry(message)));
   }

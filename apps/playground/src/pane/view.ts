@@ -6,7 +6,7 @@ import type { ChatClient, ConnectionState, LocalMessage, TypingEvent } from '@we
 import { h } from '../dom.js';
 import { connectionLabel, describeMessage } from '../format.js';
 import type { PaneContext } from './context.js';
-import { fillRow, type RowActions } from './message-row.js';
+import { fillRow, type RowActions, statusText } from './message-row.js';
 
 export interface PaneHeader {
   /** The title, the connection badge and the outbox count. */
@@ -98,6 +98,15 @@ export function createConversation(ctx: PaneContext, onChange: () => void): Conv
         false);
     fillRow(row, message, { inOutbox, readByMe: readByMe.has(message.uid) }, actions, t);
   };
+
+  // A RETRYING row counts down to its next try (the SDK tells only when the time changes).
+  setInterval(() => {
+    for (const { row, message } of shown.values()) {
+      if (!message.mine || message.status !== 'RETRYING') continue;
+      const status = row.querySelector('.status');
+      if (status !== null) status.textContent = statusText(message);
+    }
+  }, 1_000);
 
   function upsert(message: LocalMessage): void {
     if (message.thread.topic !== ctx.thread().topic) return;
