@@ -54,3 +54,4 @@ export {
   type MiniProgramStorageFailure,
 } from './stores/mini-program-store.js';
 export { DEFAULT_TIMING } from './timing.js';
+export { type StartVisitorOptions, startVisitor, type VisitorSession } from './visitor/start.js';

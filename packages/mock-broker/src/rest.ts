@@ -4,6 +4,7 @@ import { bearer, fail, intParam, ok, parseBody, type RestRequest, type RestRespo
 import { type MockServerState, publicUser } from './state.js';
 import type { RestFault } from './types.js';
 import { serveFile, uploadAsUser, uploadAsVisitor } from './upload-routes.js';
+import { initVisitor, requestThread } from './visitor-routes.js';
 
 export type { Envelope, RestRequest, RestResponse } from './rest-common.js';
 
@@ -76,6 +77,11 @@ const ROUTES: Readonly<Record<string, Route>> = {
   'GET /api/v1/message/query/topic': queryTopic,
   'GET /visitor/api/v1/message/thread/topic': queryTopicAsVisitor,
   'POST /api/v1/upload/file': uploadAsUser,
+  // The visitor bootstrap: current servers take JSON, older clients sent a GET with the same fields.
+  'POST /visitor/api/v1/init': initVisitor,
+  'GET /visitor/api/v1/init': initVisitor,
+  'POST /visitor/api/v1/thread': requestThread,
+  'GET /visitor/api/v1/thread': requestThread,
   // Current servers' visitor upload, and the path older servers and web widgets use.
   'POST /visitor/api/v1/upload/file': uploadAsVisitor,
   'POST /visitor/api/upload/file': uploadAsVisitor,

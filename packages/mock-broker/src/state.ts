@@ -148,6 +148,8 @@ export class MockServerState {
   readonly #orgs = new Map<string, MockOrg>();
   readonly #workgroups = new Map<string, MockWorkgroup>();
   readonly #threads = new Map<string, MockThread>();
+  /** Visitors by `{orgUid}\n{visitorUid}`, as init finds them again. */
+  readonly #visitorKeys = new Map<string, string>();
   readonly #echoListeners = new Set<EchoListener>();
   readonly #held: Array<{ topic: string; message: WireMessage }> = [];
   readonly #signer: TokenSigner;
@@ -242,6 +244,17 @@ export class MockServerState {
   thread(topic: string): MockThread | undefined {
     const thread = this.#threads.get(topic);
     return thread && { ...thread, participants: [...thread.participants] };
+  }
+
+  /** The visitor init made for an app's `visitorUid` in an org, or the visitor whose uid it is. */
+  visitorByKey(orgUid: string, key: string): MockUser | undefined {
+    const user = this.user(this.#visitorKeys.get(`${orgUid}\n${key}`) ?? key);
+    return user?.type === 'VISITOR' ? user : undefined;
+  }
+
+  /** Remembers which visitor an app's `visitorUid` in an org is. */
+  rememberVisitor(orgUid: string, visitorUid: string, uid: string): void {
+    this.#visitorKeys.set(`${orgUid}\n${visitorUid}`, uid);
   }
 
   /** A user by login name. */

@@ -79,6 +79,13 @@ describe('createHttpTransport', () => {
     expect(requests[0]?.url).toBe(VISITOR_SEND_PATH);
     expect(requests[0]?.headers.authorization).toBeUndefined();
     expect(JSON.parse(requests[0]?.body ?? '')).toMatchObject({ client: 'WEB_VISITOR' });
+    // A visitor's token (a stand-in where the server issues none) never goes to the endpoints that take no login.
+    await rest.sendMessage(MESSAGE, { accessToken: TOKEN, channel: 'WEB_VISITOR', visitor: true });
+    await rest
+      .queryTopic({ topic: 't', pageNumber: 0, pageSize: 1 }, { accessToken: TOKEN, visitor: true })
+      .catch(() => {});
+    expect(requests.slice(1).map((r) => r.headers.authorization)).toEqual([undefined, undefined]);
+    expect(requests[2]?.url).toBe('/visitor/api/v1/message/thread/topic?threadTopic=t&pageNumber=0&pageSize=1');
   });
 
   it('sends visitors to the path given in the options (an older server), and refuses one that is no path', async () => {

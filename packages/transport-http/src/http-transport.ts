@@ -9,10 +9,12 @@ import {
   type UploadCallOptions,
   type UploadedFile,
   type UploadFile,
+  type VisitorTransport,
 } from '@weiyu/core';
 import { fromRestHistoryJson, fromRestJson, toRestJson, type WireMessage } from '@weiyu/protocol';
 import { type RequestContext, requestEnvelope } from './request.js';
 import { UPLOAD_PATH, uploadFile, VISITOR_UPLOAD_PATH } from './upload.js';
+import { initVisitor, requestThread } from './visitor.js';
 
 /** Options of {@link createHttpTransport}. */
 export interface HttpTransportOptions {
@@ -73,8 +75,11 @@ export interface LoginResult {
   readonly user: LoginUser;
 }
 
-/** A {@link RestTransport} on fetch, plus the login call, as returned by {@link createHttpTransport}. */
-export interface HttpTransport extends RestTransport {
+/**
+ * A {@link RestTransport} on fetch, plus login and the visitor bootstrap ({@link VisitorTransport}:
+ * `initVisitor`, `requestThread`, for core's `startVisitor`), as returned by {@link createHttpTransport}.
+ */
+export interface HttpTransport extends RestTransport, VisitorTransport {
   /**
    * `POST /api/v1/upload/file` (the visitor endpoint with `visitor: true`, no login): the file
    * as the multipart field `file`, with `fileName`, `fileType` and `options.fields`. Resolves with
@@ -168,7 +173,7 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
         method: 'POST',
         path: callOptions.visitor ? visitorSendPath : PATHS.send,
         body: { json: JSON.stringify(toRestJson(message)), client: callOptions.channel },
-        accessToken: callOptions.accessToken,
+        accessToken: loginToken(callOptions),
         signal: callOptions.signal,
       });
       if (data === undefined || data === null) return undefined;
@@ -188,7 +193,7 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
           pageNumber: query.pageNumber,
           pageSize: query.pageSize,
         },
-        accessToken: callOptions.accessToken,
+        accessToken: loginToken(callOptions),
         signal: callOptions.signal,
       });
       return toHistoryPage(data, query, logger);
@@ -198,6 +203,9 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
       const path = callOptions.visitor ? visitorUploadPath : UPLOAD_PATH;
       return uploadFile(context, { path, timeoutMs: uploadTimeoutMs }, file, callOptions);
     },
+
+    initVisitor: (request, callOptions = {}) => initVisitor(context, request, callOptions),
+    requestThread: (request, callOptions = {}) => requestThread(context, request, callOptions),
 
     async login(username, password, extra = {}, callOptions = {}): Promise<LoginResult> {
       let data: unknown;
@@ -230,6 +238,11 @@ function loginRefusal(error: unknown): SdkError | undefined {
   const attemptsLeft = /还可尝试\s*(\d+)\s*次/.exec(error.message)?.[1];
   const details = attemptsLeft === undefined ? error.details : { ...error.details, attemptsLeft: Number(attemptsLeft) };
   return new SdkError('bad_credentials', error.message, { cause: error, details });
+}
+
+/** The token for a call: none for a visitor's (their endpoints take no login, and a visitor's token may be a stand-in). */
+function loginToken(options: RestCallOptions): string | undefined {
+  return options.visitor ? undefined : options.accessToken;
 }
 
 function checkPath(name: string, path: string): string {

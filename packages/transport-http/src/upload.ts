@@ -41,7 +41,7 @@ export async function uploadFile(
     path: settings.path,
     form,
     timeoutMs: settings.timeoutMs,
-    accessToken: options.accessToken,
+    accessToken: options.visitor ? undefined : options.accessToken,
     signal: options.signal,
   }).catch((error: unknown) => {
     throw asUploadError(error);
