@@ -554,7 +554,12 @@ export interface ChatClientOptions {
    * event. The sender's own recall is always applied. A throw counts as false.
    */
   readonly mayRecall?: (recall: RecallEvent, target: LocalMessage) => boolean;
-  /** Send DELIVERED for incoming messages from others (default true). */
+  /**
+   * Send DELIVERED for new messages from others (default true): once per uid, for what a person
+   * sends (TEXT, IMAGE, FILE, AUDIO, VIDEO, VOICE, LOCATION), not in group threads, and not for a
+   * message whose status (the server's record, for one from history) says DELIVERED or READ
+   * already. READ for the thread open on screen ({@link ChatClient.setActiveThread}) goes either way.
+   */
   readonly autoDelivered?: boolean;
   /** Packet limit in bytes (default 10,240, as on the real server). */
   readonly maxPacketBytes?: number;
@@ -622,6 +627,13 @@ export interface ChatTiming {
   readonly catchUpPageSize: number;
   /** Max pages one pass of catch-up reads per thread (see `catchUpPageSize`). */
   readonly catchUpMaxPages: number;
+  /**
+   * How many history requests catch-up makes at once, all threads together (default 4). After a
+   * reconnect every subscribed thread is read: the others wait their turn, first come first
+   * served, a request at a time (a long pass does not keep the threads behind it waiting to its
+   * end). Each pass keeps its page budget, and each request its REST deadline from when it goes.
+   */
+  readonly catchUpConcurrency?: number;
   /**
    * How far REST history lags behind the realtime link (ms; default 5,000: the real server writes
    * messages to its database in batches about every 5 s). After a connect, a thread is read again
@@ -709,6 +721,15 @@ export interface ChatClient {
   markDelivered(thread: ChatThread, uid: string): void;
   /** Sends a READ receipt for a message. */
   markRead(thread: ChatThread, uid: string): void;
+  /**
+   * Tells the client which thread is open on screen (`null`: none). Its messages from others get
+   * READ instead of DELIVERED: those it shows now that are not READ yet, and each new one while it
+   * stays open (live or caught up, and again after a reconnect for what could not be sent). Once
+   * per uid; never for a message whose status says READ already; not in group threads. A message
+   * read here moves to READ (a `status` event). Call it with `null` when the thread is closed or
+   * the page is hidden.
+   */
+  setActiveThread(thread: ChatThread | string | null): void;
   /** Recalls a message: takes it out of the outbox if still there, and sends RECALL when connected. */
   recall(thread: ChatThread, uid: string): void;
   /** Fetches what a thread missed from REST history and emits it, oldest first, each uid once. */

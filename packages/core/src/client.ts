@@ -88,6 +88,9 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     typingThrottleMs: timing.typingThrottleMs,
     publish: (topic, payload, qos) => realtime.publish(topic, payload, qos),
     markOwn: (uid) => dedupe.add(uid),
+    autoDelivered: options.autoDelivered,
+    shownIn: shown.list,
+    onRead: shown.readHere,
   });
   const receiver = createReceiver({
     context: {
@@ -99,9 +102,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     },
     shown,
     logger,
-    isConnected,
     emitError,
-    autoDelivered: options.autoDelivered ?? true,
     mayRecall: options.mayRecall,
     confirm: (uid, createdAt) => sender.echo(uid, createdAt),
     typing: (event) => typing.signal(event),
@@ -109,7 +110,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       manager.kicked(event.reason);
       emitter.emit('kicked', event);
     },
-    sendDelivered: (thread, uid) => signals.delivered(thread, uid),
+    acknowledge: (message) => signals.acknowledge(message),
     emit: (event, payload) => emitter.emit(event, payload),
   });
   const catchUp = createCatchUp({
@@ -136,6 +137,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     manager.onConnected(() => {
       if (life.disposed) return;
       sender.connected();
+      signals.connected();
       catchUp.connected(manager.topics());
     }),
   ];
@@ -283,6 +285,7 @@ function chatClient(parts: Parts): ChatClient {
     sendTyping: (thread) => signals.typing(thread),
     markDelivered: (thread, uid) => signals.explicit(thread, 'DELIVERED', uid),
     markRead: (thread, uid) => signals.explicit(thread, 'READ', uid),
+    setActiveThread: (thread) => signals.setActive(thread),
     recall: (thread, uid) => recall(thread, uid, parts),
     catchUp: (thread) => catchUp.run(typeof thread === 'string' ? thread : thread.topic),
     messages: (topic) => shown.list(topic),

@@ -10,7 +10,7 @@ import { historyTime, type PassTimes, serverTime } from './watermark.js';
 
 /** Options of {@link readPass}. */
 export interface PassOptions {
-  readonly rest: RestTransport;
+  readonly rest: Pick<RestTransport, 'queryTopic'>;
   readonly topic: string;
   readonly pageSize: number;
   /** The budget: at most this many pages. */
