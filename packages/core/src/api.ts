@@ -723,11 +723,11 @@ export interface ChatClient {
   markRead(thread: ChatThread, uid: string): void;
   /**
    * Tells the client which thread is open on screen (`null`: none). Its messages from others get
-   * READ instead of DELIVERED: those it shows now that are not READ yet, and each new one while it
-   * stays open (live or caught up, and again after a reconnect for what could not be sent). Once
-   * per uid; never for a message whose status says READ already; not in group threads. A message
-   * read here moves to READ (a `status` event). Call it with `null` when the thread is closed or
-   * the page is hidden.
+   * READ instead of DELIVERED: one READ, for the newest one not read yet — when it opens, for
+   * what arrives while it stays open (what arrives together, such as a catch-up, one READ), and
+   * again after a reconnect for what could not be sent — and every message from others before it
+   * moves to READ here (a `status` event each). Not in group threads; never for a message whose
+   * status says READ already. Call it with `null` when the thread is closed or the page hidden.
    */
   setActiveThread(thread: ChatThread | string | null): void;
   /** Recalls a message: takes it out of the outbox if still there, and sends RECALL when connected. */

@@ -5,7 +5,7 @@
  */
 import { decodeMessage, topics } from '@weiyu/protocol';
 import { describe, expect, it } from 'vitest';
-import type { ChatThread } from './api.js';
+import type { ChatThread, LocalMessage } from './api.js';
 import { createWorld } from './client.fixtures.js';
 import type { RestTransport } from './interfaces.js';
 import type { InMemoryNetwork } from './testing/in-memory-network.js';
@@ -181,6 +181,27 @@ describe('createChatClient: receipts like the official client, without storms', 
       'while open READ',
       'after DELIVERED',
     ]);
+  });
+
+  it('the open thread caught up with 30 unread sends one READ, for the newest; all 30 show READ', async () => {
+    const { clock, thread, network, client, run, online } = createWorld();
+    const visitor = client('v1');
+    await online(visitor);
+    const spy = spiedRealtime(network);
+    const agent = client('a1', { realtime: spy.realtime });
+    await online(agent);
+    agent.setActiveThread(thread);
+    await run(agent.disconnect());
+    const sent: LocalMessage[] = [];
+    for (let i = 0; i < 30; i++) sent.push(await run(visitor.send(thread, { type: 'TEXT', text: `m${i}` }).done));
+    await run(agent.connect());
+    await clock.advanceAsync(6_000);
+    expect(agent.messages(thread.topic)).toHaveLength(30);
+    expect(spy.receipts).toEqual([`READ ${sent.at(-1)?.uid}`]);
+    expect(new Set(agent.messages(thread.topic).map((m) => m.status))).toEqual(new Set(['READ']));
+    // The visitor sees the newest read; the others keep what the server has for them.
+    expect(visitor.messages(thread.topic).at(-1)?.status).toBe('READ');
+    expect(network.message(sent[0]?.uid ?? '')?.status).toBe('SUCCESS');
   });
 
   it('opened while offline, the thread is read once connected; what history says is READ gets none', async () => {

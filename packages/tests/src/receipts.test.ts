@@ -197,4 +197,26 @@ describe('receipts like the official client', () => {
     expect(receipts.filter((r) => r.startsWith('READ'))).toEqual([`READ ${open.uid}`, `READ ${'b'.repeat(32)}`]);
     expect(agent.client.messages(other.topic).map((m) => m.status)).toEqual(['READ']);
   }, 60_000);
+
+  test('the open thread caught up with 20 unread after a reconnect: one READ, for the newest', async () => {
+    await using broker = await startTestBroker();
+    await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
+    await using visitor = await createTestClient(broker, { ...VISITOR, topics: [TOPIC] });
+    await agent.client.catchUp(TOPIC);
+    agent.client.setActiveThread(DEMO_THREAD_FOR_AGENT);
+    await agent.client.disconnect();
+    const sent = Array.from({ length: 20 }, (_, i) => visitor.client.send(DEMO_THREAD_FOR_VISITOR, text(`away ${i}`)));
+    for (const m of sent) expect((await m.done).status).toBe('SUCCESS');
+    await pause(LAG_MS + 500);
+    const receipts = receiptsFrom(broker, AGENT.uid);
+    await agent.client.connect();
+    await shows(
+      agent,
+      sent.map((m) => m.uid),
+    );
+    await agent.client.catchUp(TOPIC);
+    await pause(1_000);
+    expect(receipts).toEqual([`READ ${sent.at(-1)?.uid}`]);
+    expect(new Set(agent.client.messages(TOPIC).map((m) => m.status))).toEqual(new Set(['READ']));
+  }, 60_000);
 });

@@ -52,7 +52,13 @@ function setup(maxPacketBytes = 10_240, over: Partial<SignalsOptions> = {}) {
     markOwn: (uid) => own.push(uid),
     emitError: (e) => errors.push(e.code),
     shownIn: (topic) => shown.filter((m) => m.thread.topic === topic),
-    onRead: (uid) => read.push(uid),
+    onRead: (uid) => {
+      read.push(uid);
+      // As the client shows it: READ.
+      const at = shown.findIndex((m) => m.uid === uid);
+      const was = shown[at];
+      if (was && !was.mine) shown[at] = { ...was, status: 'READ' };
+    },
     ...over,
   });
   return { clock, sent, topics, own, errors, link, signals, shown, read };
@@ -184,37 +190,69 @@ describe('the receipt rule (as the official client: SPEC §2b)', () => {
     expect(sent).toEqual([{ type: 'DELIVERED', content: 'm1', qos: 1 }]);
   });
 
-  it('opening a thread reads what it shows that is not READ, from others, once; a READ shows on the message', () => {
+  it('opening a thread sends one READ, for the newest unread message from others; each before it shows READ', () => {
     const { sent, signals, shown, read } = setup();
     shown.push(
-      message({ uid: 'm1' }),
-      message({ uid: 'm2', status: 'DELIVERED' }),
-      message({ uid: 'm3', status: 'READ' }),
+      message({ uid: 'm0' }),
+      message({ uid: 'm1', status: 'READ' }),
+      message({ uid: 'm2' }),
+      message({ uid: 'm3', status: 'DELIVERED' }),
       message({ uid: 'm4', mine: true, user: { uid: 'v1' } }),
       message({ uid: 'm5', type: 'WELCOME' }),
       message({ uid: 'o1', thread: { ...thread, topic: 'org/agent/a1/v2' } }),
     );
     signals.setActive(thread);
     signals.setActive(thread.topic);
-    expect(sent).toEqual([
-      { type: 'READ', content: 'm1', qos: 1 },
-      { type: 'READ', content: 'm2', qos: 1 },
-    ]);
-    expect(read).toEqual(['m1', 'm2']);
+    // m0 is older than m1, which the server has READ: read already.
+    expect(sent).toEqual([{ type: 'READ', content: 'm3', qos: 1 }]);
+    expect(read).toEqual(['m3', 'm2', 'm3']);
+    expect(shown.map((m) => m.status)).toEqual(['SUCCESS', 'READ', 'READ', 'READ', 'SUCCESS', 'SUCCESS', 'SUCCESS']);
   });
 
-  it('while a thread is open its new messages get READ, not DELIVERED; closed, DELIVERED again', () => {
-    const { sent, signals } = setup();
+  it('a thread with nothing unread from others gets no READ', () => {
+    const { sent, signals, shown } = setup();
+    shown.push(message({ uid: 'm1', status: 'READ' }), message({ uid: 'm2', mine: true, user: { uid: 'v1' } }));
     signals.setActive(thread);
-    signals.acknowledge(message({ uid: 'm1' }));
-    signals.setActive(null);
-    signals.acknowledge(message({ uid: 'm2' }));
-    // m1 was read: no DELIVERED for it after the thread closed either.
-    signals.acknowledge(message({ uid: 'm1' }));
-    expect(sent.map((s) => `${s.type} ${s.content}`)).toEqual(['READ m1', 'DELIVERED m2']);
+    signals.readThread(thread.topic);
+    expect(sent).toEqual([]);
   });
 
-  it('a delivered message is read when its thread is opened later: once each', () => {
+  it('while a thread is open what arrives together gets one READ, not DELIVERED; closed, DELIVERED again', async () => {
+    const { sent, signals, shown } = setup();
+    signals.setActive(thread);
+    // A catch-up pass: three at once.
+    for (const uid of ['m1', 'm2', 'm3']) {
+      const m = message({ uid });
+      shown.push(m);
+      signals.acknowledge(m);
+    }
+    expect(sent).toEqual([]);
+    await Promise.resolve();
+    const live = message({ uid: 'm4' });
+    shown.push(live);
+    signals.acknowledge(live);
+    await Promise.resolve();
+    signals.setActive(null);
+    const after = message({ uid: 'm5' });
+    shown.push(after);
+    signals.acknowledge(after);
+    // m1 was read with m3: no DELIVERED for it after the thread closed either.
+    signals.acknowledge(message({ uid: 'm1' }));
+    expect(sent.map((s) => `${s.type} ${s.content}`)).toEqual(['READ m3', 'READ m4', 'DELIVERED m5']);
+  });
+
+  it('closed before what arrived was read: DELIVERED for it instead', async () => {
+    const { sent, signals, shown } = setup();
+    signals.setActive(thread);
+    const m = message();
+    shown.push(m);
+    signals.acknowledge(m);
+    signals.setActive(null);
+    await Promise.resolve();
+    expect(sent).toEqual([{ type: 'DELIVERED', content: 'm1', qos: 1 }]);
+  });
+
+  it('a delivered message is read when its thread is opened later: once each', async () => {
     const { sent, signals, shown } = setup();
     const m = message();
     shown.push(m);
@@ -222,6 +260,7 @@ describe('the receipt rule (as the official client: SPEC §2b)', () => {
     signals.setActive(thread);
     signals.setActive(thread);
     signals.acknowledge(m);
+    await Promise.resolve();
     expect(sent.map((s) => `${s.type} ${s.content}`)).toEqual(['DELIVERED m1', 'READ m1']);
   });
 

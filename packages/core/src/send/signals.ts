@@ -6,8 +6,9 @@
  *
  * The receipt rule lives here, as the official client has it (SPEC §2b): DELIVERED once per uid
  * for what a person sends, from others, not in group threads; READ instead for the thread the
- * app says is open on screen. A message whose status (the server's record, for one from
- * history) says it got that far gets none: a restart sends nothing for what was acknowledged.
+ * app says is open on screen — one for the newest unread message, not one each. A message whose
+ * status (the server's record, for one from history) says it got that far gets none: a restart
+ * sends nothing for what was acknowledged.
  */
 import { encodeMessage, type MessageType, SdkError, validateTopic } from '@weiyu/protocol';
 import type { ChatThread, ChatTiming, LocalMessage } from '../api.js';
@@ -53,9 +54,18 @@ export interface Signals {
    * thread — only to a topic this client is subscribed to, never to one a payload names.
    */
   acknowledge(message: LocalMessage): void;
-  /** The thread open on screen (null: none); what it shows not READ yet is read now. */
+  /**
+   * Reads a thread: one READ, for the newest message from others it shows that is not read yet
+   * (after the newest that is), and every message from others before it moves to READ — one
+   * receipt however many were unread. Nothing when offline (nothing moves either).
+   */
+  readThread(topic: string): void;
+  /**
+   * The thread open on screen (null: none): read now ({@link Signals.readThread}), and again for
+   * each new message while it stays open (what arrives together, one READ).
+   */
   setActive(thread: ChatThread | string | null): void;
-  /** A connection is up: what the open thread shows and could not be read offline is read now. */
+  /** A connection is up: what the open thread could not read offline is read now. */
   connected(): void;
   /** TYPING, at QoS 0, at most one per `typingThrottleMs` per thread. */
   typing(thread: ChatThread): void;
@@ -104,6 +114,8 @@ export function createSignals(options: SignalsOptions): Signals {
   const sent = { DELIVERED: createDedupe(memory), READ: createDedupe(memory) };
   const autoDelivered = options.autoDelivered ?? true;
   let active: string | undefined;
+  /** New messages of the open thread, waiting for the READ of what arrived with them. */
+  let toRead: LocalMessage[] = [];
   let disposed = false;
 
   function send(thread: ChatThread, type: MessageType, content: string, qos: 0 | 1): boolean {
@@ -128,9 +140,13 @@ export function createSignals(options: SignalsOptions): Signals {
 
   function acknowledge(message: LocalMessage): void {
     const kind = receiptDue(message, { active, autoDelivered });
-    // Once per uid: a READ says delivered too.
-    if (kind === undefined || sent.READ.has(message.uid) || (kind === 'DELIVERED' && sent.DELIVERED.has(message.uid)))
+    if (kind === 'READ') {
+      // What arrives together (a catch-up pass) is read with one READ, once it is all in.
+      if (toRead.push(message) === 1) void Promise.resolve().then(flushRead);
       return;
+    }
+    // Once per uid: a READ says delivered too.
+    if (kind === undefined || sent.READ.has(message.uid) || sent.DELIVERED.has(message.uid)) return;
     if (!options.isSubscribed(message.thread.topic)) {
       options.logger.debug('no receipt to a topic not subscribed', { uid: message.uid });
       return;
@@ -138,9 +154,37 @@ export function createSignals(options: SignalsOptions): Signals {
     receipt(message.thread, kind, message.uid);
   }
 
+  /** Reads the open thread; what waited for it on a thread closed meanwhile is acknowledged as it is now due. */
+  function flushRead(): void {
+    const waited = toRead;
+    toRead = [];
+    readActive();
+    for (const message of waited) if (message.thread.topic !== active) acknowledge(message);
+  }
+
+  /**
+   * One READ, for the newest message from others the thread shows that is not read (after the
+   * newest one that is): each message before it shows READ too, however many there are.
+   */
+  function readThread(topic: string): void {
+    let unread: LocalMessage[] = [];
+    for (const message of options.shownIn?.(topic) ?? []) {
+      if (receiptDue(message, { active: topic, autoDelivered }) === 'READ') unread.push(message);
+      else if (message.status === 'READ' && !message.mine) unread = [];
+    }
+    const newest = unread.at(-1);
+    if (!newest) return;
+    if (!sent.READ.has(newest.uid)) {
+      if (!options.isSubscribed(topic) || !receipt(newest.thread, 'READ', newest.uid)) return;
+    }
+    for (const message of unread) {
+      sent.READ.add(message.uid);
+      options.onRead?.(message.uid);
+    }
+  }
+
   const readActive = (): void => {
-    if (active === undefined || !options.shownIn) return;
-    for (const message of options.shownIn(active)) acknowledge(message);
+    if (active !== undefined) readThread(active);
   };
 
   return {
@@ -157,6 +201,7 @@ export function createSignals(options: SignalsOptions): Signals {
       return false;
     },
     acknowledge,
+    readThread,
     setActive(thread) {
       const topic: unknown = typeof thread === 'string' ? thread : thread?.topic;
       active = typeof topic === 'string' && topic.length > 0 ? topic : undefined;
