@@ -554,12 +554,7 @@ export interface ChatClientOptions {
    * event. The sender's own recall is always applied. A throw counts as false.
    */
   readonly mayRecall?: (recall: RecallEvent, target: LocalMessage) => boolean;
-  /**
-   * Send DELIVERED for new messages from others (default true): once per uid, for what a person
-   * sends (TEXT, IMAGE, FILE, AUDIO, VIDEO, VOICE, LOCATION), not in group threads, and not for a
-   * message whose status (the server's record, for one from history) says DELIVERED or READ
-   * already. READ for the thread open on screen ({@link ChatClient.setActiveThread}) goes either way.
-   */
+  /** Send DELIVERED for incoming messages from others (default true). */
   readonly autoDelivered?: boolean;
   /** Packet limit in bytes (default 10,240, as on the real server). */
   readonly maxPacketBytes?: number;
@@ -628,12 +623,10 @@ export interface ChatTiming {
   /** Max pages one pass of catch-up reads per thread (see `catchUpPageSize`). */
   readonly catchUpMaxPages: number;
   /**
-   * How many history requests catch-up makes at once, all threads together (default 4). After a
-   * reconnect every subscribed thread is read: the others wait their turn, first come first
-   * served, a request at a time (a long pass does not keep the threads behind it waiting to its
-   * end). Each pass keeps its page budget, and each request its REST deadline from when it goes.
+   * How long one `loadOlder` may take, every page it reads included (ms, default 30,000): past
+   * it, the read under way is aborted and the call rejects with `timeout`.
    */
-  readonly catchUpConcurrency?: number;
+  readonly loadOlderTimeoutMs?: number;
   /**
    * How far REST history lags behind the realtime link (ms; default 5,000: the real server writes
    * messages to its database in batches about every 5 s). After a connect, a thread is read again
@@ -661,6 +654,49 @@ export interface ChatTiming {
   readonly takeoverWithinMs?: number;
   /** How many connections closed soon after connecting, in a row, stop the client (see `takeoverWithinMs`). */
   readonly takeoverLimit?: number;
+}
+
+/**
+ * A value that changes, for a UI to bind to. `get()` returns the same object until something in
+ * it changes (React's `getSnapshot`); `subscribe(listener)` calls `listener` with the value at
+ * once and after each change, and returns a function that stops (the Svelte store contract; React's
+ * `useSyncExternalStore(readable.subscribe, readable.get)` ignores the argument; a Vue `shallowRef`
+ * is set from it). Both are plain functions: they may be passed on without their object.
+ */
+export interface Readable<T> {
+  /** The value now: the same object until it changes. */
+  get(): T;
+  /** Calls `listener` with the value now and after each change; returns a function that stops (safe to call twice). */
+  subscribe(listener: (value: T) => void): () => void;
+}
+
+/** What a UI shows of one thread (see {@link ChatClient.timeline}). A new object when anything in it changes. */
+export interface TimelineSnapshot {
+  /** The thread's topic. */
+  readonly topic: string;
+  /** Its messages, oldest first by server time: the same array as {@link ChatClient.messages}. */
+  readonly messages: readonly LocalMessage[];
+  /**
+   * Whether older messages may be in history: true until a `loadOlder` reached the oldest
+   * (or catch-up read the whole history).
+   */
+  readonly hasMore: boolean;
+  /** Whether a `loadOlder` of this thread is under way. */
+  readonly loading: boolean;
+}
+
+/** Options of {@link ChatClient.loadOlder}. */
+export interface LoadOlderOptions {
+  /** At most this many messages (default 20; a whole number from 1). */
+  readonly limit?: number;
+}
+
+/** What one {@link ChatClient.loadOlder} brought. */
+export interface OlderMessages {
+  /** The messages it added to the thread, oldest first; none that the thread already showed. */
+  readonly messages: readonly LocalMessage[];
+  /** Whether older messages may be left in history (false once the oldest was read). */
+  readonly hasMore: boolean;
 }
 
 /** A local message with a promise for its final status. */
@@ -721,25 +757,38 @@ export interface ChatClient {
   markDelivered(thread: ChatThread, uid: string): void;
   /** Sends a READ receipt for a message. */
   markRead(thread: ChatThread, uid: string): void;
-  /**
-   * Tells the client which thread is open on screen (`null`: none). Its messages from others get
-   * READ instead of DELIVERED: one READ, for the newest one not read yet — when it opens, for
-   * what arrives while it stays open (what arrives together, such as a catch-up, one READ), and
-   * again after a reconnect for what could not be sent — and every message from others before it
-   * moves to READ here (a `status` event each). Not in group threads; never for a message whose
-   * status says READ already. Call it with `null` when the thread is closed or the page hidden.
-   */
-  setActiveThread(thread: ChatThread | string | null): void;
   /** Recalls a message: takes it out of the outbox if still there, and sends RECALL when connected. */
   recall(thread: ChatThread, uid: string): void;
   /** Fetches what a thread missed from REST history and emits it, oldest first, each uid once. */
   catchUp(thread: ChatThread | string): Promise<void>;
-  /** Messages known on a thread, oldest first. */
+  /**
+   * Messages known on a thread, oldest first by server time (`createdAt`). The same array until
+   * something in the thread changes (a message, a status): a snapshot a UI may keep and compare
+   * by identity. Frozen.
+   */
   messages(threadTopic: string): readonly LocalMessage[];
+  /**
+   * Loads older messages of a thread from REST history, before the oldest it shows, and merges
+   * them into its timeline by uid, in server-time order: the same {@link LocalMessage}s as
+   * arrive live, each once, with no `message` event and no receipts (the app asked for them;
+   * they come back here). Calls for one thread run one at a time: a call while one is under way
+   * gets that one's result. Rejects with an `SdkError` (no REST: `invalid_argument`; a failed
+   * read: the transport's code; past `timing.loadOlderTimeoutMs`: `timeout`; `dispose()` or an
+   * unsubscribe meanwhile: `closed`) and then changes nothing: the next call reads the same again.
+   */
+  loadOlder(thread: ChatThread | string, options?: LoadOlderOptions): Promise<OlderMessages>;
+  /**
+   * One thread as a UI shows it: its messages, whether there are older ones, whether they are
+   * being loaded. The same {@link Readable} for a topic each time; its listeners hear only of
+   * changes to that thread.
+   */
+  timeline(threadTopic: string): Readable<TimelineSnapshot>;
   /** Messages waiting in the outbox. */
   pending(): readonly LocalMessage[];
   /** Listens to an event; returns a function that stops listening. */
   on<K extends keyof ChatClientEvents>(event: K, listener: (payload: ChatClientEvents[K]) => void): () => void;
+  /** Listens to the next `event` only; returns a function that stops listening before it came. */
+  once<K extends keyof ChatClientEvents>(event: K, listener: (payload: ChatClientEvents[K]) => void): () => void;
   /**
    * Disconnects and releases every timer and listener, and aborts the REST calls in flight.
    * Pending messages end FAILED (`closed`) and stay in the outbox for the next client.

@@ -10,6 +10,8 @@ import { systemClock } from './clock.js';
 import { type AbortControllerLike, createAbortController } from './connection/abort.js';
 import { type ConnectionManager, createConnectionManager } from './connection/index.js';
 import { createEmitter, type Emitter } from './events.js';
+import { createScrollback, DEFAULT_OLDER_LIMIT, type Scrollback } from './history/scrollback.js';
+import { createTimelineViews, type TimelineViews } from './history/timeline-view.js';
 import { noopLogger, redactError, redactingLogger } from './logger.js';
 import { messageFromWire } from './message.js';
 import { createOutbox } from './outbox/outbox.js';
@@ -55,6 +57,8 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   const shown = createShown(timing.dedupeCapacity, {
     onMessage: (message) => emitter.emit('message', message),
     onStatus: (change) => emitter.emit('status', change),
+    onChange: (topic) => views.changed(topic),
+    onEvict: (topic, message) => scrollback.evicted(topic, message),
   });
   const outbox = createOutbox({
     store: options.outbox ?? createMemoryStore(),
@@ -88,9 +92,6 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     typingThrottleMs: timing.typingThrottleMs,
     publish: (topic, payload, qos) => realtime.publish(topic, payload, qos),
     markOwn: (uid) => dedupe.add(uid),
-    autoDelivered: options.autoDelivered,
-    shownIn: shown.list,
-    onRead: shown.readHere,
   });
   const receiver = createReceiver({
     context: {
@@ -102,7 +103,9 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     },
     shown,
     logger,
+    isConnected,
     emitError,
+    autoDelivered: options.autoDelivered ?? true,
     mayRecall: options.mayRecall,
     confirm: (uid, createdAt) => sender.echo(uid, createdAt),
     typing: (event) => typing.signal(event),
@@ -110,7 +113,9 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       manager.kicked(event.reason);
       emitter.emit('kicked', event);
     },
-    acknowledge: (message) => signals.acknowledge(message),
+    sendDelivered: (thread, uid) => signals.delivered(thread, uid),
+    unshownReceipt: (topic) => scrollback.moved(topic),
+    claimsOlder: (topic, uid) => scrollback.claims(topic, uid),
     emit: (event, payload) => emitter.emit(event, payload),
   });
   const catchUp = createCatchUp({
@@ -123,6 +128,24 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     receiveLive: receiver.live,
     receiveHistory: receiver.history,
     isPending: (uid) => sender.isPending(uid),
+    onDepth: (topic, depth) => scrollback.depth(topic, depth),
+  });
+  const scrollback = createScrollback({
+    ...common,
+    rest,
+    restCall: base.restCall,
+    list: (topic) => shown.list(topic),
+    isShown: (uid) => shown.get(uid) !== undefined,
+    isPending: (uid) => sender.isPending(uid),
+    receiveOlder: receiver.older,
+    onChange: (topic) => views.changed(topic),
+    together: (topic, change) => views.together(topic, change),
+  });
+  const views = createTimelineViews({
+    list: (topic) => shown.list(topic),
+    hasMore: (topic) => scrollback.hasMore(topic),
+    loading: (topic) => scrollback.loading(topic),
+    onListenerError: (error) => logger.error('a timeline listener threw', { error: describeError(error) }),
   });
 
   const listeners = [
@@ -137,7 +160,6 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     manager.onConnected(() => {
       if (life.disposed) return;
       sender.connected();
-      signals.connected();
       catchUp.connected(manager.topics());
     }),
   ];
@@ -156,7 +178,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     restCall: base.restCall,
     isDisposed: () => life.disposed,
   };
-  const parts = { manager, sender, shown, signals, catchUp, outgoing, typing, emitter, uploads };
+  const parts = { manager, sender, shown, signals, catchUp, scrollback, views, outgoing, typing, emitter, uploads };
   return chatClient({ ...parts, life, listeners, emitError, isConnected });
 }
 
@@ -216,6 +238,8 @@ interface Parts {
   readonly shown: Shown;
   readonly signals: Signals;
   readonly catchUp: CatchUp;
+  readonly scrollback: Scrollback;
+  readonly views: TimelineViews;
   readonly outgoing: Outgoing;
   readonly typing: TypingTracker;
   readonly emitter: Emitter<ClientEventMap>;
@@ -230,7 +254,7 @@ interface Parts {
 
 /** The {@link ChatClient} face of the parts. */
 function chatClient(parts: Parts): ChatClient {
-  const { manager, sender, shown, signals, catchUp, life } = parts;
+  const { manager, sender, shown, signals, catchUp, scrollback, life } = parts;
   const client: ChatClient = {
     get state() {
       return manager.state;
@@ -254,8 +278,10 @@ function chatClient(parts: Parts): ChatClient {
       for (const topic of new Set(topics)) {
         if (manager.wants(topic)) continue;
         catchUp.forget(topic);
+        scrollback.forget(topic);
         signals.forget(topic);
         shown.dropThread(topic);
+        parts.views.forget(topic);
       }
       return done;
     },
@@ -285,12 +311,19 @@ function chatClient(parts: Parts): ChatClient {
     sendTyping: (thread) => signals.typing(thread),
     markDelivered: (thread, uid) => signals.explicit(thread, 'DELIVERED', uid),
     markRead: (thread, uid) => signals.explicit(thread, 'READ', uid),
-    setActiveThread: (thread) => signals.setActive(thread),
     recall: (thread, uid) => recall(thread, uid, parts),
     catchUp: (thread) => catchUp.run(typeof thread === 'string' ? thread : thread.topic),
     messages: (topic) => shown.list(topic),
+    loadOlder(thread, options = {}) {
+      const topic = typeof thread === 'string' ? thread : thread.topic;
+      const valid = validateTopic(topic);
+      if (!valid.ok) return Promise.reject(valid.error);
+      return scrollback.load(topic, options.limit ?? DEFAULT_OLDER_LIMIT);
+    },
+    timeline: (topic) => parts.views.of(topic),
     pending: () => sender.pending(),
     on: (event, listener) => parts.emitter.on(event, listener),
+    once: (event, listener) => parts.emitter.once(event, listener),
     async dispose() {
       if (life.disposed) return;
       life.disposed = true;
@@ -299,6 +332,7 @@ function chatClient(parts: Parts): ChatClient {
       signals.dispose();
       // Each catch-up ends now (and its `catchUp()` promise settles) instead of never.
       catchUp.dispose();
+      scrollback.dispose();
       life.calls.abort(new SdkError('closed', 'the client was disposed'));
       for (const off of parts.listeners) off();
       try {

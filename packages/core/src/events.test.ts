@@ -77,4 +77,34 @@ describe('createEmitter', () => {
     expect(seen).toEqual(['first']);
     expect(emitter.listenerCount()).toBe(0);
   });
+
+  it('once: hears the next emit only, also when it emits the same event itself, and can be cancelled before', () => {
+    const emitter = createEmitter<Events>();
+    const seen: number[] = [];
+    emitter.once('ping', (n) => {
+      seen.push(n);
+      emitter.emit('ping', n + 10);
+    });
+    const cancelled = emitter.once('ping', (n) => seen.push(-n));
+    cancelled();
+    emitter.emit('ping', 1);
+    emitter.emit('ping', 2);
+    expect(seen).toEqual([1]);
+    expect(emitter.listenerCount('ping')).toBe(0);
+  });
+
+  it('once: a listener that throws is removed all the same, and reported', () => {
+    const errors: unknown[] = [];
+    const emitter = createEmitter<Events>({ onListenerError: (e) => errors.push(e) });
+    let calls = 0;
+    const { once } = emitter;
+    const off = once('name', () => {
+      calls++;
+      throw new Error('boom');
+    });
+    emitter.emit('name', 'a');
+    emitter.emit('name', 'b');
+    off();
+    expect([calls, errors.length, emitter.listenerCount()]).toEqual([1, 1, 0]);
+  });
 });

@@ -1,9 +1,8 @@
 /**
  * Runs the catch-up machine (machine.ts) of every thread: counts connections (a catch-up
- * belongs to the one it started on), reads history in passes (paging.ts) through one queue of
- * at most `catchUpConcurrency` requests (read-queue.ts), holds a thread's live messages until
- * they are in order and lets them through, and keeps each thread's watermark (watermark.ts)
- * and what its passes proved.
+ * belongs to the one it started on), reads history in passes (paging.ts), holds a thread's
+ * live messages until they are in order and lets them through, and keeps each thread's
+ * watermark (watermark.ts) and what its passes proved.
  */
 import { decodeMessage, isThreadTopic, parseTopic, SdkError, type WireMessage } from '@weiyu/protocol';
 import type { ChatTiming, GapEvent } from '../api.js';
@@ -11,7 +10,6 @@ import { type AbortControllerLike, createAbortController } from '../connection/a
 import type { AbortSignalLike, Clock, Logger, RestCallOptions, RestTransport } from '../interfaces.js';
 import { type MachineRunner, runMachine } from '../machine/runner.js';
 import type { Received } from '../receive/pipeline.js';
-import { DEFAULT_CATCH_UP_CONCURRENCY } from '../timing.js';
 import {
   type CatchUpAction,
   type CatchUpEvent,
@@ -22,8 +20,7 @@ import {
   isInOrder,
   transition,
 } from './machine.js';
-import { type Pass, readPass } from './paging.js';
-import { createReadQueue, type ReadQueue } from './read-queue.js';
+import { type HistoryDepth, type Pass, readPass } from './paging.js';
 import { floorOf, raisedWatermark, serverTime } from './watermark.js';
 
 /** What catch-up needs from the client. */
@@ -50,6 +47,8 @@ export interface CatchUpOptions {
   readonly onError: (error: SdkError) => void;
   /** A pass ran out of budget: what may be missing. */
   readonly onGap: (gap: GapEvent) => void;
+  /** A pass without a floor read the newest history of a thread this deep (scrollback goes on from there). */
+  readonly onDepth?: (topic: string, depth: HistoryDepth) => void;
 }
 
 /** Catch-up for every thread of a client. */
@@ -103,8 +102,6 @@ interface Thread {
 interface Shared {
   readonly options: CatchUpOptions;
   readonly threads: Map<string, Thread>;
-  /** Every thread's history requests: at most `catchUpConcurrency` at once. */
-  readonly reads: ReadQueue;
   /** Counts connections: a catch-up belongs to the connection it started on. */
   epoch: number;
   /** Client time the current connection came up; undefined while there is none. */
@@ -114,8 +111,7 @@ interface Shared {
 
 /** Creates the catch-up of a client. */
 export function createCatchUp(options: CatchUpOptions): CatchUp {
-  const reads = createReadQueue(options.timing.catchUpConcurrency ?? DEFAULT_CATCH_UP_CONCURRENCY);
-  const shared: Shared = { options, threads: new Map(), reads, epoch: 0, connectedAt: undefined, disposed: false };
+  const shared: Shared = { options, threads: new Map(), epoch: 0, connectedAt: undefined, disposed: false };
   const startAll = (topics: readonly string[]): void => {
     for (const topic of topics) if (isCatchUpTopic(topic)) void run(shared, topic);
   };
@@ -300,13 +296,15 @@ async function read(
   const floor = floorOf(thread.watermark, historyLagMs);
   try {
     const call = { ...options.restCall(), signal };
-    const pass = await readPass({ rest: queued(shared, thread, options.rest), topic, pageSize, maxPages, floor, call });
+    const pass = await readPass({ rest: options.rest, topic, pageSize, maxPages, floor, call });
     if (!isOpen(shared, thread)) return;
     options.logger.debug('history read', { topic, found: pass.messages.length, pages: pass.pages, clean: pass.clean });
     // What an earlier connection's run read is real history too: it goes through.
     for (const wire of pass.known) options.receiveHistory(topic, wire, true);
     for (const wire of pass.messages) options.receiveHistory(topic, wire, false);
     if (!pass.complete && floor !== undefined) reportGap(shared, topic, floor, pass);
+    // An empty history may only be one not written yet (the lag): it says nothing of older messages.
+    if (floor === undefined && !pass.empty) options.onDepth?.(topic, depthOf(pass));
     if (pass.clean) {
       thread.watermark = raisedWatermark(thread.watermark, pass);
       thread.provenUpTo = Math.max(thread.provenUpTo, startedAt - historyLagMs);
@@ -322,22 +320,8 @@ async function read(
   }
 }
 
-/**
- * History requests of a thread through the shared queue, a page at a time: a long pass takes
- * its turn per page, so the threads behind it are not kept waiting to its end. A pass stopped
- * (replaced, or its thread forgotten) while its request waits leaves the queue and makes none.
- */
-function queued(shared: Shared, thread: Thread, rest: RestTransport): Pick<RestTransport, 'queryTopic'> {
-  return {
-    queryTopic: (query, call) =>
-      shared.reads.run(
-        () =>
-          isOpen(shared, thread)
-            ? rest.queryTopic(query, call)
-            : Promise.reject(new SdkError('closed', 'the thread is no longer caught up')),
-        call?.signal,
-      ),
-  };
+function depthOf(pass: Pass): HistoryDepth {
+  return { rows: pass.rows, reached: pass.reached, reachedUid: pass.reachedUid, end: pass.complete };
 }
 
 /** The budget ran out before the floor: say what may be missing instead of losing it quietly. */

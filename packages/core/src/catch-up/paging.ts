@@ -1,8 +1,9 @@
 /**
- * One pass back through a thread's REST history, newest first (by `updatedAt` on the real
- * server), down to a floor of server time below which nothing is missing (watermark.ts), within
- * a budget of pages. The real server keeps no offline queue, so catch-up (driver.ts) runs passes
- * after every connect whatever the broker does.
+ * Reading a thread's REST history, newest first (by `updatedAt` on the real server): one page
+ * as its rows ({@link readPage}, which scrollback reads too), and one pass down to a floor of
+ * server time below which nothing is missing (watermark.ts), within a budget of pages. The real
+ * server keeps no offline queue, so catch-up (driver.ts) runs passes after every connect
+ * whatever the broker does.
  */
 import type { WireMessage } from '@weiyu/protocol';
 import type { HistoryMessage, RestCallOptions, RestTransport } from '../interfaces.js';
@@ -10,7 +11,7 @@ import { historyTime, type PassTimes, serverTime } from './watermark.js';
 
 /** Options of {@link readPass}. */
 export interface PassOptions {
-  readonly rest: Pick<RestTransport, 'queryTopic'>;
+  readonly rest: RestTransport;
   readonly topic: string;
   readonly pageSize: number;
   /** The budget: at most this many pages. */
@@ -44,65 +45,111 @@ export interface Pass extends PassTimes {
   readonly clean: boolean;
   /** The history time of the oldest item read: where the budget ran out. */
   readonly reached: number | undefined;
+  /** The uid of the oldest item read (the last row of history passed). */
+  readonly reachedUid: string | undefined;
+  /** How many rows of history it passed, from the top. */
+  readonly rows: number;
   /** The history items under the last one read (`totalElements` less those read). */
   readonly unread: number;
 }
 
-interface Taken {
-  readonly message: WireMessage;
-  readonly createdAt: number | undefined;
+/**
+ * How deep a pass without a floor (a thread never caught up: the newest history) read: every row
+ * from the top down to `reachedUid`, whose history time is `reached`. What scrollback starts from.
+ */
+export interface HistoryDepth {
+  /** How many rows it passed, from the top. */
+  readonly rows: number;
+  /** The history time of the last row passed (undefined: history was empty). */
+  readonly reached: number | undefined;
+  /** The uid of the last row passed. */
+  readonly reachedUid: string | undefined;
+  /** Whether it read down to the oldest page: the whole history. */
+  readonly end: boolean;
 }
+
+/** One row of a history page, as the pipeline takes it, with the times history sorts and stamps it by. */
+export interface HistoryRow {
+  /** The message without history's `updatedAt`. */
+  readonly message: WireMessage;
+  /** Server `createdAt` (epoch ms); undefined when unreadable. */
+  readonly createdAt: number | undefined;
+  /** Where it sorts in history: `updatedAt`, else `createdAt`; undefined when neither is readable. */
+  readonly time: number | undefined;
+}
+
+/** One page of history as rows, newest first. */
+export interface HistoryRows {
+  readonly rows: readonly HistoryRow[];
+  /** How many messages history has now. */
+  readonly total: number;
+  /** How many pages of this size it has now. */
+  readonly totalPages: number;
+  /** Whether this is the oldest page. */
+  readonly last: boolean;
+}
+
+/** Reads page `pageNumber` of `pageSize` of a topic's history; rejects when the REST call fails. */
+export async function readPage(
+  rest: RestTransport,
+  query: { readonly topic: string; readonly pageNumber: number; readonly pageSize: number },
+  call?: RestCallOptions,
+): Promise<HistoryRows> {
+  const page = await rest.queryTopic(query, call);
+  const rows = page.messages.map((item) => ({
+    message: wireOf(item),
+    createdAt: serverTime(item.createdAt),
+    time: historyTime(item),
+  }));
+  const last = page.last || page.messages.length === 0;
+  return { rows, total: page.totalElements, totalPages: page.totalPages, last };
+}
+
+type Taken = Pick<HistoryRow, 'message' | 'createdAt'>;
 
 /** Reads one pass; rejects when a REST call fails. */
 export async function readPass(options: PassOptions): Promise<Pass> {
   const taken = new Map<string, Taken>();
-  const known = new Map<string, WireMessage>();
+  const knownRows = new Map<string, WireMessage>();
   const pass = { clean: true, empty: false, top: undefined as number | undefined, read: 0, total: 0 };
   let reached: number | undefined;
+  let reachedUid: string | undefined;
   const finish = (complete: boolean, pages: number): Pass => {
-    const messages = oldestFirst([...taken.values()]);
+    const messages = oldestFirst([...taken.values()]).map((t) => t.message);
     const times = [...taken.values()].map((t) => t.createdAt).filter((t): t is number => t !== undefined);
     const newest = times.length > 0 ? Math.max(...times) : undefined;
     const unread = Math.max(0, pass.total - pass.read);
-    return {
-      messages,
-      known: [...known.values()],
-      pages,
-      complete,
-      clean: pass.clean,
-      empty: pass.empty,
-      top: pass.top,
-      newest,
-      reached,
-      unread,
-    };
+    const { clean, empty, top, read: rows } = pass;
+    const known = [...knownRows.values()];
+    return { messages, known, pages, complete, clean, empty, top, newest, reached, reachedUid, rows, unread };
   };
   for (let pageNumber = 0; pageNumber < options.maxPages; pageNumber++) {
-    const page = await options.rest.queryTopic(
+    const page = await readPage(
+      options.rest,
       { topic: options.topic, pageNumber, pageSize: options.pageSize },
       options.call,
     );
-    if (pageNumber > 0 && page.totalElements < pass.total) pass.clean = false;
-    pass.total = page.totalElements;
+    if (pageNumber > 0 && page.total < pass.total) pass.clean = false;
+    pass.total = page.total;
     if (pageNumber === 0) {
-      pass.empty = page.messages.length === 0;
-      pass.top = newestTime(page.messages);
+      pass.empty = page.rows.length === 0;
+      pass.top = newestTime(page.rows);
     }
-    for (const item of page.messages) {
-      const time = historyTime(item);
+    for (const row of page.rows) {
+      const { time, message } = row;
       if (options.floor !== undefined && time !== undefined && time < options.floor)
         return finish(true, pageNumber + 1);
       pass.read++;
       reached = time ?? reached;
+      reachedUid = message.uid;
       // Rows that move while we page (new ones on top, receipts moving one up) come twice: take each once.
-      if (taken.has(item.uid) || known.has(item.uid)) continue;
-      const createdAt = serverTime(item.createdAt);
+      if (taken.has(message.uid) || knownRows.has(message.uid)) continue;
       // Created before the floor: known (a receipt or a recall moved it up).
-      if (createdAt !== undefined && options.floor !== undefined && createdAt < options.floor) {
-        known.set(item.uid, wireOf(item));
-      } else taken.set(item.uid, { message: wireOf(item), createdAt });
+      if (row.createdAt !== undefined && options.floor !== undefined && row.createdAt < options.floor) {
+        knownRows.set(message.uid, message);
+      } else taken.set(message.uid, row);
     }
-    if (page.last || page.messages.length === 0) return finish(true, pageNumber + 1);
+    if (page.last) return finish(true, pageNumber + 1);
   }
   return finish(false, options.maxPages);
 }
@@ -111,21 +158,18 @@ export async function readPass(options: PassOptions): Promise<Pass> {
  * Oldest first by `createdAt` (history's order is by `updatedAt`: a receipt moves an old message
  * up). Items of one second keep history's order; one without a time stays after its neighbour.
  */
-function oldestFirst(newestFirst: readonly Taken[]): WireMessage[] {
+export function oldestFirst<T extends Taken>(newestFirst: readonly T[]): T[] {
   let previous = Number.NEGATIVE_INFINITY;
-  const keyed = [...newestFirst].reverse().map((t) => {
-    previous = t.createdAt ?? previous;
-    return { message: t.message, key: previous };
+  const keyed = [...newestFirst].reverse().map((row) => {
+    previous = row.createdAt ?? previous;
+    return { row, key: previous };
   });
-  return keyed.sort((a, b) => a.key - b.key).map((k) => k.message);
+  return keyed.sort((a, b) => a.key - b.key).map((k) => k.row);
 }
 
-function newestTime(items: readonly HistoryMessage[]): number | undefined {
+function newestTime(rows: readonly HistoryRow[]): number | undefined {
   let newest: number | undefined;
-  for (const item of items) {
-    const time = historyTime(item);
-    if (time !== undefined && (newest === undefined || time > newest)) newest = time;
-  }
+  for (const { time } of rows) if (time !== undefined && (newest === undefined || time > newest)) newest = time;
   return newest;
 }
 

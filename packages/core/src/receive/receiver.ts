@@ -3,7 +3,7 @@
  * follows from it, and this runs those effects against the rest of the client.
  */
 import type { SdkError, WireMessage } from '@weiyu/protocol';
-import type { ChatClientEvents, LocalMessage, RecallEvent, TypingEvent } from '../api.js';
+import type { ChatClientEvents, ChatThread, LocalMessage, RecallEvent, TypingEvent } from '../api.js';
 import type { Logger } from '../interfaces.js';
 import { effectsOf, type ReceiveEffect, subjectOf } from './effects.js';
 import { type ReceiveContext, type Received, receiveBytes, receiveWire } from './pipeline.js';
@@ -14,17 +14,22 @@ export interface ReceiverOptions {
   readonly context: ReceiveContext;
   readonly shown: Shown;
   readonly logger: Logger;
+  readonly autoDelivered: boolean;
   /** The app's policy for a RECALL by someone other than the message's sender (default: refused). */
   readonly mayRecall?: ((recall: RecallEvent, target: LocalMessage) => boolean) | undefined;
+  readonly isConnected: () => boolean;
   /** The server has one of my pending messages (its echo, or a receipt for it). */
   readonly confirm: (uid: string, createdAt: string) => void;
   readonly typing: (event: TypingEvent) => void;
   /** KICKOFF: the connection stops for good. */
   readonly kicked: (event: ChatClientEvents['kicked']) => void;
-  /** A new message is shown: the receipt it is due goes back (send/signals.ts). */
-  readonly acknowledge: (message: LocalMessage) => void;
+  readonly sendDelivered: (thread: ChatThread, uid: string) => void;
   /** The client's `receipt`, `recall` and `refused` events. */
   readonly emit: <K extends 'receipt' | 'recall' | 'refused'>(event: K, payload: ChatClientEvents[K]) => void;
+  /** A receipt for a message the thread does not show: the server moved that row to the top of history. */
+  readonly unshownReceipt?: (topic: string) => void;
+  /** Whether a known row of catch-up (created before the gap) is scrollback's to show as older history. */
+  readonly claimsOlder?: (topic: string, uid: string) => boolean;
   readonly emitError: (error: SdkError) => void;
 }
 
@@ -37,26 +42,52 @@ export interface Receiver {
    * gap begins, so read for its status only (never shown as new).
    */
   history(topic: string, wire: WireMessage, known?: boolean): void;
+  /**
+   * A message from a thread's older history (scrollback): shown before the newer ones, with no
+   * `message` event and no automatic receipt. Known means shown (a message the timeline let go
+   * may come back). Returns it when it was new.
+   */
+  older(topic: string, wire: WireMessage): LocalMessage | undefined;
 }
+
+/** How a received message is shown: as news (an event, a receipt), or as older history the app asked for. */
+type Mode = 'news' | 'older';
 
 /** Creates the receiver of a client. */
 export function createReceiver(options: ReceiverOptions): Receiver {
   const { shown, context } = options;
   const mayRecall = safePolicy(options);
 
-  function handle(received: Received, known = false): Received {
+  // Older history is known when it is shown: the duplicate filter also remembers what the
+  // timeline let go, which scrollback may bring back. What it brings is remembered there too.
+  const olderContext: ReceiveContext = {
+    ...context,
+    dedupe: {
+      has: (uid) => shown.get(uid) !== undefined,
+      add(uid) {
+        context.dedupe.add(uid);
+        return shown.get(uid) === undefined;
+      },
+      size: () => context.dedupe.size(),
+    },
+  };
+  let olderShown: LocalMessage | undefined;
+
+  function handle(received: Received, mode: Mode = 'news', known = false): Received {
     const uid = subjectOf(received);
     const effects = effectsOf(received, {
       known,
       shown: uid === undefined ? undefined : shown.get(uid),
       pending: uid !== undefined && context.isAwaitingEcho(uid),
+      connected: options.isConnected(),
+      autoDelivered: options.autoDelivered,
       ...(mayRecall ? { mayRecall } : {}),
     });
-    for (const effect of effects) run(effect);
+    for (const effect of effects) run(effect, mode);
     return received;
   }
 
-  function run(effect: ReceiveEffect): void {
+  function run(effect: ReceiveEffect, mode: Mode): void {
     switch (effect.type) {
       case 'log':
         options.logger[effect.level](effect.message, { ...effect.data });
@@ -68,6 +99,7 @@ export function createReceiver(options: ReceiverOptions): Receiver {
         options.confirm(effect.uid, effect.createdAt);
         return;
       case 'emit-receipt':
+        if (!shown.get(effect.receipt.uid)) options.unshownReceipt?.(effect.receipt.thread.topic);
         options.emit('receipt', effect.receipt);
         return;
       case 'typing':
@@ -83,22 +115,35 @@ export function createReceiver(options: ReceiverOptions): Receiver {
         options.kicked({ reason: effect.reason, raw: effect.raw });
         return;
       case 'show':
-        shown.add(effect.message);
+        if (mode === 'news') shown.add(effect.message);
+        else {
+          shown.addOlder(effect.message);
+          olderShown = effect.message;
+        }
         return;
       case 'status':
         shown.move(effect.uid, effect.status, effect.changes);
         return;
-      case 'acknowledge':
-        options.acknowledge(effect.message);
+      case 'send-delivered':
+        if (mode === 'news') options.sendDelivered(effect.thread, effect.uid);
         return;
     }
   }
 
+  const older = (topic: string, wire: WireMessage): LocalMessage | undefined => {
+    olderShown = undefined;
+    handle(receiveWire(wire, { topic, source: 'catch-up' }, olderContext), 'older');
+    return olderShown;
+  };
+
   return {
     live: (topic, payload) => handle(receiveBytes(topic, payload, context)),
     history(topic, wire, known) {
-      handle(receiveWire(wire, { topic, source: 'catch-up' }, context), known);
+      // Created before the gap and not shown on a scrolled thread: a receipt moved it up from below the cursor.
+      if (known && options.claimsOlder?.(topic, wire.uid)) older(topic, wire);
+      else handle(receiveWire(wire, { topic, source: 'catch-up' }, context), 'news', known);
     },
+    older,
   };
 }
 

@@ -5,7 +5,7 @@
 import type { ChatClientEvents, LocalMessage, LocalStatus } from '../api.js';
 import { withStatus } from '../message.js';
 import { advance } from '../message-status.js';
-import { createTimeline, type Timeline } from './timeline.js';
+import { createTimeline, type Timeline, type TimelineEvents } from './timeline.js';
 
 /** The messages shown, and the events that tell their changes. */
 export interface Shown extends Pick<Timeline, 'get' | 'list' | 'dropThread'> {
@@ -13,34 +13,26 @@ export interface Shown extends Pick<Timeline, 'get' | 'list' | 'dropThread'> {
   keep(message: LocalMessage): void;
   /** A new message: kept, and a `message` event. */
   add(message: LocalMessage): void;
+  /** A message loaded from older history: kept before the newer ones, without an event (the app asked for it). */
+  addOlder(message: LocalMessage): void;
   /**
    * Moves a shown message to `status` (with a new time or content): a `status` event, unless
    * the status rule refuses it or nothing changes.
    */
   move(uid: string, status: LocalStatus, changes?: { readonly createdAt?: number; readonly content?: string }): void;
-  /** This user read a message of someone else's: READ (a READ of mine says the other side read it, not this one). */
-  readHere(uid: string): void;
   /** The sender changed one of my messages: shown, with a `status` event, unless the status rule refuses it. */
   sent(message: LocalMessage, previous: LocalStatus): void;
 }
 
-/** What {@link createShown} tells. */
-export interface ShownEvents {
+/** What {@link createShown} tells: the events, and each change to a thread's timeline. */
+export interface ShownEvents extends TimelineEvents {
   readonly onMessage: (message: ChatClientEvents['message']) => void;
   readonly onStatus: (change: ChatClientEvents['status']) => void;
 }
 
 /** Creates what a client shows, keeping at most `capacity` messages per thread. */
 export function createShown(capacity: number, events: ShownEvents): Shown {
-  const timeline = createTimeline(capacity);
-  const move: Shown['move'] = (uid, status, changes = {}) => {
-    const shown = timeline.get(uid);
-    if (!shown || advance(shown.status, status) !== status) return;
-    if (status === shown.status && changes.content === undefined && changes.createdAt === undefined) return;
-    const next = withStatus(shown, status, changes);
-    timeline.put(next);
-    events.onStatus({ message: next, previous: shown.status });
-  };
+  const timeline = createTimeline(capacity, events);
   return {
     get: (uid) => timeline.get(uid),
     list: (topic) => timeline.list(topic),
@@ -50,9 +42,14 @@ export function createShown(capacity: number, events: ShownEvents): Shown {
       timeline.put(message);
       events.onMessage(message);
     },
-    move,
-    readHere(uid) {
-      if (timeline.get(uid)?.mine === false) move(uid, 'READ');
+    addOlder: (message) => timeline.putOlder(message),
+    move(uid, status, changes = {}) {
+      const shown = timeline.get(uid);
+      if (!shown || advance(shown.status, status) !== status) return;
+      if (status === shown.status && changes.content === undefined && changes.createdAt === undefined) return;
+      const next = withStatus(shown, status, changes);
+      timeline.put(next);
+      events.onStatus({ message: next, previous: shown.status });
     },
     sent(message, previous) {
       const shown = timeline.get(message.uid);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createOutgoingMessage } from '../message.js';
 import { createTimeline } from './timeline.js';
 
-const message = (uid: string, topic: string) =>
+const message = (uid: string, topic: string, now = 0) =>
   createOutgoingMessage({
     uid,
     type: 'TEXT',
@@ -10,8 +10,11 @@ const message = (uid: string, topic: string) =>
     user: { uid: 'v1' },
     thread: { uid: 't', topic, type: 'AGENT' },
     channel: 'WEB',
-    now: 0,
+    now,
   });
+const TOPIC = 'org/agent/a1/v1';
+const at = (uid: string, now: number) => message(uid, TOPIC, now);
+const order = (timeline: ReturnType<typeof createTimeline>) => timeline.list(TOPIC).map((m) => m.uid);
 
 describe('timeline', () => {
   it('keeps threads apart, replaces in place and drops the oldest past its capacity', () => {
@@ -57,5 +60,64 @@ describe('timeline', () => {
     // A message put again after the drop starts a fresh thread.
     timeline.put(message('a', 'org/agent/a1/v1'));
     expect(timeline.list('org/agent/a1/v1').map((m) => m.uid)).toEqual(['a']);
+  });
+
+  it('keeps each thread in server time order: in order appends, late goes to its place, a time that moved moves it', () => {
+    const timeline = createTimeline(10);
+    for (const [uid, t] of [
+      ['a', 1_000],
+      ['b', 2_000],
+      ['c', 2_000],
+      ['d', 4_000],
+    ] as const)
+      timeline.put(at(uid, t));
+    // Late (a catch-up, the hold guard let live ones through first): to its place, after its second's others.
+    timeline.put(at('x', 2_000));
+    timeline.put(at('y', 500));
+    expect(order(timeline)).toEqual(['y', 'a', 'b', 'c', 'x', 'd']);
+    // A message of mine confirmed with the server's time, later than the local one.
+    timeline.put({ ...at('a', 3_000), status: 'SUCCESS' });
+    expect(order(timeline)).toEqual(['y', 'b', 'c', 'x', 'a', 'd']);
+  });
+
+  it('puts older history before the newer messages, a page newest first keeping its second’s order, beyond the capacity', () => {
+    const evicted: string[] = [];
+    const timeline = createTimeline(3, { onEvict: (_topic, m) => evicted.push(m.uid) });
+    for (const [uid, t] of [
+      ['n1', 5_000],
+      ['n2', 6_000],
+      ['n3', 7_000],
+    ] as const)
+      timeline.put(at(uid, t));
+    // A page of history, newest first: o3 and o2 share a second with n1.
+    for (const [uid, t] of [
+      ['o3', 5_000],
+      ['o2', 5_000],
+      ['o1', 4_000],
+    ] as const)
+      timeline.putOlder(at(uid, t));
+    expect(order(timeline)).toEqual(['o1', 'o2', 'o3', 'n1', 'n2', 'n3']);
+    expect(evicted).toEqual([]);
+    // What arrives live past capacity + what was loaded lets the oldest go, and says so.
+    timeline.put(at('n4', 8_000));
+    expect(order(timeline)).toEqual(['o2', 'o3', 'n1', 'n2', 'n3', 'n4']);
+    expect(evicted).toEqual(['o1']);
+  });
+
+  it('a thread’s list is the same frozen array until the thread changes; a change tells its topic only', () => {
+    const changes: string[] = [];
+    const timeline = createTimeline(10, { onChange: (topic) => changes.push(topic) });
+    expect(timeline.list(TOPIC)).toBe(timeline.list('org/agent/a1/v2'));
+    timeline.put(at('a', 1));
+    const first = timeline.list(TOPIC);
+    expect(timeline.list(TOPIC)).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    timeline.put(message('x', 'org/agent/a1/v2'));
+    expect(timeline.list(TOPIC)).toBe(first);
+    timeline.put({ ...at('a', 1), status: 'READ' });
+    expect(timeline.list(TOPIC)).not.toBe(first);
+    expect(timeline.list(TOPIC)[0]?.status).toBe('READ');
+    timeline.dropThread(TOPIC);
+    expect(changes).toEqual([TOPIC, 'org/agent/a1/v2', TOPIC, TOPIC]);
   });
 });

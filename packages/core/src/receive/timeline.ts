@@ -1,34 +1,67 @@
 import type { LocalMessage } from '../api.js';
 
 /**
- * The messages a client knows, per thread topic, in the order they arrived (oldest first).
- * Each thread keeps at most `capacity` messages; the oldest go first.
+ * The messages a client knows, per thread topic, oldest first by server time (`createdAt`).
+ * What arrives in order is appended; what arrives late (a catch-up, a message whose time moved)
+ * goes to its place; what is loaded from older history goes before. Each thread keeps at most
+ * `capacity` messages, plus as many as were loaded older on purpose (the app asked for them);
+ * past that the oldest go first. A thread's list is a snapshot: the same frozen array until the
+ * thread changes.
  */
 export interface Timeline {
   get(uid: string): LocalMessage | undefined;
-  /** Adds a message, or replaces the one with its uid (keeping its place). */
+  /**
+   * Adds a message after every message of its thread with a time at or before its own, or
+   * replaces the one with its uid (keeping its place, unless its time changed).
+   */
   put(message: LocalMessage): void;
-  /** The messages of a thread, oldest first. */
-  list(topic: string): LocalMessage[];
+  /**
+   * Adds a message loaded from older history: before every message of its thread with a time at
+   * or after its own (a page is put newest first, so one second's messages keep history's
+   * order), beyond the capacity. A known uid is replaced as by `put`.
+   */
+  putOlder(message: LocalMessage): void;
+  /** The messages of a thread, oldest first: the same frozen array until the thread changes. */
+  list(topic: string): readonly LocalMessage[];
   /** Forgets a thread and every message in it (after an unsubscribe). */
   dropThread(topic: string): void;
 }
 
-/** One thread's messages by uid, and their uids in the order they came (for the oldest, in O(1)). */
+/** What a timeline tells. */
+export interface TimelineEvents {
+  /** Something in the thread changed: its list is another array now. */
+  readonly onChange?: (topic: string) => void;
+  /** The capacity pushed the thread's oldest message out. */
+  readonly onEvict?: (topic: string, evicted: LocalMessage) => void;
+}
+
+/** One thread's messages by uid, and their uids oldest first (from `head`, for the oldest in O(1)). */
 interface ThreadLine {
   readonly byUid: Map<string, LocalMessage>;
   order: string[];
   head: number;
+  /** Messages loaded older on purpose: the thread may hold this many beyond the capacity. */
+  allowance: number;
+  snapshot: readonly LocalMessage[] | undefined;
 }
 
+const EMPTY: readonly LocalMessage[] = Object.freeze([]);
+
 /** Creates an empty timeline. */
-export function createTimeline(capacity: number): Timeline {
+export function createTimeline(capacity: number, events: TimelineEvents = {}): Timeline {
   const limit = Math.max(1, Math.floor(capacity));
   const threads = new Map<string, ThreadLine>();
   const topicOf = new Map<string, string>();
-  const dropOldest = (thread: ThreadLine): void => {
+  const timeAt = (thread: ThreadLine, index: number): number =>
+    thread.byUid.get(thread.order[index] ?? '')?.createdAt ?? Number.NEGATIVE_INFINITY;
+  const changed = (topic: string, thread: ThreadLine): void => {
+    thread.snapshot = undefined;
+    events.onChange?.(topic);
+  };
+  const dropOldest = (topic: string, thread: ThreadLine): void => {
     const oldest = thread.order[thread.head];
     thread.head += 1;
+    const evicted = oldest === undefined ? undefined : thread.byUid.get(oldest);
     if (oldest !== undefined) {
       thread.byUid.delete(oldest);
       topicOf.delete(oldest);
@@ -37,31 +70,82 @@ export function createTimeline(capacity: number): Timeline {
       thread.order = thread.order.slice(thread.head);
       thread.head = 0;
     }
+    if (evicted) events.onEvict?.(topic, evicted);
+  };
+  /** Where a message with time `t` goes: after the last one at or before it (searched from the newest). */
+  const newerPlace = (thread: ThreadLine, t: number): number => {
+    let i = thread.order.length;
+    while (i > thread.head && timeAt(thread, i - 1) > t) i--;
+    return i;
+  };
+  /** Where an older message with time `t` goes: before the first one at or after it (searched from the oldest). */
+  const olderPlace = (thread: ThreadLine, t: number): number => {
+    let i = thread.head;
+    while (i < thread.order.length && timeAt(thread, i) < t) i++;
+    return i;
+  };
+  const insert = (thread: ThreadLine, index: number, uid: string): void => {
+    if (index === thread.order.length) thread.order.push(uid);
+    else thread.order.splice(index, 0, uid);
+  };
+  const lineOf = (topic: string): ThreadLine => {
+    let thread = threads.get(topic);
+    if (!thread) {
+      thread = { byUid: new Map(), order: [], head: 0, allowance: 0, snapshot: undefined };
+      threads.set(topic, thread);
+    }
+    return thread;
+  };
+  /** Replaces a known message; one whose time changed moves to its new place. */
+  const replace = (topic: string, thread: ThreadLine, message: LocalMessage, before: LocalMessage): void => {
+    thread.byUid.set(message.uid, message);
+    if (before.createdAt !== message.createdAt) {
+      const at = thread.order.lastIndexOf(message.uid);
+      if (at >= thread.head) thread.order.splice(at, 1);
+      insert(thread, newerPlace(thread, message.createdAt), message.uid);
+    }
+    changed(topic, thread);
+  };
+  const add = (message: LocalMessage, older: boolean): void => {
+    const topic = topicOf.get(message.uid) ?? message.thread.topic;
+    const thread = lineOf(topic);
+    const before = thread.byUid.get(message.uid);
+    if (before) {
+      replace(topic, thread, message, before);
+      return;
+    }
+    const place = older ? olderPlace(thread, message.createdAt) : newerPlace(thread, message.createdAt);
+    insert(thread, place, message.uid);
+    thread.byUid.set(message.uid, message);
+    topicOf.set(message.uid, topic);
+    if (older) thread.allowance += 1;
+    while (thread.byUid.size > limit + thread.allowance) dropOldest(topic, thread);
+    changed(topic, thread);
   };
   return {
     get(uid) {
       const topic = topicOf.get(uid);
       return topic === undefined ? undefined : threads.get(topic)?.byUid.get(uid);
     },
-    put(message) {
-      const topic = topicOf.get(message.uid) ?? message.thread.topic;
-      let thread = threads.get(topic);
-      if (!thread) {
-        thread = { byUid: new Map(), order: [], head: 0 };
-        threads.set(topic, thread);
-      }
-      // Replaced in place: its place in the order stays.
-      if (!thread.byUid.has(message.uid)) thread.order.push(message.uid);
-      thread.byUid.set(message.uid, message);
-      topicOf.set(message.uid, topic);
-      if (thread.byUid.size > limit) dropOldest(thread);
+    put: (message) => add(message, false),
+    putOlder: (message) => add(message, true),
+    list(topic) {
+      const thread = threads.get(topic);
+      if (!thread || thread.byUid.size === 0) return EMPTY;
+      thread.snapshot ??= Object.freeze(
+        thread.order.slice(thread.head).flatMap((uid) => {
+          const message = thread.byUid.get(uid);
+          return message ? [message] : [];
+        }),
+      );
+      return thread.snapshot;
     },
-    list: (topic) => [...(threads.get(topic)?.byUid.values() ?? [])],
     dropThread(topic) {
       const thread = threads.get(topic);
       if (!thread) return;
       threads.delete(topic);
       for (const uid of thread.byUid.keys()) if (topicOf.get(uid) === topic) topicOf.delete(uid);
+      events.onChange?.(topic);
     },
   };
 }
