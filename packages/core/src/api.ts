@@ -554,7 +554,12 @@ export interface ChatClientOptions {
    * event. The sender's own recall is always applied. A throw counts as false.
    */
   readonly mayRecall?: (recall: RecallEvent, target: LocalMessage) => boolean;
-  /** Send DELIVERED for incoming messages from others (default true). */
+  /**
+   * Send DELIVERED for new messages from others (default true): once per uid, for what a person
+   * sends (TEXT, IMAGE, FILE, AUDIO, VIDEO, VOICE, LOCATION), not in group threads, and not for a
+   * message whose status (the server's record, for one from history) says DELIVERED or READ
+   * already. READ for the thread open on screen ({@link ChatClient.setActiveThread}) goes either way.
+   */
   readonly autoDelivered?: boolean;
   /** Packet limit in bytes (default 10,240, as on the real server). */
   readonly maxPacketBytes?: number;
@@ -622,6 +627,13 @@ export interface ChatTiming {
   readonly catchUpPageSize: number;
   /** Max pages one pass of catch-up reads per thread (see `catchUpPageSize`). */
   readonly catchUpMaxPages: number;
+  /**
+   * How many history requests catch-up makes at once, all threads together (default 4). After a
+   * reconnect every subscribed thread is read: the others wait their turn, first come first
+   * served, a request at a time (a long pass does not keep the threads behind it waiting to its
+   * end). Each pass keeps its page budget, and each request its REST deadline from when it goes.
+   */
+  readonly catchUpConcurrency?: number;
   /**
    * How long one `loadOlder` may take, every page it reads included (ms, default 30,000): past
    * it, the read under way is aborted and the call rejects with `timeout`.
@@ -757,6 +769,15 @@ export interface ChatClient {
   markDelivered(thread: ChatThread, uid: string): void;
   /** Sends a READ receipt for a message. */
   markRead(thread: ChatThread, uid: string): void;
+  /**
+   * Tells the client which thread is open on screen (`null`: none). Its messages from others get
+   * READ instead of DELIVERED: one READ, for the newest one not read yet — when it opens, for
+   * what arrives while it stays open (what arrives together, such as a catch-up, one READ), and
+   * again after a reconnect for what could not be sent — and every message from others before it
+   * moves to READ here (a `status` event each). Not in group threads; never for a message whose
+   * status says READ already. Call it with `null` when the thread is closed or the page hidden.
+   */
+  setActiveThread(thread: ChatThread | string | null): void;
   /** Recalls a message: takes it out of the outbox if still there, and sends RECALL when connected. */
   recall(thread: ChatThread, uid: string): void;
   /** Fetches what a thread missed from REST history and emits it, oldest first, each uid once. */

@@ -92,6 +92,9 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     typingThrottleMs: timing.typingThrottleMs,
     publish: (topic, payload, qos) => realtime.publish(topic, payload, qos),
     markOwn: (uid) => dedupe.add(uid),
+    autoDelivered: options.autoDelivered,
+    shownIn: shown.list,
+    onRead: shown.readHere,
   });
   const receiver = createReceiver({
     context: {
@@ -103,9 +106,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     },
     shown,
     logger,
-    isConnected,
     emitError,
-    autoDelivered: options.autoDelivered ?? true,
     mayRecall: options.mayRecall,
     confirm: (uid, createdAt) => sender.echo(uid, createdAt),
     typing: (event) => typing.signal(event),
@@ -113,7 +114,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       manager.kicked(event.reason);
       emitter.emit('kicked', event);
     },
-    sendDelivered: (thread, uid) => signals.delivered(thread, uid),
+    acknowledge: (message) => signals.acknowledge(message),
     unshownReceipt: (topic) => scrollback.moved(topic),
     claimsOlder: (topic, uid) => scrollback.claims(topic, uid),
     emit: (event, payload) => emitter.emit(event, payload),
@@ -160,6 +161,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     manager.onConnected(() => {
       if (life.disposed) return;
       sender.connected();
+      signals.connected();
       catchUp.connected(manager.topics());
     }),
   ];
@@ -311,6 +313,7 @@ function chatClient(parts: Parts): ChatClient {
     sendTyping: (thread) => signals.typing(thread),
     markDelivered: (thread, uid) => signals.explicit(thread, 'DELIVERED', uid),
     markRead: (thread, uid) => signals.explicit(thread, 'READ', uid),
+    setActiveThread: (thread) => signals.setActive(thread),
     recall: (thread, uid) => recall(thread, uid, parts),
     catchUp: (thread) => catchUp.run(typeof thread === 'string' ? thread : thread.topic),
     messages: (topic) => shown.list(topic),

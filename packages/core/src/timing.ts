@@ -11,6 +11,8 @@ export const DEFAULT_TAKEOVER_LIMIT = 3;
  * flight let a thread carry 320 messages a second instead of 10.
  */
 export const DEFAULT_SEND_WINDOW = 32;
+/** Default number of history requests catch-up makes at once, all threads together. */
+export const DEFAULT_CATCH_UP_CONCURRENCY = 4;
 
 /**
  * How many catch-up budgets (`catchUpPageSize × catchUpMaxPages`) the duplicate filter holds at
@@ -45,6 +47,7 @@ export const DEFAULT_TIMING: ChatTiming = {
   dedupeCapacity: 5_000,
   catchUpPageSize: 100,
   catchUpMaxPages: 60,
+  catchUpConcurrency: DEFAULT_CATCH_UP_CONCURRENCY,
   loadOlderTimeoutMs: 30_000,
   historyLagMs: 5_000,
   wakeCheckMs: DEFAULT_WAKE_CHECK_MS,

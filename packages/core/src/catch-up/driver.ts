@@ -1,8 +1,9 @@
 /**
  * Runs the catch-up machine (machine.ts) of every thread: counts connections (a catch-up
- * belongs to the one it started on), reads history in passes (paging.ts), holds a thread's
- * live messages until they are in order and lets them through, and keeps each thread's
- * watermark (watermark.ts) and what its passes proved.
+ * belongs to the one it started on), reads history in passes (paging.ts) through one queue of
+ * at most `catchUpConcurrency` requests (read-queue.ts), holds a thread's live messages until
+ * they are in order and lets them through, and keeps each thread's watermark (watermark.ts)
+ * and what its passes proved.
  */
 import { decodeMessage, isThreadTopic, parseTopic, SdkError, type WireMessage } from '@weiyu/protocol';
 import type { ChatTiming, GapEvent } from '../api.js';
@@ -10,6 +11,7 @@ import { type AbortControllerLike, createAbortController } from '../connection/a
 import type { AbortSignalLike, Clock, Logger, RestCallOptions, RestTransport } from '../interfaces.js';
 import { type MachineRunner, runMachine } from '../machine/runner.js';
 import type { Received } from '../receive/pipeline.js';
+import { DEFAULT_CATCH_UP_CONCURRENCY } from '../timing.js';
 import {
   type CatchUpAction,
   type CatchUpEvent,
@@ -21,6 +23,7 @@ import {
   transition,
 } from './machine.js';
 import { type HistoryDepth, type Pass, readPass } from './paging.js';
+import { createReadQueue, type ReadQueue } from './read-queue.js';
 import { floorOf, raisedWatermark, serverTime } from './watermark.js';
 
 /** What catch-up needs from the client. */
@@ -102,6 +105,8 @@ interface Thread {
 interface Shared {
   readonly options: CatchUpOptions;
   readonly threads: Map<string, Thread>;
+  /** Every thread's history requests: at most `catchUpConcurrency` at once. */
+  readonly reads: ReadQueue;
   /** Counts connections: a catch-up belongs to the connection it started on. */
   epoch: number;
   /** Client time the current connection came up; undefined while there is none. */
@@ -111,7 +116,8 @@ interface Shared {
 
 /** Creates the catch-up of a client. */
 export function createCatchUp(options: CatchUpOptions): CatchUp {
-  const shared: Shared = { options, threads: new Map(), epoch: 0, connectedAt: undefined, disposed: false };
+  const reads = createReadQueue(options.timing.catchUpConcurrency ?? DEFAULT_CATCH_UP_CONCURRENCY);
+  const shared: Shared = { options, threads: new Map(), reads, epoch: 0, connectedAt: undefined, disposed: false };
   const startAll = (topics: readonly string[]): void => {
     for (const topic of topics) if (isCatchUpTopic(topic)) void run(shared, topic);
   };
@@ -296,7 +302,7 @@ async function read(
   const floor = floorOf(thread.watermark, historyLagMs);
   try {
     const call = { ...options.restCall(), signal };
-    const pass = await readPass({ rest: options.rest, topic, pageSize, maxPages, floor, call });
+    const pass = await readPass({ rest: queued(shared, thread, options.rest), topic, pageSize, maxPages, floor, call });
     if (!isOpen(shared, thread)) return;
     options.logger.debug('history read', { topic, found: pass.messages.length, pages: pass.pages, clean: pass.clean });
     // What an earlier connection's run read is real history too: it goes through.
@@ -318,6 +324,24 @@ async function read(
     options.onError(error);
     thread.runner.send({ type: 'failed', epoch: runEpoch, error });
   }
+}
+
+/**
+ * History requests of a thread through the shared queue, a page at a time: a long pass takes
+ * its turn per page, so the threads behind it are not kept waiting to its end. A pass stopped
+ * (replaced, or its thread forgotten) while its request waits leaves the queue and makes none.
+ */
+function queued(shared: Shared, thread: Thread, rest: RestTransport): Pick<RestTransport, 'queryTopic'> {
+  return {
+    queryTopic: (query, call) =>
+      shared.reads.run(
+        () =>
+          isOpen(shared, thread)
+            ? rest.queryTopic(query, call)
+            : Promise.reject(new SdkError('closed', 'the thread is no longer caught up')),
+        call?.signal,
+      ),
+  };
 }
 
 function depthOf(pass: Pass): HistoryDepth {

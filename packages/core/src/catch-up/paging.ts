@@ -11,7 +11,7 @@ import { historyTime, type PassTimes, serverTime } from './watermark.js';
 
 /** Options of {@link readPass}. */
 export interface PassOptions {
-  readonly rest: RestTransport;
+  readonly rest: Pick<RestTransport, 'queryTopic'>;
   readonly topic: string;
   readonly pageSize: number;
   /** The budget: at most this many pages. */
@@ -91,7 +91,7 @@ export interface HistoryRows {
 
 /** Reads page `pageNumber` of `pageSize` of a topic's history; rejects when the REST call fails. */
 export async function readPage(
-  rest: RestTransport,
+  rest: Pick<RestTransport, 'queryTopic'>,
   query: { readonly topic: string; readonly pageNumber: number; readonly pageSize: number },
   call?: RestCallOptions,
 ): Promise<HistoryRows> {

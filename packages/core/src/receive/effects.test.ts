@@ -29,8 +29,6 @@ function message(over: Partial<LocalMessage> = {}): LocalMessage {
 const mineAs = (status: LocalStatus): LocalMessage => message({ user: visitor, mine: true, status });
 const facts = (over: Partial<ReceiveFacts> = {}): ReceiveFacts => ({
   pending: false,
-  connected: true,
-  autoDelivered: true,
   ...over,
 });
 const wire: WireMessage = {
@@ -72,26 +70,17 @@ describe('effects of a received message', () => {
   describe('a new message', () => {
     const received = (m: LocalMessage): Received => ({ kind: 'message', message: m });
 
-    it('is shown, and DELIVERED goes back when connected', () => {
-      const m = message();
-      expect(effectsOf(received(m), facts())).toEqual([
-        { type: 'show', message: m },
-        { type: 'send-delivered', thread, uid: 'm1' },
-      ]);
+    it('is shown, and handed to the receipt rule (send/signals.ts decides what goes back)', () => {
+      for (const m of [message(), message({ status: 'DELIVERED' }), message({ type: 'WELCOME' }), mineAs('SUCCESS')]) {
+        expect(effectsOf(received(m), facts())).toEqual([
+          { type: 'show', message: m },
+          { type: 'acknowledge', message: m },
+        ]);
+      }
     });
 
-    it('sends no DELIVERED when offline, turned off, mine, a signal type, or already delivered or read', () => {
-      const cases: Array<[LocalMessage, Partial<ReceiveFacts>]> = [
-        [message(), { connected: false }],
-        [message(), { autoDelivered: false }],
-        [message({ mine: true, user: visitor }), {}],
-        [message({ type: 'TYPING' }), {}],
-        [message({ status: 'DELIVERED' }), {}],
-        [message({ status: 'READ' }), {}],
-      ];
-      for (const [m, over] of cases) {
-        expect(effectsOf(received(m), facts(over))).toEqual([{ type: 'show', message: m }]);
-      }
+    it('is not acknowledged again when it is shown already', () => {
+      expect(effectsOf(received(message()), facts({ shown: message({ status: 'READ' }) }))).toEqual([]);
     });
 
     it('is no news when shown already, except one of mine that had failed: confirmed after all', () => {

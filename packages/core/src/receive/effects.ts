@@ -5,9 +5,8 @@
  * post is checked here: a recall or a stream chunk applies only to its sender's message (or as
  * the app's `mayRecall` allows), and nothing shown is rewritten; what is refused is told.
  */
-import { isSignalMessageType, type MessageType, type SdkError } from '@weiyu/protocol';
+import type { MessageType, SdkError } from '@weiyu/protocol';
 import type {
-  ChatThread,
   ChatUser,
   LocalMessage,
   LocalStatus,
@@ -53,8 +52,8 @@ export type ReceiveEffect =
       readonly status: LocalStatus;
       readonly changes?: { readonly createdAt?: number; readonly content?: string };
     }
-  /** Tell the sender its message arrived (automatic DELIVERED). */
-  | { readonly type: 'send-delivered'; readonly thread: ChatThread; readonly uid: string };
+  /** A new message shown: the receipt rule (send/signals.ts) decides what goes back, if anything. */
+  | { readonly type: 'acknowledge'; readonly message: LocalMessage };
 
 /** What the effects of a received message depend on besides the message. */
 export interface ReceiveFacts {
@@ -62,10 +61,6 @@ export interface ReceiveFacts {
   readonly shown?: LocalMessage | undefined;
   /** Whether that message is one of mine still in this client's outbox. */
   readonly pending: boolean;
-  /** Whether the realtime link is up (signals go only then). */
-  readonly connected: boolean;
-  /** Whether to send DELIVERED for new messages of others. */
-  readonly autoDelivered: boolean;
   /** Whether a RECALL by someone other than the sender of the message shown is applied (the app's policy). */
   readonly mayRecall?: (recall: RecallEvent, target: LocalMessage) => boolean;
   /**
@@ -180,13 +175,10 @@ function messageEffects(message: LocalMessage, facts: ReceiveFacts): ReceiveEffe
   }
   // Known for sure (catch-up's floor), though no longer shown: not news.
   if (facts.known) return [];
-  const effects: ReceiveEffect[] = [{ type: 'show', message }];
-  // A caught-up message was not delivered before either; a status that says so already is.
-  const delivered = message.status === 'DELIVERED' || message.status === 'READ';
-  if (facts.autoDelivered && facts.connected && !message.mine && !isSignalMessageType(message.type) && !delivered) {
-    effects.push({ type: 'send-delivered', thread: message.thread, uid: message.uid });
-  }
-  return effects;
+  return [
+    { type: 'show', message },
+    { type: 'acknowledge', message },
+  ];
 }
 
 /** Whether two users are one sender: a sender without a uid is no one, so never the same. */

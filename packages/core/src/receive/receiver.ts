@@ -3,7 +3,7 @@
  * follows from it, and this runs those effects against the rest of the client.
  */
 import type { SdkError, WireMessage } from '@weiyu/protocol';
-import type { ChatClientEvents, ChatThread, LocalMessage, RecallEvent, TypingEvent } from '../api.js';
+import type { ChatClientEvents, LocalMessage, RecallEvent, TypingEvent } from '../api.js';
 import type { Logger } from '../interfaces.js';
 import { effectsOf, type ReceiveEffect, subjectOf } from './effects.js';
 import { type ReceiveContext, type Received, receiveBytes, receiveWire } from './pipeline.js';
@@ -14,16 +14,15 @@ export interface ReceiverOptions {
   readonly context: ReceiveContext;
   readonly shown: Shown;
   readonly logger: Logger;
-  readonly autoDelivered: boolean;
   /** The app's policy for a RECALL by someone other than the message's sender (default: refused). */
   readonly mayRecall?: ((recall: RecallEvent, target: LocalMessage) => boolean) | undefined;
-  readonly isConnected: () => boolean;
   /** The server has one of my pending messages (its echo, or a receipt for it). */
   readonly confirm: (uid: string, createdAt: string) => void;
   readonly typing: (event: TypingEvent) => void;
   /** KICKOFF: the connection stops for good. */
   readonly kicked: (event: ChatClientEvents['kicked']) => void;
-  readonly sendDelivered: (thread: ChatThread, uid: string) => void;
+  /** A new message is shown: the receipt it is due goes back (send/signals.ts). */
+  readonly acknowledge: (message: LocalMessage) => void;
   /** The client's `receipt`, `recall` and `refused` events. */
   readonly emit: <K extends 'receipt' | 'recall' | 'refused'>(event: K, payload: ChatClientEvents[K]) => void;
   /** A receipt for a message the thread does not show: the server moved that row to the top of history. */
@@ -79,8 +78,6 @@ export function createReceiver(options: ReceiverOptions): Receiver {
       known,
       shown: uid === undefined ? undefined : shown.get(uid),
       pending: uid !== undefined && context.isAwaitingEcho(uid),
-      connected: options.isConnected(),
-      autoDelivered: options.autoDelivered,
       ...(mayRecall ? { mayRecall } : {}),
     });
     for (const effect of effects) run(effect, mode);
@@ -124,8 +121,8 @@ export function createReceiver(options: ReceiverOptions): Receiver {
       case 'status':
         shown.move(effect.uid, effect.status, effect.changes);
         return;
-      case 'send-delivered':
-        if (mode === 'news') options.sendDelivered(effect.thread, effect.uid);
+      case 'acknowledge':
+        if (mode === 'news') options.acknowledge(effect.message);
         return;
     }
   }

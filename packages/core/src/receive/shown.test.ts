@@ -78,4 +78,17 @@ describe('shown messages', () => {
     shown.dropThread('org/agent/a1/v1');
     expect(shown.get('m1')).toBeUndefined();
   });
+
+  it('a message of someone else read here moves to READ, once; mine and unknown ones do not', () => {
+    const { shown, changes } = setup();
+    shown.keep(message('DELIVERED', { uid: 'theirs', mine: false, user: { uid: 'a1' } }));
+    shown.keep(message('SUCCESS', { uid: 'mine' }));
+    const readHere = shown.readHere;
+    readHere('theirs');
+    readHere('theirs');
+    readHere('mine');
+    readHere('nowhere');
+    expect(changes).toEqual([['DELIVERED', 'READ']]);
+    expect(shown.get('mine')?.status).toBe('SUCCESS');
+  });
 });

@@ -20,6 +20,8 @@ export interface Shown extends Pick<Timeline, 'get' | 'list' | 'dropThread'> {
    * the status rule refuses it or nothing changes.
    */
   move(uid: string, status: LocalStatus, changes?: { readonly createdAt?: number; readonly content?: string }): void;
+  /** This user read a message of someone else's: READ (a READ of mine says the other side read it, not this one). */
+  readHere(uid: string): void;
   /** The sender changed one of my messages: shown, with a `status` event, unless the status rule refuses it. */
   sent(message: LocalMessage, previous: LocalStatus): void;
 }
@@ -33,6 +35,14 @@ export interface ShownEvents extends TimelineEvents {
 /** Creates what a client shows, keeping at most `capacity` messages per thread. */
 export function createShown(capacity: number, events: ShownEvents): Shown {
   const timeline = createTimeline(capacity, events);
+  const move: Shown['move'] = (uid, status, changes = {}) => {
+    const shown = timeline.get(uid);
+    if (!shown || advance(shown.status, status) !== status) return;
+    if (status === shown.status && changes.content === undefined && changes.createdAt === undefined) return;
+    const next = withStatus(shown, status, changes);
+    timeline.put(next);
+    events.onStatus({ message: next, previous: shown.status });
+  };
   return {
     get: (uid) => timeline.get(uid),
     list: (topic) => timeline.list(topic),
@@ -43,13 +53,9 @@ export function createShown(capacity: number, events: ShownEvents): Shown {
       events.onMessage(message);
     },
     addOlder: (message) => timeline.putOlder(message),
-    move(uid, status, changes = {}) {
-      const shown = timeline.get(uid);
-      if (!shown || advance(shown.status, status) !== status) return;
-      if (status === shown.status && changes.content === undefined && changes.createdAt === undefined) return;
-      const next = withStatus(shown, status, changes);
-      timeline.put(next);
-      events.onStatus({ message: next, previous: shown.status });
+    move,
+    readHere(uid) {
+      if (timeline.get(uid)?.mine === false) move(uid, 'READ');
     },
     sent(message, previous) {
       const shown = timeline.get(message.uid);

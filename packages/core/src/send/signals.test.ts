@@ -1,21 +1,41 @@
 import { decodeMessage } from '@weiyu/protocol';
 import { describe, expect, it } from 'vitest';
-import type { ChatThread } from '../api.js';
+import type { ChatThread, LocalMessage } from '../api.js';
 import { noopLogger } from '../logger.js';
 import { createFakeClock } from '../testing/fake-clock.js';
 import { seededRandom } from '../testing/seeded-random.js';
 import { createOutgoing } from './outgoing.js';
-import { createSignals } from './signals.js';
+import { createSignals, receiptDue, type SignalsOptions } from './signals.js';
 
 const thread: ChatThread = { uid: 't1', topic: 'org/agent/a1/v1', type: 'AGENT' };
 
-function setup(maxPacketBytes = 10_240) {
+function message(over: Partial<LocalMessage> = {}): LocalMessage {
+  return {
+    uid: 'm1',
+    type: 'TEXT',
+    content: 'hello',
+    parsed: { kind: 'text', text: 'hello' },
+    status: 'SUCCESS',
+    createdAt: 1_000,
+    channel: 'WEB',
+    user: { uid: 'a1' },
+    thread,
+    extra: {},
+    mine: false,
+    unknownType: false,
+    ...over,
+  };
+}
+
+function setup(maxPacketBytes = 10_240, over: Partial<SignalsOptions> = {}) {
   const clock = createFakeClock();
   const sent: Array<{ type: string; content: string; qos: number }> = [];
   const topics: string[] = [];
   const own: string[] = [];
   const errors: string[] = [];
   const link = { up: true };
+  const shown: LocalMessage[] = [];
+  const read: string[] = [];
   const signals = createSignals({
     outgoing: createOutgoing({ user: { uid: 'v1' }, channel: 'WEB', clock, random: seededRandom(1) }),
     clock,
@@ -31,8 +51,17 @@ function setup(maxPacketBytes = 10_240) {
     },
     markOwn: (uid) => own.push(uid),
     emitError: (e) => errors.push(e.code),
+    shownIn: (topic) => shown.filter((m) => m.thread.topic === topic),
+    onRead: (uid) => {
+      read.push(uid);
+      // As the client shows it: READ.
+      const at = shown.findIndex((m) => m.uid === uid);
+      const was = shown[at];
+      if (was && !was.mine) shown[at] = { ...was, status: 'READ' };
+    },
+    ...over,
   });
-  return { clock, sent, topics, own, errors, link, signals };
+  return { clock, sent, topics, own, errors, link, signals, shown, read };
 }
 
 describe('signals', () => {
@@ -75,11 +104,11 @@ describe('signals', () => {
     expect(sent).toEqual([]);
   });
 
-  it('sends the automatic DELIVERED only to a topic it is subscribed to', () => {
+  it('sends the automatic receipt only to a topic it is subscribed to', () => {
     const { topics, own, signals } = setup();
-    expect(signals.delivered({ ...thread, topic: 'org/agent/a1/v12' }, 'm1')).toBe(false);
-    expect(signals.delivered({ ...thread, topic: 'org/agent/a1' }, 'm1')).toBe(false);
-    expect(signals.delivered(thread, 'm1')).toBe(true);
+    signals.acknowledge(message({ uid: 'x1', thread: { ...thread, topic: 'org/agent/a1/v12' } }));
+    signals.acknowledge(message({ uid: 'x2', thread: { ...thread, topic: 'org/agent/a1' } }));
+    signals.acknowledge(message());
     expect(topics).toEqual([thread.topic]);
     expect(own).toHaveLength(1);
   });
@@ -93,5 +122,175 @@ describe('signals', () => {
     }
     expect(topics).toEqual([]);
     expect(new Set(errors)).toEqual(new Set(['invalid_topic']));
+  });
+});
+
+describe('the receipt rule (as the official client: SPEC §2b)', () => {
+  const due = (m: LocalMessage, active?: string, autoDelivered = true) => receiptDue(m, { active, autoDelivered });
+
+  it('DELIVERED for what a person sends, from others; READ instead on the thread open on screen', () => {
+    for (const type of ['TEXT', 'IMAGE', 'FILE', 'AUDIO', 'VIDEO', 'VOICE', 'LOCATION']) {
+      expect(due(message({ type })), type).toBe('DELIVERED');
+      expect(due(message({ type }), thread.topic), type).toBe('READ');
+    }
+    expect(due(message(), 'org/agent/a1/v2')).toBe('DELIVERED');
+  });
+
+  it('none for my own messages, other types, group threads, or what the server says got that far', () => {
+    const none: LocalMessage[] = [
+      message({ mine: true, user: { uid: 'v1' } }),
+      ...[
+        'WELCOME',
+        'NOTICE',
+        'SYSTEM',
+        'QUEUE',
+        'AUTO_CLOSED',
+        'ROBOT_STREAM',
+        'TYPING',
+        'READ',
+        'CARD',
+        'NEW_TYPE',
+      ].map((type) => message({ type })),
+      message({ thread: { uid: 'g', topic: 'org/group/g1', type: 'GROUP' } }),
+      message({ thread: { uid: 'g', topic: 'org/group/g1', type: 'AGENT' } }),
+      message({ thread: { ...thread, type: 'GROUP' } }),
+      message({ status: 'READ' }),
+    ];
+    for (const m of none) {
+      expect(due(m), `${m.type} ${m.thread.topic}`).toBeUndefined();
+      expect(due(m, m.thread.topic), `${m.type} ${m.thread.topic} open`).toBeUndefined();
+    }
+    // Delivered by the server's record: no DELIVERED again, but READ when it is open.
+    expect(due(message({ status: 'DELIVERED' }))).toBeUndefined();
+    expect(due(message({ status: 'DELIVERED' }), thread.topic)).toBe('READ');
+  });
+
+  it('autoDelivered off: no DELIVERED, READ for the open thread still', () => {
+    expect(due(message(), undefined, false)).toBeUndefined();
+    expect(due(message(), thread.topic, false)).toBe('READ');
+  });
+
+  it('once per uid: the same message acknowledged twice sends one DELIVERED', () => {
+    const { sent, signals } = setup();
+    signals.acknowledge(message());
+    signals.acknowledge(message());
+    signals.acknowledge(message({ uid: 'm2' }));
+    expect(sent).toEqual([
+      { type: 'DELIVERED', content: 'm1', qos: 1 },
+      { type: 'DELIVERED', content: 'm2', qos: 1 },
+    ]);
+  });
+
+  it('sends nothing offline, and what was not sent may go later (nothing remembered)', () => {
+    const { sent, link, signals } = setup();
+    link.up = false;
+    signals.acknowledge(message());
+    link.up = true;
+    signals.acknowledge(message());
+    expect(sent).toEqual([{ type: 'DELIVERED', content: 'm1', qos: 1 }]);
+  });
+
+  it('opening a thread sends one READ, for the newest unread message from others; each before it shows READ', () => {
+    const { sent, signals, shown, read } = setup();
+    shown.push(
+      message({ uid: 'm0' }),
+      message({ uid: 'm1', status: 'READ' }),
+      message({ uid: 'm2' }),
+      message({ uid: 'm3', status: 'DELIVERED' }),
+      message({ uid: 'm4', mine: true, user: { uid: 'v1' } }),
+      message({ uid: 'm5', type: 'WELCOME' }),
+      message({ uid: 'o1', thread: { ...thread, topic: 'org/agent/a1/v2' } }),
+    );
+    signals.setActive(thread);
+    signals.setActive(thread.topic);
+    // m0 is older than m1, which the server has READ: read already.
+    expect(sent).toEqual([{ type: 'READ', content: 'm3', qos: 1 }]);
+    expect(read).toEqual(['m3', 'm2', 'm3']);
+    expect(shown.map((m) => m.status)).toEqual(['SUCCESS', 'READ', 'READ', 'READ', 'SUCCESS', 'SUCCESS', 'SUCCESS']);
+  });
+
+  it('a thread with nothing unread from others gets no READ', () => {
+    const { sent, signals, shown } = setup();
+    shown.push(message({ uid: 'm1', status: 'READ' }), message({ uid: 'm2', mine: true, user: { uid: 'v1' } }));
+    signals.setActive(thread);
+    signals.readThread(thread.topic);
+    expect(sent).toEqual([]);
+  });
+
+  it('while a thread is open what arrives together gets one READ, not DELIVERED; closed, DELIVERED again', async () => {
+    const { sent, signals, shown } = setup();
+    signals.setActive(thread);
+    // A catch-up pass: three at once.
+    for (const uid of ['m1', 'm2', 'm3']) {
+      const m = message({ uid });
+      shown.push(m);
+      signals.acknowledge(m);
+    }
+    expect(sent).toEqual([]);
+    await Promise.resolve();
+    const live = message({ uid: 'm4' });
+    shown.push(live);
+    signals.acknowledge(live);
+    await Promise.resolve();
+    signals.setActive(null);
+    const after = message({ uid: 'm5' });
+    shown.push(after);
+    signals.acknowledge(after);
+    // m1 was read with m3: no DELIVERED for it after the thread closed either.
+    signals.acknowledge(message({ uid: 'm1' }));
+    expect(sent.map((s) => `${s.type} ${s.content}`)).toEqual(['READ m3', 'READ m4', 'DELIVERED m5']);
+  });
+
+  it('closed before what arrived was read: DELIVERED for it instead', async () => {
+    const { sent, signals, shown } = setup();
+    signals.setActive(thread);
+    const m = message();
+    shown.push(m);
+    signals.acknowledge(m);
+    signals.setActive(null);
+    await Promise.resolve();
+    expect(sent).toEqual([{ type: 'DELIVERED', content: 'm1', qos: 1 }]);
+  });
+
+  it('a delivered message is read when its thread is opened later: once each', async () => {
+    const { sent, signals, shown } = setup();
+    const m = message();
+    shown.push(m);
+    signals.acknowledge(m);
+    signals.setActive(thread);
+    signals.setActive(thread);
+    signals.acknowledge(m);
+    await Promise.resolve();
+    expect(sent.map((s) => `${s.type} ${s.content}`)).toEqual(['DELIVERED m1', 'READ m1']);
+  });
+
+  it('what the open thread could not read offline is read once connected', () => {
+    const { sent, link, signals, shown } = setup();
+    shown.push(message());
+    link.up = false;
+    signals.setActive(thread);
+    expect(sent).toEqual([]);
+    link.up = true;
+    signals.connected();
+    signals.connected();
+    expect(sent).toEqual([{ type: 'READ', content: 'm1', qos: 1 }]);
+  });
+
+  it('an explicit receipt is sent whatever was sent before, and counts for the automatic ones', () => {
+    const { sent, signals, read } = setup();
+    expect(signals.explicit(thread, 'READ', 'm1')).toBe(true);
+    expect(signals.explicit(thread, 'READ', 'm1')).toBe(true);
+    signals.acknowledge(message());
+    expect(sent.map((s) => `${s.type} ${s.content}`)).toEqual(['READ m1', 'READ m1']);
+    expect(read).toEqual(['m1', 'm1']);
+  });
+
+  it('a hostile thread given to setActiveThread reads nothing and throws nothing', () => {
+    const { sent, signals, shown } = setup();
+    shown.push(message());
+    for (const bad of [undefined, 42, {}, { topic: 7 }, '', '#']) {
+      expect(() => signals.setActive(bad as never)).not.toThrow();
+    }
+    expect(sent).toEqual([]);
   });
 });

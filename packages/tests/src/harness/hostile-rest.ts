@@ -45,6 +45,10 @@ export interface HostileRest extends AsyncDisposable {
   requests(route: HostileRoute): number;
   /** Requests of a route not yet answered in full (held by `never`, `drip`, or still streaming). */
   open(route: HostileRoute): number;
+  /** The most requests of a route open at once since the start or the last {@link HostileRest.resetPeaks}. */
+  peak(route: HostileRoute): number;
+  /** Starts counting the peaks afresh (from what is open now). */
+  resetPeaks(): void;
   /** Client connections open now. */
   sockets(): number;
   close(): Promise<void>;
@@ -66,6 +70,7 @@ export async function startHostileRest(upstream: string): Promise<HostileRest> {
   const answers = new Map<HostileRoute, HostileAnswer>();
   const counts = new Map<HostileRoute, number>();
   const open = new Map<HostileRoute, number>();
+  const peaks = new Map<HostileRoute, number>();
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
   const lane = { pages: 0 };
@@ -75,7 +80,9 @@ export async function startHostileRest(upstream: string): Promise<HostileRest> {
     const answer = (route && answers.get(route)) ?? { kind: 'sane' };
     if (route) {
       counts.set(route, (counts.get(route) ?? 0) + 1);
-      open.set(route, (open.get(route) ?? 0) + 1);
+      const now = (open.get(route) ?? 0) + 1;
+      open.set(route, now);
+      peaks.set(route, Math.max(peaks.get(route) ?? 0, now));
       res.on('close', () => open.set(route, (open.get(route) ?? 1) - 1));
     }
     if (answer.kind === 'sane') {
@@ -109,6 +116,11 @@ export async function startHostileRest(upstream: string): Promise<HostileRest> {
     },
     requests: (route) => counts.get(route) ?? 0,
     open: (route) => open.get(route) ?? 0,
+    peak: (route) => peaks.get(route) ?? 0,
+    resetPeaks: () => {
+      peaks.clear();
+      for (const [route, now] of open) peaks.set(route, now);
+    },
     sockets: () => sockets.size,
     close,
     [Symbol.asyncDispose]: close,
