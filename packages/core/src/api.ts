@@ -283,7 +283,10 @@ export type OutgoingContent =
 
 /** A message as the app sees it. */
 export interface LocalMessage {
-  /** 32 lowercase hex characters; the same on every path and every resend. */
+  /**
+   * 32 lowercase hex characters; the same on every path and every resend. Those this SDK makes
+   * are time-ordered (a version 7 UUID without dashes): a sender's uids sort in send order.
+   */
   readonly uid: string;
   /** TEXT, IMAGE, FILE, … (any type the server sends, known to this SDK or not). */
   readonly type: MessageType;

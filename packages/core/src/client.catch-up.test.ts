@@ -144,6 +144,33 @@ describe('createChatClient: catch-up on the real server’s history', () => {
     expect(got).toEqual(live);
   });
 
+  it('a new page reads one second of history in send order, though receipts moved some of it up', async () => {
+    const { clock, thread, client, online, run } = createWorld();
+    const agent = client('a1');
+    const page1 = client('v1');
+    await online(agent);
+    await online(page1);
+    // 20 messages within one server second; the first page reads the first five at the end of it.
+    const texts = Array.from({ length: 20 }, (_, i) => `m${i}`);
+    const sent = [];
+    for (const text of texts) {
+      sent.push(agent.send(thread, { type: 'TEXT', text }));
+      await clock.advanceAsync(30);
+    }
+    await run(Promise.all(sent.map((m) => m.done)));
+    for (const m of sent.slice(0, 5)) page1.markRead(thread, m.uid);
+    await clock.advanceAsync(10);
+    await run(page1.dispose());
+
+    // History now lists m4…m0 first (READ moved them up), then m19…m5.
+    const page2 = client('v1');
+    const got: string[] = [];
+    page2.on('message', (m) => got.push(m.content));
+    await online(page2);
+    await clock.advanceAsync(100);
+    expect(got).toEqual(texts);
+  });
+
   it('beyond catchUpPageSize × catchUpMaxPages, a gap event names what is missing — never a silent loss', async () => {
     const { clock, thread, client, network, online, run } = createWorld();
     const visitor = client('v1', { timing: { catchUpPageSize: 10, catchUpMaxPages: 5 } });

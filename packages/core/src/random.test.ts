@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
-import { createMessageUid, cryptoRandom } from './random.js';
+import { createMessageUid, createUidMaker, cryptoRandom, isTimeOrderedUid } from './random.js';
 import { seededRandom } from './testing/seeded-random.js';
 
 describe('cryptoRandom', () => {
@@ -57,5 +57,33 @@ describe('createMessageUid', () => {
     const r = seededRandom(5);
     const uids = new Set(Array.from({ length: 5_000 }, () => createMessageUid(r)));
     expect(uids.size).toBe(5_000);
+  });
+});
+
+describe('createUidMaker', () => {
+  it('makes version 7 uids (32 lowercase hex) that sort in the order they are made, whatever the clock does', () => {
+    let now = 1_704_067_200_000;
+    const next = createUidMaker({ now: () => now }, seededRandom(3));
+    const uids: string[] = [];
+    // Many in one millisecond (past the 4,096 of its counter), then the clock steps back a second.
+    for (let i = 0; i < 5_000; i++) uids.push(next());
+    now -= 1_000;
+    for (let i = 0; i < 100; i++) uids.push(next());
+    now += 60_000;
+    for (let i = 0; i < 100; i++) {
+      uids.push(next());
+      now += i % 3;
+    }
+    for (const uid of uids) expect(uid).toMatch(/^[0-9a-f]{12}7[0-9a-f]{3}[89ab][0-9a-f]{15}$/);
+    expect([...uids].sort()).toEqual(uids);
+    expect(new Set(uids).size).toBe(uids.length);
+    expect(uids.every(isTimeOrderedUid)).toBe(true);
+    // The time is the first 48 bits.
+    expect(Number.parseInt(uids[0]?.slice(0, 12) ?? '', 16)).toBe(1_704_067_200_000);
+  });
+
+  it('tells time-ordered uids from random ones', () => {
+    expect(isTimeOrderedUid(createMessageUid(seededRandom(1)))).toBe(false);
+    expect(isTimeOrderedUid('not-a-uid')).toBe(false);
   });
 });

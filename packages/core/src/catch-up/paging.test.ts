@@ -180,6 +180,27 @@ describe('readPass', () => {
     expect(pass.newest).toBe(1_005_000);
   });
 
+  it('puts a sender’s time-ordered uids of one server second in uid order: history’s order there says nothing', async () => {
+    // One second, newest first by updatedAt: receipts moved a0 and a1 (sent first) above a2…a4.
+    const a = (n: number): string => `0000000000${n}07000${'8'.repeat(16)}`;
+    const at = (uid: string, updated: number, sender = 'a1'): HistoryMessage => ({
+      ...item(uid, 1_000_000, updated),
+      user: { uid: sender, nickname: '', avatar: '', type: 'AGENT', extra: '' },
+    });
+    const rows = [
+      at(a(1), 1_000_900),
+      at(a(0), 1_000_800),
+      at('v4-random-b', 1_000_700, 'v1'),
+      at(a(4), 1_000_400),
+      at('v4-random-a', 1_000_350, 'v1'),
+      at(a(3), 1_000_300),
+      at(a(2), 1_000_200),
+    ];
+    const pass = await readPass(options(server(() => rows)));
+    // a0…a4 in uid order in the places a1's messages had; v1's random uids keep history's order.
+    expect(uids(pass)).toEqual([a(0), a(1), 'v4-random-a', a(2), 'v4-random-b', a(3), a(4)]);
+  });
+
   it('tells an empty history', async () => {
     const pass = await readPass(options(server(() => [])));
     expect(pass).toMatchObject({

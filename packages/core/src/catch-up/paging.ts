@@ -7,6 +7,7 @@
  */
 import type { WireMessage } from '@weiyu/protocol';
 import type { HistoryMessage, RestCallOptions, RestTransport } from '../interfaces.js';
+import { isTimeOrderedUid } from '../random.js';
 import { historyTime, type PassTimes, serverTime } from './watermark.js';
 
 /** Options of {@link readPass}. */
@@ -156,7 +157,11 @@ export async function readPass(options: PassOptions): Promise<Pass> {
 
 /**
  * Oldest first by `createdAt` (history's order is by `updatedAt`: a receipt moves an old message
- * up). Items of one second keep history's order; one without a time stays after its neighbour.
+ * up). Items of one second keep history's order — but for a sender's time-ordered uids: history's
+ * order within a second says nothing of the order they were sent in (its times have no
+ * milliseconds, and receipts moved some up), so they take the places its messages had there in
+ * uid order, its send order (random.ts). Official clients' random uids keep history's order. One
+ * without a time stays after its neighbour.
  */
 export function oldestFirst<T extends Taken>(newestFirst: readonly T[]): T[] {
   let previous = Number.NEGATIVE_INFINITY;
@@ -164,7 +169,23 @@ export function oldestFirst<T extends Taken>(newestFirst: readonly T[]): T[] {
     previous = row.createdAt ?? previous;
     return { row, key: previous };
   });
-  return keyed.sort((a, b) => a.key - b.key).map((k) => k.row);
+  keyed.sort((a, b) => a.key - b.key);
+  // A sender's time-ordered rows of one second, newest first (each place takes the oldest left).
+  const seconds = new Map<string, T[]>();
+  const secondOf = (k: (typeof keyed)[number]): string | undefined =>
+    isTimeOrderedUid(k.row.message.uid) ? `${k.key} ${k.row.message.user?.uid}` : undefined;
+  for (const k of keyed) {
+    const second = secondOf(k);
+    if (second === undefined) continue;
+    const rows = seconds.get(second);
+    if (rows) rows.push(k.row);
+    else seconds.set(second, [k.row]);
+  }
+  for (const rows of seconds.values()) rows.sort((a, b) => (a.message.uid < b.message.uid ? 1 : -1));
+  return keyed.map((k) => {
+    const second = secondOf(k);
+    return (second !== undefined && seconds.get(second)?.pop()) || k.row;
+  });
 }
 
 function newestTime(rows: readonly HistoryRow[]): number | undefined {

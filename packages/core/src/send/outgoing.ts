@@ -1,6 +1,6 @@
 /**
  * The messages this user sends, as they are made before anything travels: content checked and
- * built, a fresh uid, this client's user and channel — or, when that fails, the FAILED message
+ * built, a fresh uid (time-ordered), this client's user and channel — or, when that fails, the FAILED message
  * `send` returns at once.
  */
 import { type Channel, type MessageType, SdkError, validateTopic } from '@weiyu/protocol';
@@ -8,7 +8,7 @@ import type { ChatThread, ChatUser, LocalMessage, OutgoingContent, SentMessage }
 import { buildContent } from '../content/index.js';
 import type { Clock, RandomSource } from '../interfaces.js';
 import { createOutgoingMessage, withStatus } from '../message.js';
-import { createMessageUid } from '../random.js';
+import { createUidMaker } from '../random.js';
 
 /** Who sends, and how uids and times are made. */
 export interface OutgoingOptions {
@@ -38,9 +38,11 @@ export interface Outgoing {
 
 /** Creates the maker of a user's outgoing messages. */
 export function createOutgoing(options: OutgoingOptions): Outgoing {
+  // Time-ordered: a sender's uids sort in send order (catch-up orders one server second by them).
+  const nextUid = createUidMaker(options.clock, options.random);
   const make = (thread: ChatThread, type: MessageType, content: string, uid?: string, orgUid = options.orgUid) =>
     createOutgoingMessage({
-      uid: uid ?? createMessageUid(options.random),
+      uid: uid ?? nextUid(),
       type,
       content,
       user: options.user,
