@@ -21,8 +21,12 @@
  * persistent session's queued messages after newer live ones (see the README). The order is
  * asserted in the bytedesk run, where only the SDK decides it.
  *
- * A third run reloads the visitor mid-chaos: a new client on the same outbox must deliver what
- * the old one left, exactly once.
+ * In both runs the visitor's page reloads now and then (a few seconds in, then every 15–40 s): the
+ * old client goes without waiting for anything and a new one starts on the same outbox, device
+ * and token. The new one must deliver what the old one left, and shows the thread's history
+ * afresh: each client shows each message once, in send order, and together they show everything.
+ * A message that FAILED for good on a page reloaded before the app resent it is the app's (the new
+ * page does not know it): counted, not sent. A third run reloads the visitor once, in detail.
  *
  * "chaos, distilled" holds, on their own and without randomness, the two losses the chaos runs
  * found in core; both are fixed, and these tests keep them fixed:
@@ -80,7 +84,19 @@ interface Side {
   readonly name: 'agent' | 'visitor';
   readonly uid: string;
   readonly thread: ChatThread;
-  readonly tc: TestClient;
+  /** The client now (the visitor's is replaced when its page reloads). */
+  tc: TestClient;
+  /** Every client this side had, oldest first, each with how many messages were sent before it came. */
+  readonly instances: Array<{ readonly tc: TestClient; readonly sentBefore: number }>;
+  /** While the page reloads: the old client is going, the new one not there yet. */
+  reloading: boolean;
+  /** Which client each message last FAILED for good on. */
+  readonly failedOn: Map<string, TestClient>;
+  /**
+   * Messages in the outbox when the page reloaded: the old page's `done` settled FAILED `closed`
+   * (as dispose() says), and the new page sent them from the outbox.
+   */
+  readonly carried: Set<string>;
   readonly sent: SentMessage[];
   /** What this side saw, in order, for failure messages: connection states, errors, messages. */
   readonly trace: string[];
@@ -104,16 +120,18 @@ interface ChaosLog {
   readonly counts: Map<string, number>;
 }
 
-/** Records a side's connection states, errors and received messages with the time since `started`. */
-function traceSide(side: Side, started: number): void {
+/** Records a client's connection states, errors and received messages with the time since `started`. */
+function traceSide(side: Side, tc: TestClient, started: number): void {
   const at = (): string => ((Date.now() - started) / 1000).toFixed(2);
-  side.tc.client.on('status', ({ message }) => {
-    if (message.user.uid === side.uid) side.own.set(message.uid, message);
+  tc.client.on('status', ({ message }) => {
+    if (message.user.uid !== side.uid) return;
+    side.own.set(message.uid, message);
+    if (message.status === 'FAILED' && message.error?.retryable === false) side.failedOn.set(message.uid, tc);
   });
-  side.tc.client.on('connection', (s) => side.trace.push(`${at()}s [${s.status}]`));
-  side.tc.client.on('error', (e) => side.trace.push(`${at()}s [error ${e.code}: ${e.message.slice(0, 60)}]`));
-  side.tc.client.on('message', (m) => side.trace.push(`${at()}s ${m.content}`));
-  side.tc.realtime.on((event) => {
+  tc.client.on('connection', (s) => side.trace.push(`${at()}s [${s.status}]`));
+  tc.client.on('error', (e) => side.trace.push(`${at()}s [error ${e.code}: ${e.message.slice(0, 60)}]`));
+  tc.client.on('message', (m) => side.trace.push(`${at()}s ${m.content}`));
+  tc.realtime.on((event) => {
     if (event.type !== 'message' || event.topic !== TOPIC) return;
     const decoded = decodeMessage(event.payload);
     if (decoded.ok && decoded.value.type === 'TEXT' && decoded.value.user?.uid !== side.uid) {
@@ -174,9 +192,17 @@ function recordOutcome(side: Side, sent: SentMessage): void {
   });
 }
 
-/** Sends `count` TEXT messages at random small intervals. */
-async function sendLoop(side: Side, count: number, rng: Prng): Promise<void> {
+/**
+ * Sends `count` TEXT messages at random small intervals; with `reload`, the page reloads (between
+ * two sends, as a user pressing F5 would) a few seconds in, then every 15–40 s.
+ */
+async function sendLoop(side: Side, count: number, rng: Prng, reload?: () => Promise<void>): Promise<void> {
+  let reloadAt = Date.now() + rng.int(3_000, 12_000);
   for (let i = 0; i < count; i++) {
+    if (reload && Date.now() >= reloadAt) {
+      await reload();
+      reloadAt = Date.now() + rng.int(15_000, 40_000);
+    }
     const sent = side.tc.client.send(side.thread, text(`${side.name}-${i}`));
     side.sent.push(sent);
     recordOutcome(side, sent);
@@ -191,16 +217,28 @@ async function sendLoop(side: Side, count: number, rng: Prng): Promise<void> {
  * sent again with the same uid a moment later, while it is still in the timeline (10,000
  * messages are more than it keeps).
  */
-function resendWhenFailed(side: Side, rng: Prng, stop: { readonly done: boolean }): void {
-  side.tc.client.on('status', ({ message }) => {
+function resendWhenFailed(side: Side, tc: TestClient, rng: Prng, stop: { readonly done: boolean }): void {
+  tc.client.on('status', ({ message }) => {
     if (message.user.uid !== side.uid || message.status !== 'FAILED' || message.error?.retryable !== false) return;
     void pause(rng.int(500, 2_000)).then(() => {
-      // Once the chaos is over, what is still FAILED is resent by the checks below.
-      if (stop.done || side.own.get(message.uid)?.status !== 'FAILED') return;
+      // Once the chaos is over, what is still FAILED is resent by the checks below; a page
+      // reloaded meanwhile is gone with its FAILED messages (the app's now).
+      if (stop.done || side.tc !== tc || side.reloading || side.own.get(message.uid)?.status !== 'FAILED') return;
       side.resent++;
-      recordOutcome(side, side.tc.client.resend(message.uid));
+      recordOutcome(side, tc.client.resend(message.uid));
     });
   });
+}
+
+/**
+ * Messages that FAILED for good on a client since reloaded away, before the app resent them: the
+ * new page has them neither in its outbox nor in its timeline, so it cannot send them again; the
+ * app was told (their `status` event) and has them. Not sent, so nobody is expected to show them.
+ */
+function leftToApp(side: Side): Set<string> {
+  const left = new Set<string>();
+  for (const [uid, tc] of side.failedOn) if (tc !== side.tc && side.own.get(uid)?.status === 'FAILED') left.add(uid);
+  return left;
 }
 
 /** Connection faults: drops, short outages, and broker restarts (one early, then one every 20–40 s). */
@@ -288,10 +326,10 @@ function ownMessages(side: Side): ReadonlyMap<string, LocalMessage> {
   return side.own;
 }
 
-/** Uids that ended FAILED for good at some point (handed back to the app: no order promise). */
+/** Uids that ended FAILED for good at some point, on any of the side's clients (handed back to the app: no order promise). */
 function failedForGood(side: Side): Set<string> {
   const uids = new Set<string>();
-  for (const s of side.tc.events.of('status')) {
+  for (const s of side.instances.flatMap((i) => i.tc.events.of('status'))) {
     if (s.message.status === 'FAILED' && s.message.error !== undefined && !s.message.error.retryable) {
       uids.add(s.message.uid);
     }
@@ -299,12 +337,22 @@ function failedForGood(side: Side): Set<string> {
   return uids;
 }
 
-/** `message` events at `receiver` from `from`, as uids in arrival order. */
-function receivedFrom(receiver: Side, from: Side): string[] {
-  return receiver.tc.events
+/** `message` events at one client from `from`, as uids in arrival order. */
+function receivedBy(tc: TestClient, from: Side): string[] {
+  return tc.events
     .messages(TOPIC)
     .filter((m) => m.user.uid === from.uid)
     .map((m) => m.uid);
+}
+
+/** `message` events at the receiver's current client from `from`, as uids in arrival order. */
+function receivedFrom(receiver: Side, from: Side): string[] {
+  return receivedBy(receiver.tc, from);
+}
+
+/** What any of the receiver's clients showed of `from`'s messages. */
+function shownByAny(receiver: Side, from: Side): Set<string> {
+  return new Set(receiver.instances.flatMap((i) => receivedBy(i.tc, from)));
 }
 
 /** `a×2 b×1`: how often each value occurs. */
@@ -325,14 +373,16 @@ function duplicates(uids: readonly string[]): string[] {
 }
 
 function describeMissing(receiver: Side, from: Side): string {
-  const got = new Set(receivedFrom(receiver, from));
-  const missing = from.sent.filter((s) => !got.has(s.uid)).map((s) => s.content);
+  const got = shownByAny(receiver, from);
+  const left = leftToApp(from);
+  const missing = from.sent.filter((s) => !got.has(s.uid) && !left.has(s.uid)).map((s) => s.content);
   return `${receiver.name} misses ${missing.length} of ${from.name}'s: ${missing.slice(0, 20).join(',')}`;
 }
 
 function hasAll(receiver: Side, from: Side): boolean {
-  const got = new Set(receivedFrom(receiver, from));
-  return from.sent.every((s) => got.has(s.uid));
+  const got = shownByAny(receiver, from);
+  const left = leftToApp(from);
+  return from.sent.every((s) => got.has(s.uid) || left.has(s.uid));
 }
 
 async function runChaos(compat: Compat): Promise<void> {
@@ -347,17 +397,24 @@ async function runChaos(compat: Compat): Promise<void> {
     topics: [TOPIC],
     timing,
   });
-  await using visitorClient = await createTestClient(broker, {
+  // The visitor's outbox outlives its page: each reload starts a new client on it.
+  const store = createMemoryStore();
+  const visitorClient = await createTestClient(broker, {
     ...VISITOR,
     deviceUid: 'visitor-chaos',
     topics: [TOPIC],
     timing,
+    store,
   });
   const agent: Side = {
     name: 'agent',
     uid: AGENT.uid,
     thread: DEMO_THREAD_FOR_AGENT,
     tc: agentClient,
+    instances: [{ tc: agentClient, sentBefore: 0 }],
+    reloading: false,
+    failedOn: new Map(),
+    carried: new Set(),
     sent: [],
     trace: [],
     wire: [],
@@ -370,6 +427,10 @@ async function runChaos(compat: Compat): Promise<void> {
     uid: VISITOR.uid,
     thread: DEMO_THREAD_FOR_VISITOR,
     tc: visitorClient,
+    instances: [{ tc: visitorClient, sentBefore: 0 }],
+    reloading: false,
+    failedOn: new Map(),
+    carried: new Set(),
     sent: [],
     trace: [],
     wire: [],
@@ -377,9 +438,15 @@ async function runChaos(compat: Compat): Promise<void> {
     resent: 0,
     outcomes: new Map(),
   };
+  // Every client the visitor had is disposed at the end (dispose is idempotent).
+  await using _visitorClients = {
+    [Symbol.asyncDispose]: async () => {
+      for (const instance of visitor.instances) await instance.tc.dispose();
+    },
+  };
   const sides = [agent, visitor] as const;
   const log: ChaosLog = { started: Date.now(), lines: [], counts: new Map() };
-  for (const side of sides) traceSide(side, log.started);
+  for (const side of sides) traceSide(side, side.tc, log.started);
 
   const notes: string[] = [];
   const remark = (line: string): void => {
@@ -391,14 +458,47 @@ async function runChaos(compat: Compat): Promise<void> {
   const agentCount = rng.int(Math.floor(MESSAGES * 0.4), Math.ceil(MESSAGES * 0.6));
   const visitorCount = MESSAGES - agentCount;
   const stop = { done: false };
-  for (const side of sides) resendWhenFailed(side, rng.fork(`${side.name}-resend`), stop);
+  for (const side of sides) resendWhenFailed(side, side.tc, rng.fork(`${side.name}-resend`), stop);
+  // The visitor's page reloads: the old client goes without waiting for anything; the new one
+  // starts on the same outbox and device, with the token it has (login is REST, which may be down).
+  const reload = async (): Promise<void> => {
+    // As a user would, the app's resends of what FAILED for good go first (for a few seconds at most:
+    // what is still FAILED then is the app's, and the new page cannot send it).
+    const failing = (): boolean =>
+      visitor.sent.some(
+        (m) => visitor.own.get(m.uid)?.status === 'FAILED' && visitor.failedOn.get(m.uid) === visitor.tc,
+      );
+    await waitFor(() => !failing(), { timeoutMs: 5_000, message: 'resends done' }).catch(() => undefined);
+    visitor.reloading = true;
+    const old = visitor.tc;
+    note(log, `reload (${old.client.pending().length} pending)`);
+    for (const m of old.client.pending()) visitor.carried.add(m.uid);
+    const disposing = old.dispose();
+    const next = await createTestClient(broker, {
+      username: VISITOR.username,
+      uid: VISITOR.uid,
+      accessToken: old.accessToken,
+      deviceUid: 'visitor-chaos',
+      topics: [TOPIC],
+      timing,
+      store,
+      connect: false,
+    });
+    await disposing;
+    visitor.tc = next;
+    visitor.instances.push({ tc: next, sentBefore: visitor.sent.length });
+    traceSide(visitor, next, log.started);
+    resendWhenFailed(visitor, next, rng.fork(`visitor-resend-${visitor.instances.length}`), stop);
+    visitor.reloading = false;
+    await next.client.connect();
+  };
   const lanes = Promise.all([
     connectionLane(broker, rng.fork('connection'), stop, log),
     serviceLane(broker, rng.fork('service'), stop, log),
   ]);
   await Promise.all([
     sendLoop(agent, agentCount, rng.fork('agent-send')),
-    sendLoop(visitor, visitorCount, rng.fork('visitor-send')),
+    sendLoop(visitor, visitorCount, rng.fork('visitor-send'), reload),
   ]);
   stop.done = true;
   await lanes;
@@ -439,10 +539,16 @@ async function runChaos(compat: Compat): Promise<void> {
 
   // No message is left QUEUED/SENDING/RETRYING; a FAILED one failed for good, with a reason.
   const failedBeforeResend: Array<{ side: Side; message: LocalMessage }> = [];
+  const left = new Map(sides.map((side) => [side, leftToApp(side)]));
   for (const side of sides) {
     const own = ownMessages(side);
     for (const sent of side.sent) {
       const message = own.get(sent.uid);
+      if (left.get(side)?.has(sent.uid)) {
+        // FAILED for good on a page since reloaded: the app's (checked like the others, not resent).
+        expect(message?.error?.code, `${side.name}: ${sent.content} left to the app`).toBe('server_error');
+        continue;
+      }
       expect(message, `${side.name}: ${sent.content} is known`).toBeDefined();
       if (message === undefined) continue;
       if (CONFIRMED.has(message.status)) continue;
@@ -455,7 +561,10 @@ async function runChaos(compat: Compat): Promise<void> {
   const failedCodes = [...new Set(failedBeforeResend.map((f) => f.message.error?.code))];
   // The only fault that fails a message for good is the envelope code 500 (server_error).
   expect(failedCodes.filter((c) => c !== 'server_error')).toEqual([]);
-  remark(`FAILED for good before resend: ${failedBeforeResend.length} (${failedCodes.join(',') || 'none'})`);
+  const leftCount = [...left.values()].reduce((n, uids) => n + uids.size, 0);
+  remark(
+    `FAILED for good before resend: ${failedBeforeResend.length} (${failedCodes.join(',') || 'none'}); left to the app by a reload: ${leftCount}`,
+  );
 
   // ---- the app resends what failed for good; then nothing is FAILED ----------------------------
   for (const { side, message } of failedBeforeResend) recordOutcome(side, side.tc.client.resend(message.uid));
@@ -463,8 +572,10 @@ async function runChaos(compat: Compat): Promise<void> {
     () =>
       sides.every((side) => {
         const own = ownMessages(side);
+        const mine = left.get(side);
         return (
-          side.tc.client.pending().length === 0 && side.sent.every((s) => CONFIRMED.has(own.get(s.uid)?.status ?? ''))
+          side.tc.client.pending().length === 0 &&
+          side.sent.every((s) => mine?.has(s.uid) || CONFIRMED.has(own.get(s.uid)?.status ?? ''))
         );
       }),
     CALM_MS,
@@ -472,7 +583,9 @@ async function runChaos(compat: Compat): Promise<void> {
       sides
         .map((side) => {
           const own = ownMessages(side);
-          const open = side.sent.filter((s) => !CONFIRMED.has(own.get(s.uid)?.status ?? ''));
+          const open = side.sent.filter(
+            (s) => !left.get(side)?.has(s.uid) && !CONFIRMED.has(own.get(s.uid)?.status ?? ''),
+          );
           return `${side.name}: ${open.map((s) => `${s.content}:${own.get(s.uid)?.status ?? '?'}`).join(',')}`;
         })
         .join('; '),
@@ -482,8 +595,12 @@ async function runChaos(compat: Compat): Promise<void> {
   // FAILED means no more automatic attempts: never with a reason a retry may mend. A message
   // waiting for a retry is RETRYING, with when its next attempt is.
   for (const side of sides) {
-    const statuses = side.tc.events.of('status').map((s) => s.message);
-    const failed = statuses.filter((m) => m.user.uid === side.uid && m.status === 'FAILED');
+    const statuses = side.instances.flatMap((i) => i.tc.events.of('status').map((s) => s.message));
+    // Carried over a reload: the old page's dispose settled it FAILED closed (the new page sent it).
+    const failed = statuses.filter(
+      (m) =>
+        m.user.uid === side.uid && m.status === 'FAILED' && !(side.carried.has(m.uid) && m.error?.code === 'closed'),
+    );
     expect(
       failed.filter((m) => m.error?.retryable !== false).map((m) => m.error?.code),
       `${side.name}: FAILED only for good`,
@@ -504,8 +621,9 @@ async function runChaos(compat: Compat): Promise<void> {
     );
     for (const sent of side.sent) {
       const outcomes = side.outcomes.get(sent.uid) ?? [];
-      if (exempt.has(sent.uid)) {
-        // Its first done said FAILED; each resend's done an outcome of its own.
+      if (exempt.has(sent.uid) || side.carried.has(sent.uid)) {
+        // Its first done said FAILED (for good, or closed with the page that sent it); each
+        // resend's done an outcome of its own.
         expect(outcomes[0], `${side.name}: ${sent.content}'s first done`).toBe('FAILED');
         expect(
           outcomes.filter((o) => o !== 'FAILED' && o !== 'SUCCESS'),
@@ -551,52 +669,77 @@ async function runChaos(compat: Compat): Promise<void> {
   }
 
   // ---- exactly once, in per-sender order -------------------------------------------------------
+  // Each client the receiver had shows each message once, in send order; together they show
+  // every message of the sender (but those left to the app), and nothing else. A client after a
+  // reload shows the thread's history afresh, as a new page does.
   for (const [receiver, from] of pairs) {
-    const got = receivedFrom(receiver, from);
-    expect(duplicates(got), `${receiver.name} shows none of ${from.name}'s twice`).toEqual([]);
-    expect([...got].sort(), `${receiver.name} shows every message of ${from.name}, nothing else`).toEqual(
-      from.sent.map((s) => s.uid).sort(),
+    const exempt = new Set([...failedForGood(from), ...(left.get(from) ?? [])]);
+    const all = shownByAny(receiver, from);
+    expect([...all].sort(), `${receiver.name} shows every message of ${from.name}, nothing else`).toEqual(
+      from.sent
+        .filter((s) => !left.get(from)?.has(s.uid) || all.has(s.uid))
+        .map((s) => s.uid)
+        .sort(),
     );
-    // The sender's own messages are shown from send(): never again as `message` events.
-    expect(receivedFrom(from, from), `${from.name} is not shown its own messages again`).toEqual([]);
-
-    // Order: every message the SDK delivered by itself, in the order send() was called (those
-    // that failed for good and were resent by the app went out later, by the app's choice).
-    const exempt = failedForGood(from);
-    const contentOf = new Map(from.sent.map((s) => [s.uid, s.content]));
-    const expected = from.sent.filter((s) => !exempt.has(s.uid)).map((s) => s.content);
-    const actual = got.filter((uid) => !exempt.has(uid)).map((uid) => contentOf.get(uid) ?? uid);
-    if (compat === 'bytedesk') {
-      if (actual.join() !== expected.join()) {
+    for (const [n, { tc }] of receiver.instances.entries()) {
+      const got = receivedBy(tc, from);
+      const who = receiver.instances.length > 1 ? `${receiver.name} (page ${n + 1})` : receiver.name;
+      expect(duplicates(got), `${who} shows none of ${from.name}'s twice`).toEqual([]);
+      // Order: every message the SDK delivered by itself, in the order send() was called (those
+      // that failed for good and were resent by the app went out later, by the app's choice).
+      const contentOf = new Map(from.sent.map((s) => [s.uid, s.content]));
+      const shown = new Set(got);
+      const expected = from.sent.filter((s) => !exempt.has(s.uid) && shown.has(s.uid)).map((s) => s.content);
+      const actual = got.filter((uid) => !exempt.has(uid)).map((uid) => contentOf.get(uid) ?? uid);
+      if (compat === 'bytedesk') {
+        if (actual.join() !== expected.join()) {
+          const at = actual.findIndex((c, i) => c !== expected[i]);
+          console.log(
+            `[chaos ${compat}] ${who} got ${from.name}'s messages out of send order from #${at}: ` +
+              `${actual.slice(Math.max(0, at - 2), at + 6).join(',')} (expected ${expected.slice(Math.max(0, at - 2), at + 6).join(',')})`,
+          );
+          console.log(
+            `[chaos ${compat}] ${receiver.name}'s trace:\n    ${foldTrace(receiver.trace)}\n  off the wire:\n    ${foldTrace(receiver.wire)}`,
+          );
+        }
+        expect(actual, `${who} shows ${from.name}'s messages in send order`).toEqual(expected);
+      } else if (actual.join() !== expected.join()) {
+        // aedes may deliver a persistent session's queued messages after newer live ones (see the
+        // README); the order is asserted in the bytedesk run, where only the SDK decides it.
         const at = actual.findIndex((c, i) => c !== expected[i]);
-        console.log(
-          `[chaos ${compat}] ${receiver.name} got ${from.name}'s messages out of send order from #${at}: ` +
-            `${actual.slice(Math.max(0, at - 2), at + 6).join(',')} (expected ${expected.slice(Math.max(0, at - 2), at + 6).join(',')})`,
-        );
-        console.log(
-          `[chaos ${compat}] ${receiver.name}'s trace:\n    ${foldTrace(receiver.trace)}\n  off the wire:\n    ${foldTrace(receiver.wire)}`,
+        remark(
+          `session mode: ${who} got ${from.name}'s messages out of send order from #${at} ` +
+            `(${actual.slice(at, at + 4).join(',')} vs ${expected.slice(at, at + 4).join(',')}); order asserted in bytedesk mode`,
         );
       }
-      expect(actual, `${receiver.name} shows ${from.name}'s messages in send order`).toEqual(expected);
-    } else if (actual.join() !== expected.join()) {
-      // aedes may deliver a persistent session's queued messages after newer live ones (see the
-      // README); the order is asserted in the bytedesk run, where only the SDK decides it.
-      const at = actual.findIndex((c, i) => c !== expected[i]);
-      remark(
-        `session mode: ${receiver.name} got ${from.name}'s messages out of send order from #${at} ` +
-          `(${actual.slice(at, at + 4).join(',')} vs ${expected.slice(at, at + 4).join(',')}); order asserted in bytedesk mode`,
-      );
+    }
+  }
+  // The sender's own messages are shown from send(): never again as `message` events — but a page
+  // after a reload shows what earlier pages sent as history (once each).
+  for (const side of sides) {
+    for (const { tc, sentBefore } of side.instances) {
+      const own = receivedBy(tc, side);
+      const before = new Set(side.sent.slice(0, sentBefore).map((s) => s.uid));
+      expect(duplicates(own), `${side.name} is shown none of its own twice`).toEqual([]);
+      expect(
+        own.filter((uid) => !before.has(uid)),
+        `${side.name} is not shown its own messages again`,
+      ).toEqual([]);
     }
   }
 
   // ---- the server holds each uid once, in per-sender order ------------------------------------
   const history = broker.history(TOPIC).map((m) => m.uid);
   expect(duplicates(history), 'history holds each uid once').toEqual([]);
+  const stored = new Set(history);
   expect([...history].sort(), 'history holds every message, nothing else').toEqual(
-    [...agent.sent, ...visitor.sent].map((s) => s.uid).sort(),
+    [...agent.sent, ...visitor.sent]
+      .filter((s) => stored.has(s.uid) || ![agent, visitor].some((side) => left.get(side)?.has(s.uid)))
+      .map((s) => s.uid)
+      .sort(),
   );
   for (const side of sides) {
-    const exempt = failedForGood(side);
+    const exempt = new Set([...failedForGood(side), ...(left.get(side) ?? [])]);
     const mine = new Set(side.sent.map((s) => s.uid));
     expect(
       history.filter((uid) => mine.has(uid) && !exempt.has(uid)),
@@ -610,16 +753,18 @@ async function runChaos(compat: Compat): Promise<void> {
     expect(side.tc.client.pending(), `${side.name} pending`).toEqual([]);
   }
   const faults = [...log.counts].map(([k, n]) => `${k}×${n}`).join(' ');
-  const errors = sides.map((s) => `${s.name} ${summarize(s.tc.events.errors().map((e) => e.code))}`).join('; ');
+  const errorsOf = (side: Side): string[] => side.instances.flatMap((i) => i.tc.events.errors().map((e) => e.code));
+  const errors = sides.map((s) => `${s.name} ${summarize(errorsOf(s))}`).join('; ');
   console.log(`[chaos ${compat}] seed ${SEED}: faults ${faults}; error events ${errors}\n  ${notes.join('\n  ')}`);
   // The line the README's figures come from (every assertion above held: 0 lost, 0 twice, 0 stuck).
   const faultCount = [...log.counts].filter(([k]) => k !== 'reset').reduce((n, [, c]) => n + c, 0);
-  const gaps = sides.reduce((n, side) => n + side.tc.events.of('gap').length, 0);
+  const gaps = sides.reduce((n, side) => n + side.instances.reduce((m, i) => m + i.tc.events.of('gap').length, 0), 0);
   console.log(
     `[chaos ${compat}] figures: seed ${SEED}, ${agent.sent.length + visitor.sent.length} messages ` +
       `(agent ${agent.sent.length}, visitor ${visitor.sent.length}, markers included), ${faultCount} faults, ` +
       `${((Date.now() - log.started) / 1000).toFixed(0)} s, lost 0, twice 0, stuck 0, ` +
-      `order ${compat === 'bytedesk' ? 'kept' : 'noted only'}, FAILED for good then resent ${agent.resent + visitor.resent + failedBeforeResend.length}, gap events ${gaps}`,
+      `order ${compat === 'bytedesk' ? 'kept' : 'noted only'}, FAILED for good then resent ${agent.resent + visitor.resent + failedBeforeResend.length}, ` +
+      `visitor reloads ${log.counts.get('reload') ?? 0} (left to the app ${leftCount}), gap events ${gaps}`,
   );
 }
 
