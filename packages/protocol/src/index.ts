@@ -21,6 +21,16 @@ export {
   type RestUserJson,
   toRestJson,
 } from './rest-json.js';
+export { fromRestThreadJson, type RestThread } from './rest-thread-json.js';
+export {
+  CLOSING_MESSAGE_TYPES,
+  isThreadChangeMessageType,
+  THREAD_CHANGE_MESSAGE_TYPES,
+  type TransferStatus,
+  threadStateAfter,
+  transferStatusAfter,
+  transferTopic,
+} from './thread-changes.js';
 export { formatServerTime, parseCreatedAt } from './time.js';
 export {
   buildTopic,

@@ -13,6 +13,18 @@ export interface ServerDirectory {
   readonly participantsOf?: (topic: string) => readonly string[] | undefined;
   /** A workgroup's agents. */
   readonly agentsOf?: (workgroupUid: string) => readonly string[] | undefined;
+  /** How a user is shown (thread lists name the other side). */
+  readonly profileOf?: (uid: string) => UserProfile | undefined;
+}
+
+/** How a user is shown: what the thread list tells of the other side. */
+export interface UserProfile {
+  /** Display name. */
+  readonly nickname: string;
+  /** Avatar image URL; `''` when none. */
+  readonly avatar: string;
+  /** A user type name (AGENT, VISITOR, …). */
+  readonly type: string;
 }
 
 /**

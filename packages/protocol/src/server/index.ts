@@ -3,7 +3,7 @@
  * development: the mock broker and core's in-memory network both run on these. Pure: no I/O,
  * time passed in. Not needed by apps.
  */
-export { mayUseTopic, type ServerDirectory } from './access.js';
+export { mayUseTopic, type ServerDirectory, type UserProfile } from './access.js';
 export { type Admission, admit } from './admission.js';
 export { type KickoffInit, kickoffMessage } from './kickoff.js';
 export { LoginGuard, type LoginGuardOptions, type LoginRefusal } from './login-guard.js';
@@ -46,3 +46,6 @@ export {
   reversedMemberTopic,
   sessionPresentFlag,
 } from './subscriptions.js';
+export { ThreadBook, type ThreadBookOptions, type ThreadRow, type ThreadSeed } from './thread-book.js';
+export type { ThreadContentJson, ThreadResponseJson } from './thread-json.js';
+export { countsAsUnread } from './unread.js';

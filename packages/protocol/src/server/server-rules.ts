@@ -13,6 +13,9 @@ import {
 import { type MessageResponseJson, toMessageResponse } from './server-json.js';
 import { cloneWireMessage, serverTime, stamp } from './stamp.js';
 import { classifyFilter, filterMatches, reversedMemberTopic } from './subscriptions.js';
+import { ThreadBook, type ThreadRow, type ThreadSeed } from './thread-book.js';
+import type { ThreadResponseJson } from './thread-json.js';
+import { countsAsUnread } from './unread.js';
 
 /** Where a message came from: when, the MQTT topic it was published to, the user who sent it. */
 export interface AcceptContext {
@@ -97,12 +100,14 @@ export class ServerRules {
   /** The options in force, defaults filled in. */
   readonly options: ResolvedServerRulesOptions;
   readonly #store: MessageStore;
+  readonly #threads: ThreadBook;
   readonly #directory: ServerDirectory;
 
   constructor(init: ServerRulesInit = {}) {
     this.options = resolveServerRulesOptions(init);
     this.#directory = init.directory ?? {};
     this.#store = new MessageStore({ lagMs: this.options.historyLagMs, recall: this.options.recall });
+    this.#threads = new ThreadBook({ directory: this.#directory, timeFormat: this.options.timeFormat });
   }
 
   /** Which server it simulates: the real one (`bytedesk`) or a hardened one (`strict`). */
@@ -128,6 +133,7 @@ export class ServerRules {
     if (forbidden) return { ok: false, kind: 'forbidden', reason: forbidden };
     const processed = stamp(message, context.now, this.options.timeFormat);
     const stored = this.#keep(processed, message.thread?.state ?? '', context.now);
+    if (stored) this.#threads.record(processed, context.now);
     const echoes = admission.echoed ? echoesOf(processed) : [];
     return { ok: true, message: cloneWireMessage(processed), stored, echoes };
   }
@@ -206,6 +212,54 @@ export class ServerRules {
     const records = this.#store.page(topic, pageNumber, pageSize, now, this.options.historyOrder);
     const content = records.content.map((r) => toMessageResponse(r, this.options.timeFormat));
     return { ok: true, ...records, content };
+  }
+
+  /** Declares a thread (the seed): its owners' rows in the thread list, before any message. */
+  seedThread(thread: ThreadSeed, now: number): void {
+    this.#threads.seed(thread, now);
+  }
+
+  /**
+   * The users the server delivers a topic's messages to without their SUBSCRIBE: the owners of
+   * its thread rows (the real server subscribes them itself when it routes or transfers a thread).
+   */
+  threadOwners(topic: string): readonly string[] {
+    return this.#threads.ownersOf(topic);
+  }
+
+  /**
+   * One page of a user's thread list (`GET /api/v1/thread/query`) in the server's JSON: their
+   * rows, newest change first; page size 10 by default, no cap. `unreadCount` counts the messages
+   * from others on the thread after the newest of them that is READ.
+   */
+  threadPage(
+    owner: string,
+    page: { readonly pageNumber?: number; readonly pageSize?: number },
+  ):
+    | ({
+        /** Answered. */
+        readonly ok: true;
+      } & HistoryPageOf<ThreadResponseJson>)
+    | PageRefusal {
+    const pageNumber = page.pageNumber ?? 0;
+    const pageSize = page.pageSize ?? DEFAULT_HISTORY_PAGE_SIZE;
+    if (!Number.isInteger(pageNumber) || pageNumber < 0)
+      return { ok: false, reason: 'Page index must not be less than zero' };
+    if (!Number.isInteger(pageSize) || pageSize < 1)
+      return { ok: false, reason: 'Page size must not be less than one' };
+    return { ok: true, ...this.#threads.page(owner, { pageNumber, pageSize }, (row) => this.#unread(row)) };
+  }
+
+  /** Messages from others on a row's thread after the newest of them that is READ. */
+  #unread(row: ThreadRow): number {
+    const reversed = row.type === 'MEMBER' ? reversedMemberTopic(row.topic) : undefined;
+    const records = [...this.#store.stored(row.topic), ...(reversed ? this.#store.stored(reversed) : [])];
+    const fromOthers = records.filter(
+      (r) => (r.message.user?.uid ?? '') !== row.owner && countsAsUnread(r.message.type),
+    );
+    let readUpTo = Number.NEGATIVE_INFINITY;
+    for (const r of fromOthers) if (r.message.status === 'READ') readUpTo = Math.max(readUpTo, r.createdAtMs);
+    return fromOthers.filter((r) => r.createdAtMs > readUpTo).length;
   }
 
   /** Everything stored on a topic and not deleted, oldest first, written to history yet or not (for tests). */
