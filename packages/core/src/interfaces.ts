@@ -3,7 +3,7 @@
  * storage, the environment and the network all come in through these interfaces, so every
  * policy can be tested with a fake clock and in-memory transports.
  */
-import type { SdkError, WireMessage } from '@weiyu/protocol';
+import type { RestThread, SdkError, WireMessage } from '@weiyu/protocol';
 
 /**
  * The part of the web platform's `AbortSignal` that core uses, declared here so that core needs
@@ -192,6 +192,25 @@ export interface HistoryPage {
 }
 
 /**
+ * One page of the user's thread list as the server pages it (from 0): the thread that changed
+ * last first. Each item as the server describes it (see `RestThread` of `@weiyu/protocol`).
+ */
+export interface ThreadListPage {
+  /** The threads of this page, the one that changed last first. */
+  readonly threads: readonly RestThread[];
+  /** This page's number, from 0. */
+  readonly pageNumber: number;
+  /** The page size asked for. */
+  readonly pageSize: number;
+  /** How many pages the list has. */
+  readonly totalPages: number;
+  /** How many threads the list has. */
+  readonly totalElements: number;
+  /** Whether this is the last page. */
+  readonly last: boolean;
+}
+
+/**
  * The REST API of the server. Each call resolves with the envelope's `data` when `code` is 200
  * and rejects with an SdkError otherwise: `server_error` (another code; the message is the
  * server's), `unauthenticated` (HTTP 401 or code 401), `not_authorized` (403 or code 403), `http_error` (other status),
@@ -220,6 +239,15 @@ export interface RestTransport {
     query: { readonly topic: string; readonly pageNumber: number; readonly pageSize: number },
     options?: RestCallOptions,
   ): Promise<HistoryPage>;
+  /**
+   * `GET /api/v1/thread/query`: one page of the signed-in user's thread list (an agent's
+   * conversations), the thread that changed last first. Optional: without it a client has no
+   * thread list (`loadThreads` rejects with `invalid_argument`).
+   */
+  queryThreads?(
+    query: { readonly pageNumber: number; readonly pageSize: number },
+    options?: RestCallOptions,
+  ): Promise<ThreadListPage>;
   /**
    * Uploads a file (multipart: `POST /api/v1/upload/file`, or the visitor endpoint when
    * `visitor` is set) and resolves with where the server keeps it. Optional: without it, the

@@ -6,6 +6,7 @@ import {
   type RestCallOptions,
   type RestTransport,
   SdkError,
+  type ThreadListPage,
   type UploadCallOptions,
   type UploadedFile,
   type UploadFile,
@@ -13,6 +14,7 @@ import {
 } from '@weiyu/core';
 import { fromRestHistoryJson, fromRestJson, toRestJson, type WireMessage } from '@weiyu/protocol';
 import { type RequestContext, requestEnvelope } from './request.js';
+import { toThreadListPage } from './thread-page.js';
 import { UPLOAD_PATH, uploadFile, VISITOR_UPLOAD_PATH } from './upload.js';
 import { initVisitor, requestThread } from './visitor.js';
 
@@ -92,6 +94,15 @@ export interface HttpTransport extends RestTransport, VisitorTransport {
   /** The base URL, without trailing slashes. */
   readonly baseUrl: string;
   /**
+   * `GET /api/v1/thread/query?pageNumber=&pageSize=`: one page of the signed-in user's thread
+   * list (`ThreadResponse` items read by `fromRestThreadJson`; an item without a uid or topic is
+   * skipped). Data that is no page rejects with `protocol`; every other failure as the other calls.
+   */
+  queryThreads(
+    query: { readonly pageNumber: number; readonly pageSize: number },
+    options?: RestCallOptions,
+  ): Promise<ThreadListPage>;
+  /**
    * `POST /auth/v1/login` with `{username, password, ...extra}`: exactly one request, never
    * retried (the server locks the account for 10 minutes after 3 wrong passwords). Resolves with
    * the access token and the user; rejects with `bad_credentials` when the server refuses the
@@ -122,12 +133,13 @@ const PATHS = {
   send: '/api/v1/message/rest/send',
   history: '/api/v1/message/query/topic',
   visitorHistory: '/visitor/api/v1/message/thread/topic',
+  threads: '/api/v1/thread/query',
   login: '/auth/v1/login',
 } as const;
 
 /**
  * Creates the REST transport for `@weiyu/core` on `fetch`: the fallback send path, history for
- * catch-up, and login. Each call resolves with the envelope's `data` when the server says
+ * catch-up, the thread list, and login. Each call resolves with the envelope's `data` when the server says
  * `code: 200` and rejects with a classified {@link SdkError} otherwise; each call has a deadline
  * (`timeoutMs`), a body limit (`maxResponseBytes`) and ends at once when its `signal` aborts.
  * Throws `invalid_argument` when `baseUrl` is not an absolute http(s) URL or no fetch exists.
@@ -206,6 +218,16 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
 
     initVisitor: (request, callOptions = {}) => initVisitor(context, request, callOptions),
     requestThread: (request, callOptions = {}) => requestThread(context, request, callOptions),
+    async queryThreads(query, callOptions: RestCallOptions = {}): Promise<ThreadListPage> {
+      const data = await requestEnvelope(context, {
+        method: 'GET',
+        path: PATHS.threads,
+        query: { pageNumber: query.pageNumber, pageSize: query.pageSize },
+        accessToken: callOptions.accessToken,
+        signal: callOptions.signal,
+      });
+      return toThreadListPage(data, query, logger);
+    },
 
     async login(username, password, extra = {}, callOptions = {}): Promise<LoginResult> {
       let data: unknown;

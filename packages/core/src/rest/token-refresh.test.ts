@@ -1,9 +1,17 @@
 import { SdkError, type WireMessage } from '@weiyu/protocol';
 import { describe, expect, it } from 'vitest';
-import type { HistoryPage, RestCallOptions, RestTransport } from '../interfaces.js';
+import type { HistoryPage, RestCallOptions, RestTransport, ThreadListPage } from '../interfaces.js';
 import { withTokenRefresh } from './token-refresh.js';
 
 const page: HistoryPage = { messages: [], pageNumber: 0, pageSize: 1, totalPages: 0, totalElements: 0, last: true };
+const threads: ThreadListPage = {
+  threads: [],
+  pageNumber: 0,
+  pageSize: 1,
+  totalPages: 0,
+  totalElements: 0,
+  last: true,
+};
 
 /** A REST stub that accepts only `good` as the token. */
 function server(good: string) {
@@ -20,6 +28,10 @@ function server(good: string) {
     queryTopic: async (_query, options) => {
       check(options);
       return page;
+    },
+    queryThreads: async (_query, options) => {
+      check(options);
+      return threads;
     },
   };
   return { rest, tokens };
@@ -38,6 +50,15 @@ describe('withTokenRefresh', () => {
     );
     expect(asked).toEqual(['old']);
     expect(tokens).toEqual(['old', 'fresh']);
+  });
+
+  it('refreshes for the thread list too, and has none when the inner transport has none', async () => {
+    const { rest, tokens } = server('fresh');
+    const wrapped = withTokenRefresh(rest, async () => 'fresh');
+    await expect(wrapped.queryThreads?.({ pageNumber: 0, pageSize: 1 }, { accessToken: 'old' })).resolves.toBe(threads);
+    expect(tokens).toEqual(['old', 'fresh']);
+    const { queryThreads: _none, ...without } = rest;
+    expect(withTokenRefresh(without, async () => 'fresh').queryThreads).toBeUndefined();
   });
 
   it('rejects with the 401 when no fresh token comes or the fresh one is refused too', async () => {

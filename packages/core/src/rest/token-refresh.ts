@@ -22,9 +22,13 @@ export function withTokenRefresh(
     }
   };
   const upload = inner.upload?.bind(inner);
+  const queryThreads = inner.queryThreads?.bind(inner);
   return {
     sendMessage: (message, options) => retrying(options, (o) => inner.sendMessage(message, o)),
     queryTopic: (query, options = {}) => retrying(options, (o) => inner.queryTopic(query, o)),
     ...(upload ? { upload: (file, options = {}) => retrying(options, (o) => upload(file, o)) } : {}),
+    ...(queryThreads
+      ? { queryThreads: (query, options = {}) => retrying(options, (o) => queryThreads(query, o)) }
+      : {}),
   };
 }
