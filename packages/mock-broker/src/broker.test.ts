@@ -4,7 +4,7 @@ import mqtt from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MockBroker } from './broker.js';
 import { byUid, connectAs, type MqttTestClient, publish, THREAD_TOPIC, textMessage, wrap } from './testing/helpers.js';
-import { AGENT, AGENT2, startTestBroker, VISITOR } from './testing/index.js';
+import { AGENT, AGENT2, startTestBroker, VISITOR, VISITOR2 } from './testing/index.js';
 
 const NOW = Date.UTC(2024, 4, 1, 12, 0, 0);
 
@@ -235,7 +235,8 @@ describe('mock broker: subscriptions as the real server', () => {
   });
 
   it('a wildcard matches nothing; anyone may publish into any thread; topics match as substrings', async () => {
-    const wildcard = await connectAs(broker, AGENT);
+    // Not the thread's agent: the server delivers a thread to its owner without any SUBSCRIBE.
+    const wildcard = await connectAs(broker, VISITOR2);
     const longer = await connectAs(broker, AGENT2);
     const intruder = await connectAs(broker, AGENT2);
     clients.push(wildcard, longer, intruder);
@@ -268,6 +269,31 @@ describe('mock broker: subscriptions as the real server', () => {
     await publish(visitor, 'org/agent/agent_demo2/visitor_demo2', message);
     const echo = await agent.waitFor(byUid(message.uid ?? ''));
     expect(echo.topic).toBe(THREAD_TOPIC);
+  });
+
+  it("delivers a thread to its owner without a SUBSCRIBE: a new visitor's thread to the agent it names", async () => {
+    const agent = await connectAs(broker, AGENT);
+    const other = await connectAs(broker, AGENT2);
+    const visitor = await connectAs(broker, VISITOR2);
+    clients.push(agent, other, visitor);
+    await agent.mqtt.subscribeAsync('user/agent_demo', { qos: 1 });
+    await other.mqtt.subscribeAsync('user/agent_demo2', { qos: 1 });
+    const topic = 'org/agent/agent_demo/visitor_demo2';
+    const first = textMessage({
+      user: { uid: VISITOR2.uid, type: 'VISITOR' },
+      thread: { uid: 'new_thread', topic, type: 'AGENT', user: { uid: VISITOR2.uid } },
+    });
+    await publish(visitor, topic, first);
+    const received = await agent.waitFor(byUid(first.uid ?? ''));
+    expect(received.topic).toBe(topic);
+    expect(broker.state.rules.threadOwners(topic)).toEqual([AGENT.uid]);
+    // Nobody else: the other agent and the sender, who subscribed nothing of it.
+    const own = { uid: 'thread_demo2', topic: 'org/agent/agent_demo2/visitor_demo2', type: 'AGENT' };
+    const sentinel = textMessage({ user: { uid: AGENT2.uid, type: 'AGENT' }, thread: own });
+    await publish(other, own.topic, sentinel);
+    await other.waitFor(byUid(sentinel.uid ?? ''));
+    expect(other.received.map((r) => r.topic)).not.toContain(topic);
+    expect(visitor.received).toEqual([]);
   });
 
   it('UNSUBSCRIBE is a no-op', async () => {

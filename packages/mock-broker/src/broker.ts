@@ -421,7 +421,10 @@ class MockBrokerServer implements MockBroker {
     const aedes = this.#aedes;
     if (!aedes || aedes.closed) return Promise.resolve();
     if (this.#compat === 'bytedesk') {
-      return Promise.all(this.#subscribers.receivers(topic).map((c) => deliverTo(c, topic, payload))).then(() => {});
+      // The real server subscribes a thread's owners itself (when it routes or transfers it).
+      const owners = this.state.mode === 'bytedesk' ? this.state.rules.threadOwners(topic) : [];
+      const receivers = this.#subscribers.receivers(topic, owners);
+      return Promise.all(receivers.map((c) => deliverTo(c, topic, payload))).then(() => {});
     }
     return new Promise((resolve, reject) => {
       aedes.publish(

@@ -33,6 +33,13 @@ function restClient(broker: () => MockBroker) {
 const sendBody = (message = textMessage()) => ({ json: JSON.stringify(toRestJson(message)), client: 'WEB' });
 const topicQuery = (extra = '') => `/api/v1/message/query/topic?topic=${encodeURIComponent(THREAD_TOPIC)}${extra}`;
 
+const WORKGROUP_TOPIC = 'org/workgroup/workgroup_demo/visitor_demo2';
+
+interface ThreadPageData {
+  content: Array<{ uid: string; topic: string; content: string; unreadCount: number; status: string }>;
+  totalElements: number;
+}
+
 interface PageData {
   content: Array<{ uid: string; status: string; client?: string; channel?: string; updatedAt?: string }>;
   totalElements: number;
@@ -158,6 +165,40 @@ describe('mock broker: REST as the real server answers it', () => {
     const anonymous = await get(topicQuery());
     expect(anonymous.status).toBe(401);
     expect((await get(topicQuery('&pageSize=0'), token)).body.code).toBe(500);
+  });
+
+  it("lists the token user's threads as the server does: seeded ones, those messages made, newest change first", async () => {
+    const { accessToken } = broker.login(AGENT.username, AGENT.password);
+    const seeded = await get('/api/v1/thread/query', accessToken);
+    // Its own thread, and its workgroup's (the mock gives a workgroup thread to each of its agents).
+    expect(seeded.body).toMatchObject({ code: 200, data: { totalElements: 2, number: 0, size: 10, last: true } });
+    const [demo] = (seeded.body.data as ThreadPageData).content.filter((t) => t.topic === THREAD_TOPIC);
+    expect(demo).toMatchObject({
+      uid: 'thread_demo',
+      topic: THREAD_TOPIC,
+      type: 'AGENT',
+      status: 'CHATTING',
+      unreadCount: 0,
+      user: { uid: 'visitor_demo', nickname: '访客', type: 'VISITOR' },
+    });
+    const topic = 'org/agent/agent_demo/visitor_demo2';
+    const thread = { uid: 'thread_new', topic, type: 'AGENT', user: { uid: 'visitor_demo2' } };
+    const fromVisitor = textMessage({
+      content: 'first words',
+      thread,
+      user: { uid: 'visitor_demo2', type: 'VISITOR' },
+    });
+    expect((await post('/visitor/api/v1/visitor/message/send', sendBody(fromVisitor))).body.code).toBe(200);
+    const page = (await get('/api/v1/thread/query?pageNumber=0&pageSize=5', accessToken)).body.data as ThreadPageData;
+    expect(page).toMatchObject({ totalElements: 3, size: 5 });
+    expect(page.content[0]).toMatchObject({ topic, content: 'first words', unreadCount: 1, status: 'CHATTING' });
+    expect(page.content.map((t) => t.topic).sort()).toEqual([THREAD_TOPIC, topic, WORKGROUP_TOPIC].sort());
+    // Another user's list has neither; a bad page is the server's code 500; no token is 401.
+    const { accessToken: other } = broker.login(AGENT2.username, AGENT2.password);
+    const others = (await get('/api/v1/thread/query', other)).body.data as ThreadPageData;
+    expect(others.content.map((t) => t.topic).sort()).toEqual(['org/agent/agent_demo2/visitor_demo2', WORKGROUP_TOPIC]);
+    expect((await get('/api/v1/thread/query?pageSize=0', accessToken)).body).toMatchObject({ code: 500 });
+    expect((await get('/api/v1/thread/query')).status).toBe(401);
   });
 
   it('a recalled message is gone from history', async () => {

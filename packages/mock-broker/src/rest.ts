@@ -85,6 +85,7 @@ const ROUTES: Readonly<Record<string, Route>> = {
   // Current servers' visitor upload, and the path older servers and web widgets use.
   'POST /visitor/api/v1/upload/file': uploadAsVisitor,
   'POST /visitor/api/upload/file': uploadAsVisitor,
+  'GET /api/v1/thread/query': queryThreads,
 };
 
 /** Whether a path takes a multipart upload (its body may be as big as the largest file). */
@@ -186,6 +187,20 @@ function queryTopicAsVisitor(state: MockServerState, request: RestRequest): Rest
     }
   }
   const page = state.historyPage(topic, {
+    pageNumber: intParam(params.get('pageNumber'), 0),
+    pageSize: intParam(params.get('pageSize'), DEFAULT_HISTORY_PAGE_SIZE),
+  });
+  if (!page.ok) return fail(200, 500, page.reason);
+  const { ok: _ok, ...data } = page;
+  return ok(data);
+}
+
+/** The token user's thread list, newest change first; size 10 by default, no cap. */
+function queryThreads(state: MockServerState, request: RestRequest): RestResponse {
+  const auth = state.authenticate(bearer(request));
+  if (!auth.ok) return fail(401, 401, 'unauthorized');
+  const params = request.url.searchParams;
+  const page = state.threadPage(auth.user.uid, {
     pageNumber: intParam(params.get('pageNumber'), 0),
     pageSize: intParam(params.get('pageSize'), DEFAULT_HISTORY_PAGE_SIZE),
   });

@@ -10,6 +10,7 @@ import {
   type ServerDirectory,
   type ServerMode,
   ServerRules,
+  type ThreadResponseJson,
 } from '@weiyu/protocol/server';
 import { checkThread, checkUser, loadSeed } from './seed.js';
 import { type TokenProblem, TokenSigner } from './token.js';
@@ -211,6 +212,8 @@ export class MockServerState {
   addThread(thread: MockThread): void {
     checkThread(thread);
     this.#threads.set(thread.topic, { ...thread, participants: [...thread.participants] });
+    const { uid, topic, type, status } = thread;
+    this.rules.seedThread({ uid, topic, type, ...(status === undefined ? {} : { status }) }, this.now());
   }
 
   /** Adds or replaces a workgroup. */
@@ -270,6 +273,10 @@ export class MockServerState {
       orgOf: (uid) => this.#users.get(uid)?.orgUid,
       participantsOf: (topic) => this.#threads.get(topic)?.participants,
       agentsOf: (uid) => this.#workgroups.get(uid)?.agents,
+      profileOf: (uid) => {
+        const user = this.#users.get(uid);
+        return user && { nickname: user.nickname, avatar: user.avatar ?? '', type: user.type };
+      },
     };
   }
 
@@ -383,6 +390,19 @@ export class MockServerState {
   /** Stored messages of a topic, oldest first (copies), whether history shows them yet or not. */
   history(topic: string): WireMessage[] {
     return this.rules.stored(topic);
+  }
+
+  /** One page of a user's thread list as `GET /api/v1/thread/query` answers it. */
+  threadPage(
+    userUid: string,
+    page: { pageNumber?: number; pageSize?: number },
+  ):
+    | ({
+        /** Answered. */
+        ok: true;
+      } & HistoryPageOf<ThreadResponseJson>)
+    | PageRefusal {
+    return this.rules.threadPage(userUid, page);
   }
 
   /** One page of REST history as the server answers it now (the lag applied). */

@@ -1,4 +1,4 @@
-import type { ServerRules } from '@weiyu/protocol/server';
+import { clientIdUser, type ServerRules } from '@weiyu/protocol/server';
 import type { Client } from 'aedes';
 
 /**
@@ -33,11 +33,18 @@ export class Subscribers {
     this.#byClient.delete(client);
   }
 
-  /** The live clients that receive what is routed to `topic`, each once. */
-  receivers(topic: string): Client[] {
+  /**
+   * The live clients that receive what is routed to `topic`, each once: those whose filters match
+   * it, and those of `owners` (users the server subscribed itself, as the owners of a thread).
+   */
+  receivers(topic: string, owners: readonly string[] = []): Client[] {
     const found: Client[] = [];
     for (const [client, filters] of this.#byClient) {
       if (client.closed) continue;
+      if (owners.length > 0 && owners.includes(clientIdUser(client.id))) {
+        found.push(client);
+        continue;
+      }
       for (const filter of filters) {
         if (this.#rules.matches(filter, topic)) {
           found.push(client);

@@ -47,6 +47,8 @@ export interface MockThread {
   type: string;
   /** User uids allowed on the topic, besides those the topic itself names. */
   participants: string[];
+  /** Its state in the thread list (NEW, CHATTING, CLOSED, …); default `CHATTING`. */
+  status?: string;
 }
 
 /** What the server starts with: `seed/default.json` unless the `seed` option says otherwise. */
