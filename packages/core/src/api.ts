@@ -2,7 +2,15 @@
  * The public face of the SDK (DESIGN.md "The public face"). `createChatClient` implements
  * {@link ChatClient}; the playground, the end-to-end tests and the docs use these names.
  */
-import type { Channel, MessageType, SdkError, ThreadState, ThreadType, UserType } from '@weiyu/protocol';
+import type {
+  Channel,
+  MessageType,
+  SdkError,
+  ThreadState,
+  ThreadType,
+  TransferStatus,
+  UserType,
+} from '@weiyu/protocol';
 import type {
   AbortSignalLike,
   Clock,
@@ -714,6 +722,60 @@ export interface OlderMessages {
   readonly hasMore: boolean;
 }
 
+/**
+ * One conversation of the thread list ({@link ChatClient.threads}): a {@link ChatThread}, so it
+ * can be passed to `send`, `markRead` and the rest as it is. A new object when anything in it
+ * changes; the same one otherwise.
+ */
+export interface ThreadSummary extends ChatThread {
+  /**
+   * What to show under its name: the last message's text (a file's name, `[IMAGE]` for media),
+   * from the server's list until a newer message arrives here; `''` when there is none.
+   */
+  readonly preview: string;
+  /** The newest message of it this client has (live, caught up or sent here), when it has one. */
+  readonly lastMessage?: LocalMessage;
+  /**
+   * Messages from others not read yet: each content message from someone else counts (live or
+   * caught up) unless it is READ already or older than one that is; the server's own count is a
+   * floor until something is read. Own messages, signals and the thread's changes (closed,
+   * transferred) never count. `markRead(thread)` clears it.
+   */
+  readonly unreadCount: number;
+  /** When it last changed (epoch ms, server time): the list is sorted by it, newest first. */
+  readonly updatedAt: number;
+  /** Where a transfer of it stands (`TRANSFER_PENDING`, `TRANSFER_ACCEPTED`, …; `NONE`), when known. */
+  readonly transferStatus?: TransferStatus;
+  /** Pinned by its owner (the server's `top`). */
+  readonly top: boolean;
+  /** Muted by its owner (the server's `mute`). */
+  readonly mute: boolean;
+}
+
+/** Options of {@link ChatClient.loadThreads}. */
+export interface LoadThreadsOptions {
+  /** Which page of the server's list, from 0 (default 0: the threads that changed last). */
+  readonly pageNumber?: number;
+  /** Threads per page (default 50; a whole number from 1 to 200). */
+  readonly pageSize?: number;
+  /**
+   * Subscribe to the threads loaded, so that they stay current (default true), and from then on
+   * take in a new thread the server delivers that names this user (`org/agent/{me}/…`,
+   * `org/member/{me}/…`): the real server delivers a new visitor's thread to its agent unasked.
+   */
+  readonly subscribe?: boolean;
+}
+
+/** What one {@link ChatClient.loadThreads} brought. */
+export interface LoadedThreads {
+  /** The threads of the page, as the list now shows them (server order: the one changed last first). */
+  readonly threads: readonly ThreadSummary[];
+  /** Whether the server has more pages after this one. */
+  readonly hasMore: boolean;
+  /** How many threads the server's list has. */
+  readonly totalElements: number;
+}
+
 /** A local message with a promise for its final status. */
 export interface SentMessage extends LocalMessage {
   /**
@@ -770,8 +832,14 @@ export interface ChatClient {
   sendTyping(thread: ChatThread): void;
   /** Sends a DELIVERED receipt for a message (sent for you when `autoDelivered` is on). */
   markDelivered(thread: ChatThread, uid: string): void;
-  /** Sends a READ receipt for a message. */
-  markRead(thread: ChatThread, uid: string): void;
+  /**
+   * Marks a thread read. With `uid`: sends a READ receipt for that message, and it (with what is
+   * older) no longer counts as unread. Without: the whole thread — its unread count goes to 0 and,
+   * when connected, one READ for the newest message from others it shows that is not read yet
+   * tells the server (a READ covers what is older; no storm of receipts), and every message from
+   * others before it moves to READ here, as {@link ChatClient.setActiveThread} reads a thread.
+   */
+  markRead(thread: ChatThread, uid?: string): void;
   /**
    * Tells the client which thread is open on screen (`null`: none). Its messages from others get
    * READ instead of DELIVERED: one READ, for the newest one not read yet — when it opens, for
@@ -807,6 +875,28 @@ export interface ChatClient {
    * changes to that thread.
    */
   timeline(threadTopic: string): Readable<TimelineSnapshot>;
+  /**
+   * Loads a page of this user's thread list from the server (`GET /api/v1/thread/query`, an
+   * agent's conversations) into {@link threads}, and by default subscribes to them (see
+   * {@link LoadThreadsOptions.subscribe}). Call it again to refresh or for the next page. From
+   * then on the list is kept current by what arrives: a new thread, a last message, a state change
+   * (AUTO_CLOSED, AGENT_CLOSED, VISITOR_CLOSED → CLOSED; TRANSFER and its answers → its transfer
+   * status), unread counts. Rejects with an `SdkError` (no REST or a REST without a thread list:
+   * `invalid_argument`; otherwise the transport's code: `protocol` for a body that is no page,
+   * `response_too_large`, `timeout`, …) and then changes nothing.
+   */
+  loadThreads(options?: LoadThreadsOptions): Promise<LoadedThreads>;
+  /**
+   * The thread list: the threads loaded and those messages brought, the one changed last first
+   * (at most 1,000). The same array until something in it changes: a snapshot to compare by
+   * identity (React's `getSnapshot`). Empty until `loadThreads` or a message on a thread.
+   */
+  threads(): readonly ThreadSummary[];
+  /**
+   * Calls `listener` after each change of {@link threads}; returns a function that stops (safe to
+   * call twice). `useSyncExternalStore(client.subscribeThreads, client.threads)` in React.
+   */
+  subscribeThreads(listener: () => void): () => void;
   /** Messages waiting in the outbox. */
   pending(): readonly LocalMessage[];
   /** Listens to an event; returns a function that stops listening. */

@@ -27,6 +27,7 @@ import { createSender, type Sender } from './send/sender.js';
 import { createSignals, type Signals } from './send/signals.js';
 import { sendUpload, type UploadParts } from './send/upload.js';
 import { createMemoryStore } from './stores/memory-store.js';
+import { createThreadList, type ThreadList } from './threads/thread-list.js';
 import { dedupeSize, resolveTiming } from './timing.js';
 
 /**
@@ -54,9 +55,25 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   const common = { clock, timing, logger, isConnected };
 
   const dedupe = createDedupe(dedupeSize(timing));
+  const threads = createThreadList({
+    selfUid: user.uid,
+    logger,
+    rest,
+    restCall: base.restCall,
+    subscribe: (topics) => subscribeTopics(topics),
+    wants: (topic) => manager.wants(topic),
+    onError: emitError,
+    onListenerError: (error) => logger.error('a thread list listener threw', { error: describeError(error) }),
+  });
   const shown = createShown(timing.dedupeCapacity, {
-    onMessage: (message) => emitter.emit('message', message),
-    onStatus: (change) => emitter.emit('status', change),
+    onMessage: (message) => {
+      threads.message(message);
+      emitter.emit('message', message);
+    },
+    onStatus: (change) => {
+      threads.status(change.message);
+      emitter.emit('status', change);
+    },
     onChange: (topic) => views.changed(topic),
     onEvict: (topic, message) => scrollback.evicted(topic, message),
   });
@@ -157,7 +174,10 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     manager.onError(emitError),
     // Another connection took this clientId over: the app hears it as it hears a KICKOFF.
     manager.onKicked((reason) => emitter.emit('kicked', { reason, raw: '' })),
-    manager.onMessage((topic, payload) => catchUp.live(topic, payload)),
+    manager.onMessage((topic, payload) => {
+      threads.adopt(topic);
+      catchUp.live(topic, payload);
+    }),
     manager.onConnected(() => {
       if (life.disposed) return;
       sender.connected();
@@ -180,7 +200,32 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     restCall: base.restCall,
     isDisposed: () => life.disposed,
   };
-  const parts = { manager, sender, shown, signals, catchUp, scrollback, views, outgoing, typing, emitter, uploads };
+
+  /** The app's `subscribe`: exact topics, validated; the new ones caught up once subscribed. */
+  async function subscribeTopics(topics: readonly string[]): Promise<void> {
+    for (const topic of topics) {
+      const valid = validateTopic(topic);
+      if (!valid.ok) throw valid.error;
+    }
+    const fresh = topics.filter((t) => !manager.wants(t));
+    await manager.subscribe(topics);
+    catchUp.subscribed(fresh);
+  }
+  const parts = {
+    manager,
+    sender,
+    shown,
+    signals,
+    catchUp,
+    scrollback,
+    views,
+    outgoing,
+    typing,
+    emitter,
+    uploads,
+    threads,
+    subscribeTopics,
+  };
   return chatClient({ ...parts, life, listeners, emitError, isConnected });
 }
 
@@ -244,6 +289,8 @@ interface Parts {
   readonly views: TimelineViews;
   readonly outgoing: Outgoing;
   readonly typing: TypingTracker;
+  readonly threads: ThreadList;
+  readonly subscribeTopics: (topics: readonly string[]) => Promise<void>;
   readonly emitter: Emitter<ClientEventMap>;
   /** What uploads need, but the client's `send`. */
   readonly uploads: Omit<UploadParts, 'send'>;
@@ -265,15 +312,7 @@ function chatClient(parts: Parts): ChatClient {
     connect: () => manager.start(),
     disconnect: () => manager.stop(),
     reconnect: () => manager.restart(),
-    async subscribe(topics) {
-      for (const topic of topics) {
-        const valid = validateTopic(topic);
-        if (!valid.ok) throw valid.error;
-      }
-      const fresh = topics.filter((t) => !manager.wants(t));
-      await manager.subscribe(topics);
-      catchUp.subscribed(fresh);
-    },
+    subscribe: (topics) => parts.subscribeTopics(topics),
     unsubscribe(topics) {
       const done = manager.unsubscribe(topics);
       // The manager drops the topics from its list at once (its own topics never): so do we.
@@ -312,7 +351,11 @@ function chatClient(parts: Parts): ChatClient {
     },
     sendTyping: (thread) => signals.typing(thread),
     markDelivered: (thread, uid) => signals.explicit(thread, 'DELIVERED', uid),
-    markRead: (thread, uid) => signals.explicit(thread, 'READ', uid),
+    markRead(thread, uid) {
+      if (uid === undefined) signals.readThread(thread.topic);
+      else signals.explicit(thread, 'READ', uid);
+      parts.threads.markRead(thread, uid);
+    },
     setActiveThread: (thread) => signals.setActive(thread),
     recall: (thread, uid) => recall(thread, uid, parts),
     catchUp: (thread) => catchUp.run(typeof thread === 'string' ? thread : thread.topic),
@@ -324,6 +367,9 @@ function chatClient(parts: Parts): ChatClient {
       return scrollback.load(topic, options.limit ?? DEFAULT_OLDER_LIMIT);
     },
     timeline: (topic) => parts.views.of(topic),
+    loadThreads: (options) => parts.threads.load(options),
+    threads: () => parts.threads.snapshot(),
+    subscribeThreads: (listener) => parts.threads.subscribe(listener),
     pending: () => sender.pending(),
     on: (event, listener) => parts.emitter.on(event, listener),
     once: (event, listener) => parts.emitter.once(event, listener),
@@ -332,6 +378,7 @@ function chatClient(parts: Parts): ChatClient {
       life.disposed = true;
       sender.dispose();
       parts.typing.dispose();
+      parts.threads.dispose();
       signals.dispose();
       // Each catch-up ends now (and its `catchUp()` promise settles) instead of never.
       catchUp.dispose();

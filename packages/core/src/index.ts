@@ -17,6 +17,7 @@ export {
   type SdkErrorCode,
   type SdkLocale,
   type ThreadType,
+  type TransferStatus,
   topics,
   type UserType,
 } from '@weiyu/protocol';

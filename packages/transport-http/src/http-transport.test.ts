@@ -294,7 +294,7 @@ describe('createHttpTransport', () => {
     expect(page.messages[1]?.createdAt).toBe('1714528800000');
     // When the server last changed it (history's order): catch-up decides by it where a gap ends.
     expect(page.messages.map((m) => m.updatedAt)).toEqual(['', '2024-05-01 10:00:05']);
-    expect(logger.lines.some((line) => line.includes('skipped a history entry'))).toBe(true);
+    expect(logger.lines.some((line) => line.includes('skipped an entry of history'))).toBe(true);
   });
 
   it('derives last when the page omits it', async () => {

@@ -1,6 +1,5 @@
 import {
   type AbortSignalLike,
-  type HistoryMessage,
   type HistoryPage,
   type Logger,
   type RestCallOptions,
@@ -12,9 +11,9 @@ import {
   type UploadFile,
   type VisitorTransport,
 } from '@weiyu/core';
-import { fromRestHistoryJson, fromRestJson, toRestJson, type WireMessage } from '@weiyu/protocol';
+import { fromRestHistoryJson, fromRestJson, fromRestThreadJson, toRestJson, type WireMessage } from '@weiyu/protocol';
 import { type RequestContext, requestEnvelope } from './request.js';
-import { toThreadListPage } from './thread-page.js';
+import { readSpringPage } from './spring-page.js';
 import { UPLOAD_PATH, uploadFile, VISITOR_UPLOAD_PATH } from './upload.js';
 import { initVisitor, requestThread } from './visitor.js';
 
@@ -208,7 +207,9 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
         accessToken: loginToken(callOptions),
         signal: callOptions.signal,
       });
-      return toHistoryPage(data, query, logger);
+      // updatedAt kept: catch-up pages by it (a receipt moves an old message up).
+      const { items, ...page } = readSpringPage(data, query, fromRestHistoryJson, 'history', logger);
+      return { messages: items, ...page };
     },
 
     upload(file, callOptions = {}): Promise<UploadedFile> {
@@ -226,7 +227,8 @@ export function createHttpTransport(options: HttpTransportOptions): HttpTranspor
         accessToken: callOptions.accessToken,
         signal: callOptions.signal,
       });
-      return toThreadListPage(data, query, logger);
+      const { items, ...page } = readSpringPage(data, query, fromRestThreadJson, 'the thread list', logger);
+      return { threads: items, ...page };
     },
 
     async login(username, password, extra = {}, callOptions = {}): Promise<LoginResult> {
@@ -297,41 +299,6 @@ function normalizeBaseUrl(raw: string): string {
 /** A string that is not a URL, echoed only when it has no place for a secret (`?query`, `#hash`, `user:pw@`). */
 function redactRaw(raw: string): string {
   return /[?#@]/.test(raw) ? '(not shown: it has a query, fragment or credentials)' : raw;
-}
-
-/** A Spring page `{content, totalElements, totalPages, number, size, last}` as a {@link HistoryPage}. */
-function toHistoryPage(
-  data: unknown,
-  query: { readonly topic: string; readonly pageNumber: number; readonly pageSize: number },
-  logger: Logger | undefined,
-): HistoryPage {
-  if (typeof data !== 'object' || data === null || !Array.isArray((data as { content?: unknown }).content)) {
-    throw new SdkError('protocol', 'History answered without a page ({content: [...]})', {
-      details: { topic: query.topic },
-    });
-  }
-  const page = data as Record<string, unknown> & { content: unknown[] };
-  const messages: HistoryMessage[] = [];
-  page.content.forEach((entry, index) => {
-    // updatedAt kept: catch-up pages by it (a receipt moves an old message up).
-    const decoded = fromRestHistoryJson(entry);
-    if (decoded.ok) messages.push(decoded.value);
-    else logger?.warn('http: skipped a history entry', { topic: query.topic, index, reason: decoded.error.message });
-  });
-  const pageNumber = count(page.number, query.pageNumber);
-  const totalPages = count(page.totalPages, pageNumber + 1);
-  return {
-    messages,
-    pageNumber,
-    pageSize: count(page.size, query.pageSize),
-    totalPages,
-    totalElements: count(page.totalElements, messages.length),
-    last: typeof page.last === 'boolean' ? page.last : pageNumber >= totalPages - 1,
-  };
-}
-
-function count(value: unknown, fallback: number): number {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fallback;
 }
 
 function toLoginResult(data: unknown): LoginResult {

@@ -8,6 +8,7 @@ import {
   encodeMessage,
   fromRestHistoryJson,
   fromRestJson,
+  fromRestThreadJson,
   MAX_PACKET_BYTES,
   SdkError,
   topics as topicOf,
@@ -26,6 +27,7 @@ import {
   type ServerMode,
   ServerRules,
   sessionPresentFlag,
+  type ThreadSeed,
 } from '@weiyu/protocol/server';
 import type {
   AbortSignalLike,
@@ -38,6 +40,7 @@ import type {
   RealtimeTransport,
   RestCallOptions,
   RestTransport,
+  ThreadListPage,
 } from '../interfaces.js';
 import { createMessageUid } from '../random.js';
 import { publishPacketSize } from '../send/packet.js';
@@ -184,6 +187,8 @@ export interface InMemoryNetwork {
   injectRaw(topic: string, bytes: Uint8Array): void;
   /** Publishes the server's KICKOFF on `system/{uid}`: content `{reason, sourceType, sourceUid, action: 'FORCE_LOGOUT'}`. */
   kick(uid: string, reason: string): void;
+  /** Declares a thread before any message, as a seed does: its owners list it (`queryThreads`) and receive it. */
+  seedThread(thread: ThreadSeed): void;
   /** Stored messages of a thread topic, oldest first (copies), whether history shows them yet or not; recalled ones left out. */
   history(topic: string): WireMessage[];
   /** A stored message by uid (a copy), recalled (deleted) ones included. */
@@ -329,8 +334,10 @@ export function createInMemoryNetwork(options: InMemoryNetworkOptions): InMemory
 
   /** Sends a message to everyone subscribed to `topic`, including the sender; echoes obey the echo faults. */
   const broadcast = (topic: string, payload: Uint8Array, senderUid: string | undefined): void => {
+    // The real server subscribes a thread's owners itself (when it routes or transfers it).
+    const owners = strict ? [] : rules.threadOwners(topic);
     for (const connection of live.values()) {
-      const qos = receivingQos(connection.subscriptions, topic);
+      const qos = receivingQos(connection.subscriptions, topic) ?? (owners.includes(connection.uid) ? 1 : undefined);
       if (qos === undefined) continue;
       const echo = senderUid !== undefined && connection.uid === senderUid;
       const send = (): void => {
@@ -604,6 +611,26 @@ export function createInMemoryNetwork(options: InMemoryNetworkOptions): InMemory
         last: page.last,
       } satisfies HistoryPage;
     },
+    async queryThreads(query, callOptions) {
+      await restCall(callOptions?.signal);
+      stats.restQueries++;
+      const uid = authenticate(callOptions);
+      const page = rules.threadPage(uid, query);
+      if (!page.ok) throw new SdkError('server_error', page.reason, { details: { code: 500 } });
+      // What the transport reads off the server's JSON (ThreadResponse: status, contentObject, …).
+      const threads = page.content.flatMap((item) => {
+        const read = fromRestThreadJson(item);
+        return read.ok ? [read.value] : [];
+      });
+      return {
+        threads,
+        pageNumber: page.number,
+        pageSize: page.size,
+        totalPages: page.totalPages,
+        totalElements: page.totalElements,
+        last: page.last,
+      } satisfies ThreadListPage;
+    },
   });
 
   const releaseHeld = (): void => {
@@ -689,6 +716,7 @@ export function createInMemoryNetwork(options: InMemoryNetworkOptions): InMemory
       const kickoff = kickoffMessage({ uid: createMessageUid(random), userUid: uid, reason, now: clock.now() });
       broadcast(topicOf.system(uid), encodeMessage(kickoff), undefined);
     },
+    seedThread: (thread: ThreadSeed) => rules.seedThread(thread, clock.now()),
     history: (topic: string) => rules.stored(topic),
     message: (uid: string) => rules.record(uid)?.message,
     connections: () =>

@@ -58,7 +58,7 @@ describe('queryThreads', () => {
       ['t1', 'CHATTING', 2, 'hi'],
       ['t2', 'CLOSED', 2, 'hi'],
     ]);
-    expect(logger.lines.some((line) => line.includes('skipped a thread list entry'))).toBe(true);
+    expect(logger.lines.some((line) => line.includes('skipped an entry of the thread list'))).toBe(true);
     expect(logger.lines.join('\n')).not.toContain(TOKEN);
   });
 
