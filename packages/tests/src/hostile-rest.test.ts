@@ -1,7 +1,7 @@
 /**
  * A hostile REST server cannot break a client (issue 10): a real `createChatClient` with
- * `createHttpTransport` pointed at a node:http server on 127.0.0.1 that answers the send and
- * history calls with garbage, non-JSON, huge bodies, gzip bombs, wrong shapes, endless pages,
+ * `createHttpTransport` pointed at a node:http server on 127.0.0.1 that answers the send,
+ * history and thread list calls with garbage, non-JSON, huge bodies, gzip bombs, wrong shapes, endless pages,
  * nothing at all, or a slow drip, in front of a real mock broker (MQTT and the sane REST).
  *
  * For each: the failure is a typed SdkError (to the send and to catch-up), memory stays bounded,
@@ -340,6 +340,67 @@ async function eventually<T extends Record<string, number> | readonly unknown[]>
   }
   return value;
 }
+
+describe('a hostile REST server: the thread list', () => {
+  /** Every hostile answer a page can get (the send-only ones aside): a typed error from loadThreads. */
+  const THREAD_CASES = CASES.filter((c) => c.routes.includes('history'));
+
+  test.each(THREAD_CASES)(
+    '$name: loadThreads rejects with a typed $code in time, memory bounded, the list kept, then loads again',
+    async (hostileCase) => {
+      await using s = await scene();
+      const { hostile, agent } = s;
+      const before = await within(agent.client.loadThreads(), 5_000, 'the sane load');
+      expect(before.threads.map((t) => t.topic)).toContain(TOPIC);
+      const kept = agent.client.threads();
+      hostile.set(hostileCase.answer(), ['threads']);
+      const memory = watchMemory();
+      const failed = await within(
+        agent.client.loadThreads().then(
+          () => undefined,
+          (error: unknown) => error,
+        ),
+        REST_TIMEOUT_MS + 3_000,
+        'the hostile load settled',
+      );
+      const growth = memory.stop();
+      expect(failed).toMatchObject({ code: hostileCase.code });
+      expect(agent.client.threads()).toBe(kept);
+      expect(growth.heap).toBeLessThan(HEAP_BOUND);
+      expect(hostile.requests('threads')).toBe(2);
+      hostile.set({ kind: 'sane' }, ['threads']);
+      expect((await within(agent.client.loadThreads(), 5_000, 'the sane load again')).threads).toHaveLength(2);
+    },
+  );
+
+  test('hostile items: wildcard, own and side-channel topics are skipped, counts that are no count are 0, at most 1,000 threads', async () => {
+    await using s = await scene();
+    const { hostile, agent } = s;
+    const junk = [
+      { uid: 'w', topic: 'org/agent/#', unreadCount: 5 },
+      { uid: 'o', topic: `user/${AGENT.uid}` },
+      { uid: 's', topic: `${TOPIC}_internal` },
+      { uid: 'e', topic: '' },
+      { uid: 'n', topic: TOPIC, unreadCount: -7, updatedAt: 'yesterday', user: '{"uid": 1}' },
+    ];
+    const many = Array.from({ length: 3_000 }, (_, i) => ({
+      uid: `many${i}`,
+      topic: `org/agent/${AGENT.uid}/v${i}`,
+      unreadCount: 1e20,
+      updatedAt: 1_700_000_000_000 + i * 1_000,
+    }));
+    hostile.set({ kind: 'wrong-shape', data: { content: [...junk, ...many], last: false } }, ['threads']);
+    const loaded = await within(agent.client.loadThreads({ subscribe: false }), 5_000, 'the hostile page read');
+    const topicsListed = agent.client.threads().map((t) => t.topic);
+    expect(topicsListed).toHaveLength(1_000);
+    expect(topicsListed).not.toContain('org/agent/#');
+    expect(topicsListed.some((t) => t.startsWith('user/') || t.endsWith('_internal') || t === '')).toBe(false);
+    expect(agent.client.threads().every((t) => t.unreadCount === 0)).toBe(true);
+    expect(loaded.hasMore).toBe(true);
+    // The ones changed last are kept.
+    expect(topicsListed[0]).toBe(`org/agent/${AGENT.uid}/v2999`);
+  });
+});
 
 /** `promise`, or a failure naming `what` after `ms`. */
 async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

@@ -27,6 +27,8 @@ export interface Entry {
   transferStatus: TransferStatus | undefined;
   top: boolean;
   mute: boolean;
+  /** When it last changed here, in the order of changes: what decides between equal times. */
+  touched: number;
   readonly unread: Unread;
   /** The summary made after the last change; undefined once something changed. */
   summary: ThreadSummary | undefined;
@@ -46,6 +48,7 @@ function blankEntry(thread: ChatThread): Entry {
     transferStatus: undefined,
     top: false,
     mute: false,
+    touched: 0,
     unread: createUnread(UNREAD_CAPACITY),
     summary: undefined,
   };

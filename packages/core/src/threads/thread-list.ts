@@ -75,6 +75,8 @@ export function createThreadList(options: ThreadListOptions): ThreadList {
   let snapshot: readonly ThreadSummary[] | undefined;
   /** A load asked to subscribe: new threads of this user are taken in as they come. */
   let following = false;
+  /** Changes so far: a thread's last change in this order decides between equal server times. */
+  let touches = 0;
   let disposed = false;
 
   const changed = (): void => {
@@ -135,6 +137,7 @@ export function createThreadList(options: ThreadListOptions): ThreadList {
     if (count(entry, message)) moved = true;
     if (moved || !known) {
       entry.summary = undefined;
+      entry.touched = ++touches;
       changed();
     }
   };
@@ -148,6 +151,9 @@ export function createThreadList(options: ThreadListOptions): ThreadList {
     const page = await rest.queryThreads({ pageNumber, pageSize }, options.restCall());
     if (disposed) throw new SdkError('closed', 'the client was disposed');
     const loaded: Entry[] = [];
+    // The server's order (the one changed last first) stands between equal times.
+    touches += page.threads.length;
+    let rank = touches;
     for (const item of page.threads) {
       if (!validateTopic(item.topic).ok || !isListTopic(item.topic)) {
         options.logger.warn('threads: skipped a thread whose topic is no thread', { uid: item.uid });
@@ -157,7 +163,9 @@ export function createThreadList(options: ThreadListOptions): ThreadList {
       if (known) refreshFromRest(known, item);
       else entries.set(item.topic, entryFromRest(item));
       const entry = entries.get(item.topic);
-      if (entry && !loaded.includes(entry)) loaded.push(entry);
+      if (!entry || loaded.includes(entry)) continue;
+      entry.touched = rank--;
+      loaded.push(entry);
     }
     trim();
     changed();
@@ -180,9 +188,8 @@ export function createThreadList(options: ThreadListOptions): ThreadList {
     load,
     snapshot() {
       if (!snapshot) {
-        const list = [...entries.values()].map(summaryOf);
-        list.sort((a, b) => b.updatedAt - a.updatedAt || (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0));
-        snapshot = Object.freeze(list);
+        const list = [...entries.values()].sort((a, b) => b.updatedAt - a.updatedAt || b.touched - a.touched);
+        snapshot = Object.freeze(list.map(summaryOf));
       }
       return snapshot;
     },

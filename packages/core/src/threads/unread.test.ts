@@ -16,6 +16,17 @@ describe('unread count of a thread', () => {
     expect(unread.count()).toBe(1);
   });
 
+  it('of one second, what is known when a READ comes is read with it; what comes after still counts', () => {
+    const unread = createUnread(100);
+    unread.add('a', 5_000);
+    unread.add('b', 5_000);
+    unread.read('c', 5_000, true);
+    expect(unread.count()).toBe(0);
+    expect(unread.add('d', 5_000)).toBe(true);
+    expect(unread.add('e', 4_999)).toBe(false);
+    expect(unread.count()).toBe(1);
+  });
+
   it('a recall takes one message out, not what is older; an unknown uid changes nothing', () => {
     const unread = createUnread(100);
     unread.add('m1', 1_000);

@@ -2,8 +2,8 @@
  * One thread's unread count. A message from someone else counts until it is read: marked read
  * here, READ in its status (read on another device, or the server's record in history), or older
  * than one that is READ (reading a message reads what came before it). Server times have whole
- * seconds: a message of the same second as the one read still counts (better one too many than a
- * visitor's message hidden). The server's own count is a floor until something is read. At most
+ * seconds: of the messages of the second a READ one has, those known by then are read with it,
+ * those that come after still count (better one too many than a visitor's message hidden). The server's own count is a floor until something is read. At most
  * `capacity` uids are kept per thread; older ones past that are only counted.
  */
 
@@ -61,7 +61,7 @@ export function createUnread(capacity: number): Unread {
       uids.delete(uid);
       if (readsOlder && createdAt !== undefined && createdAt > readUpTo) {
         readUpTo = createdAt;
-        for (const [other, at] of uids) if (at < createdAt) uids.delete(other);
+        for (const [other, at] of uids) if (at <= createdAt) uids.delete(other);
         if (createdAt >= overflowNewest) overflow = 0;
         serverFloor = 0;
       }

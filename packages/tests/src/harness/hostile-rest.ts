@@ -2,7 +2,7 @@
  * A hostile REST server: a real node:http server on 127.0.0.1 (free port) in front of a sane
  * upstream (the mock broker's REST). Sane, it forwards every request; switched, it answers the
  * send and history calls with garbage, huge or bomb bodies, wrong shapes, endless pages, or not
- * at all. Login always goes through, so a client can sign in before the server turns.
+ * at all (the thread list too, when switched on for it). Login always goes through, so a client can sign in before the server turns.
  */
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
@@ -32,8 +32,8 @@ export type HostileAnswer =
   /** The headers, then one byte every `everyMs`, forever. */
   | { readonly kind: 'drip'; readonly everyMs: number };
 
-/** The calls a {@link HostileAnswer} can be switched on for (uploads and the visitor bootstrap only when named). */
-export type HostileRoute = 'send' | 'history' | 'upload' | 'visitor';
+/** The calls a {@link HostileAnswer} can be switched on for (uploads, the visitor bootstrap and the thread list only when named). */
+export type HostileRoute = 'send' | 'history' | 'upload' | 'visitor' | 'threads';
 
 /** A running hostile REST server, closed at the end of its `await using` block. */
 export interface HostileRest extends AsyncDisposable {
@@ -63,6 +63,7 @@ const ROUTES: Readonly<Record<string, HostileRoute>> = {
   'POST /visitor/api/v1/upload/file': 'upload',
   'POST /visitor/api/v1/init': 'visitor',
   'POST /visitor/api/v1/thread': 'visitor',
+  'GET /api/v1/thread/query': 'threads',
 };
 
 /** Starts a hostile REST server in front of `upstream` (e.g. a mock broker's `httpUrl`), sane at first. */
