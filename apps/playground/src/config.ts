@@ -40,6 +40,8 @@ const TIMING_KEYS = [
   'connectTimeoutMs',
   'typingTtlMs',
   'typingThrottleMs',
+  'catchUpPageSize',
+  'catchUpMaxPages',
 ] as const satisfies readonly (keyof ChatTiming)[];
 
 type ConfigFile = Partial<{

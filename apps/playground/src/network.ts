@@ -114,6 +114,7 @@ export function createNetworkSwitch(inner: {
   };
 
   const offlineError = (): SdkError => new SdkError('network', 'offline (playground switch)');
+  const { upload } = inner.rest;
   const rest: RestTransport = {
     sendMessage(message, options) {
       if (offline) return Promise.reject(offlineError());
@@ -123,6 +124,15 @@ export function createNetworkSwitch(inner: {
       if (offline) return Promise.reject(offlineError());
       return inner.rest.queryTopic(query, options);
     },
+    // Optional calls stay optional: the client asks for them only when the transport has them.
+    ...(upload === undefined
+      ? {}
+      : {
+          upload(file, options) {
+            if (offline) return Promise.reject(offlineError());
+            return upload.call(inner.rest, file, options);
+          },
+        }),
   };
 
   const emitEnvironment = (change: EnvironmentChange): void => {

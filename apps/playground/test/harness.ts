@@ -88,19 +88,34 @@ export interface PlaygroundSession {
   close(): Promise<void>;
 }
 
+/** What a test sets up before the page opens. */
+export interface PageSetup {
+  /** More query parameters for the page (timings such as `catchUpPageSize`). */
+  readonly query?: Readonly<Record<string, string | number>>;
+  /** Runs on the broker before the page opens (stored history, more threads). */
+  readonly seed?: (broker: MockBroker) => void;
+}
+
 /** A fresh broker (free ports) and a fresh browser context (empty storage) on the page. */
 export async function openPlayground(
   site: StaticServer,
   browser: Browser,
   brokerOptions: TestBrokerOptions = {},
+  setup: PageSetup = {},
 ): Promise<PlaygroundSession> {
   const broker = await startTestBroker(brokerOptions);
+  try {
+    setup.seed?.(broker);
+  } catch (error) {
+    await broker.close();
+    throw error;
+  }
   const context = await browser.newContext({ viewport: { width: 1500, height: 1000 } });
   const page = await context.newPage();
   const pageErrors: string[] = [];
   page.on('pageerror', (error) => pageErrors.push(String(error)));
   const params = new URLSearchParams({ mqtt: broker.mqttUrl, http: broker.httpUrl });
-  for (const [key, value] of Object.entries(TEST_TIMING)) params.set(key, String(value));
+  for (const [key, value] of Object.entries({ ...TEST_TIMING, ...setup.query })) params.set(key, String(value));
   const url = `${site.url}?${params.toString()}`;
   await page.goto(url);
   return {

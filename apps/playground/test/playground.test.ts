@@ -6,7 +6,9 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { MockBroker } from '@weiyu/mock-broker';
 import { AGENT, DEMO_THREAD, VISITOR } from '@weiyu/mock-broker/testing';
+import { normalizeMessage } from '@weiyu/protocol';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -19,6 +21,7 @@ import {
   type PlaygroundSession,
   row,
   sendText,
+  snapshot as snapshotOf,
   startSite,
   uidOfText,
   WAIT_MS,
@@ -70,12 +73,49 @@ function rowView(page: Page, role: 'agent' | 'visitor', uid: string): Promise<Ro
   );
 }
 
-async function open(brokerOptions: Parameters<typeof openPlayground>[2] = {}): Promise<PlaygroundSession> {
+async function open(
+  brokerOptions: Parameters<typeof openPlayground>[2] = {},
+  setup: Parameters<typeof openPlayground>[3] = {},
+): Promise<PlaygroundSession> {
   if (site === undefined) throw new Error('site not started');
-  session = await openPlayground(site.site, site.browser, brokerOptions);
+  session = await openPlayground(site.site, site.browser, brokerOptions, setup);
   await waitConnected(session.page, 'agent');
   await waitConnected(session.page, 'visitor');
   return session;
+}
+
+/** The server's clock for seeding: history older than its write lag is stored already. */
+const seedClock = { offset: 0 };
+
+/**
+ * `count` texts `h0` (oldest) … from the visitor stored on the demo thread, one a second of server
+ * time ending minutes ago (the real server writes history ~5 s late), as the server keeps them.
+ */
+function storeHistory(broker: MockBroker, count: number): string[] {
+  const texts: string[] = [];
+  for (let i = 0; i < count; i++) {
+    seedClock.offset = -(count + 120 - i) * 1_000;
+    const wire = normalizeMessage({
+      uid: `seed${String(i).padStart(28, '0')}`,
+      type: 'TEXT',
+      content: `h${i}`,
+      status: 'SENDING',
+      createdAt: '2024-01-01 00:00:00',
+      channel: 'WEB',
+      user: { uid: VISITOR.uid, type: 'VISITOR' },
+      thread: { uid: DEMO_THREAD.uid, topic: DEMO_THREAD.topic, type: 'AGENT', user: { uid: VISITOR.uid } },
+      extra: '{"orgUid":"org_demo"}',
+    });
+    expect(broker.state.route(wire).ok).toBe(true);
+    texts.push(`h${i}`);
+  }
+  seedClock.offset = 0;
+  return texts;
+}
+
+/** The texts of a pane's rows, top to bottom. */
+async function rowTexts(page: Page, role: 'agent' | 'visitor'): Promise<string[]> {
+  return (await snapshotOf(page))[role].texts;
 }
 
 describe('playground', () => {
@@ -341,5 +381,80 @@ describe('playground', () => {
     expect(await uidOfText(page, 'visitor', text)).toBe(uid);
     await expectNoneSending(page);
     await expectNoDuplicates(page, [text]);
+  });
+
+  it('"Load older" brings the thread\'s older messages in from history, in order, each once, to the first', async () => {
+    // A first catch-up of one page of 10: the pane starts with the newest 10 of 35 stored.
+    const { page } = await open(
+      { now: () => Date.now() + seedClock.offset },
+      { seed: (broker) => storeHistory(broker, 35), query: { catchUpPageSize: 10, catchUpMaxPages: 1 } },
+    );
+    const all = Array.from({ length: 35 }, (_, i) => `h${i}`);
+    await expect.poll(() => rowTexts(page, 'agent'), { timeout: WAIT_MS }).toEqual(all.slice(25));
+    const older = byTestId(page, 'agent-older');
+    await expect.poll(() => older.getAttribute('data-has-more'), { timeout: WAIT_MS }).toBe('true');
+    const button = byTestId(page, 'agent-load-older');
+
+    // Each click adds the 10 before the oldest shown, above it: never a row twice, never out of order.
+    for (const expected of [all.slice(15), all.slice(5), all]) {
+      await expect.poll(() => button.isEnabled(), { timeout: WAIT_MS }).toBe(true);
+      await button.click();
+      await expect.poll(() => rowTexts(page, 'agent'), { timeout: WAIT_MS }).toEqual(expected);
+    }
+    await expect.poll(() => older.getAttribute('data-has-more'), { timeout: WAIT_MS }).toBe('false');
+    expect(await button.isDisabled()).toBe(true);
+    expect(await byTestId(page, 'agent-older-state').textContent()).toBe('the start of the conversation');
+    // The visitor's pane scrolled nothing: it still shows its first catch-up.
+    expect(await rowTexts(page, 'visitor')).toEqual(all.slice(25));
+    // A live message lands below the loaded history.
+    const live = 'Live after scrolling back';
+    await sendText(page, 'visitor', live);
+    await expect.poll(() => rowTexts(page, 'agent'), { timeout: WAIT_MS }).toEqual([...all, live]);
+    await expectNoDuplicates(page, [...all, live]);
+  });
+
+  it('uploads a file chosen in the file input and the other pane gets a FILE message whose link serves the bytes', async () => {
+    const { page } = await open();
+    const bytes = Buffer.from(`notes from the agent ${'✓'.repeat(40)}\n`, 'utf8');
+    await byTestId(page, 'agent-upload-input').setInputFiles({
+      name: 'notes.txt',
+      mimeType: 'text/plain',
+      buffer: bytes,
+    });
+    await byTestId(page, 'agent-upload-send').click();
+    await expect
+      .poll(() => byTestId(page, 'agent-upload-state').getAttribute('data-state'), { timeout: WAIT_MS })
+      .toBe('sent');
+
+    const received = byTestId(page, 'visitor-messages').locator('li.message[data-type="FILE"][data-mine="false"]');
+    await received.waitFor({ timeout: WAIT_MS });
+    const uid = await received.getAttribute('data-uid');
+    if (uid === null) throw new Error('FILE row without a uid');
+    const link = byTestId(page, `visitor-file-link-${uid}`);
+    expect(await link.textContent()).toBe('notes.txt');
+    const href = await link.getAttribute('href');
+    expect(href).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/file\//);
+    const served = await fetch(href ?? '');
+    expect(served.status).toBe(200);
+    expect(Buffer.from(await served.arrayBuffer()).equals(bytes)).toBe(true);
+    await waitStatus(page, 'agent', uid, ['SUCCESS', 'DELIVERED', 'READ']);
+
+    // An upload that cannot go (the pane offline) sends nothing and says so; the file stays chosen.
+    await byTestId(page, 'agent-offline').check();
+    await byTestId(page, 'agent-upload-input').setInputFiles({
+      name: 'second.txt',
+      mimeType: 'text/plain',
+      buffer: bytes,
+    });
+    await byTestId(page, 'agent-upload-send').click();
+    await expect
+      .poll(() => byTestId(page, 'agent-upload-state').getAttribute('data-state'), { timeout: WAIT_MS })
+      .toBe('error');
+    expect(await byTestId(page, 'agent-upload-state').textContent()).toContain('network');
+    expect(await byTestId(page, 'agent-messages').locator('li.message[data-type="FILE"]').count()).toBe(1);
+    expect(await byTestId(page, 'agent-pending').getAttribute('data-count')).toBe('0');
+    await byTestId(page, 'agent-offline').uncheck();
+    await expectNoneSending(page);
+    await expectNoDuplicates(page);
   });
 });

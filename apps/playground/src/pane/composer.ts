@@ -1,7 +1,7 @@
 /** A pane's composer: text (Enter sends, typing sends TYPING), image, file, location, and a row of small actions. */
-import type { LocalMessage, OutgoingContent } from '@weiyu/core';
+import type { LocalMessage, OutgoingContent, SentMessage } from '@weiyu/core';
 import { button, h, input } from '../dom.js';
-import { describeMessage, statusLabel } from '../format.js';
+import { describeMessage, formatBytes, statusLabel } from '../format.js';
 import type { PaneContext } from './context.js';
 
 /** What the composer's buttons reach beyond sending. */
@@ -34,6 +34,7 @@ export function createComposer(ctx: PaneContext, hooks: ComposerHooks): HTMLElem
     { class: 'composer' },
     h('div', { class: 'row' }, text, button(t('send-text'), 'Send', sendText)),
     ...mediaRows(t, send),
+    uploadRow(ctx, hooks),
     h(
       'div',
       { class: 'row' },
@@ -55,21 +56,73 @@ function sendContent(ctx: PaneContext, hooks: ComposerHooks, content: OutgoingCo
     return false;
   }
   try {
-    const sent = client.send(ctx.thread(), content);
-    hooks.show(sent);
-    ctx.log('send', `${describeMessage(sent)} → ${statusLabel(sent.status)}`);
-    void sent.done.then((final) => {
-      hooks.show(final);
-      ctx.log(
-        'done',
-        `${describeMessage(final)} → ${statusLabel(final.status)}${final.error ? ` (${final.error.code}: ${final.error.message})` : ''}`,
-      );
-    });
+    follow(ctx, hooks, client.send(ctx.thread(), content));
     return true;
   } catch (error) {
     ctx.log('error', `send refused: ${String(error)}`);
     return false;
   }
+}
+
+/**
+ * An `<input type=file>` and "Upload & send": `client.sendFile` (or `sendImage` with "as image")
+ * uploads over REST, then sends a FILE (IMAGE) message through the outbox. Nothing is sent when
+ * the upload fails; the file stays chosen so that the user can try again.
+ */
+function uploadRow(ctx: PaneContext, hooks: ComposerHooks): HTMLElement {
+  const t = ctx.testId;
+  const picker = h('input', { testid: t('upload-input'), attrs: { type: 'file', 'aria-label': 'file to upload' } });
+  const asImage = h('input', { testid: t('upload-as-image'), attrs: { type: 'checkbox' } });
+  const state = h('span', { class: 'upload-state', testid: t('upload-state'), attrs: { 'data-state': 'idle' } });
+  const show = (kind: string, text: string): void => {
+    state.dataset.state = kind;
+    state.textContent = text;
+  };
+  const upload = async (): Promise<void> => {
+    const client = ctx.sdk()?.client;
+    const file = picker.files?.[0];
+    if (client === undefined || file === undefined) {
+      show('error', client === undefined ? 'not ready yet' : 'choose a file first');
+      return;
+    }
+    show('uploading', `uploading ${file.name}…`);
+    ctx.log('upload', `${asImage.checked ? 'sendImage' : 'sendFile'} ${file.name} (${formatBytes(file.size)})`);
+    const onProgress = ({ loaded, total }: { loaded: number; total: number }): void =>
+      show('uploading', `uploading ${file.name}: ${formatBytes(loaded)} of ${formatBytes(total)}`);
+    try {
+      const sent = asImage.checked
+        ? await client.sendImage(ctx.thread(), file, { onProgress })
+        : await client.sendFile(ctx.thread(), file, { onProgress });
+      show('sent', `uploaded ${file.name}`);
+      picker.value = '';
+      follow(ctx, hooks, sent);
+    } catch (error) {
+      const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : 'error';
+      show('error', `upload failed (${code}): ${error instanceof Error ? error.message : String(error)}`);
+      ctx.log('error', `upload ${file.name}: ${String(error)}`);
+    }
+  };
+  return h(
+    'div',
+    { class: 'row upload' },
+    picker,
+    h('label', { class: 'toggle' }, asImage, ' as image'),
+    button(t('upload-send'), 'Upload & send', () => void upload()),
+    state,
+  );
+}
+
+/** Shows a message just sent, and its final outcome once `done` settles. */
+function follow(ctx: PaneContext, hooks: ComposerHooks, sent: SentMessage): void {
+  hooks.show(sent);
+  ctx.log('send', `${describeMessage(sent)} → ${statusLabel(sent.status)}`);
+  void sent.done.then((final) => {
+    hooks.show(final);
+    ctx.log(
+      'done',
+      `${describeMessage(final)} → ${statusLabel(final.status)}${final.error ? ` (${final.error.code}: ${final.error.message})` : ''}`,
+    );
+  });
 }
 
 /** The image, file and location rows, with sample values that work against the mock broker. */

@@ -70,7 +70,7 @@ function rowButtons(
   if (message.mine && ['SUCCESS', 'DELIVERED', 'READ'].includes(message.status)) {
     buttons.push(button(testId(`recall-${message.uid}`), 'Recall', () => actions.recall(message)));
   }
-  if (!message.mine && !facts.readByMe) {
+  if (!message.mine && !facts.readByMe && message.status !== 'READ') {
     buttons.push(button(testId(`read-${message.uid}`), 'Mark read', () => actions.read(message)));
   }
   return buttons;

@@ -104,6 +104,7 @@ export function createPane(role: Role, config: PlaygroundConfig): PaneHandle {
     header.element,
     header.who,
     controls.element,
+    conversation.older,
     conversation.list,
     conversation.typing,
     composer,
@@ -160,5 +161,6 @@ function wireClient(client: ChatClient, user: ChatUser, thread: ChatThread, part
   // The countdown in "reconnecting in N s" moves.
   setInterval(showState, 1_000);
   showState();
+  conversation.follow(client);
   conversation.showKnown(client);
 }

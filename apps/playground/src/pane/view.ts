@@ -2,8 +2,8 @@
  * What a pane shows: its header (connection badge, outbox count, who it is) and the
  * conversation — one row per message uid, never shown twice — with the typing indicator.
  */
-import type { ChatClient, ConnectionState, LocalMessage, TypingEvent } from '@weiyu/core';
-import { h } from '../dom.js';
+import type { ChatClient, ConnectionState, LocalMessage, TimelineSnapshot, TypingEvent } from '@weiyu/core';
+import { button, h } from '../dom.js';
 import { connectionLabel, describeMessage } from '../format.js';
 import type { PaneContext } from './context.js';
 import { fillRow, type RowActions, statusText } from './message-row.js';
@@ -53,7 +53,12 @@ export function createPaneHeader(ctx: PaneContext, username: string): PaneHeader
   };
 }
 
+/** How many older messages one click of "Load older" asks for. */
+export const LOAD_OLDER_LIMIT = 10;
+
 export interface Conversation {
+  /** "Load older" and what it knows: more in history, loading, the start reached. */
+  readonly older: HTMLElement;
   /** The message rows. */
   readonly list: HTMLOListElement;
   readonly typing: HTMLElement;
@@ -61,6 +66,10 @@ export interface Conversation {
   upsert(message: LocalMessage): void;
   /** Shows every message the client knows of the thread, and its outbox. */
   showKnown(client: ChatClient): void;
+  /** Follows the thread's timeline (`client.timeline`): what loadOlder brings, whether older ones are left. */
+  follow(client: ChatClient): void;
+  /** Empties the conversation (before it shows another thread). */
+  clear(): void;
   markRead(message: LocalMessage): void;
   markAllRead(): void;
   showTyping(event: TypingEvent): void;
@@ -80,6 +89,24 @@ export function createConversation(ctx: PaneContext, onChange: () => void): Conv
   const list = h('ol', { class: 'messages', testid: t('messages') });
   const typing = h('div', { class: 'typing', testid: t('typing'), attrs: { 'data-active': 'false' } });
   const client = (): ChatClient | undefined => ctx.sdk()?.client;
+  const olderState = h('span', { class: 'older-state', testid: t('older-state') });
+  const loadOlder = button(t('load-older'), 'Load older', () => {
+    const c = client();
+    if (c === undefined) return;
+    ctx.log('action', `loadOlder(limit ${LOAD_OLDER_LIMIT})`);
+    c.loadOlder(ctx.thread(), { limit: LOAD_OLDER_LIMIT }).then(
+      (older) => ctx.log('older', `${older.messages.length} older${older.hasMore ? '' : ', the first reached'}`),
+      (error: unknown) => ctx.log('error', `loadOlder: ${String(error)}`),
+    );
+  });
+  const older = h('div', { class: 'row older', testid: t('older') }, loadOlder, olderState);
+  let unfollow: (() => void) | undefined;
+  const showOlder = (snapshot: TimelineSnapshot): void => {
+    loadOlder.disabled = snapshot.loading || !snapshot.hasMore;
+    older.dataset.hasMore = String(snapshot.hasMore);
+    older.dataset.loading = String(snapshot.loading);
+    olderState.textContent = snapshot.loading ? 'loading…' : snapshot.hasMore ? '' : 'the start of the conversation';
+  };
 
   const actions: RowActions = {
     retry: (message) => resend(message),
@@ -123,7 +150,16 @@ export function createConversation(ctx: PaneContext, onChange: () => void): Conv
       fill(row, message);
       shown.set(message.uid, { row, message });
       // In time order at first sight; a row never moves afterwards.
-      const after = [...shown.values()].find((s) => s.row !== row && s.message.createdAt > message.createdAt);
+      // Before the first row on screen (not the first one shown: older ones come in later) that is newer.
+      const after = [...shown.values()]
+        .filter((s) => s.row !== row && s.message.createdAt > message.createdAt && s.row.isConnected)
+        .reduce<Shown | undefined>(
+          (first, s) =>
+            first === undefined || s.row.compareDocumentPosition(first.row) & Node.DOCUMENT_POSITION_FOLLOWING
+              ? s
+              : first,
+          undefined,
+        );
       if (after === undefined) list.append(row);
       else list.insertBefore(row, after.row);
       row.scrollIntoView({ block: 'nearest' });
@@ -146,7 +182,7 @@ export function createConversation(ctx: PaneContext, onChange: () => void): Conv
 
   function markRead(message: LocalMessage): void {
     const c = client();
-    if (c === undefined || message.mine || readByMe.has(message.uid)) return;
+    if (c === undefined || message.mine || message.status === 'READ' || readByMe.has(message.uid)) return;
     c.markRead(message.thread, message.uid);
     readByMe.add(message.uid);
     ctx.log('read', `markRead ${describeMessage(message)}`);
@@ -155,9 +191,24 @@ export function createConversation(ctx: PaneContext, onChange: () => void): Conv
   }
 
   return {
+    older,
     list,
     typing,
     upsert,
+    follow: (c) => {
+      unfollow?.();
+      // A new snapshot when anything in the thread changes; rows are refilled only for the messages that did.
+      unfollow = c.timeline(ctx.thread().topic).subscribe((snapshot) => {
+        for (const message of snapshot.messages) if (shown.get(message.uid)?.message !== message) upsert(message);
+        showOlder(snapshot);
+      });
+    },
+    clear: () => {
+      shown.clear();
+      list.replaceChildren();
+      typing.dataset.active = 'false';
+      typing.textContent = '';
+    },
     showKnown: (c) => {
       for (const message of c.messages(ctx.thread().topic)) upsert(message);
       for (const message of c.pending()) upsert(message);
