@@ -326,6 +326,24 @@ export interface LocalMessage {
    * connection (offline, no REST). It may go sooner: on a reconnect, or `resend(uid)`.
    */
   readonly retryAt?: number;
+  /**
+   * A robot's streamed answer (ROBOT_STREAM_START, ROBOT_STREAM…, ROBOT_STREAM_END or _ERROR):
+   * one message, whatever piece it was first shown with, whose `stream.answer` (and `parsed`
+   * text) grows with each piece, each growth a `status` event. Absent on other messages.
+   */
+  readonly stream?: RobotStream;
+}
+
+/** Where a robot's streamed answer stands (see {@link LocalMessage.stream}). */
+export interface RobotStream {
+  /** `streaming` until its end comes: `done` (END, CANCEL, UNANSWERED) or `error` (ERROR). */
+  readonly state: 'streaming' | 'done' | 'error';
+  /** The answer so far. */
+  readonly answer: string;
+  /** The robot's reasoning so far (`reasonContent`), `''` when it gives none. */
+  readonly reasoning: string;
+  /** What the server said went wrong, when the state is `error`. */
+  readonly error?: string;
 }
 
 /** Connection states (see core's README for the transition table). */

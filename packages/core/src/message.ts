@@ -14,8 +14,9 @@ import {
   type WireThread,
   type WireUser,
 } from '@weiyu/protocol';
-import type { ChatThread, ChatUser, LocalMessage, LocalStatus, ParsedContent } from './api.js';
+import type { ChatThread, ChatUser, LocalMessage, LocalStatus, ParsedContent, RobotStream } from './api.js';
 import { parseContent } from './content/index.js';
+import { streamOf } from './receive/robot-stream.js';
 
 /** Reads `extra` (a JSON string) into an object; `{}` when absent or not a JSON object. */
 function parseExtra(extra: string): Readonly<Record<string, unknown>> {
@@ -66,7 +67,9 @@ export interface FromWireContext {
 export function messageFromWire(wire: WireMessage, context: FromWireContext): LocalMessage {
   const time = parseCreatedAt(wire.createdAt);
   const user = userFromWire(wire.user);
+  const stream = streamOf(wire.type, wire.content);
   return {
+    ...(stream ? { stream } : {}),
     uid: wire.uid,
     type: wire.type,
     content: wire.content,
@@ -186,6 +189,7 @@ export function withStatus(
     readonly error?: SdkError;
     readonly content?: string;
     readonly retryAt?: number;
+    readonly stream?: RobotStream;
   } = {},
 ): LocalMessage {
   // One copy (the previous error and retry time left out), then filled in: this runs a few times per message sent.
@@ -198,6 +202,11 @@ export function withStatus(
   if (changes.content !== undefined) {
     next.content = changes.content;
     next.parsed = safeParse(next.type, changes.content);
+  }
+  if (changes.stream) {
+    next.stream = changes.stream;
+    // Whatever piece it was first shown with, it reads as the answer so far.
+    next.parsed = { kind: 'text', text: changes.stream.answer };
   }
   return next;
 }

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { encodeMessage, MAX_PACKET_BYTES, type WireMessage, type WireMessageInit } from '@weiyu/protocol';
+import {
+  decodeMessage,
+  encodeMessage,
+  MAX_PACKET_BYTES,
+  type WireMessage,
+  type WireMessageInit,
+} from '@weiyu/protocol';
 import {
   clientIdUser,
   type EchoTiming,
@@ -22,6 +28,7 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import { restRequestListener } from './http-server.js';
 import { connackSessionFlag, guardedWebSocketStream } from './packet-guard.js';
 import type { AdminHooks } from './rest.js';
+import { type RobotAnswerOptions, type RobotAnswerThread, robotAnswerPieces } from './robot-answer.js';
 import { type MockLoginResult, MockServerState } from './state.js';
 import { deliverTo, Subscribers } from './subscribers.js';
 import type {
@@ -140,6 +147,17 @@ export interface MockBroker {
   publishRaw(topic: string, bytes: Uint8Array): Promise<void>;
   /** Publishes a message as the server (QoS 1) without routing or storing it. */
   publishMessage(topic: string, message: WireMessageInit): Promise<void>;
+  /**
+   * Streams a robot's answer into a thread as the server does: ROBOT_STREAM_START, one
+   * ROBOT_STREAM per piece, then ROBOT_STREAM_END (or `_ERROR` / `_CANCEL`, or nothing), all with
+   * one uid, routed and stored (the pieces concatenated into one message). Resolves with the
+   * answer's uid once every piece went out.
+   */
+  streamRobotAnswer(
+    thread: RobotAnswerThread,
+    pieces: readonly string[],
+    options?: RobotAnswerOptions,
+  ): Promise<string>;
   /** Stops and starts both servers on the same ports: connections drop; users, threads, history (and sessions in `session` mode) stay. */
   restart(): Promise<void>;
   /** Stops everything. */
@@ -214,6 +232,8 @@ class MockBrokerServer implements MockBroker {
   #outageTimer: NodeJS.Timeout | undefined;
   #outageEndsAt = 0;
   #unlistenEcho: (() => void) | undefined;
+  /** Waits between the pieces of streamed answers, ended at close. */
+  readonly #pieceWaits = new Set<() => void>();
   #closed = false;
 
   constructor(options: MockBrokerOptions) {
@@ -642,6 +662,34 @@ class MockBrokerServer implements MockBroker {
     return this.#publish(topic, encodeMessage(message));
   }
 
+  async streamRobotAnswer(
+    thread: RobotAnswerThread,
+    pieces: readonly string[],
+    options: RobotAnswerOptions = {},
+  ): Promise<string> {
+    const messages = robotAnswerPieces(thread, pieces, options);
+    for (const [index, message] of messages.entries()) {
+      if (this.#closed) throw new Error('mock broker: closed');
+      if (index > 0 && options.delayMs) await this.#pieceWait(options.delayMs);
+      const decoded = decodeMessage(encodeMessage(message));
+      if (decoded.ok) this.state.route(decoded.value);
+    }
+    return messages[0]?.uid ?? '';
+  }
+
+  /** A wait that `close()` ends at once. */
+  #pieceWait(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#pieceWaits.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#pieceWaits.add(done);
+    });
+  }
+
   async restart(): Promise<void> {
     if (this.#closed) throw new Error('mock broker: closed');
     await this.#stopNetwork();
@@ -652,6 +700,7 @@ class MockBrokerServer implements MockBroker {
     if (this.#closed) return;
     this.#closed = true;
     this.#clearOutageTimer();
+    for (const done of [...this.#pieceWaits]) done();
     // REST requests waiting out a delay fault give up now: no timer outlives the broker.
     this.state.releaseRestDelays('closed');
     this.#unlistenEcho?.();

@@ -6,6 +6,7 @@ export {
   type MockBrokerOptions,
   startMockBroker,
 } from './broker.js';
+export type { RobotAnswerOptions, RobotAnswerThread } from './robot-answer.js';
 export { DEFAULT_SEED_PATH, loadSeed } from './seed.js';
 export {
   type EchoListener,

@@ -23,6 +23,13 @@ export {
 } from './rest-json.js';
 export { fromRestThreadJson, type RestThread } from './rest-thread-json.js';
 export {
+  appendRobotStream,
+  isRobotStreamType,
+  ROBOT_STREAM_TYPES,
+  type RobotStreamText,
+  readRobotStream,
+} from './robot-stream.js';
+export {
   CLOSING_MESSAGE_TYPES,
   isThreadChangeMessageType,
   THREAD_CHANGE_MESSAGE_TYPES,

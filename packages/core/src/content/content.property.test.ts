@@ -79,10 +79,7 @@ const textLike = fc.record({ type: fc.constantFrom(...TEXT_LIKE_TYPES.filter((t)
 const uid = fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }).filter((s) => !/\s/.test(s));
 const reference = fc.record({ type: fc.constantFrom('DELIVERED', 'READ', 'RECALL'), text: uid });
 const appDefined = fc.record({
-  type: fc.oneof(
-    fc.constantFrom('CARD', 'GOODS', 'ORDER', 'KICKOFF', 'ROBOT_STREAM'),
-    fc.stringMatching(/^X_[A-Z]{1,8}$/),
-  ),
+  type: fc.oneof(fc.constantFrom('CARD', 'GOODS', 'ORDER', 'KICKOFF', 'EVENT'), fc.stringMatching(/^X_[A-Z]{1,8}$/)),
   text,
 });
 
@@ -131,7 +128,7 @@ function expectedParsed(x: OutgoingContent): ParsedContent {
     case 'GOODS':
     case 'ORDER':
     case 'KICKOFF':
-    case 'ROBOT_STREAM':
+    case 'EVENT':
       return { kind: 'raw', raw: String(f.text) };
     default:
       if (typeof type === 'string' && type.startsWith('X_')) return { kind: 'raw', raw: String(f.text) };

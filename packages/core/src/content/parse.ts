@@ -1,4 +1,4 @@
-import { type MessageType, SdkError } from '@weiyu/protocol';
+import { isRobotStreamType, type MessageType, readRobotStream, SdkError } from '@weiyu/protocol';
 import type { ParsedContent } from '../api.js';
 import { isMediaUrl, lastPathSegment, parseJsonObject, readNumber } from './fields.js';
 import { isReferenceType, isTextLikeType } from './text-like.js';
@@ -16,6 +16,7 @@ class Invalid {
  *
  * - Text-like types (TEXT, WELCOME, NOTICE, …) → `text`; DELIVERED, READ, RECALL → `reference`
  *   (the uid, or `{"uid": …}`); PREVIEW → `preview` (JSON, or plain text from older clients).
+ * - The pieces of a robot's streamed answer (ROBOT_STREAM, …) → `text`: their JSON `answer`.
  * - IMAGE, FILE, VIDEO, VOICE, AUDIO, LOCATION → their kind, from the shapes of SPEC §5, the
  *   guide's own shapes (`{url, type: 'IMAGE'}`, and its FILE/LOCATION JSON wrapped a second
  *   time inside `url`/`address`), and a bare URL for the media types (older clients). A FILE
@@ -44,6 +45,8 @@ export function parseContent(type: MessageType, raw: string): ParsedContent {
 
 function parse(type: string, raw: string): ParsedContent {
   if (isTextLikeType(type)) return { kind: 'text', text: raw };
+  // A robot's streamed answer reads as its text so far.
+  if (isRobotStreamType(type)) return { kind: 'text', text: readRobotStream(raw).answer };
   if (isReferenceType(type)) return { kind: 'reference', uid: referenceUid(raw) };
   switch (type) {
     case 'PREVIEW':

@@ -3,10 +3,22 @@ import { describe, expect, it } from 'vitest';
 import type { ChatThread, LocalMessage, LocalStatus } from '../api.js';
 import { effectsOf, type ReceiveFacts, subjectOf } from './effects.js';
 import type { Received } from './pipeline.js';
+import { streamOf } from './robot-stream.js';
 
 const thread: ChatThread = { uid: 't1', topic: 'org/agent/a1/v1', type: 'AGENT' };
 const agent = { uid: 'a1' };
 const visitor = { uid: 'v1' };
+
+/** A piece of a robot's streamed answer (uid s1, from the agent), as the client shows it when it comes first. */
+function piece(type: string, content: Record<string, unknown>): LocalMessage {
+  const text = JSON.stringify(content);
+  return message({ uid: 's1', type, content: text, ...shownStream(type, text) });
+}
+
+function shownStream(type: string, content: string): Partial<LocalMessage> {
+  const stream = streamOf(type, content);
+  return stream ? { stream, parsed: { kind: 'text', text: stream.answer } } : {};
+}
 
 function message(over: Partial<LocalMessage> = {}): LocalMessage {
   return {
@@ -171,12 +183,44 @@ describe('effects of a received message', () => {
     expect(effectsOf(stored('READ'), facts())).toEqual([]);
   });
 
-  it('shows the first ROBOT_STREAM chunk and appends the next ones', () => {
-    const chunk = message({ uid: 's1', type: 'ROBOT_STREAM', content: 'lo' });
+  it('shows the first ROBOT_STREAM chunk and grows it with the next ones, as the server stores it', () => {
+    const chunk = piece('ROBOT_STREAM', { answer: 'lo' });
     expect(effectsOf({ kind: 'stream', chunk }, facts())).toEqual([{ type: 'show', message: chunk }]);
-    const shown = message({ uid: 's1', type: 'ROBOT_STREAM', content: 'Hel' });
+    const shown = piece('ROBOT_STREAM_START', { question: 'hi', answer: 'Hel' });
     expect(effectsOf({ kind: 'stream', chunk }, facts({ shown }))).toEqual([
-      { type: 'status', uid: 's1', status: 'SUCCESS', changes: { content: 'Hello' } },
+      {
+        type: 'status',
+        uid: 's1',
+        status: 'SUCCESS',
+        changes: {
+          content: JSON.stringify({ question: 'hi', answer: 'Hello' }),
+          stream: { state: 'streaming', answer: 'Hello', reasoning: '' },
+        },
+      },
+    ]);
+  });
+
+  it('ends a streamed answer with its END (done) or ERROR (error: its reasonContent), and takes no piece after', () => {
+    const shown = piece('ROBOT_STREAM', { answer: 'Hel', reasonContent: 'think' });
+    const [ended] = effectsOf({ kind: 'stream', chunk: piece('ROBOT_STREAM_END', { answer: '' }) }, facts({ shown }));
+    expect(ended).toMatchObject({ changes: { stream: { state: 'done', answer: 'Hel', reasoning: 'think' } } });
+    const [failed] = effectsOf(
+      { kind: 'stream', chunk: piece('ROBOT_STREAM_ERROR', { answer: '', reasonContent: '服务暂时不可用' }) },
+      facts({ shown }),
+    );
+    expect(failed).toMatchObject({
+      changes: { stream: { state: 'error', answer: 'Hel', reasoning: 'think', error: '服务暂时不可用' } },
+    });
+    const done = { ...shown, stream: { state: 'done', answer: 'Hel', reasoning: '' } } as const;
+    expect(
+      effectsOf({ kind: 'stream', chunk: piece('ROBOT_STREAM', { answer: 'lo' }) }, facts({ shown: done })),
+    ).toEqual([
+      {
+        type: 'log',
+        level: 'debug',
+        message: 'a piece after the end of a streamed answer',
+        data: { uid: 's1', type: 'ROBOT_STREAM' },
+      },
     ]);
   });
 
@@ -217,7 +261,7 @@ describe('effects of a received message', () => {
     });
 
     it('refuses a ROBOT_STREAM chunk for someone else’s message, or for a message that is no stream', () => {
-      const stream = message({ uid: 's1', type: 'ROBOT_STREAM', content: 'Hel', user: { uid: 'robot' } });
+      const stream = { ...piece('ROBOT_STREAM', { answer: 'Hel' }), user: { uid: 'robot' } };
       const forged = message({ uid: 's1', type: 'ROBOT_STREAM', content: ' pwned', user: stranger });
       expect(effectsOf({ kind: 'stream', chunk: forged }, facts({ shown: stream }))).toEqual(
         refusedAs('stream-not-sender', stream, 'ROBOT_STREAM', stranger),
@@ -260,10 +304,24 @@ describe('effects of a received message', () => {
         log,
         ...refusedAs('rewrite', shown, 'TEXT', { uid: 'a1' }),
       ]);
-      const stream = message({ type: 'ROBOT_STREAM', content: 'Hel' });
-      expect(effectsOf(dropped({ ...copy, type: 'ROBOT_STREAM', content: 'Hello' }), facts({ shown: stream }))).toEqual(
-        [log],
-      );
+      // History's copy of an answer shown whole already is no news; one the link missed pieces of completes it.
+      const stream = piece('ROBOT_STREAM_END', { answer: 'Hello' });
+      const whole = JSON.stringify({ answer: 'Hello' });
+      expect(
+        effectsOf(dropped({ ...copy, type: 'ROBOT_STREAM_END', content: whole }), facts({ shown: stream })),
+      ).toEqual([log]);
+      const partial = piece('ROBOT_STREAM', { answer: 'Hel' });
+      expect(
+        effectsOf(dropped({ ...copy, uid: 's1', type: 'ROBOT_STREAM_END', content: whole }), facts({ shown: partial })),
+      ).toEqual([
+        log,
+        {
+          type: 'status',
+          uid: 's1',
+          status: 'SUCCESS',
+          changes: { content: whole, stream: { state: 'done', answer: 'Hello', reasoning: '' } },
+        },
+      ]);
       expect(effectsOf(dropped({ ...copy, content: 'x' }), facts())).toEqual([log]);
     });
   });

@@ -5,7 +5,7 @@
  * post is checked here: a recall or a stream chunk applies only to its sender's message (or as
  * the app's `mayRecall` allows), and nothing shown is rewritten; what is refused is told.
  */
-import type { MessageType, SdkError } from '@weiyu/protocol';
+import type { MessageType, SdkError, WireMessage } from '@weiyu/protocol';
 import type {
   ChatUser,
   LocalMessage,
@@ -19,6 +19,8 @@ import type {
 import { userFromWire } from '../message.js';
 import { moves } from '../message-status.js';
 import type { Received } from './pipeline.js';
+import { fromHistory, nextPiece } from './robot-stream.js';
+import type { StatusChanges } from './shown.js';
 
 /** One thing the client does because a message arrived. */
 export type ReceiveEffect =
@@ -50,7 +52,7 @@ export type ReceiveEffect =
       readonly type: 'status';
       readonly uid: string;
       readonly status: LocalStatus;
-      readonly changes?: { readonly createdAt?: number; readonly content?: string };
+      readonly changes?: StatusChanges;
     }
   /** A new message shown: the receipt rule (send/signals.ts) decides what goes back, if anything. */
   | { readonly type: 'acknowledge'; readonly message: LocalMessage };
@@ -105,7 +107,9 @@ export function effectsOf(received: Received, facts: ReceiveFacts): ReceiveEffec
       const dropped = log('debug', 'dropped a received message', { uid: received.uid, reason: received.reason });
       const { copy } = received;
       // A copy of what is shown is no news; the same uid with another text or sender is a forgery.
-      if (!shown || !copy || !rewrites(shown, copy.content, userFromWire(copy.user))) return [dropped];
+      if (!shown || !copy || !rewrites(shown, copy.content, userFromWire(copy.user))) {
+        return [dropped, ...streamFromHistory(shown, copy)];
+      }
       return [dropped, ...refuse('rewrite', shown, copy.type, userFromWire(copy.user))];
     }
     case 'echo':
@@ -159,8 +163,19 @@ function recallEffects(recall: RecallEvent, { shown, mayRecall }: ReceiveFacts):
 function streamEffects(chunk: LocalMessage, shown: LocalMessage | undefined): ReceiveEffect[] {
   if (!shown) return [{ type: 'show', message: chunk }];
   if (!sameSender(shown.user, chunk.user)) return refuse('stream-not-sender', shown, chunk.type, chunk.user);
-  if (shown.type !== 'ROBOT_STREAM') return refuse('rewrite', shown, chunk.type, chunk.user);
-  return [statusOf(shown, shown.status, { content: shown.content + chunk.content })];
+  if (!shown.stream) return refuse('rewrite', shown, chunk.type, chunk.user);
+  // An answer that ended takes no more pieces (a redelivered one would repeat its text).
+  if (shown.stream.state !== 'streaming') {
+    return [log('debug', 'a piece after the end of a streamed answer', { uid: shown.uid, type: chunk.type })];
+  }
+  return [statusOf(shown, shown.status, nextPiece({ ...shown, stream: shown.stream }, chunk.type, chunk.content))];
+}
+
+/** History's copy of a streamed answer from its sender completes the one shown, when the link missed pieces or its end. */
+function streamFromHistory(shown: LocalMessage | undefined, copy: WireMessage | undefined): ReceiveEffect[] {
+  if (!shown?.stream || !copy || !sameSender(shown.user, userFromWire(copy.user))) return [];
+  const whole = fromHistory({ ...shown, stream: shown.stream }, copy.type, copy.content);
+  return whole ? [statusOf(shown, shown.status, whole)] : [];
 }
 
 function messageEffects(message: LocalMessage, facts: ReceiveFacts): ReceiveEffect[] {
@@ -192,7 +207,7 @@ function sameSender(a: ChatUser, b: ChatUser): boolean {
  */
 function rewrites(shown: LocalMessage, content: string, user: ChatUser): boolean {
   if (shown.user.uid !== user.uid) return true;
-  return shown.type !== 'ROBOT_STREAM' && shown.content !== content;
+  return !shown.stream && shown.content !== content;
 }
 
 function refuse(reason: RefusalReason, target: LocalMessage, type: MessageType, user: ChatUser): ReceiveEffect[] {
@@ -202,11 +217,7 @@ function refuse(reason: RefusalReason, target: LocalMessage, type: MessageType, 
   ];
 }
 
-function statusOf(
-  shown: LocalMessage,
-  status: LocalStatus,
-  changes?: { readonly createdAt?: number; readonly content?: string },
-): ReceiveEffect {
+function statusOf(shown: LocalMessage, status: LocalStatus, changes?: StatusChanges): ReceiveEffect {
   return changes ? { type: 'status', uid: shown.uid, status, changes } : { type: 'status', uid: shown.uid, status };
 }
 

@@ -118,6 +118,21 @@ describe('receive pipeline', () => {
     expect(r).toMatchObject({ kind: 'dropped', reason: 'duplicate', copy: { uid: 'm1', content: 'rewritten' } });
   });
 
+  it('reads the pieces of a robot’s answer: the first shows it, the next grow it, history’s copy is compared', () => {
+    const c = context();
+    const piece = (type: string, answer: string) =>
+      bytes({ uid: 's1', type, content: JSON.stringify({ answer }), user: { uid: 'robot', type: 'ROBOT' } });
+    const first = receiveBytes(TOPIC, piece('ROBOT_STREAM_START', ''), c);
+    expect(first.kind === 'message' && first.message.stream).toEqual({ state: 'streaming', answer: '', reasoning: '' });
+    expect(receiveBytes(TOPIC, piece('ROBOT_STREAM', 'Hel'), c).kind).toBe('stream');
+    expect(receiveBytes(TOPIC, piece('ROBOT_STREAM_END', ''), c).kind).toBe('stream');
+    const copy = receiveWire(decodeOnce(piece('ROBOT_STREAM_END', 'Hel')), { topic: TOPIC, source: 'catch-up' }, c);
+    expect(copy).toMatchObject({ kind: 'dropped', reason: 'duplicate' });
+    // From history, new: shown as it stands.
+    const read = receiveWire(decodeOnce(piece('ROBOT_STREAM', 'Hi')), { topic: TOPIC, source: 'catch-up' }, context());
+    expect(read.kind === 'message' && read.message.stream).toEqual({ state: 'streaming', answer: 'Hi', reasoning: '' });
+  });
+
   it('does not filter catch-up by subscription (the app asked for that topic)', () => {
     const wire = { ...decodeOnce(bytes({ thread: { topic: 'org/group/g1', type: 'GROUP' } })) };
     expect(receiveWire(wire, { topic: 'org/group/g1', source: 'catch-up' }, context()).kind).toBe('message');

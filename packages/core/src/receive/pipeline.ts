@@ -7,10 +7,11 @@
  * receipt's, …) has the topic it arrived on and was subscribed to, or the topic catch-up read.
  * Receipts go back there, never to a topic a payload names.
  */
-import { decodeMessage, SdkError, type WireMessage } from '@weiyu/protocol';
+import { decodeMessage, isRobotStreamType, SdkError, type WireMessage } from '@weiyu/protocol';
 import type { ChatThread, ChatUser, LocalMessage, ReceiptEvent, TypingEvent } from '../api.js';
 import { messageFromWire, threadFromWire, userFromWire } from '../message.js';
 import type { Dedupe } from './dedupe.js';
+import { shownFromHistory } from './robot-stream.js';
 
 /** Where a message came from: the realtime link, or REST history during catch-up. */
 export type ReceiveSource = 'mqtt' | 'catch-up';
@@ -59,7 +60,7 @@ export type Received =
    * the message's falls back to the local time), so nothing downstream decodes it again.
    */
   | { readonly kind: 'message'; readonly message: LocalMessage; readonly wire?: WireMessage }
-  /** A further ROBOT_STREAM chunk of a message already shown: its content is to be appended. */
+  /** A further piece of a robot's streamed answer already shown (a chunk, its end or its error). */
   | { readonly kind: 'stream'; readonly chunk: LocalMessage }
   /**
    * History has a message this client knows with a status that may be further on (DELIVERED,
@@ -119,8 +120,8 @@ function classify(
     thread,
   });
 
-  // ROBOT_STREAM chunks share one uid: later chunks append instead of being duplicates.
-  if (wire.type === 'ROBOT_STREAM' && context.dedupe.has(uid) && !context.isAwaitingEcho(uid)) {
+  // The pieces of a robot's streamed answer share one uid: later ones grow it instead of being duplicates.
+  if (isRobotStreamType(wire.type) && context.dedupe.has(uid) && !context.isAwaitingEcho(uid)) {
     if (origin.source === 'catch-up') return { kind: 'dropped', reason: 'duplicate', uid, copy: wire };
     return { kind: 'stream', chunk: local() };
   }
@@ -168,8 +169,11 @@ function classify(
         return { kind: 'dropped', reason: 'foreign-kickoff', uid };
       }
       return { kind: 'kicked', reason: readKickReason(wire.content), raw: wire.content };
-    default:
-      return { kind: 'message', message: local(), wire };
+    default: {
+      // An answer still streaming, read from history, joins the live pieces that follow it.
+      const message = origin.source === 'catch-up' ? shownFromHistory(local()) : local();
+      return { kind: 'message', message, wire };
+    }
   }
 }
 

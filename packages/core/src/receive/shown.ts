@@ -2,10 +2,17 @@
  * What the app is shown: the timeline of known messages, and every change to it told as an
  * event. Every status change goes through here, under the one status rule (message-status.ts).
  */
-import type { ChatClientEvents, LocalMessage, LocalStatus } from '../api.js';
+import type { ChatClientEvents, LocalMessage, LocalStatus, RobotStream } from '../api.js';
 import { withStatus } from '../message.js';
 import { advance } from '../message-status.js';
 import { createTimeline, type Timeline, type TimelineEvents } from './timeline.js';
+
+/** What a status move may change besides the status: the server's time, the content, a robot's answer. */
+export interface StatusChanges {
+  readonly createdAt?: number;
+  readonly content?: string;
+  readonly stream?: RobotStream;
+}
 
 /** The messages shown, and the events that tell their changes. */
 export interface Shown extends Pick<Timeline, 'get' | 'list' | 'dropThread'> {
@@ -19,7 +26,7 @@ export interface Shown extends Pick<Timeline, 'get' | 'list' | 'dropThread'> {
    * Moves a shown message to `status` (with a new time or content): a `status` event, unless
    * the status rule refuses it or nothing changes.
    */
-  move(uid: string, status: LocalStatus, changes?: { readonly createdAt?: number; readonly content?: string }): void;
+  move(uid: string, status: LocalStatus, changes?: StatusChanges): void;
   /** This user read a message of someone else's: READ (a READ of mine says the other side read it, not this one). */
   readHere(uid: string): void;
   /** The sender changed one of my messages: shown, with a `status` event, unless the status rule refuses it. */
@@ -38,7 +45,8 @@ export function createShown(capacity: number, events: ShownEvents): Shown {
   const move: Shown['move'] = (uid, status, changes = {}) => {
     const shown = timeline.get(uid);
     if (!shown || advance(shown.status, status) !== status) return;
-    if (status === shown.status && changes.content === undefined && changes.createdAt === undefined) return;
+    const same = changes.content === undefined && changes.createdAt === undefined && changes.stream === undefined;
+    if (status === shown.status && same) return;
     const next = withStatus(shown, status, changes);
     timeline.put(next);
     events.onStatus({ message: next, previous: shown.status });

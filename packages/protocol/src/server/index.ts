@@ -3,6 +3,9 @@
  * development: the mock broker and core's in-memory network both run on these. Pure: no I/O,
  * time passed in. Not needed by apps.
  */
+
+/** The chunk rule itself is the wire's (`@weiyu/protocol`), shared with clients; kept here for servers. */
+export { appendRobotStream } from '../robot-stream.js';
 export { mayUseTopic, type ServerDirectory, type UserProfile } from './access.js';
 export { type Admission, admit } from './admission.js';
 export { type KickoffInit, kickoffMessage } from './kickoff.js';
@@ -21,7 +24,6 @@ export {
   type ServerRulesOptions,
   type TimeFormat,
 } from './options.js';
-export { appendRobotStream } from './robot-stream.js';
 export {
   type MessageResponseJson,
   type ServerThreadJson,

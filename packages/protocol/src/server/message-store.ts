@@ -1,6 +1,6 @@
+import { appendRobotStream, isRobotStreamType } from '../robot-stream.js';
 import type { WireMessage } from '../wire.js';
 import type { HistoryOrder, RecallEffect } from './options.js';
-import { appendRobotStream } from './robot-stream.js';
 import { cloneWireMessage } from './stamp.js';
 import { reversedMemberTopic } from './subscriptions.js';
 
@@ -71,13 +71,18 @@ export class MessageStore {
     this.#recall = options.recall;
   }
 
-  /** Stores a stamped content message; false when its uid was stored before (a ROBOT_STREAM chunk then appends). */
+  /**
+   * Stores a stamped content message; false when its uid was stored before. A piece of a robot's
+   * streamed answer then appends to the stored one (answer and reasoning concatenated) and gives
+   * it its type: the stored answer ends ROBOT_STREAM_END (or _ERROR) once the stream did.
+   */
   store(message: WireMessage, threadStatus: string, now: number): boolean {
     const existing = this.#byUid.get(message.uid);
     if (existing) {
-      if (message.type === 'ROBOT_STREAM' && existing.message.type === 'ROBOT_STREAM' && !existing.deleted) {
+      if (isRobotStreamType(message.type) && isRobotStreamType(existing.message.type) && !existing.deleted) {
         existing.message = {
           ...existing.message,
+          type: message.type,
           content: appendRobotStream(existing.message.content, message.content),
         };
         existing.updatedAtMs = now;

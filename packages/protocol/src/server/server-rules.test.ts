@@ -168,6 +168,20 @@ describe('ServerRules: what it stores', () => {
       done: false,
     });
   });
+
+  it('stores a whole streamed answer as one message: START, chunks, END; it ends with the last piece’s type', () => {
+    const rules = new ServerRules({ historyLagMs: 0 });
+    const piece = (type: string, answer: string) =>
+      message({ uid: 'stream-2', type, content: JSON.stringify({ question: 'q', answer }) });
+    accepted(rules, piece('ROBOT_STREAM_START', ''));
+    accepted(rules, piece('ROBOT_STREAM', 'Hel'));
+    accepted(rules, piece('ROBOT_STREAM', 'lo'));
+    accepted(rules, piece('ROBOT_STREAM_END', ''));
+    const stored = rules.record('stream-2')?.message;
+    expect(stored?.type).toBe('ROBOT_STREAM_END');
+    expect(JSON.parse(stored?.content ?? '{}')).toEqual({ question: 'q', answer: 'Hello' });
+    expect(rules.storedCount).toBe(1);
+  });
 });
 
 describe('ServerRules: history', () => {
