@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { GapEvent } from './api.js';
-import { createWorld } from './client.fixtures.js';
+import { createWorld, dropLink } from './client.fixtures.js';
 
 /** The real server writes history in batches about every 5 s. */
 const LAG = 5_000;
@@ -169,6 +169,37 @@ describe('createChatClient: catch-up on the real server’s history', () => {
     await online(page2);
     await clock.advanceAsync(100);
     expect(got).toEqual(texts);
+  });
+
+  it('held live messages stay held through an outage longer than the hold guard: what was missed still comes first', async () => {
+    const { clock, thread, client, network, online, run } = createWorld(1, { historyLagMs: LAG });
+    const agent = client('a1');
+    const visitor = client('v1');
+    await online(agent);
+    await online(visitor);
+    await clock.advanceAsync(LAG + 1_000);
+    const got: string[] = [];
+    visitor.on('message', (m) => got.push(m.content));
+
+    await run(visitor.disconnect());
+    await run(agent.send(thread, { type: 'TEXT', text: 'missed' }).done);
+    // Back while history is down: its catch-up cannot read what it missed, and 'live' is held.
+    network.faults.restFailure({ kind: 'network' });
+    await online(visitor);
+    await run(agent.send(thread, { type: 'TEXT', text: 'live' }).done);
+    await clock.advanceAsync(1_000);
+    expect(got).toEqual([]);
+    // Then offline for a minute, longer than the guard (sendDeadlineMs + historyLagMs = 35 s).
+    network.faults.refuseConnections(true);
+    dropLink(network, 'v1');
+    await clock.advanceAsync(60_000);
+    expect(visitor.isConnected()).toBe(false);
+    expect(got).toEqual([]);
+
+    network.faults.reset();
+    await clock.advanceAsync(120_000);
+    expect(visitor.isConnected()).toBe(true);
+    expect(got).toEqual(['missed', 'live']);
   });
 
   it('beyond catchUpPageSize × catchUpMaxPages, a gap event names what is missing — never a silent loss', async () => {

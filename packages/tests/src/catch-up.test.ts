@@ -134,6 +134,30 @@ describe('catch-up against the real server’s history (updatedAt order, 5 s wri
     await expectShown(visitor, ['before', 'just before', 'after']);
   }, 60_000);
 
+  test('live messages held through an outage longer than the hold guard still come after what was missed', async () => {
+    await using broker = await startTestBroker();
+    await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
+    await using visitor = await createTestClient(broker, { ...VISITOR, deviceUid: 'visitor-tab', topics: [TOPIC] });
+    await visitor.client.catchUp(TOPIC);
+    await sendAll(agent, ['before']);
+    await expectShown(visitor, ['before']);
+
+    await visitor.client.disconnect();
+    await sendAll(agent, ['missed']);
+    // Back while history is down: its catch-up cannot read 'missed', so 'live' waits.
+    broker.faults.rest({ status: 503, message: 'history is down' });
+    await visitor.client.connect();
+    await waitFor(() => visitor.client.isConnected(), { message: 'visitor back' });
+    await sendAll(agent, ['live']);
+    await pause(1_000);
+    // MQTT down for longer than the hold guard (sendDeadlineMs 8 s + historyLagMs 5 s here).
+    broker.faults.outage(20_000);
+    await pause(17_000);
+    expect(fromAgent(visitor)).toEqual(['before']);
+    broker.faults.reset();
+    await expectShown(visitor, ['before', 'missed', 'live']);
+  }, 90_000);
+
   test('600 messages sent while the visitor was away arrive once each, in order — pages of 10, and rows recalled meanwhile', async () => {
     await using broker = await startTestBroker();
     await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });

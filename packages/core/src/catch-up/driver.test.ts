@@ -284,6 +284,27 @@ describe('catch-up driver', () => {
     expect(shown).toEqual(['live', 'live2', 'm1']);
   });
 
+  it('counts the hold guard in connected time only: held messages wait through outages, and no longer than the guard while connected', async () => {
+    const { clock, server, shown, connect, drop, live } = setup({}, { historyLagMs: 5_000 });
+    server.publish('missed');
+    server.fail(new SdkError('network', 'history is down'));
+    connect();
+    live('live');
+    // Connected 5 s, then offline 10 s, again and again: 30 s connected in 90 s.
+    for (let i = 0; i < 6; i++) {
+      await clock.advanceAsync(5_000);
+      drop();
+      await clock.advanceAsync(10_000);
+      connect();
+    }
+    expect(shown).toEqual([]);
+    // The guard (sendDeadlineMs 30 s + historyLagMs 5 s) has 5 s of connected time left.
+    await clock.advanceAsync(4_990);
+    expect(shown).toEqual([]);
+    await clock.advanceAsync(20);
+    expect(shown).toEqual(['live']);
+  });
+
   it('tries again after a failure, reporting each, and settles run() once caught up', async () => {
     const { clock, server, shown, errors, catchUp, connect, live } = setup({}, { sendDeadlineMs: 300_000 });
     connect();

@@ -33,23 +33,30 @@ const refused = new SdkError('not_authorized', 'not a participant');
 
 const live: CatchUpState = { status: 'live', inOrder: false };
 const liveInOrder: CatchUpState = { status: 'live', inOrder: true };
-const holding: CatchUpState = { status: 'holding' };
-const run = { epoch: 2, attempt: 1, holding: true, inOrder: false } as const;
+/** The guard set at 3,000 (`sendDeadlineMs` + `historyLagMs`), and one a drop stopped with 20 s left. */
+const GUARD_SET = { due: 38_000 } as const;
+const GUARD_STOPPED = { left: 20_000 } as const;
+/** Cut short by a drop: the guard stopped with it. */
+const holding: CatchUpState = { status: 'holding', guard: GUARD_STOPPED };
+/** Cut short while the guard ran (the run's connection replaced while connected). */
+const holdingGuarded: CatchUpState = { status: 'holding', guard: GUARD_SET };
+const run = { epoch: 2, attempt: 1, holding: true, inOrder: false, guard: GUARD_SET } as const;
 const paging: CatchUpState = { status: 'paging', ...run };
 const pagingInOrder: CatchUpState = { status: 'paging', ...run, inOrder: true };
-const pagingReleased: CatchUpState = { status: 'paging', ...run, holding: false };
+const pagingReleased: CatchUpState = { status: 'paging', ...run, holding: false, guard: undefined };
 const pagingThird: CatchUpState = { status: 'paging', ...run, attempt: 3 };
 const waiting: CatchUpState = { status: 'waiting', ...run };
-const waitingReleased: CatchUpState = { status: 'waiting', ...run, holding: false };
+const waitingReleased: CatchUpState = { status: 'waiting', ...run, holding: false, guard: undefined };
 const settling: CatchUpState = { status: 'settling', ...run };
 const settlingInOrder: CatchUpState = { status: 'settling', ...run, inOrder: true };
-const settlingReleased: CatchUpState = { status: 'settling', ...run, holding: false };
-const pagingEarlier: CatchUpState = { status: 'paging', ...run, epoch: 1 };
-const waitingEarlier: CatchUpState = { status: 'waiting', ...run, epoch: 1 };
-const settlingEarlier: CatchUpState = { status: 'settling', ...run, epoch: 1 };
-const pagingEarlierReleased: CatchUpState = { status: 'paging', ...run, epoch: 1, holding: false };
-const waitingEarlierReleased: CatchUpState = { status: 'waiting', ...run, epoch: 1, holding: false };
-const settlingEarlierReleased: CatchUpState = { status: 'settling', ...run, epoch: 1, holding: false };
+const settlingReleased: CatchUpState = { status: 'settling', ...run, holding: false, guard: undefined };
+/** Runs of connection 1, whose drop stopped the guard. */
+const pagingEarlier: CatchUpState = { status: 'paging', ...run, epoch: 1, guard: GUARD_STOPPED };
+const waitingEarlier: CatchUpState = { status: 'waiting', ...run, epoch: 1, guard: GUARD_STOPPED };
+const settlingEarlier: CatchUpState = { status: 'settling', ...run, epoch: 1, guard: GUARD_STOPPED };
+const pagingEarlierReleased: CatchUpState = { ...pagingReleased, epoch: 1 };
+const waitingEarlierReleased: CatchUpState = { ...waitingReleased, epoch: 1 };
+const settlingEarlierReleased: CatchUpState = { ...settlingReleased, epoch: 1 };
 
 /** A clean pass of run 2 that started once the lag had passed (at 6,000), and one that started before. */
 const fetchedAfterLag: CatchUpEvent = { type: 'fetched', epoch: 2, startedAt: 6_000, clean: true };
@@ -57,6 +64,8 @@ const fetchedEarly: CatchUpEvent = { type: 'fetched', epoch: 2, startedAt: 2_000
 
 /** `sendDeadlineMs` more than the history lag. */
 const GUARD: CatchUpAction = { type: 'set-timer', timer: 'hold', ms: 35_000 };
+/** The guard a drop stopped, resumed with the 20 s it had left (due at 23,000). */
+const RESUME_GUARD: CatchUpAction = { type: 'set-timer', timer: 'hold', ms: 20_000 };
 const FETCH: CatchUpAction = { type: 'fetch' };
 const RELEASE: CatchUpAction = { type: 'release' };
 const RELEASE_PROVEN: CatchUpAction = { type: 'release-proven' };
@@ -98,11 +107,11 @@ const rows: Row[] = [
   {
     state: 'holding',
     event: 'start',
-    next: 'paging, holding',
+    next: 'paging, holding (the guard resumes with the connected time it had left)',
     from: [holding],
     on: { type: 'start' },
-    to: { status: 'paging', ...run },
-    actions: [FETCH],
+    to: { status: 'paging', ...run, guard: { due: 23_000 } },
+    actions: [RESUME_GUARD, FETCH],
   },
   {
     state: 'paging, waiting, settling',
@@ -116,11 +125,11 @@ const rows: Row[] = [
   {
     state: 'paging, waiting, settling (holding)',
     event: 'start, a newer connection',
-    next: 'paging (attempt 1 of this connection)',
+    next: 'paging (attempt 1 of this connection; the guard resumes)',
     from: [pagingEarlier, waitingEarlier, settlingEarlier],
     on: { type: 'start' },
-    to: { status: 'paging', ...run },
-    actions: [CANCEL_WAIT, CANCEL_LAG, SETTLE, FETCH],
+    to: { status: 'paging', ...run, guard: { due: 23_000 } },
+    actions: [CANCEL_WAIT, CANCEL_LAG, SETTLE, RESUME_GUARD, FETCH],
   },
   {
     state: 'paging, waiting, settling (guard expired)',
@@ -172,11 +181,11 @@ const rows: Row[] = [
   {
     state: 'paging (holding)',
     event: 'fetched, the run’s connection gone',
-    next: 'holding (cut short: the gap is still open)',
-    from: [paging],
+    next: 'holding (cut short: the gap is still open; the guard goes with it)',
+    from: [{ ...paging, guard: GUARD_STOPPED }, paging],
     on: fetchedAfterLag,
     context: { connected: false, liveSince: undefined },
-    to: holding,
+    to: (from) => ({ status: 'holding', guard: 'guard' in from ? from.guard : undefined }),
     actions: [RELEASE_PROVEN, SETTLE],
   },
   {
@@ -202,11 +211,21 @@ const rows: Row[] = [
   {
     state: 'paging, waiting, settling, holding (holding)',
     event: 'fetched: a clean pass of an earlier run',
-    next: 'unchanged (what it found went through all the same)',
+    next: 'unchanged but the guard, which measures from now (what it found went through all the same)',
     from: [paging, waiting, settling, holding],
     on: { type: 'fetched', epoch: 1, startedAt: 6_000, clean: true },
-    to: 'unchanged',
+    to: (from) => ({ ...from, guard: GUARD_SET }) as CatchUpState,
     actions: [RELEASE_PROVEN, GUARD],
+  },
+  {
+    state: 'holding',
+    event: 'fetched: a clean pass of an earlier run, not connected',
+    next: 'unchanged but the guard, which starts again on the next connection',
+    from: [holding],
+    on: { type: 'fetched', epoch: 1, startedAt: 6_000, clean: true },
+    context: { connected: false, liveSince: undefined },
+    to: { status: 'holding', guard: { left: 35_000 } },
+    actions: [RELEASE_PROVEN],
   },
   {
     state: 'paging',
@@ -240,7 +259,7 @@ const rows: Row[] = [
     state: 'paging (holding)',
     event: 'failed, the run’s connection gone',
     next: 'holding (cut short: the gap is still open)',
-    from: [paging],
+    from: [{ ...paging, guard: GUARD_STOPPED }],
     on: { type: 'failed', epoch: 2, error: network },
     context: { connected: false },
     to: holding,
@@ -278,7 +297,7 @@ const rows: Row[] = [
     state: 'waiting, settling (holding)',
     event: 'retry or lag timer, the run’s connection gone',
     next: 'holding (cut short)',
-    from: [waiting, settling],
+    from: [waiting, settling].map((from) => ({ ...from, guard: GUARD_STOPPED }) as CatchUpState),
     on: timerOf,
     context: { connected: false },
     to: holding,
@@ -319,26 +338,36 @@ const rows: Row[] = [
     next: 'unchanged, not holding',
     from: [paging, waiting, settling],
     on: { type: 'hold-expired' },
-    to: (from) => ({ ...from, holding: false }) as CatchUpState,
+    to: (from) => ({ ...from, holding: false, guard: undefined }) as CatchUpState,
     actions: [RELEASE],
   },
   {
     state: 'holding',
     event: 'hold guard',
     next: 'live',
-    from: [holding],
+    from: [holdingGuarded],
     on: { type: 'hold-expired' },
     to: live,
     actions: [RELEASE],
   },
   {
-    state: 'live, paging, waiting, settling (in order)',
+    state: 'live (in order)',
     event: 'disconnected',
     next: 'unchanged, not in order',
-    from: [liveInOrder, pagingInOrder, settlingInOrder],
+    from: [liveInOrder],
     on: { type: 'disconnected' },
-    to: (from) => ({ ...from, inOrder: false }) as CatchUpState,
+    to: live,
     actions: [],
+  },
+  {
+    state: 'paging, waiting, settling, holding (holding)',
+    event: 'disconnected',
+    next: 'unchanged, not in order; the guard stops with the connected time it has left (nothing can come to put the held messages in order with before the next connection)',
+    from: [paging, pagingInOrder, waiting, settlingInOrder, holdingGuarded],
+    on: { type: 'disconnected' },
+    to: (from) =>
+      ({ ...from, ...(from.status === 'holding' ? {} : { inOrder: false }), guard: { left: 35_000 } }) as CatchUpState,
+    actions: [END_GUARD],
   },
 ];
 
@@ -360,13 +389,14 @@ function describeAction(action: CatchUpAction): string {
     case 'settle':
       return 'settle the run’s `catchUp()` promises';
     case 'set-timer':
+      if (action.timer === 'hold' && action.ms !== 35_000) return 'resume the guard (the connected time it had left)';
       return {
-        hold: 'hold live messages (guard: `sendDeadlineMs` + `historyLagMs`)',
+        hold: 'hold live messages (guard: `sendDeadlineMs` + `historyLagMs` of connected time)',
         retry: 'retry timer (`retryDelay`)',
         lag: 'lag timer (until `historyLagMs` after the live messages began)',
       }[action.timer];
     case 'clear-timer':
-      return { hold: 'end the guard', retry: 'cancel the wait', lag: 'cancel the lag timer' }[action.timer];
+      return { hold: 'stop the guard', retry: 'cancel the wait', lag: 'cancel the lag timer' }[action.timer];
   }
 }
 
@@ -407,6 +437,7 @@ describe('catch-up machine transition table', () => {
       [holding, { type: 'retry' }],
       [holding, { type: 'lag-passed' }],
       [holding, { type: 'disconnected' }],
+      [pagingReleased, { type: 'disconnected' }],
       [waiting, { ...fetched, clean: false }],
       [waiting, { type: 'failed', epoch: 2, error: network }],
       [waiting, { type: 'lag-passed' }],
@@ -418,7 +449,6 @@ describe('catch-up machine transition table', () => {
       [paging, { type: 'lag-passed' }],
       [paging, { type: 'failed', epoch: 1, error: refused }],
       [pagingReleased, { type: 'hold-expired' }],
-      [paging, { type: 'disconnected' }],
     ];
     for (const [state, event] of unlisted) {
       const step = transition(state, event, ctx());

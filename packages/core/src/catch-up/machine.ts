@@ -8,6 +8,17 @@ import type { ChatTiming } from '../api.js';
 import type { MachineStep, TimerAction } from '../machine/runner.js';
 import { endsCatchUp, retryDelay } from '../retry/policy.js';
 
+/**
+ * The hold guard's clock, which runs only while connected: held messages wait for history, and
+ * while the link is down nothing can come that they could be put in order with — letting them
+ * through then would show them before what the next connection's catch-up finds.
+ */
+export type HoldGuard =
+  /** Running: it fires at `due` (client time) unless the link drops first. */
+  | { readonly due: number }
+  /** Stopped while not connected: `left` ms of connected time to go. */
+  | { readonly left: number };
+
 /** A catch-up under way: the connection it belongs to and its attempt number (1 for the first). */
 interface Run {
   /** The connection (counted from 1) it started on: only a run of the current one ends a gap. */
@@ -17,6 +28,8 @@ interface Run {
   readonly holding: boolean;
   /** Whether the thread was in order when it started, and still is. */
   readonly inOrder: boolean;
+  /** The hold guard, while holding. */
+  readonly guard?: HoldGuard;
 }
 
 /** Where one thread stands. */
@@ -28,7 +41,7 @@ export type CatchUpState =
    */
   | { readonly status: 'live'; readonly inOrder: boolean }
   /** A catch-up cut short by a drop: live messages stay held for the next connection's one. */
-  | { readonly status: 'holding' }
+  | { readonly status: 'holding'; readonly guard?: HoldGuard }
   /** Reading history back to the watermark (one pass). */
   | ({ readonly status: 'paging' } & Run)
   /** A read failed; waiting to try again. */
@@ -51,7 +64,10 @@ export type CatchUpEvent =
   | { readonly type: 'retry' }
   /** The history lag has passed since this connection's live messages began: read again. */
   | { readonly type: 'lag-passed' }
-  /** Live messages have been held for `sendDeadlineMs` (plus the history lag) without a clean pass. */
+  /**
+   * Live messages have been held for `sendDeadlineMs` (plus the history lag) of connected time
+   * without a clean pass.
+   */
   | { readonly type: 'hold-expired' }
   /** The link is no longer up: what arrives now may have a gap before it. */
   | { readonly type: 'disconnected' };
@@ -126,7 +142,7 @@ export function transition(state: CatchUpState, event: CatchUpEvent, context: Ca
     case 'fetched':
       if (state.status === 'paging' && event.epoch === state.epoch) return fetched(state, event, context);
       // A pass of an earlier run still proves what it read: what it put in order shows.
-      return event.clean && isHolding(state, true) ? { state, actions: [RELEASE_PROVEN, guard(context)] } : same;
+      return event.clean && state.status !== 'live' && isHolding(state, true) ? progress(state, context) : same;
     case 'failed':
       if (state.status !== 'paging' || event.epoch !== state.epoch) return same;
       // Not allowed to read it, or no longer wanted: trying again would not help.
@@ -146,21 +162,47 @@ export function transition(state: CatchUpState, event: CatchUpEvent, context: Ca
       // History is slow: live messages show, and what was missed follows (its createdAt tells where).
       if (state.status === 'holding') return { state: { status: 'live', inOrder: false }, actions: [RELEASE] };
       if (state.status === 'live' || !state.holding) return same;
-      return { state: { ...state, holding: false }, actions: [RELEASE] };
+      return { state: { ...state, holding: false, guard: undefined }, actions: [RELEASE] };
     case 'disconnected':
-      if (state.status === 'holding' || !state.inOrder) return same;
-      return { state: { ...state, inOrder: false }, actions: [] };
+      return disconnected(state, context);
   }
 }
+
+/** The link is down: the thread is no longer in order, and the hold guard stops until the next connection. */
+function disconnected(state: CatchUpState, context: CatchUpContext): CatchUpStep {
+  const guard = state.status === 'live' ? undefined : state.guard;
+  const inOrder = state.status !== 'holding' && state.inOrder;
+  const running = guard !== undefined && 'due' in guard;
+  if (!running && !inOrder) return { state, actions: [] };
+  const next = {
+    ...state,
+    ...(inOrder ? { inOrder: false } : {}),
+    ...(running ? { guard: { left: Math.max(0, guard.due - context.now) } } : {}),
+  } as CatchUpState;
+  return { state: next, actions: running ? [STOP_GUARD] : [] };
+}
+
+/** A state other than `live`: one that may hold live messages, with a hold guard. */
+type Held = Exclude<CatchUpState, { readonly status: 'live' }>;
 
 const RELEASE: CatchUpAction = { type: 'release' };
 const RELEASE_PROVEN: CatchUpAction = { type: 'release-proven' };
 const FETCH: CatchUpAction = { type: 'fetch' };
 const SETTLE: CatchUpAction = { type: 'settle' };
+const STOP_GUARD: CatchUpAction = { type: 'clear-timer', timer: 'hold' };
+const CANCEL_RETRY: CatchUpAction = { type: 'clear-timer', timer: 'retry' };
+const CANCEL_LAG: CatchUpAction = { type: 'clear-timer', timer: 'lag' };
 
-/** The hold guard: held messages wait at least the history lag, and `sendDeadlineMs` more at most. */
-function guard(context: CatchUpContext): CatchUpAction {
-  return { type: 'set-timer', timer: 'hold', ms: context.timing.sendDeadlineMs + context.timing.historyLagMs };
+/**
+ * The hold guard: held messages wait at least the history lag, and `sendDeadlineMs` more at most,
+ * of connected time. One running runs on; one a drop stopped resumes with what it had left; else
+ * a new one. Not connected, it waits for the connection.
+ */
+function armGuard(context: CatchUpContext, guard?: HoldGuard): { guard: HoldGuard; actions: CatchUpAction[] } {
+  if (guard !== undefined && 'due' in guard) return { guard, actions: [] };
+  const ms = guard?.left ?? context.timing.sendDeadlineMs + context.timing.historyLagMs;
+  if (!context.connected) return { guard: { left: ms }, actions: [] };
+  return { guard: { due: context.now + ms }, actions: [{ type: 'set-timer', timer: 'hold', ms }] };
 }
 
 /**
@@ -168,26 +210,19 @@ function guard(context: CatchUpContext): CatchUpAction {
  * connection read history before the drop and cannot see what came meanwhile, so it is replaced.
  */
 function start(state: CatchUpState, context: CatchUpContext): CatchUpStep {
-  const run = (inOrder: boolean): Run => ({ epoch: context.epoch, attempt: 1, holding: true, inOrder });
-  switch (state.status) {
-    case 'live':
-      return { state: { status: 'paging', ...run(state.inOrder) }, actions: [guard(context), FETCH] };
-    case 'holding':
-      // The hold guard set when the holding began still bounds the wait.
-      return { state: { status: 'paging', ...run(false) }, actions: [FETCH] };
-    case 'paging':
-    case 'waiting':
-    case 'settling': {
-      if (state.epoch === context.epoch) return { state, actions: [] };
-      const replace: CatchUpAction[] = [
-        { type: 'clear-timer', timer: 'retry' },
-        { type: 'clear-timer', timer: 'lag' },
-        SETTLE,
-      ];
-      if (!state.holding) replace.push(guard(context));
-      return { state: { status: 'paging', ...run(state.inOrder) }, actions: [...replace, FETCH] };
-    }
-  }
+  // The hold guard set when the holding began still bounds the wait (its connected time).
+  const { guard, actions } = armGuard(context, state.status === 'live' ? undefined : state.guard);
+  const inOrder = state.status !== 'holding' && state.inOrder;
+  const paging: CatchUpState = { status: 'paging', epoch: context.epoch, attempt: 1, holding: true, inOrder, guard };
+  if (state.status === 'live' || state.status === 'holding') return { state: paging, actions: [...actions, FETCH] };
+  if (state.epoch === context.epoch) return { state, actions: [] };
+  return { state: paging, actions: [CANCEL_RETRY, CANCEL_LAG, SETTLE, ...actions, FETCH] };
+}
+
+/** A clean pass while holding: what it put in order shows, and the guard measures from now. */
+function progress(state: Held, context: CatchUpContext): { state: Held; actions: CatchUpAction[] } {
+  const { guard, actions } = armGuard(context);
+  return { state: { ...state, guard }, actions: [RELEASE_PROVEN, ...actions] };
 }
 
 /**
@@ -206,14 +241,14 @@ function fetched(
   const { liveSince } = context;
   const lag = context.timing.historyLagMs;
   if (event.clean && liveSince !== undefined && event.startedAt >= liveSince + lag) return end(state, true);
-  const actions: CatchUpAction[] = [];
   // Progress: what the pass put in order shows, and the guard measures from now.
-  if (event.clean && state.holding) actions.push(RELEASE_PROVEN, guard(context));
+  const guard = event.clean && state.holding ? armGuard(context) : undefined;
+  const actions: CatchUpAction[] = guard ? [RELEASE_PROVEN, ...guard.actions] : [];
   // No start of live messages known yet (the connect is being told): wait as before a retry.
   const ms =
     liveSince === undefined ? Math.max(lag, context.timing.retryBaseMs) : Math.max(0, liveSince + lag - context.now);
   actions.push({ type: 'set-timer', timer: 'lag', ms });
-  return { state: { ...state, status: 'settling' }, actions };
+  return { state: { ...state, status: 'settling', guard: guard ? guard.guard : state.guard }, actions };
 }
 
 /** The next pass (after a wait or the lag), unless the connection or the subscription is gone. */
@@ -226,7 +261,7 @@ function again(state: CatchUpState & Run, attempt: number, context: CatchUpConte
 /** The run ends (caught up, or given up): live messages show. */
 function end(state: CatchUpState & Run, inOrder: boolean): CatchUpStep {
   // Settled before the release: a listener that starts a catch-up meanwhile waits for its own.
-  const actions: CatchUpAction[] = [{ type: 'clear-timer', timer: 'hold' }, SETTLE];
+  const actions: CatchUpAction[] = [STOP_GUARD, SETTLE];
   if (state.holding) actions.push(RELEASE);
   return { state: { status: 'live', inOrder }, actions };
 }
@@ -237,7 +272,11 @@ function end(state: CatchUpState & Run, inOrder: boolean): CatchUpStep {
  */
 function cutShort(state: CatchUpState & Run, proven: boolean): CatchUpStep {
   const actions: CatchUpAction[] = proven && state.holding ? [RELEASE_PROVEN, SETTLE] : [SETTLE];
-  return { state: state.holding ? { status: 'holding' } : { status: 'live', inOrder: false }, actions };
+  // The guard goes on with the holding (stopped by the drop, it resumes on the next connection).
+  return {
+    state: state.holding ? { status: 'holding', guard: state.guard } : { status: 'live', inOrder: false },
+    actions,
+  };
 }
 
 function isCurrent(run: Run, context: CatchUpContext): boolean {
