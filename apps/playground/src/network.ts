@@ -114,7 +114,7 @@ export function createNetworkSwitch(inner: {
   };
 
   const offlineError = (): SdkError => new SdkError('network', 'offline (playground switch)');
-  const { upload } = inner.rest;
+  const { upload, queryThreads } = inner.rest;
   const rest: RestTransport = {
     sendMessage(message, options) {
       if (offline) return Promise.reject(offlineError());
@@ -131,6 +131,14 @@ export function createNetworkSwitch(inner: {
           upload(file, options) {
             if (offline) return Promise.reject(offlineError());
             return upload.call(inner.rest, file, options);
+          },
+        }),
+    ...(queryThreads === undefined
+      ? {}
+      : {
+          queryThreads(query, options) {
+            if (offline) return Promise.reject(offlineError());
+            return queryThreads.call(inner.rest, query, options);
           },
         }),
   };

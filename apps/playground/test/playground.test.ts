@@ -7,7 +7,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MockBroker } from '@weiyu/mock-broker';
-import { AGENT, DEMO_THREAD, VISITOR } from '@weiyu/mock-broker/testing';
+import { AGENT, DEMO_THREAD, VISITOR, VISITOR2 } from '@weiyu/mock-broker/testing';
 import { normalizeMessage } from '@weiyu/protocol';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -456,5 +456,75 @@ describe('playground', () => {
     await byTestId(page, 'agent-offline').uncheck();
     await expectNoneSending(page);
     await expectNoDuplicates(page);
+  });
+
+  it("lists the agent's threads with unread badges: a visitor's message raises the badge of a thread not open, opening it clears it", async () => {
+    const { page, broker } = await open();
+    const threads = byTestId(page, 'agent-threads');
+    const listed = (): Promise<string[]> =>
+      threads.locator('li.thread').evaluateAll((items) => items.map((i) => i.getAttribute('data-uid') ?? ''));
+    const unread = (uid: string): Promise<string | null> =>
+      byTestId(page, `agent-unread-${uid}`)
+        .getAttribute('data-count', { timeout: 1_000 })
+        .catch(() => null);
+    // From REST (the broker's /api/v1/thread/query): its own thread, open, and its workgroup's.
+    await expect
+      .poll(async () => (await listed()).sort(), { timeout: WAIT_MS })
+      .toEqual(['thread_demo', 'thread_workgroup_demo']);
+    expect(await byTestId(page, 'agent-thread-thread_demo').getAttribute('data-selected')).toBe('true');
+    expect(await byTestId(page, 'agent-threads-state').getAttribute('data-state')).toBe('loaded');
+
+    // A second visitor starts a thread with the agent: the server delivers it unasked; it joins
+    // the list, first, with its unread count, while the agent still looks at the demo thread.
+    const topic = `org/agent/${AGENT.uid}/${VISITOR2.uid}`;
+    const fromVisitor2 = (uid: string, content: string) =>
+      normalizeMessage({
+        uid,
+        type: 'TEXT',
+        content,
+        status: 'SENDING',
+        createdAt: '2024-01-01 00:00:00',
+        channel: 'WEB',
+        user: { uid: VISITOR2.uid, type: 'VISITOR', nickname: 'Second visitor' },
+        thread: { uid: 'thread_new', topic, type: 'AGENT', user: { uid: AGENT.uid } },
+        extra: '{"orgUid":"org_demo"}',
+      });
+    expect(broker.state.route(fromVisitor2('v2'.padEnd(32, '0'), 'I have a question')).ok).toBe(true);
+    await expect.poll(() => unread('thread_new'), { timeout: WAIT_MS }).toBe('1');
+    expect((await listed())[0]).toBe('thread_new');
+    expect(await byTestId(page, 'agent-thread-thread_new').textContent()).toContain('I have a question');
+    expect(broker.state.route(fromVisitor2('v2'.padEnd(31, '0').concat('1'), 'Anyone there?')).ok).toBe(true);
+    await expect.poll(() => unread('thread_new'), { timeout: WAIT_MS }).toBe('2');
+    expect(await byTestId(page, 'agent-unread-thread_new').textContent()).toBe('2');
+    expect((await rowTexts(page, 'agent')).filter((t) => t.includes('question'))).toEqual([]);
+
+    // Opening it shows its conversation and clears its badge.
+    await byTestId(page, 'agent-thread-thread_new').click();
+    await expect.poll(() => unread('thread_new'), { timeout: WAIT_MS }).toBe('0');
+    expect(await byTestId(page, 'agent-thread-thread_new').getAttribute('data-selected')).toBe('true');
+    await expect
+      .poll(() => rowTexts(page, 'agent'), { timeout: WAIT_MS })
+      .toEqual(['I have a question', 'Anyone there?']);
+
+    // Now the demo thread is the one not open: the visitor pane's message raises its badge.
+    const text = 'Back on the demo thread';
+    const uid = await sendText(page, 'visitor', text);
+    await expect.poll(() => unread('thread_demo'), { timeout: WAIT_MS }).toBe('1');
+    expect(await rowTexts(page, 'agent')).toEqual(['I have a question', 'Anyone there?']);
+    await waitStatus(page, 'visitor', uid, ['DELIVERED']);
+    await byTestId(page, 'agent-thread-thread_demo').click();
+    await expect.poll(() => unread('thread_demo'), { timeout: WAIT_MS }).toBe('0');
+    await row(page, 'agent', uid).waitFor({ timeout: WAIT_MS });
+    // Cleared by markRead(thread): its READ reaches the visitor.
+    await waitStatus(page, 'visitor', uid, ['READ']);
+    expect(await unread('thread_new')).toBe('0');
+
+    // With "auto read" the thread shown is the client's active thread: what arrives is read at once, no badge.
+    await byTestId(page, 'agent-auto-read').check();
+    const seen = 'Seen while open';
+    const seenUid = await sendText(page, 'visitor', seen);
+    await waitStatus(page, 'visitor', seenUid, ['READ']);
+    expect(await unread('thread_demo')).toBe('0');
+    await expectNoDuplicates(page, [text, seen]);
   });
 });

@@ -5,12 +5,16 @@ import type { PaneContext } from './context.js';
 
 export interface PaneControls {
   readonly element: HTMLElement;
-  /** Whether incoming messages are to be marked read as they arrive. */
+  /** Whether the thread shown is read as it shows (the client's active thread). */
   autoRead(): boolean;
 }
 
-/** `storagePrefix`: the pane's Web Storage keys, cleared by "Forget & reload". */
-export function createControls(ctx: PaneContext, storagePrefix: string, markAllRead: () => void): PaneControls {
+/** `storagePrefix`: the pane's Web Storage keys, cleared by "Forget & reload"; `onAutoRead`: "auto read" changed. */
+export function createControls(
+  ctx: PaneContext,
+  storagePrefix: string,
+  onAutoRead: (on: boolean) => void,
+): PaneControls {
   const t = ctx.testId;
   const offline = toggle(
     t('offline'),
@@ -30,9 +34,12 @@ export function createControls(ctx: PaneContext, storagePrefix: string, markAllR
     },
     'Refuses the MQTT connection while REST keeps working: every send takes the REST fallback',
   );
-  const autoRead = toggle(t('auto-read'), 'auto read', (on) => {
-    if (on) markAllRead();
-  });
+  const autoRead = toggle(
+    t('auto-read'),
+    'auto read',
+    onAutoRead,
+    'The thread shown is open on screen (client.setActiveThread): what it shows and what arrives is read',
+  );
   const withClient = (what: string, action: (client: ChatClient) => Promise<unknown> | undefined): void => {
     const client = ctx.sdk()?.client;
     if (client === undefined) return;

@@ -2,7 +2,7 @@
  * One chat pane: a real SDK client with its own connection and device, wired to its parts — the
  * view (header and conversation), the composer, the controls and the event log.
  */
-import { type ChatClient, type ChatThread, type ChatUser, tabDeviceUid } from '@weiyu/core';
+import { type ChatClient, type ChatThread, type ChatUser, type ThreadSummary, tabDeviceUid } from '@weiyu/core';
 import type { PlaygroundConfig } from '../config.js';
 import { h } from '../dom.js';
 import { describeMessage, statusLabel } from '../format.js';
@@ -11,6 +11,7 @@ import { createComposer } from './composer.js';
 import type { PaneContext, Role } from './context.js';
 import { createControls, type PaneControls } from './controls.js';
 import { createEventLog, type EventLog } from './event-log.js';
+import { createThreadList, type ThreadList } from './thread-list.js';
 import { type Conversation, createConversation, createPaneHeader, type PaneHeader } from './view.js';
 
 export type { Role } from './context.js';
@@ -39,6 +40,8 @@ interface PaneParts {
   readonly conversation: Conversation;
   readonly controls: PaneControls;
   readonly events: EventLog;
+  /** The agent's thread list (none in the visitor pane). */
+  readonly threads: ThreadList | undefined;
 }
 
 export function createPane(role: Role, config: PlaygroundConfig): PaneHandle {
@@ -58,13 +61,39 @@ export function createPane(role: Role, config: PlaygroundConfig): PaneHandle {
   };
   const header = createPaneHeader(ctx, login.username);
   const conversation = createConversation(ctx, () => header.updatePending());
-  const controls = createControls(ctx, storagePrefix, () => conversation.markAllRead());
+  /**
+   * With "auto read", the thread shown is the client's active thread (READ for what it shows and
+   * what arrives while it is open) while the page is visible; otherwise none.
+   */
+  const showActive = (): void => {
+    const active = controls.autoRead() && document.visibilityState === 'visible' ? thread : null;
+    sdk?.client.setActiveThread(active);
+  };
+  const controls = createControls(ctx, storagePrefix, (on) => {
+    showActive();
+    log('action', `setActiveThread(${on ? thread.topic : 'null'})`);
+  });
+  document.addEventListener('visibilitychange', showActive);
+  /** Opens a thread of the list: the conversation shows it, its unread count is cleared (markRead). */
+  const openThread = (summary: ThreadSummary): void => {
+    const client = sdk?.client;
+    if (client === undefined) return;
+    thread = summary;
+    log('action', `open ${summary.topic}; markRead(thread)`);
+    conversation.clear();
+    conversation.follow(client);
+    conversation.showKnown(client);
+    threads?.select(summary.topic);
+    client.markRead(summary);
+    showActive();
+  };
+  const threads = role === 'agent' ? createThreadList(ctx, openThread) : undefined;
   const composer = createComposer(ctx, {
     show: conversation.upsert,
     markAllRead: conversation.markAllRead,
     clearLog: events.clear,
   });
-  const parts: PaneParts = { header, conversation, controls, events };
+  const parts: PaneParts = { header, conversation, controls, events, threads };
 
   async function start(): Promise<void> {
     // Each pane is a device of its own, kept across reloads of the tab; a duplicated tab takes new ones.
@@ -92,7 +121,8 @@ export function createPane(role: Role, config: PlaygroundConfig): PaneHandle {
     thread = other === undefined ? config.thread : { ...config.thread, user: other };
     header.showUser(`${user.nickname ?? login.username} (${user.uid}) · device ${deviceUid}`);
     element.dataset.ready = 'true';
-    wireClient(client, user, thread, parts);
+    wireClient(client, user, ctx, parts);
+    showActive();
     log('action', 'subscribe + connect');
     void client.subscribe([thread.topic]).catch((error: unknown) => log('error', `subscribe: ${String(error)}`));
     await client.connect();
@@ -104,6 +134,7 @@ export function createPane(role: Role, config: PlaygroundConfig): PaneHandle {
     header.element,
     header.who,
     controls.element,
+    threads?.element,
     conversation.older,
     conversation.list,
     conversation.typing,
@@ -120,8 +151,8 @@ export function createPane(role: Role, config: PlaygroundConfig): PaneHandle {
 }
 
 /** Shows what the client reports in the pane's parts, from now on, and what it knows already. */
-function wireClient(client: ChatClient, user: ChatUser, thread: ChatThread, parts: PaneParts): void {
-  const { header, conversation, controls, events } = parts;
+function wireClient(client: ChatClient, user: ChatUser, ctx: PaneContext, parts: PaneParts): void {
+  const { header, conversation, events, threads } = parts;
   const log = events.log;
   const showState = (): void => header.showState(client.state);
   client.on('connection', (state) => {
@@ -137,7 +168,6 @@ function wireClient(client: ChatClient, user: ChatUser, thread: ChatThread, part
       `${message.mine ? 'mine' : 'from'} ${message.user.uid}: ${describeMessage(message)}${message.unknownType ? ' (unknown type)' : ''}`,
     );
     conversation.upsert(message);
-    if (!message.mine && controls.autoRead() && document.visibilityState === 'visible') conversation.markRead(message);
   });
   client.on('status', ({ message, previous }) => {
     log(
@@ -147,7 +177,7 @@ function wireClient(client: ChatClient, user: ChatUser, thread: ChatThread, part
     conversation.upsert(message);
   });
   client.on('typing', (event) => {
-    if (event.thread.topic !== thread.topic || event.user.uid === user.uid) return;
+    if (event.thread.topic !== ctx.thread().topic || event.user.uid === user.uid) return;
     conversation.showTyping(event);
     log('typing', `${event.user.uid} ${event.active ? 'typing' : 'stopped'}`);
   });
@@ -163,4 +193,5 @@ function wireClient(client: ChatClient, user: ChatUser, thread: ChatThread, part
   showState();
   conversation.follow(client);
   conversation.showKnown(client);
+  threads?.start(client);
 }
