@@ -33,9 +33,21 @@ const where = ({ url, lineNumber, columnNumber }) => {
 };
 const partOf = (source, name) => {
   if (name === '(idle)' || name === '(garbage collector)' || name === '(program)') return name;
-  for (const pkg of ['core', 'protocol', 'transport-mqtt', 'transport-http', 'bench'])
+  for (const pkg of ['core', 'protocol', 'transport-mqtt', 'transport-http', 'mock-broker', 'bench'])
     if (source.includes(`${pkg}/src/`)) return pkg;
-  for (const dep of ['mqtt', 'mqtt-packet', 'ws', '@bufbuild/protobuf'])
+  for (const dep of [
+    'mqtt',
+    'mqtt-packet',
+    'ws',
+    '@bufbuild/protobuf',
+    'aedes',
+    'aedes-persistence',
+    'mqemitter',
+    'fastfall',
+    'fastparallel',
+    'fastseries',
+    'reusify',
+  ])
     if (source.includes(`node_modules/${dep}/`) || source.startsWith(`${dep}/`)) return dep;
   return source.startsWith('node:') || source === '' ? 'node' : (path.dirname(source).split('/')[0] ?? 'other');
 };

@@ -428,7 +428,7 @@ class MockBrokerServer implements MockBroker {
   /** An echo leaves the server: now when the PUBACK must wait for it, else after the PUBACK. */
   #sendEcho(topic: string, message: WireMessage): void {
     const send = () =>
-      this.#publish(topic, encodeMessage(message)).catch((error: unknown) => {
+      this.#publish(topic, bufferOf(encodeMessage(message))).catch((error: unknown) => {
         this.#log.error?.('echo failed', { topic, error: String(error) });
       });
     if (this.#publishing && this.#echoTiming === 'before-puback') this.#publishing.push(send());
@@ -436,8 +436,11 @@ class MockBrokerServer implements MockBroker {
     else setImmediate(send);
   }
 
-  /** Sends a server PUBLISH to whoever the server's routing finds (aedes' MQTT matching in session mode). */
-  #publish(topic: string, payload: Uint8Array): Promise<void> {
+  /**
+   * Sends a server PUBLISH to whoever the server's routing finds (aedes' MQTT matching in
+   * session mode); every receiver gets the same payload, which nobody changes afterwards.
+   */
+  #publish(topic: string, payload: Buffer): Promise<void> {
     const aedes = this.#aedes;
     if (!aedes || aedes.closed) return Promise.resolve();
     if (this.#compat === 'bytedesk') {
@@ -447,9 +450,8 @@ class MockBrokerServer implements MockBroker {
       return Promise.all(receivers.map((c) => deliverTo(c, topic, payload))).then(() => {});
     }
     return new Promise((resolve, reject) => {
-      aedes.publish(
-        { cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain: false, dup: false },
-        (error) => (error ? reject(error) : resolve()),
+      aedes.publish({ cmd: 'publish', topic, payload, qos: 1, retain: false, dup: false }, (error) =>
+        error ? reject(error) : resolve(),
       );
     });
   }
@@ -647,7 +649,7 @@ class MockBrokerServer implements MockBroker {
       timeFormat: this.state.rules.options.timeFormat,
       ...definedOnly({ sourceType: options.sourceType, sourceUid: options.sourceUid }),
     });
-    await this.#publish(`system/${userUid}`, encodeMessage(kickoff));
+    await this.#publish(`system/${userUid}`, bufferOf(encodeMessage(kickoff)));
     if (!options.disconnect) return;
     for (const [client, ws] of this.#sockets) {
       if (this.#userOf.get(client) === userUid) ws.close(1000, 'kicked');
@@ -655,11 +657,12 @@ class MockBrokerServer implements MockBroker {
   }
 
   publishRaw(topic: string, bytes: Uint8Array): Promise<void> {
-    return this.#publish(topic, bytes);
+    // A copy: the caller may reuse its bytes before every receiver has them.
+    return this.#publish(topic, Buffer.from(bytes));
   }
 
   publishMessage(topic: string, message: WireMessageInit): Promise<void> {
-    return this.#publish(topic, encodeMessage(message));
+    return this.#publish(topic, bufferOf(encodeMessage(message)));
   }
 
   async streamRobotAnswer(
@@ -716,6 +719,11 @@ function definedOnly<T extends Record<string, unknown>>(values: T): { [K in keyo
   return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as {
     [K in keyof T]?: Exclude<T[K], undefined>;
   };
+}
+
+/** A Buffer over the same memory (encoded bytes nobody else holds): no copy. */
+function bufferOf(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 function urlHost(host: string): string {

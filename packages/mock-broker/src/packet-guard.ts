@@ -75,7 +75,8 @@ export function connackSessionFlag(sessionPresent: () => boolean): (chunk: Buffe
 /**
  * A stream over a WebSocket for aedes that closes the connection, without a word, as soon
  * as a packet over `maxPacketBytes` arrives; the oversize packet never reaches the broker.
- * `outgoing` may rewrite what the broker writes (see {@link connackSessionFlag}).
+ * `outgoing` may rewrite what the broker writes (see {@link connackSessionFlag}). What the
+ * broker writes in one tick goes out as one frame.
  */
 export function guardedWebSocketStream(
   ws: WebSocket,
@@ -93,6 +94,12 @@ export function guardedWebSocketStream(
     },
     write(chunk: Buffer, encoding, callback) {
       inner.write(outgoing(chunk), encoding, callback);
+    },
+    // aedes writes a packet in pieces, corked until the next tick: what one tick wrote goes as
+    // one WebSocket frame and one socket write, not one per piece (MQTT over WebSocket lets a
+    // frame carry any part of any number of packets).
+    writev(chunks: Array<{ chunk: Buffer }>, callback) {
+      inner.write(Buffer.concat(chunks.map(({ chunk }) => outgoing(chunk))), callback);
     },
     final(callback) {
       inner.end();

@@ -1,7 +1,10 @@
 import { decodeMessage, type WireMessage } from '@weiyu/protocol';
 import {
+  cloneWireMessage,
+  freezeWireMessage,
   type HistoryOrder,
   type HistoryPageOf,
+  isFrozenWireMessage,
   LoginGuard,
   type MessageResponseJson,
   mayUseTopic,
@@ -430,21 +433,29 @@ export class MockServerState {
 
   // ── echoes ──────────────────────────────────────────────────────────────────
 
-  /** Listens to processed messages leaving the server; returns the unsubscribe function. */
+  /**
+   * Listens to processed messages leaving the server; returns the unsubscribe function. The
+   * message is frozen and shared with the store and the other listeners.
+   */
   onEcho(listener: EchoListener): () => void {
     this.#echoListeners.add(listener);
     return () => this.#echoListeners.delete(listener);
   }
 
-  /** Sends a message to the subscribers of a topic (held back while echoes are held). */
+  /**
+   * Sends a message to the subscribers of a topic (held back while echoes are held). A message
+   * that is not frozen (routed ones are) is copied once and frozen, so no listener can change
+   * what another one gets.
+   */
   emitEcho(topic: string, message: WireMessage): void {
+    const shared = isFrozenWireMessage(message) ? message : freezeWireMessage(cloneWireMessage(message));
     if (this.#holdEchoes) {
-      this.#held.push({ topic, message });
+      this.#held.push({ topic, message: shared });
       return;
     }
     for (const listener of this.#echoListeners) {
       try {
-        listener(topic, structuredClone(message));
+        listener(topic, shared);
       } catch (cause) {
         this.#logger.error?.('echo listener failed', { cause });
       }

@@ -56,11 +56,9 @@ export class Subscribers {
   }
 }
 
-/** Delivers one QoS 1 PUBLISH to one client; resolves once written (or the client is gone). */
-export function deliverTo(client: Client, topic: string, payload: Uint8Array): Promise<void> {
+/** Delivers one QoS 1 PUBLISH to one client; resolves once written (or the client is gone). The payload is shared, not copied. */
+export function deliverTo(client: Client, topic: string, payload: Buffer): Promise<void> {
   return new Promise((resolve) => {
-    client.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain: false, dup: false }, () =>
-      resolve(),
-    );
+    client.publish({ cmd: 'publish', topic, payload, qos: 1, retain: false, dup: false }, () => resolve());
   });
 }

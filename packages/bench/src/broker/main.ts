@@ -25,15 +25,15 @@ import { AGENT, DEMO_THREAD, NO_HISTORY_LAG, VISITOR } from '@weiyu/mock-broker/
 import { decodeMessage, encodeMessage, type WireMessage, type WireMessageInit } from '@weiyu/protocol';
 import { type BenchUser, rawWire, TEXT } from '../throughput/shared.js';
 import { connectLean, type LeanClient, publishPacket } from './lean-client.js';
-import type { BrokerCommand, BrokerReady } from './shared.js';
+import { BROKER_KINDS, type BrokerCommand, type BrokerKind, type BrokerReady } from './shared.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** Messages per burst (BENCH_BURST), runs of each broker (BENCH_REPEAT). */
 const BURST = Number(process.env.BENCH_BURST ?? 5_000);
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 5);
-/** Which parts (BENCH_ONLY=burst,history) and brokers (BENCH_BROKERS=aedes,mock). */
+/** Which parts (BENCH_ONLY=burst,history) and brokers (BENCH_BROKERS=aedes,aedes-frames,mock). */
 const ONLY = new Set((process.env.BENCH_ONLY ?? 'burst,history').split(','));
-const BROKERS = (process.env.BENCH_BROKERS ?? 'aedes,mock').split(',') as Array<'aedes' | 'mock'>;
+const BROKERS = (process.env.BENCH_BROKERS ?? BROKER_KINDS.join(',')).split(',') as BrokerKind[];
 /** History sizes (BENCH_HISTORY=1000,50000) and how long each page loop runs (BENCH_PAGE_MS). */
 const HISTORY = (process.env.BENCH_HISTORY ?? '1000,50000').split(',').map(Number);
 const PAGE_MS = Number(process.env.BENCH_PAGE_MS ?? 2_000);
@@ -55,7 +55,7 @@ interface BrokerProcess {
   close(): Promise<void>;
 }
 
-async function startBroker(kind: 'mock' | 'aedes'): Promise<BrokerProcess> {
+async function startBroker(kind: BrokerKind): Promise<BrokerProcess> {
   const profile = PROFILE ? ['--cpu-prof', '--cpu-prof-interval=200', `--cpu-prof-dir=${here}`] : [];
   const child: ChildProcess = fork(path.join(here, 'server.mjs'), [kind], {
     execArgv: ['--enable-source-maps', ...profile],
@@ -142,7 +142,7 @@ async function burstOnce(broker: BrokerProcess, sender: LeanClient, receiver: Le
 }
 
 /** A fresh broker process, two lean clients subscribed to the thread, a warm-up burst, then the measured one. */
-async function burstRun(kind: 'mock' | 'aedes'): Promise<BurstFigures> {
+async function burstRun(kind: BrokerKind): Promise<BurstFigures> {
   const broker = await startBroker(kind);
   const { url, sender: s, receiver: r } = broker.ready;
   const sender = await connectLean(url, { clientId: `${s.clientIdUser}/WEB/bench-sender`, ...s });
@@ -167,28 +167,38 @@ const spread = (list: readonly number[], digits = 0): string =>
   `${Math.min(...list).toFixed(digits)}–${Math.max(...list).toFixed(digits)}`;
 
 async function burstSection(rows: string[], results: Record<string, unknown>): Promise<void> {
-  const runs = new Map<string, BurstFigures[]>();
+  const runs = new Map<BrokerKind, BurstFigures[]>();
   for (let round = 0; round < REPEAT; round++) {
     for (const kind of BROKERS) {
       process.stderr.write(`[broker] burst ${BURST} through ${kind}, round ${round + 1} (load ${load()})\n`);
       runs.set(kind, [...(runs.get(kind) ?? []), await burstRun(kind)]);
     }
   }
-  const aedes = runs.get('aedes');
+  const names: Record<BrokerKind, string> = {
+    aedes: 'bare aedes',
+    'aedes-frames': 'bare aedes, one frame per tick',
+    mock: 'mock broker',
+  };
   for (const [kind, list] of runs) {
     const rates = list.map((f) => f.perSecond);
     const cpus = list.map((f) => f.brokerCpuUs);
-    // Ratios of the medians and of the best runs (a shared machine only ever slows a run down).
-    const ratio =
-      kind === 'aedes' || !aedes
-        ? ''
-        : `${(median(rates) / median(aedes.map((f) => f.perSecond))).toFixed(2)} / ${(Math.max(...rates) / Math.max(...aedes.map((f) => f.perSecond))).toFixed(2)}`;
-    const cpuRatio =
-      kind === 'aedes' || !aedes
-        ? ''
-        : `${(median(cpus) / median(aedes.map((f) => f.brokerCpuUs))).toFixed(2)} / ${(Math.min(...cpus) / Math.min(...aedes.map((f) => f.brokerCpuUs))).toFixed(2)}`;
+    const against = (ref: BrokerKind): string => {
+      const other = runs.get(ref);
+      if (!other || ref === kind) return '';
+      const refRates = other.map((f) => f.perSecond);
+      // The median of the ratios of runs side by side (same round), then their spread.
+      const paired = rates.map((r, i) => r / (refRates[i] ?? Number.NaN));
+      return `${names[ref]}: ${median(paired).toFixed(2)} (${spread(paired, 2)})`;
+    };
+    const cpuAgainst = (ref: BrokerKind): string => {
+      const other = runs.get(ref);
+      if (!other || ref === kind) return '';
+      const paired = cpus.map((c, i) => c / (other[i]?.brokerCpuUs ?? Number.NaN));
+      return `${median(paired).toFixed(2)} (${spread(paired, 2)})`;
+    };
+    const refs = (['aedes', 'aedes-frames'] as const).filter((ref) => ref !== kind && runs.has(ref));
     rows.push(
-      `| QoS 1 burst of ${BURST} | ${kind === 'mock' ? 'mock broker' : 'bare aedes'} | median ${median(rates).toFixed(0)} msg/s (${spread(rates)}) | ${ratio} | median ${median(cpus).toFixed(0)} µs (${spread(cpus)}) | ${cpuRatio} |`,
+      `| QoS 1 burst of ${BURST} | ${names[kind]} | median ${median(rates).toFixed(0)} msg/s (${spread(rates)}) | ${refs.map(against).join('; ')} | median ${median(cpus).toFixed(0)} µs (${spread(cpus)}) | ${refs.map(cpuAgainst).join('; ')} |`,
     );
     results[`burst ${kind}`] = list;
   }
@@ -293,7 +303,7 @@ async function main(): Promise<void> {
   const header = [
     `Node ${process.version}, ${os.cpus().length} cores, load average ${loadBefore} at the start, ${load()} at the end (1, 5, 15 min); ${((Date.now() - started) / 1_000).toFixed(0)} s`,
     '',
-    '| figure | broker | result | ratio to bare aedes (median / best) | broker CPU per message | CPU ratio (median / best) |',
+    '| figure | broker | result | msg/s ratio, median of the rounds (spread) | broker CPU per message | CPU ratio (same references) |',
     '|---|---|---|---|---|---|',
   ];
   const report = [...header, ...rows].join('\n');

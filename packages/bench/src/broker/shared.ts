@@ -7,10 +7,16 @@ export interface BrokerLogin {
   readonly password: string;
 }
 
+/** The brokers the run compares (see server.ts). */
+export const BROKER_KINDS = ['aedes', 'aedes-frames', 'mock'] as const;
+
+/** One of {@link BROKER_KINDS}. */
+export type BrokerKind = (typeof BROKER_KINDS)[number];
+
 /** The broker process is up. */
 export interface BrokerReady {
   readonly type: 'ready';
-  readonly kind: 'mock' | 'aedes';
+  readonly kind: BrokerKind;
   /** MQTT over WebSocket. */
   readonly url: string;
   readonly sender: BrokerLogin;

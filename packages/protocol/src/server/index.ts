@@ -39,7 +39,14 @@ export {
   type ServerRulesInit,
   type SubscribeDecision,
 } from './server-rules.js';
-export { cloneWireMessage, serverTime, stamp, throughServerDtos } from './stamp.js';
+export {
+  cloneWireMessage,
+  freezeWireMessage,
+  isFrozenWireMessage,
+  serverTime,
+  stamp,
+  throughServerDtos,
+} from './stamp.js';
 export {
   classifyFilter,
   clientIdUser,

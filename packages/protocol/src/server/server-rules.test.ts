@@ -94,6 +94,20 @@ describe('ServerRules: what it makes of a message', () => {
     expect(echo?.channel).toBe('WEB');
   });
 
+  it('makes one frozen copy of a message, shared by the answer and the echo; the input is left alone', () => {
+    const rules = new ServerRules({ historyLagMs: 0 });
+    const m = message();
+    const result = accepted(rules, m);
+    expect(result.echoes[0]?.message).toBe(result.message);
+    expect(Object.isFrozen(result.message) && Object.isFrozen(result.message.thread)).toBe(true);
+    expect(Object.isFrozen(m)).toBe(false);
+    expect(m.status).toBe('SENDING');
+    // What the store gives back is a copy of its own.
+    const record = rules.record(m.uid);
+    expect(record?.message).toEqual(result.message);
+    expect(record?.message).not.toBe(result.message);
+  });
+
   it('a MEMBER message also goes to the reversed topic, with thread.user = the sender', () => {
     const rules = new ServerRules({ historyLagMs: 0 });
     const topic = 'org/member/u1/u2';

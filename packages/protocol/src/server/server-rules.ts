@@ -11,7 +11,7 @@ import {
   type ServerRulesOptions,
 } from './options.js';
 import { type MessageResponseJson, toMessageResponse } from './server-json.js';
-import { cloneWireMessage, serverTime, stamp } from './stamp.js';
+import { freezeWireMessage, serverTime, stamp } from './stamp.js';
 import { classifyFilter, filterMatches, reversedMemberTopic } from './subscriptions.js';
 import { ThreadBook, type ThreadRow, type ThreadSeed } from './thread-book.js';
 import type { ThreadResponseJson } from './thread-json.js';
@@ -31,7 +31,7 @@ export interface AcceptContext {
 export interface Echo {
   /** The topic it is published on. */
   readonly topic: string;
-  /** The message as the server publishes it. */
+  /** The message as the server publishes it (frozen: the store and the other echoes share it). */
   readonly message: WireMessage;
 }
 
@@ -40,7 +40,7 @@ export type Acceptance =
   | {
       /** Taken. */
       readonly ok: true;
-      /** The processed message (SUCCESS, server time, through the server's DTOs). */
+      /** The processed message (SUCCESS, server time, through the server's DTOs); frozen, shared with the store. */
       readonly message: WireMessage;
       /** Whether it was stored now (false for a resend, a signal, a receipt). */
       readonly stored: boolean;
@@ -131,11 +131,12 @@ export class ServerRules {
     const topic = message.thread?.topic ?? '';
     const forbidden = this.#forbidden(message, topic, context.senderUid);
     if (forbidden) return { ok: false, kind: 'forbidden', reason: forbidden };
-    const processed = stamp(message, context.now, this.options.timeFormat);
+    // The one copy made of a message: frozen, it is shared by the store, the echoes and the caller.
+    const processed = freezeWireMessage(stamp(message, context.now, this.options.timeFormat));
     const stored = this.#keep(processed, message.thread?.state ?? '', context.now);
     if (stored) this.#threads.record(processed, context.now);
     const echoes = admission.echoed ? echoesOf(processed) : [];
-    return { ok: true, message: cloneWireMessage(processed), stored, echoes };
+    return { ok: true, message: processed, stored, echoes };
   }
 
   /** `strict` only: the sender must be the message's user and may use the thread. */
@@ -291,10 +292,10 @@ function echoesOf(message: WireMessage): Echo[] {
   if (reversed && message.thread) {
     const { user: _other, ...thread } = message.thread;
     const copy: WireMessage = {
-      ...cloneWireMessage(message),
-      thread: { ...thread, topic: reversed, ...(message.user ? { user: { ...message.user } } : {}) },
+      ...message,
+      thread: { ...thread, topic: reversed, ...(message.user ? { user: message.user } : {}) },
     };
-    echoes.push({ topic: reversed, message: copy });
+    echoes.push({ topic: reversed, message: freezeWireMessage(copy) });
   }
   return echoes;
 }

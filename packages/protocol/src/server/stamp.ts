@@ -53,3 +53,28 @@ export function cloneWireMessage(message: WireMessage): WireMessage {
     ...(thread ? { thread: { ...thread, ...(thread.user ? { user: { ...thread.user } } : {}) } } : {}),
   };
 }
+
+/**
+ * Freezes a message and the objects in it (user, thread, thread.user), so that one copy can be
+ * shared by the store, the echoes and the caller: nobody can change it under the others.
+ * Returns the same message.
+ */
+export function freezeWireMessage(message: WireMessage): WireMessage {
+  const { thread, user } = message;
+  if (user) Object.freeze(user);
+  if (thread) {
+    if (thread.user) Object.freeze(thread.user);
+    Object.freeze(thread);
+  }
+  return Object.freeze(message);
+}
+
+/** Whether a message and the objects in it are frozen ({@link freezeWireMessage}). */
+export function isFrozenWireMessage(message: WireMessage): boolean {
+  const { thread, user } = message;
+  return (
+    Object.isFrozen(message) &&
+    (!user || Object.isFrozen(user)) &&
+    (!thread || (Object.isFrozen(thread) && (!thread.user || Object.isFrozen(thread.user))))
+  );
+}
