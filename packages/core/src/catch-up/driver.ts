@@ -22,7 +22,7 @@ import {
   isInOrder,
   transition,
 } from './machine.js';
-import { type HistoryDepth, type Pass, readPass } from './paging.js';
+import { type HistoryDepth, type Pass, type PassProgress, readPass, startPass } from './paging.js';
 import { createReadQueue, type ReadQueue } from './read-queue.js';
 import { floorOf, raisedWatermark, serverTime } from './watermark.js';
 
@@ -99,6 +99,13 @@ interface Thread {
   pass: AbortControllerLike | undefined;
   /** Whether the run under way asked for a pass while one was being read: it follows that one. */
   queued: boolean;
+  /**
+   * A pass broken off (a page failed, or a newer run stopped it), to go on with while the floor
+   * is the same: with its start (client time), which is what it proves from.
+   */
+  partial:
+    | { readonly progress: PassProgress; readonly floor: number | undefined; readonly startedAt: number }
+    | undefined;
 }
 
 /** What the threads of one client share. */
@@ -190,6 +197,7 @@ function open(shared: Shared, topic: string): Thread {
     subscribedAt: 0,
     pass: undefined,
     queued: false,
+    partial: undefined,
     runner: runMachine<CatchUpState, CatchUpEvent, CatchUpAction, CatchUpTimer>(
       {
         transition: (state, event) =>
@@ -298,11 +306,20 @@ async function read(
   const { topic } = thread;
   if (!options.rest) return;
   const { catchUpPageSize: pageSize, catchUpMaxPages: maxPages, historyLagMs } = options.timing;
-  const startedAt = options.clock.now();
   const floor = floorOf(thread.watermark, historyLagMs);
+  // A pass a failure (or a newer run) broke off goes on from its page, as of when it started.
+  const kept = thread.partial;
+  const partial =
+    kept !== undefined && kept.floor === floor
+      ? kept
+      : { progress: startPass(), floor, startedAt: options.clock.now() };
+  thread.partial = partial;
+  const { startedAt, progress } = partial;
   try {
     const call = { ...options.restCall(), signal };
-    const pass = await readPass({ rest: queued(shared, thread, options.rest), topic, pageSize, maxPages, floor, call });
+    const rest = queued(shared, thread, options.rest);
+    const pass = await readPass({ rest, topic, pageSize, maxPages, floor, call, progress });
+    thread.partial = undefined;
     if (!isOpen(shared, thread)) return;
     options.logger.debug('history read', { topic, found: pass.messages.length, pages: pass.pages, clean: pass.clean });
     // What an earlier connection's run read is real history too: it goes through.

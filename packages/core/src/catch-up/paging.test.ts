@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HistoryMessage, HistoryPage, RestTransport } from '../interfaces.js';
-import { type PassOptions, readPass } from './paging.js';
+import { type PassOptions, readPass, startPass } from './paging.js';
 
 /** A history item created at `created` (epoch ms), last changed at `updated`. */
 function item(uid: string, created: number, updated = created): HistoryMessage {
@@ -199,6 +199,31 @@ describe('readPass', () => {
     const pass = await readPass(options(server(() => rows)));
     // a0…a4 in uid order in the places a1's messages had; v1's random uids keep history's order.
     expect(uids(pass)).toEqual([a(0), a(1), 'v4-random-a', a(2), 'v4-random-b', a(3), a(4)]);
+  });
+
+  it('goes on from the page that failed, with what it read before', async () => {
+    const calls: number[] = [];
+    const rows = thread(12);
+    let failOn: number | undefined = 2;
+    const rest = server(() => rows, calls);
+    const flaky: RestTransport = {
+      ...rest,
+      queryTopic: async (query, call) => {
+        if (query.pageNumber === failOn) {
+          failOn = undefined;
+          calls.push(-1);
+          throw new Error('503');
+        }
+        return rest.queryTopic(query, call);
+      },
+    };
+    const progress = startPass();
+    await expect(readPass(options(flaky, { floor: 1_002_000, progress }))).rejects.toThrow('503');
+    const pass = await readPass(options(flaky, { floor: 1_002_000, progress }));
+    // Pages 0 and 1 were not read again.
+    expect(calls).toEqual([0, 1, -1, 2]);
+    expect(uids(pass)).toEqual(['m2', 'm3', 'm4', 'm5', 'm6', 'm7', 'm8', 'm9', 'm10', 'm11']);
+    expect(pass).toMatchObject({ complete: true, clean: true, pages: 3, top: 1_011_000, rows: 10 });
   });
 
   it('tells an empty history', async () => {

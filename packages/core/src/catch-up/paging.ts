@@ -20,6 +20,12 @@ export interface PassOptions {
   /** Stop at the first item older than this server time (epoch ms); undefined: read to the budget. */
   readonly floor: number | undefined;
   readonly call?: RestCallOptions;
+  /**
+   * A pass under way to go on with ({@link startPass}): it reads from the page it stopped at.
+   * What it read is kept in it, so a pass whose page failed goes on from there next time instead
+   * of reading every page again.
+   */
+  readonly progress?: PassProgress;
 }
 
 /** What {@link readPass} found. */
@@ -108,14 +114,46 @@ export async function readPage(
 
 type Taken = Pick<HistoryRow, 'message' | 'createdAt'>;
 
-/** Reads one pass; rejects when a REST call fails. */
+/**
+ * What a pass has read so far, and the page it reads next. A page read later is only a slower
+ * page (rows moving meanwhile are taken as while paging), so a pass may go on after a failure.
+ */
+export interface PassProgress {
+  /** The next page to read. */
+  page: number;
+  readonly taken: Map<string, Taken>;
+  readonly knownRows: Map<string, WireMessage>;
+  clean: boolean;
+  empty: boolean;
+  top: number | undefined;
+  read: number;
+  total: number;
+  reached: number | undefined;
+  reachedUid: string | undefined;
+}
+
+/** A pass from its first page. */
+export function startPass(): PassProgress {
+  return {
+    page: 0,
+    taken: new Map(),
+    knownRows: new Map(),
+    clean: true,
+    empty: false,
+    top: undefined,
+    read: 0,
+    total: 0,
+    reached: undefined,
+    reachedUid: undefined,
+  };
+}
+
+/** Reads one pass (or goes on with one); rejects when a REST call fails, its progress kept. */
 export async function readPass(options: PassOptions): Promise<Pass> {
-  const taken = new Map<string, Taken>();
-  const knownRows = new Map<string, WireMessage>();
-  const pass = { clean: true, empty: false, top: undefined as number | undefined, read: 0, total: 0 };
-  let reached: number | undefined;
-  let reachedUid: string | undefined;
+  const pass = options.progress ?? startPass();
+  const { taken, knownRows } = pass;
   const finish = (complete: boolean, pages: number): Pass => {
+    const { reached, reachedUid } = pass;
     const messages = oldestFirst([...taken.values()]).map((t) => t.message);
     const times = [...taken.values()].map((t) => t.createdAt).filter((t): t is number => t !== undefined);
     const newest = times.length > 0 ? Math.max(...times) : undefined;
@@ -124,7 +162,8 @@ export async function readPass(options: PassOptions): Promise<Pass> {
     const known = [...knownRows.values()];
     return { messages, known, pages, complete, clean, empty, top, newest, reached, reachedUid, rows, unread };
   };
-  for (let pageNumber = 0; pageNumber < options.maxPages; pageNumber++) {
+  for (; pass.page < options.maxPages; pass.page++) {
+    const pageNumber = pass.page;
     const page = await readPage(
       options.rest,
       { topic: options.topic, pageNumber, pageSize: options.pageSize },
@@ -141,8 +180,8 @@ export async function readPass(options: PassOptions): Promise<Pass> {
       if (options.floor !== undefined && time !== undefined && time < options.floor)
         return finish(true, pageNumber + 1);
       pass.read++;
-      reached = time ?? reached;
-      reachedUid = message.uid;
+      pass.reached = time ?? pass.reached;
+      pass.reachedUid = message.uid;
       // Rows that move while we page (new ones on top, receipts moving one up) come twice: take each once.
       if (taken.has(message.uid) || knownRows.has(message.uid)) continue;
       // Created before the floor: known (a receipt or a recall moved it up).
