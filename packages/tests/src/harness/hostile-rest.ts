@@ -25,8 +25,12 @@ export type HostileAnswer =
   | { readonly kind: 'gzip-bomb'; readonly body: Buffer }
   /** HTTP 200 `{code: 200, message: 'ok', data}` with `data` as given (a string, a page without a list…). */
   | { readonly kind: 'wrong-shape'; readonly data: unknown }
-  /** History only: every page full of messages never seen before, `last: false`, ever more pages. */
-  | { readonly kind: 'endless-pages'; readonly topic: string }
+  /**
+   * History only: every page full of messages never seen before, `last: false`, ever more pages.
+   * `hangPage`: the first request for that page (after this answer was set) gets no answer, as
+   * a page past the client's REST deadline.
+   */
+  | { readonly kind: 'endless-pages'; readonly topic: string; readonly hangPage?: number }
   /** Reads the request and never answers. */
   | { readonly kind: 'never' }
   /** The headers, then one byte every `everyMs`, forever. */
@@ -49,6 +53,8 @@ export interface HostileRest extends AsyncDisposable {
   peak(route: HostileRoute): number;
   /** Starts counting the peaks afresh (from what is open now). */
   resetPeaks(): void;
+  /** The `pageNumber` of every history request so far, in the order they came (a catch-up pass starts at 0). */
+  historyPages(): readonly number[];
   /** Client connections open now. */
   sockets(): number;
   close(): Promise<void>;
@@ -72,6 +78,9 @@ export async function startHostileRest(upstream: string): Promise<HostileRest> {
   const counts = new Map<HostileRoute, number>();
   const open = new Map<HostileRoute, number>();
   const peaks = new Map<HostileRoute, number>();
+  const historyPages: number[] = [];
+  /** The endless-pages answers whose `hangPage` was asked for already. */
+  const hung = new WeakSet<HostileAnswer>();
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
   const lane = { pages: 0 };
@@ -79,6 +88,8 @@ export async function startHostileRest(upstream: string): Promise<HostileRest> {
   const server = createServer((req, res) => {
     const route = ROUTES[`${req.method} ${(req.url ?? '').split('?')[0]}`];
     const answer = (route && answers.get(route)) ?? { kind: 'sane' };
+    const pageNumber = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('pageNumber') ?? 0);
+    if (route === 'history') historyPages.push(pageNumber);
     if (route) {
       counts.set(route, (counts.get(route) ?? 0) + 1);
       const now = (open.get(route) ?? 0) + 1;
@@ -90,8 +101,11 @@ export async function startHostileRest(upstream: string): Promise<HostileRest> {
       forward(upstream, req, res);
       return;
     }
-    const pageNumber = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('pageNumber') ?? 0);
     req.resume();
+    if (answer.kind === 'endless-pages' && answer.hangPage === pageNumber && !hung.has(answer)) {
+      hung.add(answer);
+      return;
+    }
     req.on('end', () => answerHostile(answer, res, { timers, lane, pageNumber }));
   });
   server.on('connection', (socket) => {
@@ -122,6 +136,7 @@ export async function startHostileRest(upstream: string): Promise<HostileRest> {
       peaks.clear();
       for (const [route, now] of open) peaks.set(route, now);
     },
+    historyPages: () => [...historyPages],
     sockets: () => sockets.size,
     close,
     [Symbol.asyncDispose]: close,
