@@ -30,7 +30,7 @@ import { connackSessionFlag, guardedWebSocketStream } from './packet-guard.js';
 import type { AdminHooks } from './rest.js';
 import { type RobotAnswerOptions, type RobotAnswerThread, robotAnswerPieces } from './robot-answer.js';
 import { type MockLoginResult, MockServerState } from './state.js';
-import { deliverTo, Subscribers } from './subscribers.js';
+import { Subscribers } from './subscribers.js';
 import type {
   CompatMode,
   MockLogger,
@@ -419,21 +419,30 @@ class MockBrokerServer implements MockBroker {
     packet.topic = SINK_TOPIC;
     packet.retain = false;
     // before-puback: the PUBACK waits until the echoes were written.
-    Promise.all(echoes).then(
-      () => callback(null),
-      () => callback(null),
-    );
+    if (echoes.length === 0) callback(null);
+    else
+      Promise.all(echoes).then(
+        () => callback(null),
+        () => callback(null),
+      );
   }
 
   /** An echo leaves the server: now when the PUBACK must wait for it, else after the PUBACK. */
   #sendEcho(topic: string, message: WireMessage): void {
-    const send = () =>
-      this.#publish(topic, bufferOf(encodeMessage(message))).catch((error: unknown) => {
-        this.#log.error?.('echo failed', { topic, error: String(error) });
-      });
-    if (this.#publishing && this.#echoTiming === 'before-puback') this.#publishing.push(send());
+    if (this.#publishing && this.#echoTiming === 'before-puback') {
+      this.#publishing.push(
+        this.#publish(topic, bufferOf(encodeMessage(message))).catch((error: unknown) =>
+          this.#echoFailed(topic, error),
+        ),
+      );
+      return;
+    }
     // After the current tick, so the PUBACK of the publish that caused it goes out first.
-    else setImmediate(send);
+    setImmediate(() => this.#forward(topic, bufferOf(encodeMessage(message))));
+  }
+
+  #echoFailed(topic: string, error: unknown): void {
+    this.#log.error?.('echo failed', { topic, error: String(error) });
   }
 
   /**
@@ -441,19 +450,41 @@ class MockBrokerServer implements MockBroker {
    * session mode); every receiver gets the same payload, which nobody changes afterwards.
    */
   #publish(topic: string, payload: Buffer): Promise<void> {
-    const aedes = this.#aedes;
-    if (!aedes || aedes.closed) return Promise.resolve();
-    if (this.#compat === 'bytedesk') {
-      // The real server subscribes a thread's owners itself (when it routes or transfers it).
-      const owners = this.state.mode === 'bytedesk' ? this.state.rules.threadOwners(topic) : [];
-      const receivers = this.#subscribers.receivers(topic, owners);
-      return Promise.all(receivers.map((c) => deliverTo(c, topic, payload))).then(() => {});
-    }
     return new Promise((resolve, reject) => {
-      aedes.publish({ cmd: 'publish', topic, payload, qos: 1, retain: false, dup: false }, (error) =>
-        error ? reject(error) : resolve(),
-      );
+      this.#deliver(topic, payload, (error) => (error ? reject(error) : resolve()));
     });
+  }
+
+  /** {@link #publish} when nobody waits for it: an echo after the PUBACK, no promise per message. */
+  #forward(topic: string, payload: Buffer): void {
+    this.#deliver(topic, payload, (error) => {
+      if (error) this.#echoFailed(topic, error);
+    });
+  }
+
+  /** Delivers a QoS 1 PUBLISH; `done` once every receiver's copy was written (or it was refused). */
+  #deliver(topic: string, payload: Buffer, done: (error?: Error) => void): void {
+    const aedes = this.#aedes;
+    if (!aedes || aedes.closed) {
+      done();
+      return;
+    }
+    const packet = { cmd: 'publish', topic, payload, qos: 1, retain: false, dup: false } as const;
+    if (this.#compat !== 'bytedesk') {
+      aedes.publish(packet, (error) => done(error ?? undefined));
+      return;
+    }
+    // The real server subscribes a thread's owners itself (when it routes or transfers it).
+    const owners = this.state.mode === 'bytedesk' ? this.state.rules.threadOwners(topic) : [];
+    const receivers = this.#subscribers.receivers(topic, owners);
+    let left = receivers.length;
+    if (left === 0) done();
+    for (const client of receivers) {
+      client.publish(packet, () => {
+        left -= 1;
+        if (left === 0) done();
+      });
+    }
   }
 
   // ── network ─────────────────────────────────────────────────────────────────

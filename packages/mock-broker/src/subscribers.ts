@@ -55,10 +55,3 @@ export class Subscribers {
     return found;
   }
 }
-
-/** Delivers one QoS 1 PUBLISH to one client; resolves once written (or the client is gone). The payload is shared, not copied. */
-export function deliverTo(client: Client, topic: string, payload: Buffer): Promise<void> {
-  return new Promise((resolve) => {
-    client.publish({ cmd: 'publish', topic, payload, qos: 1, retain: false, dup: false }, () => resolve());
-  });
-}
