@@ -10,11 +10,10 @@ import { systemClock } from './clock.js';
 import { type AbortControllerLike, createAbortController } from './connection/abort.js';
 import { type ConnectionManager, createConnectionManager } from './connection/index.js';
 import { createEmitter, type Emitter } from './events.js';
-import { createScrollback, DEFAULT_OLDER_LIMIT, type Scrollback } from './history/scrollback.js';
-import { createTimelineViews, type TimelineViews } from './history/timeline-view.js';
-import { noopLogger, redactError, redactingLogger } from './logger.js';
-import { messageFromWire } from './message.js';
-import { createOutbox } from './outbox/outbox.js';
+import { wireHistory } from './history/history.js';
+import { DEFAULT_OLDER_LIMIT, type Scrollback } from './history/scrollback.js';
+import type { TimelineViews } from './history/timeline-view.js';
+import { describeThrown, noopLogger, redactError, redactingLogger } from './logger.js';
 import { cryptoRandom } from './random.js';
 import { createDedupe } from './receive/dedupe.js';
 import { createReceiver } from './receive/receiver.js';
@@ -23,10 +22,10 @@ import { createTypingTracker, type TypingTracker } from './receive/typing.js';
 import { withTokenRefresh } from './rest/token-refresh.js';
 import { createOutgoing, type Outgoing } from './send/outgoing.js';
 import { recall } from './send/recall.js';
-import { createSender, type Sender } from './send/sender.js';
+import type { Sender } from './send/sender.js';
+import { wireSending } from './send/sending.js';
 import { createSignals, type Signals } from './send/signals.js';
-import { sendUpload, type UploadParts } from './send/upload.js';
-import { createMemoryStore } from './stores/memory-store.js';
+import { createUploads } from './send/upload.js';
 import { createThreadList, type ThreadList } from './threads/thread-list.js';
 import { dedupeSize, resolveTiming } from './timing.js';
 
@@ -49,21 +48,22 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   }
   const { user, realtime } = options;
   const base = createBase(options);
-  const { clock, timing, channel, manager, rest, logger, emitter, emitError, isConnected, life } = base;
+  const { clock, timing, channel, manager, rest, logger, emitter, emitError, life, restCall } = base;
   const maxPacketBytes = options.maxPacketBytes ?? MAX_PACKET_BYTES;
-  /** What most parts are given. */
-  const common = { clock, timing, logger, isConnected };
+  const isPending = (uid: string): boolean => sender.isPending(uid);
+  // The manager's topics include this user's own `user/` and `system/` ones.
+  const isSubscribed = (topic: string): boolean => manager.wants(topic);
 
   const dedupe = createDedupe(dedupeSize(timing));
   const threads = createThreadList({
     selfUid: user.uid,
     logger,
     rest,
-    restCall: base.restCall,
-    subscribe: (topics) => subscribeTopics(topics),
-    wants: (topic) => manager.wants(topic),
+    restCall,
+    subscribe: (topics) => subscribeCaughtUp(manager, catchUp, topics),
+    wants: isSubscribed,
     onError: emitError,
-    onListenerError: (error) => logger.error('a thread list listener threw', { error: describeError(error) }),
+    onListenerError: (error) => logger.error('a thread list listener threw', { error: describeThrown(error) }),
   });
   const shown = createShown(timing.dedupeCapacity, {
     onMessage: (message) => {
@@ -74,38 +74,25 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       threads.status(change.message);
       emitter.emit('status', change);
     },
-    onChange: (topic) => views.changed(topic),
-    onEvict: (topic, message) => scrollback.evicted(topic, message),
-  });
-  const outbox = createOutbox({
-    store: options.outbox ?? createMemoryStore(),
-    namespace: user.uid,
-    onError: emitError,
-    clock,
-    timeoutMs: timing.storeTimeoutMs,
+    onChange: (topic) => history.views.changed(topic),
+    onEvict: (topic, message) => history.scrollback.evicted(topic, message),
   });
   const typing = createTypingTracker({ clock, ttlMs: timing.typingTtlMs, emit: (e) => emitter.emit('typing', e) });
   const outgoing = createOutgoing({ user, channel, orgUid: options.orgUid, clock, random: base.random });
-  const visitor = options.visitor ? { visitor: true } : {};
-  const sender = createSender({
-    ...common,
+  const sender = wireSending({
+    ...base,
     maxPacketBytes,
-    outbox,
-    publish: (topic, payload) => realtime.publish(topic, payload, 1),
-    ...(rest ? { post: (wire) => rest.sendMessage(wire, { ...base.restCall(), channel, ...visitor }) } : {}),
-    onChange: (message, previous) => {
-      if (message.status === 'SUCCESS') dedupe.add(message.uid);
-      shown.sent(message, previous);
-    },
+    store: options.outbox,
+    selfUid: user.uid,
+    realtime,
+    dedupe,
+    shown,
   });
-  // The manager's topics include this user's own `user/` and `system/` ones.
-  const isSubscribed = (topic: string): boolean => manager.wants(topic);
   const signals = createSignals({
-    ...common,
+    ...base,
     isSubscribed,
     outgoing,
     maxPacketBytes,
-    emitError,
     typingThrottleMs: timing.typingThrottleMs,
     publish: (topic, payload, qos) => realtime.publish(topic, payload, qos),
     markOwn: (uid) => dedupe.add(uid),
@@ -114,13 +101,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     onRead: shown.readHere,
   });
   const receiver = createReceiver({
-    context: {
-      selfUid: user.uid,
-      dedupe,
-      now: () => clock.now(),
-      isSubscribed,
-      isAwaitingEcho: (uid) => sender.isPending(uid),
-    },
+    context: { selfUid: user.uid, dedupe, now: () => clock.now(), isSubscribed, isAwaitingEcho: isPending },
     shown,
     logger,
     emitError,
@@ -132,46 +113,49 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       emitter.emit('kicked', event);
     },
     acknowledge: (message) => signals.acknowledge(message),
-    unshownReceipt: (topic) => scrollback.moved(topic),
-    claimsOlder: (topic, uid) => scrollback.claims(topic, uid),
+    unshownReceipt: (topic) => history.scrollback.moved(topic),
+    claimsOlder: (topic, uid) => history.scrollback.claims(topic, uid),
     emit: (event, payload) => emitter.emit(event, payload),
   });
   const catchUp = createCatchUp({
-    ...common,
-    rest,
-    restCall: base.restCall,
+    ...base,
     onError: emitError,
     onGap: (gap) => emitter.emit('gap', gap),
     isSubscribed,
     receiveLive: receiver.live,
     receiveHistory: receiver.history,
-    isPending: (uid) => sender.isPending(uid),
-    onDepth: (topic, depth) => scrollback.depth(topic, depth),
+    isPending,
+    onDepth: (topic, depth) => history.scrollback.depth(topic, depth),
   });
-  const scrollback = createScrollback({
-    ...common,
-    rest,
-    restCall: base.restCall,
+  const history = wireHistory({
+    ...base,
     list: (topic) => shown.list(topic),
     isShown: (uid) => shown.get(uid) !== undefined,
-    isPending: (uid) => sender.isPending(uid),
+    isPending,
     receiveOlder: receiver.older,
-    onChange: (topic) => views.changed(topic),
-    together: (topic, change) => views.together(topic, change),
   });
-  const views = createTimelineViews({
-    list: (topic) => shown.list(topic),
-    hasMore: (topic) => scrollback.hasMore(topic),
-    loading: (topic) => scrollback.loading(topic),
-    onListenerError: (error) => logger.error('a timeline listener threw', { error: describeError(error) }),
+  const uploads = createUploads({
+    ...base,
+    user,
+    orgUid: options.orgUid,
+    isDisposed: () => life.disposed,
+    send: (...a) => client.send(...a),
   });
+  const parts = { ...base, ...history, sender, shown, signals, catchUp, outgoing, typing, uploads, threads };
+  const listeners = listenToManager(parts);
+  const client = chatClient({ ...parts, listeners });
+  return client;
+}
 
-  const listeners = [
+/** The manager's news, for the parts: state, errors, a takeover, bytes and each connect. */
+function listenToManager(parts: Omit<Parts, 'listeners'>): ReadonlyArray<() => void> {
+  const { manager, emitter, catchUp, sender, signals, threads, life } = parts;
+  return [
     manager.onState((state) => {
       if (state.status !== 'connected') catchUp.disconnected();
       emitter.emit('connection', state);
     }),
-    manager.onError(emitError),
+    manager.onError(parts.emitError),
     // Another connection took this clientId over: the app hears it as it hears a KICKOFF.
     manager.onKicked((reason) => emitter.emit('kicked', { reason, raw: '' })),
     manager.onMessage((topic, payload) => {
@@ -185,48 +169,21 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       catchUp.connected(manager.topics());
     }),
   ];
-  void outbox.ready.then((records) => {
-    if (life.disposed || records.length === 0) return;
-    const now = clock.now();
-    const messages = records.map((r) => messageFromWire(r.message, { selfUid: user.uid, now }));
-    for (const message of sender.restore(messages)) if (!shown.get(message.uid)) shown.keep(message);
-    logger.info('outbox restored', { count: messages.length });
-  });
-  const uploads = {
-    rest,
-    user,
-    channel,
-    orgUid: options.orgUid,
-    restCall: base.restCall,
-    isDisposed: () => life.disposed,
-  };
+}
 
-  /** The app's `subscribe`: exact topics, validated; the new ones caught up once subscribed. */
-  async function subscribeTopics(topics: readonly string[]): Promise<void> {
-    for (const topic of topics) {
-      const valid = validateTopic(topic);
-      if (!valid.ok) throw valid.error;
-    }
-    const fresh = topics.filter((t) => !manager.wants(t));
-    await manager.subscribe(topics);
-    catchUp.subscribed(fresh);
+/** The app's `subscribe`: exact topics, validated; the new ones caught up once subscribed. */
+async function subscribeCaughtUp(
+  manager: ConnectionManager,
+  catchUp: CatchUp,
+  topics: readonly string[],
+): Promise<void> {
+  for (const topic of topics) {
+    const valid = validateTopic(topic);
+    if (!valid.ok) throw valid.error;
   }
-  const parts = {
-    manager,
-    sender,
-    shown,
-    signals,
-    catchUp,
-    scrollback,
-    views,
-    outgoing,
-    typing,
-    emitter,
-    uploads,
-    threads,
-    subscribeTopics,
-  };
-  return chatClient({ ...parts, life, listeners, emitError, isConnected });
+  const fresh = topics.filter((t) => !manager.wants(t));
+  await manager.subscribe(topics);
+  catchUp.subscribed(fresh);
 }
 
 /**
@@ -260,7 +217,7 @@ function createBase(options: ChatClientOptions) {
   const logger = options.logger ? redactingLogger(options.logger, secrets) : noopLogger;
   const emitter = createEmitter<ClientEventMap>({
     onListenerError: (error, event) =>
-      logger.error('an event listener threw', { event: String(event), error: describeError(error) }),
+      logger.error('an event listener threw', { event: String(event), error: describeThrown(error) }),
   });
   const emitError = (error: SdkError): void => emitter.emit('error', redactError(error, secrets()));
   const isConnected = (): boolean => manager.state.status === 'connected';
@@ -290,10 +247,8 @@ interface Parts {
   readonly outgoing: Outgoing;
   readonly typing: TypingTracker;
   readonly threads: ThreadList;
-  readonly subscribeTopics: (topics: readonly string[]) => Promise<void>;
   readonly emitter: Emitter<ClientEventMap>;
-  /** What uploads need, but the client's `send`. */
-  readonly uploads: Omit<UploadParts, 'send'>;
+  readonly uploads: Pick<ChatClient, 'sendFile' | 'sendImage'>;
   readonly emitError: (error: SdkError) => void;
   readonly isConnected: () => boolean;
   readonly life: { disposed: boolean; readonly calls: AbortControllerLike };
@@ -312,7 +267,7 @@ function chatClient(parts: Parts): ChatClient {
     connect: () => manager.start(),
     disconnect: () => manager.stop(),
     reconnect: () => manager.restart(),
-    subscribe: (topics) => parts.subscribeTopics(topics),
+    subscribe: (topics) => subscribeCaughtUp(manager, catchUp, topics),
     unsubscribe(topics) {
       const done = manager.unsubscribe(topics);
       // The manager drops the topics from its list at once (its own topics never): so do we.
@@ -339,10 +294,7 @@ function chatClient(parts: Parts): ChatClient {
       shown.keep(local);
       return sent;
     },
-    sendFile: (thread, file, options) =>
-      sendUpload({ ...parts.uploads, send: client.send }, thread, file, 'FILE', options),
-    sendImage: (thread, file, options) =>
-      sendUpload({ ...parts.uploads, send: client.send }, thread, file, 'IMAGE', options),
+    ...parts.uploads,
     resend(uid) {
       const message = shown.get(uid) ?? sender.pending().find((m) => m.uid === uid);
       if (message?.mine) return sender.resend(message);
@@ -397,7 +349,3 @@ function chatClient(parts: Parts): ChatClient {
 
 /** The events as a type alias, which the emitter's index-signature constraint accepts. */
 type ClientEventMap = { [K in keyof ChatClientEvents]: ChatClientEvents[K] };
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -140,3 +140,8 @@ function safeJson(data: Record<string, unknown>): string {
     return '[unserialisable]';
   }
 }
+
+/** What a listener threw, for the logs: its message. */
+export function describeThrown(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -6,7 +6,7 @@
  * link or a reload loses nothing.
  */
 import { type Channel, SdkError, validateTopic } from '@weiyu/protocol';
-import type { ChatThread, ChatUser, OutgoingContent, SendFileOptions, SentMessage } from '../api.js';
+import type { ChatClient, ChatThread, ChatUser, OutgoingContent, SendFileOptions, SentMessage } from '../api.js';
 import { createAbortController } from '../connection/abort.js';
 import type { AbortSignalLike, RestCallOptions, RestTransport, UploadedFile, UploadFile } from '../interfaces.js';
 
@@ -21,6 +21,14 @@ export interface UploadParts {
   readonly isDisposed: () => boolean;
   /** The client's `send`. */
   readonly send: (thread: ChatThread, content: OutgoingContent) => SentMessage;
+}
+
+/** The client's `sendFile` and `sendImage`. */
+export function createUploads(parts: UploadParts): Pick<ChatClient, 'sendFile' | 'sendImage'> {
+  return {
+    sendFile: (thread, file, options) => sendUpload(parts, thread, file, 'FILE', options),
+    sendImage: (thread, file, options) => sendUpload(parts, thread, file, 'IMAGE', options),
+  };
 }
 
 /** Uploads `file` and sends it on `thread` as `type`; see `ChatClient.sendFile`. */
