@@ -204,12 +204,9 @@ export class ServerRules {
         readonly ok: true;
       } & HistoryPageOf<MessageResponseJson>)
     | PageRefusal {
-    const pageNumber = page.pageNumber ?? 0;
-    const pageSize = page.pageSize ?? DEFAULT_HISTORY_PAGE_SIZE;
-    if (!Number.isInteger(pageNumber) || pageNumber < 0)
-      return { ok: false, reason: 'Page index must not be less than zero' };
-    if (!Number.isInteger(pageSize) || pageSize < 1)
-      return { ok: false, reason: 'Page size must not be less than one' };
+    const asked = pageAsked(page);
+    if (!asked.ok) return asked;
+    const { pageNumber, pageSize } = asked;
     const records = this.#store.page(topic, pageNumber, pageSize, now, this.options.historyOrder);
     const content = records.content.map((r) => toMessageResponse(r, this.options.timeFormat));
     return { ok: true, ...records, content };
@@ -242,12 +239,9 @@ export class ServerRules {
         readonly ok: true;
       } & HistoryPageOf<ThreadResponseJson>)
     | PageRefusal {
-    const pageNumber = page.pageNumber ?? 0;
-    const pageSize = page.pageSize ?? DEFAULT_HISTORY_PAGE_SIZE;
-    if (!Number.isInteger(pageNumber) || pageNumber < 0)
-      return { ok: false, reason: 'Page index must not be less than zero' };
-    if (!Number.isInteger(pageSize) || pageSize < 1)
-      return { ok: false, reason: 'Page size must not be less than one' };
+    const asked = pageAsked(page);
+    if (!asked.ok) return asked;
+    const { pageNumber, pageSize } = asked;
     return { ok: true, ...this.#threads.page(owner, { pageNumber, pageSize }, (row) => this.#unread(row)) };
   }
 
@@ -282,6 +276,19 @@ export class ServerRules {
   serverTime(now: number): string {
     return serverTime(now, this.options.timeFormat);
   }
+}
+
+/** The page a history or thread list call asks for (page 0 of 10 by default), or the server's refusal of it. */
+function pageAsked(page: {
+  readonly pageNumber?: number;
+  readonly pageSize?: number;
+}): { readonly ok: true; readonly pageNumber: number; readonly pageSize: number } | PageRefusal {
+  const pageNumber = page.pageNumber ?? 0;
+  const pageSize = page.pageSize ?? DEFAULT_HISTORY_PAGE_SIZE;
+  if (!Number.isInteger(pageNumber) || pageNumber < 0)
+    return { ok: false, reason: 'Page index must not be less than zero' };
+  if (!Number.isInteger(pageSize) || pageSize < 1) return { ok: false, reason: 'Page size must not be less than one' };
+  return { ok: true, pageNumber, pageSize };
 }
 
 /** The copies a processed message goes out as: its topic and, for a MEMBER thread, the reversed topic. */
