@@ -48,7 +48,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   }
   const { user, realtime } = options;
   const base = createBase(options);
-  const { clock, timing, channel, manager, rest, logger, emitter, emitError, life, restCall } = base;
+  const { clock, timing, channel, manager, rest, logger, emitter, emitError, restCall } = base;
   const maxPacketBytes = options.maxPacketBytes ?? MAX_PACKET_BYTES;
   const isPending = (uid: string): boolean => sender.isPending(uid);
   // The manager's topics include this user's own `user/` and `system/` ones.
@@ -83,7 +83,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     ...base,
     maxPacketBytes,
     store: options.outbox,
-    selfUid: user.uid,
+    user,
     realtime,
     dedupe,
     shown,
@@ -138,8 +138,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     ...base,
     user,
     orgUid: options.orgUid,
-    isDisposed: () => life.disposed,
-    send: (...a) => client.send(...a),
+    send: (thread, content) => client.send(thread, content),
   });
   const parts = { ...base, ...history, sender, shown, signals, catchUp, outgoing, typing, uploads, threads };
   const listeners = listenToManager(parts);

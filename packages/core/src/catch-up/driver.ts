@@ -193,7 +193,7 @@ function open(shared: Shared, topic: string): Thread {
     held: [],
     waiters: [],
     watermark: undefined,
-    provenUpTo: Number.NEGATIVE_INFINITY,
+    provenUpTo: -Infinity,
     subscribedAt: 0,
     pass: undefined,
     queued: false,

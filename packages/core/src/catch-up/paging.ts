@@ -203,7 +203,7 @@ export async function readPass(options: PassOptions): Promise<Pass> {
  * without a time stays after its neighbour.
  */
 export function oldestFirst<T extends Taken>(newestFirst: readonly T[]): T[] {
-  let previous = Number.NEGATIVE_INFINITY;
+  let previous = -Infinity;
   const keyed = [...newestFirst].reverse().map((row) => {
     previous = row.createdAt ?? previous;
     return { row, key: previous };

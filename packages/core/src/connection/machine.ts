@@ -141,7 +141,7 @@ function backOff(state: MachineState, error: SdkError, now: number, jitter: numb
       state: {
         ...state,
         failures,
-        connection: { status: 'reconnecting', attempt, retryAt: Number.POSITIVE_INFINITY, error },
+        connection: { status: 'reconnecting', attempt, retryAt: Infinity, error },
       },
       actions: [CANCEL_RETRY],
     };
@@ -270,7 +270,7 @@ export function transition(state: MachineState, event: MachineEvent, config: Mac
       const connection = state.connection;
       if (connection.status === 'reconnecting') {
         return {
-          state: { ...state, online: false, connection: { ...connection, retryAt: Number.POSITIVE_INFINITY } },
+          state: { ...state, online: false, connection: { ...connection, retryAt: Infinity } },
           actions: [CANCEL_RETRY],
         };
       }

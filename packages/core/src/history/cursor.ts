@@ -29,7 +29,7 @@ export interface Cursor {
 export const FRESH_CURSOR: Cursor = {
   position: 0,
   anchor: undefined,
-  complete: Number.POSITIVE_INFINITY,
+  complete: Infinity,
   exhausted: false,
 };
 
@@ -58,7 +58,7 @@ export interface OlderRows {
 
 /** A row's place in time for the cursor: `createdAt`, else its history time. */
 function createdOf(row: HistoryRow): number {
-  return row.createdAt ?? row.time ?? Number.NEGATIVE_INFINITY;
+  return row.createdAt ?? row.time ?? -Infinity;
 }
 
 /**
@@ -75,7 +75,7 @@ export async function readOlder(cursor: Cursor, options: ReadOlderOptions): Prom
   const taken = new Map<string, HistoryRow>();
   const finish = (exhausted: boolean): OlderRows => {
     const passed = anchor?.time ?? cursor.complete;
-    const complete = exhausted ? Number.NEGATIVE_INFINITY : Math.min(cursor.complete, passed);
+    const complete = exhausted ? -Infinity : Math.min(cursor.complete, passed);
     return { rows: [...taken.values()], cursor: { position, anchor, complete, exhausted }, pages: reader.pages() };
   };
   for (;;) {
@@ -142,7 +142,7 @@ function indexAfter(rows: HistoryRows, anchor: Cursor['anchor']): number {
  * first): a binary search over pages. `Infinity`: the top.
  */
 async function locate(reader: PageReader, time: number, pageSize: number): Promise<number> {
-  if (time === Number.POSITIVE_INFINITY) return 0;
+  if (time === Infinity) return 0;
   const top = await reader.read(0);
   if (top.rows.length === 0) return 0;
   const lastTime = (rows: HistoryRows): number => rows.rows[rows.rows.length - 1]?.time ?? time;

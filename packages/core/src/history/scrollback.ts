@@ -91,7 +91,7 @@ export function createScrollback(options: ScrollbackOptions): Scrollback {
   const open = (topic: string): Thread => {
     let thread = threads.get(topic);
     if (!thread) {
-      const none = Number.NEGATIVE_INFINITY;
+      const none = -Infinity;
       thread = {
         cursor: FRESH_CURSOR,
         evictedUpTo: none,
@@ -173,7 +173,7 @@ export function createScrollback(options: ScrollbackOptions): Scrollback {
  */
 function adopted(thread: Thread, depth: HistoryDepth, shown: readonly LocalMessage[]): Cursor {
   const { cursor } = thread;
-  const reached = depth.end ? Number.NEGATIVE_INFINITY : (depth.reached ?? Number.NEGATIVE_INFINITY);
+  const reached = depth.end ? -Infinity : (depth.reached ?? -Infinity);
   if (cursor.exhausted || reached >= cursor.complete) return cursor;
   if (reached < thread.evictedUpTo) {
     // The timeline no longer holds all catch-up read: go on from its oldest message, found by time.
@@ -186,7 +186,7 @@ function adopted(thread: Thread, depth: HistoryDepth, shown: readonly LocalMessa
 
 /** The cursor once the timeline let go of messages up to `evictedUpTo`: they are to load again, from there. */
 function rewound(cursor: Cursor, evictedUpTo: number): Cursor {
-  if (evictedUpTo === Number.NEGATIVE_INFINITY || cursor.complete > evictedUpTo) return cursor;
+  if (evictedUpTo === -Infinity || cursor.complete > evictedUpTo) return cursor;
   return { position: undefined, anchor: undefined, complete: evictedUpTo, exhausted: false };
 }
 

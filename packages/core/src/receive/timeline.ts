@@ -53,7 +53,7 @@ export function createTimeline(capacity: number, events: TimelineEvents = {}): T
   const threads = new Map<string, ThreadLine>();
   const topicOf = new Map<string, string>();
   const timeAt = (thread: ThreadLine, index: number): number =>
-    thread.byUid.get(thread.order[index] ?? '')?.createdAt ?? Number.NEGATIVE_INFINITY;
+    thread.byUid.get(thread.order[index] ?? '')?.createdAt ?? -Infinity;
   const changed = (topic: string, thread: ThreadLine): void => {
     thread.snapshot = undefined;
     events.onChange?.(topic);

@@ -3,7 +3,7 @@
  * with what an earlier client left in the outbox restored once the store is read.
  */
 import type { Channel, SdkError } from '@weiyu/protocol';
-import type { ChatTiming } from '../api.js';
+import type { ChatTiming, ChatUser } from '../api.js';
 import type { KeyValueStore, RealtimeTransport, RestCallOptions, RestTransport } from '../interfaces.js';
 import { messageFromWire } from '../message.js';
 import { createOutbox } from '../outbox/outbox.js';
@@ -17,8 +17,8 @@ export interface SendingParts extends Omit<SenderOptions, 'outbox' | 'publish' |
   readonly timing: ChatTiming;
   /** The app's outbox store (default: memory). */
   readonly store: KeyValueStore | undefined;
-  /** This client's user: the outbox's namespace. */
-  readonly selfUid: string;
+  /** This client's user: their uid is the outbox's namespace. */
+  readonly user: ChatUser;
   readonly channel: Channel;
   readonly realtime: Pick<RealtimeTransport, 'publish'>;
   /** The REST fallback, when there is one. */
@@ -35,7 +35,8 @@ export interface SendingParts extends Omit<SenderOptions, 'outbox' | 'publish' |
 
 /** Creates the outbox and the sender of a client, and restores what the outbox holds. */
 export function wireSending(parts: SendingParts): Sender {
-  const { clock, selfUid, rest, shown } = parts;
+  const { clock, rest, shown } = parts;
+  const selfUid = parts.user.uid;
   const outbox = createOutbox({
     store: parts.store ?? createMemoryStore(),
     namespace: selfUid,

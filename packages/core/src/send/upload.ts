@@ -18,7 +18,8 @@ export interface UploadParts {
   readonly orgUid?: string | undefined;
   /** The token, the visitor flag and the client's own signal (it aborts at dispose). */
   readonly restCall: () => RestCallOptions;
-  readonly isDisposed: () => boolean;
+  /** Whether the client was disposed. */
+  readonly life: { readonly disposed: boolean };
   /** The client's `send`. */
   readonly send: (thread: ChatThread, content: OutgoingContent) => SentMessage;
 }
@@ -44,7 +45,7 @@ export async function sendUpload(
   const topic = validateTopic(thread.topic);
   if (!topic.ok) throw topic.error;
   checkFile(file);
-  if (parts.isDisposed()) throw new SdkError('closed', 'the client was disposed');
+  if (parts.life.disposed) throw new SdkError('closed', 'the client was disposed');
   const call = parts.restCall();
   const { signal, release } = eitherSignal(call.signal, options.signal);
   let uploaded: UploadedFile;

@@ -4,7 +4,8 @@ import type { LocalMessage } from '../api.js';
 import type { ThreadListPage } from '../interfaces.js';
 import { noopLogger } from '../logger.js';
 import { messageFromWire, withStatus } from '../message.js';
-import { applyMarkRead, applyMessage, applyPage, applyStatus, sortedSummaries, type ThreadEntries } from './apply.js';
+import { applyMarkRead, applyMessage, applyPage, applyStatus, sortedSummaries } from './apply.js';
+import type { Entry } from './entry.js';
 
 const TOPIC = 'org/agent/a1/v1';
 
@@ -46,12 +47,12 @@ function page(threads: RestThread[]): ThreadListPage {
   return { threads, pageNumber: 0, pageSize: 50, totalPages: 1, totalElements: threads.length, last: true };
 }
 
-const fresh = (): ThreadEntries => ({ entries: new Map(), touches: 0 });
+const fresh = () => ({ entries: new Map<string, Entry>() });
 
 describe('the thread list as pure steps', () => {
   it('a page takes the conversations in and skips what is no thread', () => {
     const list = fresh();
-    const loaded = applyPage(list, page([row(TOPIC, 2), row('user/a1', 1)]), noopLogger);
+    const loaded = applyPage(list.entries, page([row(TOPIC, 2), row('user/a1', 1)]), 2, noopLogger);
     expect(loaded.map((e) => e.thread.topic)).toEqual([TOPIC]);
     expect(sortedSummaries(list.entries).map((s) => [s.topic, s.unreadCount])).toEqual([[TOPIC, 2]]);
   });
@@ -59,7 +60,7 @@ describe('the thread list as pure steps', () => {
   it('a live message makes its thread, counts, and a READ status takes it off again', () => {
     const list = fresh();
     const message = received('m1', '2024-05-01 12:00:00');
-    expect(applyMessage(list, message, 'a1')).toBe(true);
+    expect(applyMessage(list.entries, message, 'a1')?.thread.topic).toBe(TOPIC);
     expect(sortedSummaries(list.entries)[0]?.unreadCount).toBe(1);
     expect(applyStatus(list.entries, withStatus(message, 'READ'))).toBe(true);
     expect(sortedSummaries(list.entries)[0]?.unreadCount).toBe(0);
@@ -69,7 +70,7 @@ describe('the thread list as pure steps', () => {
 
   it('markRead of a whole thread clears what the server counted; again it changes nothing', () => {
     const list = fresh();
-    applyPage(list, page([row(TOPIC, 3)]), noopLogger);
+    applyPage(list.entries, page([row(TOPIC, 3)]), 1, noopLogger);
     const entry = list.entries.get(TOPIC);
     if (!entry) throw new Error('no entry');
     expect(applyMarkRead(entry, undefined)).toBe(true);

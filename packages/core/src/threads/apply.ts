@@ -21,12 +21,6 @@ import { countsAsUnread, movesThread } from './rules.js';
 /** The most threads the list keeps: the ones changed last. */
 export const MAX_THREADS = 1_000;
 
-/** The list's threads by topic, and its count of changes (what decides between equal server times). */
-export interface ThreadEntries {
-  readonly entries: Map<string, Entry>;
-  touches: number;
-}
-
 /** Drops the threads changed longest ago past {@link MAX_THREADS}. */
 export function trimEntries(entries: Map<string, Entry>): void {
   if (entries.size <= MAX_THREADS) return;
@@ -52,17 +46,15 @@ export function countUnread(entry: Entry, message: LocalMessage): boolean {
 /**
  * A message the client shows: it moves its thread (a new one when its topic is a conversation),
  * a transfer message the thread it is about, and one from someone else counts as unread.
- * Returns whether the list changed.
+ * Returns the thread when the list changed (the caller records the change's turn in `touched`).
  */
-export function applyMessage(list: ThreadEntries, message: LocalMessage, selfUid: string): boolean {
-  if (!movesThread(message)) return false;
-  const { entries } = list;
+export function applyMessage(entries: Map<string, Entry>, message: LocalMessage, selfUid: string): Entry | undefined {
+  if (!movesThread(message)) return undefined;
   const { topic } = message.thread;
   const known = entries.get(topic);
-  if (!known && !isListTopic(topic)) return false;
-  let entry = known;
-  if (!entry) {
-    entry = entryFromMessage(message, selfUid);
+  if (!known && !isListTopic(topic)) return undefined;
+  const entry = known ?? entryFromMessage(message, selfUid);
+  if (!known) {
     entries.set(topic, entry);
     trimEntries(entries);
   }
@@ -71,10 +63,9 @@ export function applyMessage(list: ThreadEntries, message: LocalMessage, selfUid
   const target = status && entries.get(transferTopic(message.content, topic));
   if (status && target && takeTransfer(target, status, message.createdAt)) moved = true;
   if (countUnread(entry, message)) moved = true;
-  if (!moved && known) return false;
+  if (!moved && known) return undefined;
   entry.summary = undefined;
-  entry.touched = ++list.touches;
-  return true;
+  return entry;
 }
 
 /**
@@ -100,7 +91,7 @@ export function applyMarkRead(entry: Entry, uid: string | undefined): boolean {
     entry.unread.read(uid, undefined, true);
   } else {
     // The READ went with the receipt rule (signals.readThread); what the server's list showed is read too.
-    entry.unread.clear(entry.lastMessage ? Number.NEGATIVE_INFINITY : entry.lastAt);
+    entry.unread.clear(entry.lastMessage ? -Infinity : entry.lastAt);
   }
   if (entry.unread.count() === before) return false;
   entry.summary = undefined;
@@ -109,14 +100,11 @@ export function applyMarkRead(entry: Entry, uid: string | undefined): boolean {
 
 /**
  * A page of the server's list: each thread taken in (what arrived here since kept), in the
- * server's order (the one changed last first) between equal times; what is no thread is skipped.
- * Returns the page's threads.
+ * server's order (the one changed last first) between equal times, the first ranked `rank` and
+ * the next ones lower; what is no thread is skipped. Returns the page's threads.
  */
-export function applyPage(list: ThreadEntries, page: ThreadListPage, logger: Logger): Entry[] {
-  const { entries } = list;
+export function applyPage(entries: Map<string, Entry>, page: ThreadListPage, rank: number, logger: Logger): Entry[] {
   const loaded: Entry[] = [];
-  list.touches += page.threads.length;
-  let rank = list.touches;
   for (const item of page.threads) {
     if (!validateTopic(item.topic).ok || !isListTopic(item.topic)) {
       logger.warn('threads: skipped a thread whose topic is no thread', { uid: item.uid });

@@ -14,7 +14,6 @@ import {
   MAX_THREADS,
   namesAsOwner,
   sortedSummaries,
-  type ThreadEntries,
 } from './apply.js';
 import { type Entry, summaryOf } from './entry.js';
 
@@ -56,18 +55,18 @@ export interface ThreadList {
   dispose(): void;
 }
 
-
 const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 200;
 
 /** Creates the thread list of a client: its state and listeners; the rules are apply.ts's steps. */
 export function createThreadList(options: ThreadListOptions): ThreadList {
-  const list: ThreadEntries = { entries: new Map<string, Entry>(), touches: 0 };
-  const { entries } = list;
+  const entries = new Map<string, Entry>();
   let listeners: ReadonlyArray<() => void> = [];
   let snapshot: readonly ThreadSummary[] | undefined;
   /** A load asked to subscribe: new threads of this user are taken in as they come. */
   let following = false;
+  /** Changes so far: a thread's last change in this order decides between equal server times. */
+  let touches = 0;
   let disposed = false;
 
   const changed = (yes = true): void => {
@@ -82,7 +81,10 @@ export function createThreadList(options: ThreadListOptions): ThreadList {
     }
   };
   const take = (message: LocalMessage): void => {
-    if (!disposed) changed(applyMessage(list, message, options.selfUid));
+    const entry = disposed ? undefined : applyMessage(entries, message, options.selfUid);
+    if (!entry) return;
+    entry.touched = ++touches;
+    changed();
   };
   const follow = (topics: readonly string[]): void => {
     following = true;
@@ -99,7 +101,8 @@ export function createThreadList(options: ThreadListOptions): ThreadList {
       if (disposed) throw new SdkError('closed', 'the client was disposed');
       const page = await rest.queryThreads(query, options.restCall());
       if (disposed) throw new SdkError('closed', 'the client was disposed');
-      const loaded = applyPage(list, page, options.logger);
+      touches += page.threads.length;
+      const loaded = applyPage(entries, page, touches, options.logger);
       changed();
       if (loadOptions.subscribe !== false) follow(loaded.map((entry) => entry.thread.topic));
       return {

@@ -27,11 +27,11 @@ export interface Unread {
 /** Creates the unread state of a thread keeping at most `capacity` uids. */
 export function createUnread(capacity: number): Unread {
   const uids = new Map<string, number>();
-  let readUpTo = Number.NEGATIVE_INFINITY;
+  let readUpTo = -Infinity;
   let serverFloor = 0;
   /** Counted past the capacity: the oldest, forgotten by uid. */
   let overflow = 0;
-  let overflowNewest = Number.NEGATIVE_INFINITY;
+  let overflowNewest = -Infinity;
 
   const count = (): number => Math.max(serverFloor, uids.size + overflow);
   const evictOldest = (): void => {
