@@ -6,28 +6,10 @@
 // BENCH_HISTORY=1000,50000; BENCH_PAGE_MS.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { bundleRun, root } from './bundle.mjs';
 
-const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const out = path.join(root, '.out', 'broker');
-await build({
-  entryPoints: { main: 'src/broker/main.ts', server: 'src/broker/server.ts' },
-  absWorkingDir: root,
-  outdir: out,
-  outExtension: { '.js': '.mjs' },
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  sourcemap: true,
-  // ws's optional native helpers; CJS dependencies inside an ESM bundle need a require.
-  external: ['bufferutil', 'utf-8-validate'],
-  banner: {
-    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-  },
-  logLevel: 'warning',
-});
+await bundleRun('broker', out);
 const run = spawnSync(process.execPath, ['--enable-source-maps', path.join(out, 'main.mjs')], {
   stdio: 'inherit',
   cwd: root,

@@ -5,28 +5,10 @@
 // Environment: BENCH_ONLY=burst,paced,receive,recovery; BENCH_BURST, BENCH_PACED, BENCH_RECEIVE, BENCH_RECOVERY.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { bundleRun, root } from './bundle.mjs';
 
-const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const out = path.join(root, '.out');
-await build({
-  entryPoints: { main: 'src/throughput/main.ts', server: 'src/throughput/server.ts' },
-  absWorkingDir: root,
-  outdir: out,
-  outExtension: { '.js': '.mjs' },
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  sourcemap: true,
-  // ws's optional native helpers; CJS dependencies inside an ESM bundle need a require.
-  external: ['bufferutil', 'utf-8-validate'],
-  banner: {
-    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-  },
-  logLevel: 'warning',
-});
+await bundleRun('throughput', out);
 const profile = process.argv.includes('--cpu-prof')
   ? ['--cpu-prof', '--cpu-prof-interval=200', `--cpu-prof-dir=${out}`]
   : [];
