@@ -166,6 +166,11 @@ function queryTopic(state: MockServerState, request: RestRequest): RestResponse 
   const topic = params.get('topic') ?? '';
   if (!topic) return fail(200, 400, 'topic is required');
   if (!state.mayUse(auth.user.uid, topic)) return fail(403, 403, 'forbidden: not a participant of this thread');
+  return historyAnswer(state, topic, params);
+}
+
+/** One page of `topic`'s history as the server answers it (page and size from the query). */
+function historyAnswer(state: MockServerState, topic: string, params: URLSearchParams): RestResponse {
   const page = state.historyPage(topic, {
     pageNumber: intParam(params.get('pageNumber'), 0),
     pageSize: intParam(params.get('pageSize'), DEFAULT_HISTORY_PAGE_SIZE),
@@ -186,13 +191,7 @@ function queryTopicAsVisitor(state: MockServerState, request: RestRequest): Rest
       return fail(403, 403, 'forbidden: not a visitor of this thread');
     }
   }
-  const page = state.historyPage(topic, {
-    pageNumber: intParam(params.get('pageNumber'), 0),
-    pageSize: intParam(params.get('pageSize'), DEFAULT_HISTORY_PAGE_SIZE),
-  });
-  if (!page.ok) return fail(200, 500, page.reason);
-  const { ok: _ok, ...data } = page;
-  return ok(data);
+  return historyAnswer(state, topic, params);
 }
 
 /** The token user's thread list, newest change first; size 10 by default, no cap. */
