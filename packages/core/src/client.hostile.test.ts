@@ -4,7 +4,7 @@
  * payload says, applies nothing forged to what it shows, tells what it refused, and keeps no
  * structure for threads it is not on.
  */
-import { encodeMessage, type WireMessageInit } from '@weiyu/protocol';
+import { encodeMessage, MAX_UID_LENGTH, type WireMessageInit } from '@weiyu/protocol';
 import { describe, expect, it } from 'vitest';
 import type { ChatClientEvents, LocalMessage, TypingEvent } from './api.js';
 import { createWorld } from './client.fixtures.js';
@@ -110,6 +110,17 @@ describe('createChatClient: what anyone may post', () => {
     // Anyone may post TYPING as anyone: the indicators kept are capped.
     expect(active.size).toBeLessThanOrEqual(64);
     expect(active.size).toBeGreaterThan(0);
+  });
+
+  it('never puts an id over the limits on the wire: a long own uid is refused at creation, a long thread uid at send', async () => {
+    const { clock, thread, visitor, published } = await setup();
+    const long = 'x'.repeat(MAX_UID_LENGTH + 1);
+    expect(() => createWorld().client(long)).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
+    published.length = 0;
+    const sent = visitor.send({ ...thread, uid: long }, { type: 'TEXT', text: 'hi' });
+    expect((await sent.done).error?.code).toBe('invalid_argument');
+    await clock.advanceAsync(50);
+    expect(published).toEqual([]);
   });
 
   it('refuses a forged RECALL of a message shown; the sender’s own recall applies', async () => {

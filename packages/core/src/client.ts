@@ -3,7 +3,7 @@
  * catch-up, wired together behind {@link ChatClient}. Each rule lives in the module named in
  * the README's "Where each rule lives"; this file only builds the parts and connects them.
  */
-import { MAX_PACKET_BYTES, SdkError, validateTopic } from '@weiyu/protocol';
+import { MAX_PACKET_BYTES, MAX_UID_LENGTH, SdkError, validateTopic } from '@weiyu/protocol';
 import type { ChatClient, ChatClientEvents, ChatClientOptions } from './api.js';
 import { type CatchUp, createCatchUp } from './catch-up/driver.js';
 import { systemClock } from './clock.js';
@@ -43,8 +43,9 @@ import { dedupeSize, resolveTiming } from './timing.js';
  * ```
  */
 export function createChatClient(options: ChatClientOptions): ChatClient {
-  if (!options.user.uid || options.user.uid.includes('/')) {
-    throw new SdkError('invalid_argument', 'user.uid must be a non-empty string without "/"');
+  const selfUid = options.user.uid;
+  if (!selfUid || selfUid.includes('/') || selfUid.length > MAX_UID_LENGTH) {
+    throw new SdkError('invalid_argument', `user.uid must be 1 to ${MAX_UID_LENGTH} characters, without "/"`);
   }
   const { user, realtime } = options;
   const base = createBase(options);

@@ -10,7 +10,7 @@ export {
 export { MessageSchema } from './gen/weiyu/v1/message_pb.js';
 export { ThreadSchema } from './gen/weiyu/v1/thread_pb.js';
 export { UserSchema } from './gen/weiyu/v1/user_pb.js';
-export { MAX_PACKET_BYTES } from './limits.js';
+export { checkIds, MAX_PACKET_BYTES, MAX_TOPIC_LENGTH, MAX_UID_LENGTH } from './limits.js';
 export * from './names.js';
 export {
   fromRestHistoryJson,

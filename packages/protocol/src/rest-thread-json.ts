@@ -6,6 +6,7 @@
  * and may store that object's JSON in `content`), times `yyyy-MM-dd HH:mm:ss` or epoch ms.
  */
 import { err, ok, type Result } from './error.js';
+import { checkIds } from './limits.js';
 import type { WireUser } from './wire.js';
 
 /** One thread of the server's thread list, as this SDK reads it. */
@@ -43,7 +44,8 @@ const PREVIEW_MAX = 200;
 
 /**
  * Reads one item of the thread list. Never throws: a value that is not an object, or has no
- * string `uid` or `topic`, is a `decode_failed` error; every other field falls back to empty.
+ * string `uid` or `topic`, or an id over its limit ({@link checkIds}), is a `decode_failed` error;
+ * every other field falls back to empty.
  */
 export function fromRestThreadJson(value: unknown): Result<RestThread> {
   const root = asObject(value);
@@ -53,6 +55,8 @@ export function fromRestThreadJson(value: unknown): Result<RestThread> {
     return err('decode_failed', 'thread has no string "topic"');
   }
   const user = asObject(root.user);
+  const ids = checkIds({ thread: { uid: root.uid, topic: root.topic, user: { uid: str(user?.uid) } } });
+  if (!ids.ok) return { ok: false, error: ids.error };
   const last = lastMessage(root);
   return ok({
     uid: root.uid,

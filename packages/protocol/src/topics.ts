@@ -1,4 +1,5 @@
 import { err, ok, type Result, SdkError } from './error.js';
+import { MAX_TOPIC_LENGTH } from './limits.js';
 
 /** A topic of SPEC §2, taken apart. */
 export type ParsedTopic =
@@ -156,9 +157,11 @@ export function parseTopic(topic: string): Result<ParsedTopic> {
 
 /**
  * Checks that a string can be subscribed to as an exact topic: no wildcard, no empty
- * segment, no leading slash. Unlike {@link parseTopic} it accepts shapes it does not know.
+ * segment, no leading slash, at most {@link MAX_TOPIC_LENGTH} characters. Unlike {@link parseTopic}
+ * it accepts shapes it does not know.
  */
 export function validateTopic(topic: string): Result<string> {
+  if (topic.length > MAX_TOPIC_LENGTH) return err('invalid_topic', `topic over ${MAX_TOPIC_LENGTH} characters`);
   if (topic.startsWith('/')) return err('invalid_topic', `topic "${topic}" starts with "/"`);
   for (const part of topic.split('/')) {
     const problem = segmentProblem(part);

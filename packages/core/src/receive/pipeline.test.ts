@@ -1,4 +1,4 @@
-import { decodeMessage, encodeMessage, type WireMessageInit } from '@weiyu/protocol';
+import { decodeMessage, encodeMessage, MAX_UID_LENGTH, type WireMessageInit } from '@weiyu/protocol';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createDedupe } from './dedupe.js';
@@ -60,6 +60,30 @@ describe('receive pipeline', () => {
 
   it('drops messages without a uid', () => {
     expect(receiveBytes(TOPIC, bytes({ uid: '' }), context())).toMatchObject({ kind: 'dropped', reason: 'no-uid' });
+  });
+
+  it('refuses a message with an id over its limit (uid, sender, thread) as an error, and keeps none of it', () => {
+    const c = context();
+    const long = 'x'.repeat(MAX_UID_LENGTH + 1);
+    const hostile: Array<[string, WireMessageInit]> = [
+      ['uid', { uid: long }],
+      ['user.uid', { uid: 'm2', user: { uid: long } }],
+      ['thread.uid', { uid: 'm3', thread: { uid: long, topic: TOPIC, type: 'AGENT' } }],
+      ['thread.user.uid', { uid: 'm4', thread: { uid: 't1', topic: TOPIC, type: 'AGENT', user: { uid: long } } }],
+    ];
+    for (const [field, over] of hostile) {
+      for (const r of [
+        receiveBytes(TOPIC, bytes(over), c),
+        receiveWire(decodeOnce(bytes(over)), { topic: TOPIC, source: 'catch-up' }, c),
+      ]) {
+        expect(r.kind, field).toBe('error');
+        if (r.kind === 'error') expect(r.error).toMatchObject({ code: 'decode_failed', details: { field } });
+      }
+    }
+    expect(c.dedupe.size()).toBe(0);
+    // At the limit it is a message, and the next good one arrives.
+    expect(receiveBytes(TOPIC, bytes({ uid: long.slice(1) }), c).kind).toBe('message');
+    expect(receiveBytes(TOPIC, bytes({ uid: 'm5' }), c).kind).toBe('message');
   });
 
   it('keeps only subscribed topics (the server matches substrings)', () => {

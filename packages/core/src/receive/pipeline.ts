@@ -1,13 +1,13 @@
 /**
  * The receive pipeline: bytes (or a message from REST history) in, one decision out.
- * decode → keep our own topics → drop duplicates by uid → match echoes of our own messages →
- * receipts, typing, recall, kickoff → everything else is a message. Never throws.
+ * decode → ids within their limits → keep our own topics → drop duplicates by uid → match echoes
+ * of our own messages → receipts, typing, recall, kickoff → everything else is a message. Never throws.
  *
  * Whatever it lets through is on a topic of ours: the thread of every result (a message's, a
  * receipt's, …) has the topic it arrived on and was subscribed to, or the topic catch-up read.
  * Receipts go back there, never to a topic a payload names.
  */
-import { decodeMessage, isRobotStreamType, SdkError, type WireMessage } from '@weiyu/protocol';
+import { checkIds, decodeMessage, isRobotStreamType, SdkError, type WireMessage } from '@weiyu/protocol';
 import type { ChatThread, ChatUser, LocalMessage, ReceiptEvent, TypingEvent } from '../api.js';
 import { messageFromWire, threadFromWire, userFromWire } from '../message.js';
 import type { Dedupe } from './dedupe.js';
@@ -111,6 +111,9 @@ function classify(
 ): Received {
   const uid = wire.uid;
   if (uid.length === 0) return { kind: 'dropped', reason: 'no-uid', uid };
+  // Anyone may post a uid of 10 KB, and uids are kept long (the duplicate filter, the timeline).
+  const ids = checkIds(wire);
+  if (!ids.ok) return { kind: 'error', error: ids.error };
 
   const home = homeTopic(wire, origin, context);
   if (typeof home !== 'string') return { kind: 'dropped', reason: home.drop, uid };

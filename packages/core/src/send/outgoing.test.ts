@@ -1,4 +1,4 @@
-import { SdkError } from '@weiyu/protocol';
+import { MAX_TOPIC_LENGTH, MAX_UID_LENGTH, SdkError } from '@weiyu/protocol';
 import { describe, expect, it } from 'vitest';
 import type { ChatThread } from '../api.js';
 import { createFakeClock } from '../testing/fake-clock.js';
@@ -35,6 +35,25 @@ describe('outgoing messages', () => {
     expect(await code(outgoing.prepare(bad, { type: 'TEXT', text: '' }, true))).toBe('invalid_topic');
     expect(await code(outgoing.prepare(thread, { type: 'TEXT', text: '' }, true))).toBe('closed');
     expect(await code(outgoing.prepare(thread, { type: 'IMAGE', url: '' }, false))).not.toBe('ok');
+  });
+
+  it('fails at once on a thread whose uid, topic or other side is over the id limits: never on the wire', async () => {
+    const long = 'x'.repeat(MAX_UID_LENGTH + 1);
+    const threads: ChatThread[] = [
+      { ...thread, uid: long },
+      { ...thread, user: { uid: long } },
+      { ...thread, topic: `org/agent/a1/${'v'.repeat(MAX_TOPIC_LENGTH)}` },
+    ];
+    const codes = await Promise.all(
+      threads.map(async (t) => {
+        const prepared = outgoing.prepare(t, { type: 'TEXT', text: 'hi' }, false);
+        return 'failed' in prepared ? (await prepared.failed.done).error?.code : 'sent';
+      }),
+    );
+    expect(codes).toEqual(['invalid_argument', 'invalid_argument', 'invalid_topic']);
+    // Our own uids are far within the limit.
+    const ok = outgoing.prepare({ ...thread, uid: long.slice(1) }, { type: 'TEXT', text: 'hi' }, false);
+    expect('message' in ok && ok.message.uid.length).toBeLessThanOrEqual(MAX_UID_LENGTH);
   });
 
   it('makes a failed message with a given uid, FAILED and settled', async () => {

@@ -3,7 +3,7 @@
  * built, a fresh uid (time-ordered), this client's user and channel — or, when that fails, the FAILED message
  * `send` returns at once.
  */
-import { type Channel, type MessageType, SdkError, validateTopic } from '@weiyu/protocol';
+import { type Channel, checkIds, type MessageType, SdkError, validateTopic } from '@weiyu/protocol';
 import type { ChatThread, ChatUser, LocalMessage, OutgoingContent, SentMessage } from '../api.js';
 import { buildContent } from '../content/index.js';
 import type { Clock, RandomSource } from '../interfaces.js';
@@ -22,8 +22,8 @@ export interface OutgoingOptions {
 /** Makes this user's outgoing messages. */
 export interface Outgoing {
   /**
-   * A new message for `send`: `{ message }`, or `{ failed }` when the thread topic or the
-   * content is invalid, or the client is closed (checked in that order).
+   * A new message for `send`: `{ message }`, or `{ failed }` when the thread is unusable (its
+   * topic, or an id over its limit), the client is closed or the content is invalid (checked in that order).
    */
   prepare(
     thread: ChatThread,
@@ -61,6 +61,8 @@ export function createOutgoing(options: OutgoingOptions): Outgoing {
     prepare(thread, content, closed) {
       const topic = validateTopic(thread.topic);
       if (!topic.ok) return { failed: failed(thread, topic.error) };
+      const ids = checkIds({ thread: { uid: thread.uid, user: { uid: thread.user?.uid ?? '' } } }, 'invalid_argument');
+      if (!ids.ok) return { failed: failed(thread, ids.error) };
       if (closed) return { failed: failed(thread, new SdkError('closed', 'the client was disposed')) };
       const built = buildContent(content);
       if (!built.ok) return { failed: failed(thread, built.error) };
