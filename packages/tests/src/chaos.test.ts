@@ -53,7 +53,7 @@ import { createTestClient, TEST_TIMING, type TestClient } from './harness/client
 import { DEMO_THREAD_FOR_AGENT, DEMO_THREAD_FOR_VISITOR, text } from './harness/fixtures.js';
 import { createPrng, type Prng, pause, seedFromEnv } from './harness/prng.js';
 import { recordEvents } from './harness/recorder.js';
-import { waitFor } from './harness/wait.js';
+import { DEFAULT_WAIT_MS, waitFor } from './harness/wait.js';
 
 const TOPIC = DEMO_THREAD.topic;
 const DEFAULT_SEED = 20_240_611;
@@ -926,11 +926,14 @@ describe('chaos, distilled', () => {
     expect((await live.done).status).toBe('SUCCESS');
     await waitFor(() => offTheWire.includes('live'), { message: 'the live message reached the visitor' });
 
-    // REST is back. No reconnect, no explicit catchUp(): the SDK fills the gap by itself.
+    // REST is back. No reconnect, no explicit catchUp(): the SDK fills the gap by itself. The
+    // missed messages were sent just before the connect, so history has them a lag after it (the
+    // pass then, ~5 s after the connect, finds them): the deadline is the lag and 5 s more, not
+    // 6 s from now (which left 1.6 s for that pass, and failed under load).
     broker.faults.rest(undefined);
     await waitOrExplain(
       () => missed.every((t) => visitor.events.contents(TOPIC).includes(t)),
-      6_000,
+      DEFAULT_WAIT_MS,
       () =>
         `the visitor never got what it missed by itself (shown: ${visitor.events.contents(TOPIC).join(',')}; ` +
         `${historyErrors()} failed history calls; the client stayed connected: ${visitor.client.isConnected()})`,

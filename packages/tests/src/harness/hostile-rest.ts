@@ -33,6 +33,12 @@ export type HostileAnswer =
   | { readonly kind: 'endless-pages'; readonly topic: string; readonly hangPage?: number }
   /** Reads the request and never answers. */
   | { readonly kind: 'never' }
+  /**
+   * Forwarded, but held until `open` requests of the route are open at once (then all go on), or
+   * `timeoutMs` after the first was held; from then on forwarded at once. Overlap by condition:
+   * requests made together are seen together, however slow the machine.
+   */
+  | { readonly kind: 'gate'; readonly open: number; readonly timeoutMs: number }
   /** The headers, then one byte every `everyMs`, forever. */
   | { readonly kind: 'drip'; readonly everyMs: number };
 
@@ -84,6 +90,14 @@ export async function startHostileRest(upstream: string): Promise<HostileRest> {
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
   const lane = { pages: 0 };
+  /** The forwards each gate holds; a gate no longer in the map let everything through. */
+  const gated = new Map<HostileAnswer, Array<() => void>>();
+  const opened = new WeakSet<HostileAnswer>();
+  const openGate = (gate: HostileAnswer): void => {
+    opened.add(gate);
+    for (const go of gated.get(gate) ?? []) go();
+    gated.delete(gate);
+  };
 
   const server = createServer((req, res) => {
     const route = ROUTES[`${req.method} ${(req.url ?? '').split('?')[0]}`];
@@ -97,8 +111,16 @@ export async function startHostileRest(upstream: string): Promise<HostileRest> {
       peaks.set(route, Math.max(peaks.get(route) ?? 0, now));
       res.on('close', () => open.set(route, (open.get(route) ?? 1) - 1));
     }
-    if (answer.kind === 'sane') {
+    if (answer.kind === 'sane' || (answer.kind === 'gate' && opened.has(answer))) {
       forward(upstream, req, res);
+      return;
+    }
+    if (answer.kind === 'gate') {
+      const held = gated.get(answer) ?? [];
+      if (held.length === 0) timers.add(setTimeout(() => openGate(answer), answer.timeoutMs));
+      held.push(() => forward(upstream, req, res));
+      gated.set(answer, held);
+      if (route && (open.get(route) ?? 0) >= answer.open) openGate(answer);
       return;
     }
     req.resume();
@@ -206,6 +228,7 @@ function answerHostile(
       );
       return;
     case 'never':
+    case 'gate':
       return;
     case 'drip': {
       res.writeHead(200, { 'Content-Type': 'application/json' });
