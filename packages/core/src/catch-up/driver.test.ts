@@ -325,6 +325,34 @@ describe('catch-up driver', () => {
     expect(shown).toEqual([...texts, 'live']);
   });
 
+  it('starts its backoff again once a page gets through: a pass that failed, then made progress, waits the first delay', async () => {
+    const { clock, server, shown, connect } = setup(
+      {},
+      { catchUpMaxPages: 60, retryBaseMs: 200, retryMaxMs: 60_000, sendDeadlineMs: 300_000 },
+    );
+    const texts = Array.from({ length: 10 }, (_, i) => `m${i}`);
+    for (const uid of texts) server.publish(uid);
+    const queryTopic = server.rest.queryTopic.bind(server.rest);
+    // Page 0 fails four times in a row (the waits grow), then pages 0–2 get through and page 3 fails once.
+    const calls: Array<{ readonly page: number; readonly at: number; readonly failed: boolean }> = [];
+    let failures = 0;
+    server.rest.queryTopic = (query, options) => {
+      const failed = (query.pageNumber === 0 && failures < 4) || (query.pageNumber === 3 && failures === 4);
+      calls.push({ page: query.pageNumber, at: clock.now(), failed });
+      if (!failed) return queryTopic(query, options);
+      failures++;
+      return Promise.reject(new SdkError('server_error', 'busy'));
+    };
+    connect();
+    await clock.advanceAsync(20_000);
+    expect(shown).toEqual(texts);
+    const waits = (page: number): number[] =>
+      calls.flatMap((c, i) => (c.page === page && c.failed ? [(calls[i + 1]?.at ?? Number.NaN) - c.at] : []));
+    expect(waits(0)).toEqual([200, 400, 800, 1_600]);
+    // Not 3,200: the failures were not in a row.
+    expect(waits(3)).toEqual([200]);
+  });
+
   it('tries again after a failure, reporting each, and settles run() once caught up', async () => {
     const { clock, server, shown, errors, catchUp, connect, live } = setup({}, { sendDeadlineMs: 300_000 });
     connect();

@@ -315,6 +315,7 @@ async function read(
       : { progress: startPass(), floor, startedAt: options.clock.now() };
   thread.partial = partial;
   const { startedAt, progress } = partial;
+  const firstPage = progress.page;
   try {
     const call = { ...options.restCall(), signal };
     const rest = queued(shared, thread, options.rest);
@@ -339,7 +340,8 @@ async function read(
     const error = SdkError.from(reason, 'network');
     options.logger.warn('catch-up failed', { topic, code: error.code, attempt });
     options.onError(error);
-    thread.runner.send({ type: 'failed', epoch: runEpoch, error });
+    // A page read on this attempt: the backoff starts again (a long pass on a flaky server goes on at its pace).
+    thread.runner.send({ type: 'failed', epoch: runEpoch, error, progressed: progress.page > firstPage });
   }
 }
 

@@ -285,6 +285,15 @@ const rows: Row[] = [
     actions: [{ type: 'set-timer', timer: 'retry', ms: retryDelay(3, timing) }],
   },
   {
+    state: 'paging',
+    event: 'failed after reading a page on this attempt (not failures in a row)',
+    next: 'waiting (the backoff starts again)',
+    from: [pagingThird],
+    on: { type: 'failed', epoch: 2, error: server, progressed: true },
+    to: { status: 'waiting', ...run, attempt: 1 },
+    actions: [{ type: 'set-timer', timer: 'retry', ms: retryDelay(1, timing) }],
+  },
+  {
     state: 'waiting',
     event: 'retry timer',
     next: 'paging (next attempt)',

@@ -59,7 +59,11 @@ export type CatchUpEvent =
    * did not shrink while it paged).
    */
   | { readonly type: 'fetched'; readonly epoch: number; readonly startedAt: number; readonly clean: boolean }
-  | { readonly type: 'failed'; readonly epoch: number; readonly error: SdkError }
+  /**
+   * A pass of run `epoch` failed. `progressed`: it read a page on this attempt first, so the
+   * failures are not in a row: the wait before the next attempt starts again from the first.
+   */
+  | { readonly type: 'failed'; readonly epoch: number; readonly error: SdkError; readonly progressed?: boolean }
   /** The wait before the next attempt is over. */
   | { readonly type: 'retry' }
   /** The history lag has passed since this connection's live messages began: read again. */
@@ -148,10 +152,7 @@ export function transition(state: CatchUpState, event: CatchUpEvent, context: Ca
       // Not allowed to read it, or no longer wanted: trying again would not help.
       if (endsCatchUp(event.error) || !context.subscribed) return end(state, state.inOrder);
       if (!isCurrent(state, context)) return cutShort(state, false);
-      return {
-        state: { ...state, status: 'waiting' },
-        actions: [{ type: 'set-timer', timer: 'retry', ms: retryDelay(state.attempt, context.timing) }],
-      };
+      return waitToRetry(state, event.progressed ? 1 : state.attempt, context);
     case 'retry':
       if (state.status !== 'waiting') return same;
       return again(state, state.attempt + 1, context);
@@ -249,6 +250,17 @@ function fetched(
     liveSince === undefined ? Math.max(lag, context.timing.retryBaseMs) : Math.max(0, liveSince + lag - context.now);
   actions.push({ type: 'set-timer', timer: 'lag', ms });
   return { state: { ...state, status: 'settling', guard: guard ? guard.guard : state.guard }, actions };
+}
+
+/**
+ * A read failed: wait before the next attempt as long as `attempt` failures in a row call for (a
+ * pass that read a page on this attempt counts from 1 again: its failures are not in a row).
+ */
+function waitToRetry(state: CatchUpState & Run, attempt: number, context: CatchUpContext): CatchUpStep {
+  return {
+    state: { ...state, status: 'waiting', attempt },
+    actions: [{ type: 'set-timer', timer: 'retry', ms: retryDelay(attempt, context.timing) }],
+  };
 }
 
 /** The next pass (after a wait or the lag), unless the connection or the subscription is gone. */
