@@ -852,10 +852,12 @@ export interface ChatClient {
   markDelivered(thread: ChatThread, uid: string): void;
   /**
    * Marks a thread read. With `uid`: sends a READ receipt for that message, and it (with what is
-   * older) no longer counts as unread. Without: the whole thread — its unread count goes to 0 and,
-   * when connected, one READ for the newest message from others it shows that is not read yet
+   * older) no longer counts as unread. Without: the whole thread — its unread count goes to 0 and
+   * one READ for the newest message from others it shows that is not read yet
    * tells the server (a READ covers what is older; no storm of receipts), and every message from
    * others before it moves to READ here, as {@link ChatClient.setActiveThread} reads a thread.
+   * Offline, the READ goes once connected (the latest of the thread, for what it showed when
+   * called; no `error` event).
    */
   markRead(thread: ChatThread, uid?: string): void;
   /**

@@ -230,6 +230,33 @@ describe('createChatClient: receipts like the official client, without storms', 
     expect(spy2.receipts).toEqual([]);
   });
 
+  it('a markRead while offline tells the server once connected: one READ, for what was shown then', async () => {
+    const { clock, thread, network, client, run, online } = createWorld();
+    const visitor = client('v1');
+    await online(visitor);
+    const spy = spiedRealtime(network);
+    const agent = client('a1', { realtime: spy.realtime, autoDelivered: false });
+    await online(agent);
+    const one = await run(visitor.send(thread, { type: 'TEXT', text: 'one' }).done);
+    const two = await run(visitor.send(thread, { type: 'TEXT', text: 'two' }).done);
+    await clock.advanceAsync(100);
+    await run(agent.disconnect());
+    agent.markRead(thread);
+    const later = await run(visitor.send(thread, { type: 'TEXT', text: 'later' }).done);
+    expect(network.message(two.uid)?.status).not.toBe('READ');
+    await run(agent.connect());
+    await clock.advanceAsync(6_000);
+    expect(spy.receipts).toEqual([`READ ${two.uid}`]);
+    expect(network.message(two.uid)?.status).toBe('READ');
+    expect(network.message(later.uid)?.status).not.toBe('READ');
+    expect(agent.messages(thread.topic).map((m) => `${m.content} ${m.status}`)).toEqual([
+      'one READ',
+      'two READ',
+      `later ${network.message(later.uid)?.status}`,
+    ]);
+    expect(one.uid).toBeTruthy();
+  });
+
   it('no receipts in a group thread, open or not', async () => {
     const { clock, network, client, run, online } = createWorld();
     const group: ChatThread = { uid: 'g1', topic: topics.group('g1'), type: 'GROUP' };

@@ -72,16 +72,40 @@ describe('signals', () => {
     expect(own).toHaveLength(1);
   });
 
-  it('sends nothing offline or after dispose; an explicit signal then reports not_connected', () => {
+  it('sends nothing offline or after dispose; an explicit signal then reports not_connected (a READ is owed instead)', () => {
     const { sent, errors, link, signals } = setup();
     link.up = false;
     expect(signals.send(thread, 'READ', 'm1', 1)).toBe(false);
+    expect(signals.explicit(thread, 'DELIVERED', 'm1')).toBe(false);
     expect(signals.explicit(thread, 'READ', 'm1')).toBe(false);
     link.up = true;
     signals.dispose();
     expect(signals.send(thread, 'READ', 'm1', 1)).toBe(false);
+    signals.connected();
     expect(sent).toEqual([]);
     expect(errors).toEqual(['not_connected']);
+  });
+
+  it('a markRead offline tells the server once connected: the latest READ of each thread, once', () => {
+    const { sent, errors, link, signals, shown, read } = setup();
+    const other: ChatThread = { uid: 't2', topic: 'org/agent/a1/v2', type: 'AGENT' };
+    shown.push(message({ uid: 'm1' }), message({ uid: 'm2' }));
+    link.up = false;
+    // The whole thread, as it is now; then by uid on another thread, twice: the latest counts.
+    signals.readThread(thread.topic);
+    signals.explicit(other, 'READ', 'o1');
+    signals.explicit(other, 'READ', 'o2');
+    expect(sent).toEqual([]);
+    expect(read).toEqual([]);
+    // What arrives after the markRead is not read by it.
+    shown.push(message({ uid: 'm3' }));
+    link.up = true;
+    signals.connected();
+    signals.connected();
+    expect(sent.map((s) => `${s.type} ${s.content}`)).toEqual(['READ m2', 'READ o2']);
+    expect(read).toEqual(['m2', 'm1', 'm2', 'o2']);
+    expect(shown.map((m) => m.status)).toEqual(['READ', 'READ', 'SUCCESS']);
+    expect(errors).toEqual([]);
   });
 
   it('throttles typing to one per typingThrottleMs per thread, until the thread is forgotten', async () => {

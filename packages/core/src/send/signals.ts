@@ -1,6 +1,7 @@
 /**
  * Signals: typing, receipts and recalls. They go over MQTT only when connected and are never
- * kept in the outbox; typing is throttled per thread. None goes to a topic that is not valid
+ * kept in the outbox (a READ the app asked for offline is owed: the latest per thread goes once
+ * connected); typing is throttled per thread. None goes to a topic that is not valid
  * (the real server closes the connection on one), and an automatic receipt only to a topic
  * this client is subscribed to.
  *
@@ -47,7 +48,10 @@ export interface SignalsOptions {
 export interface Signals {
   /** Publishes a signal when connected; false when it was not sent. */
   send(thread: ChatThread, type: MessageType, content: string, qos: 0 | 1): boolean;
-  /** A signal the app asked for (`markDelivered`, `markRead`, `recall`): an `error` event when not sent. */
+  /**
+   * A signal the app asked for (`markDelivered`, `markRead`, `recall`): an `error` event when not
+   * sent — but a READ not sent offline goes once connected (the latest of its thread).
+   */
   explicit(thread: ChatThread, type: MessageType, uid: string): boolean;
   /**
    * A new message is shown: the receipt it is due ({@link receiptDue}), if any, goes back on its
@@ -57,15 +61,16 @@ export interface Signals {
   /**
    * Reads a thread: one READ, for the newest message from others it shows that is not read yet
    * (after the newest that is), and every message from others before it moves to READ — one
-   * receipt however many were unread. Nothing when offline (nothing moves either).
+   * receipt however many were unread. Offline nothing moves, and that READ goes once connected
+   * (the latest of the thread): `upTo` reads only up to that message, as it was then.
    */
-  readThread(topic: string): void;
+  readThread(topic: string, upTo?: string): void;
   /**
    * The thread open on screen (null: none): read now ({@link Signals.readThread}), and again for
    * each new message while it stays open (what arrives together, one READ).
    */
   setActive(thread: ChatThread | string | null): void;
-  /** A connection is up: what the open thread could not read offline is read now. */
+  /** A connection is up: the READs owed from offline go, and what the open thread could not read is read now. */
   connected(): void;
   /** TYPING, at QoS 0, at most one per `typingThrottleMs` per thread. */
   typing(thread: ChatThread): void;
@@ -116,6 +121,8 @@ export function createSignals(options: SignalsOptions): Signals {
   let active: string | undefined;
   /** New messages of the open thread, waiting for the READ of what arrived with them. */
   let toRead: LocalMessage[] = [];
+  /** READs that could not go offline, the latest per thread (a READ covers what is older): sent once connected. */
+  const owed = new Map<string, { readonly thread: ChatThread; readonly uid: string; readonly whole: boolean }>();
   let disposed = false;
 
   function send(thread: ChatThread, type: MessageType, content: string, qos: 0 | 1): boolean {
@@ -127,6 +134,13 @@ export function createSignals(options: SignalsOptions): Signals {
     options.publish(thread.topic, payload, qos).catch((reason: unknown) => {
       options.logger.debug('a signal was not sent', { type, code: SdkError.from(reason, 'network').code });
     });
+    return true;
+  }
+
+  /** Keeps a READ that could not go for the next connection, when offline is why; whether it did. */
+  function owe(thread: ChatThread, uid: string, whole: boolean): boolean {
+    if (options.isConnected() || disposed || !validateTopic(thread.topic).ok) return false;
+    owed.set(thread.topic, { thread, uid, whole });
     return true;
   }
 
@@ -166,16 +180,21 @@ export function createSignals(options: SignalsOptions): Signals {
    * One READ, for the newest message from others the thread shows that is not read (after the
    * newest one that is): each message before it shows READ too, however many there are.
    */
-  function readThread(topic: string): void {
+  function readThread(topic: string, upTo?: string): void {
     let unread: LocalMessage[] = [];
     for (const message of options.shownIn?.(topic) ?? []) {
       if (receiptDue(message, { active: topic, autoDelivered }) === 'READ') unread.push(message);
       else if (message.status === 'READ' && !message.mine) unread = [];
+      if (message.uid === upTo) break;
     }
     const newest = unread.at(-1);
     if (!newest) return;
     if (!sent.READ.has(newest.uid)) {
-      if (!options.isSubscribed(topic) || !receipt(newest.thread, 'READ', newest.uid)) return;
+      if (!options.isSubscribed(topic)) return;
+      if (!receipt(newest.thread, 'READ', newest.uid)) {
+        owe(newest.thread, newest.uid, true);
+        return;
+      }
     }
     for (const message of unread) {
       sent.READ.add(message.uid);
@@ -192,7 +211,7 @@ export function createSignals(options: SignalsOptions): Signals {
     explicit(thread, type, uid) {
       const kind = type === 'DELIVERED' ? 'DELIVERED' : type === 'READ' ? 'READ' : undefined;
       const sentNow = kind ? receipt(thread, kind, uid) : send(thread, type, uid, 1);
-      if (sentNow) return true;
+      if (sentNow || (kind === 'READ' && owe(thread, uid, false))) return sentNow;
       const topic = validateTopic(thread.topic);
       const error = topic.ok
         ? new SdkError('not_connected', `${type} for ${uid} was not sent: not connected`)
@@ -207,7 +226,15 @@ export function createSignals(options: SignalsOptions): Signals {
       active = typeof topic === 'string' && topic.length > 0 ? topic : undefined;
       readActive();
     },
-    connected: readActive,
+    connected() {
+      const due = [...owed.values()];
+      owed.clear();
+      for (const { thread, uid, whole } of due) {
+        if (whole) readThread(thread.topic, uid);
+        else receipt(thread, 'READ', uid);
+      }
+      readActive();
+    },
     typing(thread) {
       const now = options.clock.now();
       const last = lastTyping.get(thread.topic);
@@ -216,6 +243,7 @@ export function createSignals(options: SignalsOptions): Signals {
     },
     forget: (topic) => {
       lastTyping.delete(topic);
+      owed.delete(topic);
     },
     dispose: () => {
       disposed = true;
