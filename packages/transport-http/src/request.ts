@@ -1,4 +1,5 @@
 import { type AbortSignalLike, type Logger, SdkError } from '@weiyu/core';
+import { onAbort } from './abort.js';
 import { readBodyText } from './body.js';
 
 /** What a request needs besides its path. */
@@ -57,8 +58,7 @@ export async function requestEnvelope(context: RequestContext, spec: RequestSpec
   };
   const timeoutMs = spec.timeoutMs ?? context.timeoutMs;
   const timer = setTimeout(() => end(new SdkError('timeout', `${what} took longer than ${timeoutMs} ms`)), timeoutMs);
-  const onAbort = () => end(new SdkError('closed', `${what} was aborted`));
-  spec.signal?.addEventListener('abort', onAbort);
+  const unlisten = onAbort(spec.signal, () => end(new SdkError('closed', `${what} was aborted`)));
 
   context.logger?.debug('http: request', { method: spec.method, path: spec.path });
   try {
@@ -101,7 +101,7 @@ export async function requestEnvelope(context: RequestContext, spec: RequestSpec
     throw sdkError;
   } finally {
     clearTimeout(timer);
-    spec.signal?.removeEventListener('abort', onAbort);
+    unlisten();
   }
 }
 
