@@ -7,6 +7,7 @@
 export {
   type Channel,
   describeError,
+  MAX_PACKET_BYTES,
   type MessageStatus,
   type MessageType,
   type Result,
@@ -55,4 +56,6 @@ export {
   type MiniProgramStorageFailure,
 } from './stores/mini-program-store.js';
 export { DEFAULT_TIMING } from './timing.js';
+export { createDeviceUidPool, type DeviceUidPool, processDeviceUids } from './transport/device-uid.js';
+export { refuseInexactTopics } from './transport/topic.js';
 export { type StartVisitorOptions, startVisitor, type VisitorSession } from './visitor/start.js';

@@ -1,16 +1,16 @@
 import {
   type AbortSignalLike,
+  processDeviceUids,
   type RealtimeConnectOptions,
   type RealtimeConnectResult,
   type RealtimeEvent,
   type RealtimeTransport,
+  refuseInexactTopics,
   SdkError,
 } from '@weiyu/core';
 import { classifyMqttError } from './classify-error.js';
-import { processDeviceUids } from './device-uid.js';
 import { Link, type LinkOwner } from './link.js';
 import { type MqttTransportOptions, resolveSettings, type Settings, warnIfUnverified } from './options.js';
-import { refuseInexactTopics } from './topic.js';
 
 /** A {@link RealtimeTransport} over MQTT 3.1.1 on a WebSocket, as returned by {@link createMqttTransport}. */
 export interface MqttTransport extends RealtimeTransport {

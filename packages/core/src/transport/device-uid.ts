@@ -1,3 +1,5 @@
+import { cryptoRandom } from '../random.js';
+
 /**
  * The default deviceUids of this process: one random id, and `{id}-2`, `{id}-3`, … for
  * transports open at the same time. A transport made without a deviceUid leases the first free
@@ -10,6 +12,7 @@ export interface DeviceUidPool {
   lease(): string;
   /** Leases this id again; false when another transport holds it now. */
   take(uid: string): boolean;
+  /** Gives the id back: the next {@link DeviceUidPool.lease} may hand it out again. */
   release(uid: string): void;
 }
 
@@ -44,9 +47,8 @@ export const processDeviceUids: DeviceUidPool = createDeviceUidPool();
 
 /** 32 lowercase hex characters: a UUID's worth of randomness, without dashes. */
 function randomDeviceUid(): string {
-  const bytes = new Uint8Array(16);
   // getRandomValues works on plain http pages too, where randomUUID does not exist.
-  globalThis.crypto.getRandomValues(bytes);
+  const bytes = cryptoRandom().bytes(16);
   let hex = '';
   for (const byte of bytes) hex += byte.toString(16).padStart(2, '0');
   return hex;

@@ -1,4 +1,4 @@
-import { SdkError } from '@weiyu/core';
+import { SdkError } from '@weiyu/protocol';
 
 /**
  * Why a topic may not go on the wire as an exact topic, or `undefined` when it may. Wildcards
