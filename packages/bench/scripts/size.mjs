@@ -3,8 +3,12 @@
 // and HTTP transports) for the browser, minified, with mqtt and @bufbuild/protobuf left out (an
 // app has them anyway; they are the SDK's dependencies, not its code), gzips it and fails when
 // the SDK's own code is over the budget in size-budget.json. Prints where the bytes come from.
+// Then the same for a typical visitor widget (src/size/typical-widget.ts: startVisitor on the light
+// transport, @weiyu/transport-ws): the SDK's own code, and the whole widget with protobuf-es in it,
+// which is what a host page pays; the budget is the typical app's only.
 //   node scripts/size.mjs            check
-//   node scripts/size.mjs --full     also the whole app with mqtt.js and protobuf-es in it
+//   node scripts/size.mjs --full     also the whole apps with mqtt.js and protobuf-es in them, and the
+//                                    widget on transport-mqtt for comparison
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,9 +19,26 @@ const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const budget = JSON.parse(readFileSync(path.join(root, 'size-budget.json'), 'utf8'));
 const EXTERNAL = ['mqtt', '@bufbuild/protobuf', '@bufbuild/protobuf/*'];
 
-async function bundle(external) {
+const APP = 'src/size/typical-app.ts';
+const WIDGET = 'src/size/typical-widget.ts';
+
+/** The widget on transport-mqtt instead: `@weiyu/transport-ws` answered by a module that hands out mqtt.js's. */
+const onMqtt = {
+  name: 'widget-on-mqtt',
+  setup(build) {
+    build.onResolve({ filter: /^@weiyu\/transport-ws$/ }, () => ({ path: 'transport-ws', namespace: 'on-mqtt' }));
+    build.onLoad({ filter: /.*/, namespace: 'on-mqtt' }, () => ({
+      contents: "export { createMqttTransport as createWsTransport } from '@weiyu/transport-mqtt';",
+      resolveDir: root,
+      loader: 'js',
+    }));
+  },
+};
+
+async function bundle(external, entry = APP, plugins = []) {
   const result = await build({
-    entryPoints: [path.join(root, 'src/size/typical-app.ts')],
+    entryPoints: [path.join(root, entry)],
+    plugins,
     absWorkingDir: root,
     bundle: true,
     minify: true,
@@ -52,13 +73,27 @@ console.log(
   `SDK's own code in a typical app: ${own.gzip} bytes gzip (${kb(own.gzip)}; ${kb(own.bytes)} minified), budget ${budget.gzipBytes} bytes`,
 );
 for (const [name, bytes] of byPackage(own.metafile)) console.log(`  ${name.padEnd(16)} ${kb(bytes)} minified`);
-if (process.argv.includes('--full')) {
-  const full = await bundle([]);
+const full = process.argv.includes('--full');
+if (full) {
+  const whole = await bundle([]);
   console.log(
-    `The whole typical app (mqtt.js and protobuf-es in it): ${kb(full.gzip)} gzip (${kb(full.bytes)} minified)`,
+    `The whole typical app (mqtt.js and protobuf-es in it): ${kb(whole.gzip)} gzip (${kb(whole.bytes)} minified)`,
   );
-  for (const [name, bytes] of byPackage(full.metafile).slice(0, 12))
+  for (const [name, bytes] of byPackage(whole.metafile).slice(0, 12))
     console.log(`  ${name.padEnd(16)} ${kb(bytes)} minified`);
+}
+const widgetOwn = await bundle(EXTERNAL, WIDGET);
+console.log(
+  `SDK's own code in a typical widget (transport-ws): ${widgetOwn.gzip} bytes gzip (${kb(widgetOwn.gzip)}; ${kb(widgetOwn.bytes)} minified)`,
+);
+for (const [name, bytes] of byPackage(widgetOwn.metafile)) console.log(`  ${name.padEnd(16)} ${kb(bytes)} minified`);
+const widget = await bundle([], WIDGET);
+console.log(`The whole typical widget (protobuf-es in it): ${kb(widget.gzip)} gzip (${kb(widget.bytes)} minified)`);
+if (full) {
+  const before = await bundle([], WIDGET, [onMqtt]);
+  console.log(
+    `The same widget on transport-mqtt (mqtt.js in it): ${kb(before.gzip)} gzip (${kb(before.bytes)} minified)`,
+  );
 }
 if (own.gzip > budget.gzipBytes) {
   console.error(

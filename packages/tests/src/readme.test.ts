@@ -18,6 +18,7 @@ const READMES = [
   'packages/protocol/README.md',
   'packages/core/README.md',
   'packages/transport-mqtt/README.md',
+  'packages/transport-ws/README.md',
   'packages/transport-http/README.md',
   'packages/mock-broker/README.md',
 ] as const;

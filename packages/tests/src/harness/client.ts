@@ -9,6 +9,8 @@ import {
 } from '@weiyu/core';
 import { createHttpTransport } from '@weiyu/transport-http';
 import { createMqttTransport, type MqttTransport, type MqttTransportOptions } from '@weiyu/transport-mqtt';
+import { createWsTransport, type WsTransport } from '@weiyu/transport-ws';
+import { WebSocket } from 'ws';
 import { type EventRecorder, recordEvents } from './recorder.js';
 import { waitFor } from './wait.js';
 
@@ -70,6 +72,8 @@ export interface TestClientOptions {
   readonly connectTimeoutMs?: number;
   /** Other options of the MQTT transport (keepalive, clean…). */
   readonly transport?: Partial<Omit<MqttTransportOptions, 'url' | 'deviceUid' | 'connectTimeoutMs'>>;
+  /** The light transport (`@weiyu/transport-ws`, on the `ws` package's WebSocket) instead of the mqtt.js one. */
+  readonly light?: boolean;
 }
 
 /** A real client over real sockets, disposed at the end of its `await using` block. */
@@ -78,7 +82,7 @@ export interface TestClient extends AsyncDisposable {
   readonly events: EventRecorder;
   readonly user: ChatUser;
   readonly accessToken: string;
-  readonly realtime: MqttTransport;
+  readonly realtime: MqttTransport | WsTransport;
   readonly rest: RestTransport | undefined;
   dispose(): Promise<void>;
 }
@@ -122,12 +126,14 @@ export async function createTestClient(target: ClientTarget, options: TestClient
     };
   }
 
-  const realtime = createMqttTransport({
-    ...options.transport,
+  const common = {
     url: target.mqttUrl,
     connectTimeoutMs: options.connectTimeoutMs ?? 3_000,
     ...(options.deviceUid === undefined ? {} : { deviceUid: options.deviceUid }),
-  });
+  };
+  const realtime = options.light
+    ? createWsTransport({ ...common, WebSocket })
+    : createMqttTransport({ ...options.transport, ...common });
   const client = createChatClient({
     ...options.client,
     user,
