@@ -1,6 +1,8 @@
 // A page built by Vite from the installed tarballs: an agent and a visitor log in against the
 // mock broker (URLs in the query string), the visitor asks, the agent answers, each sees the
-// other's message. The outcome goes to #result for the test to read.
+// other's message. The agent is on @weiyu/transport-mqtt (mqtt.js's browser build), the visitor on
+// @weiyu/transport-ws (the browser's own WebSocket), as a widget would be. The outcome goes to
+// #result for the test to read.
 import {
   type ChatClient,
   type ChatThread,
@@ -10,6 +12,7 @@ import {
 } from '@weiyu/core';
 import { createHttpTransport } from '@weiyu/transport-http';
 import { createMqttTransport } from '@weiyu/transport-mqtt';
+import { createWsTransport } from '@weiyu/transport-ws';
 
 const params = new URLSearchParams(location.search);
 const httpUrl = params.get('http') ?? '';
@@ -21,14 +24,14 @@ function log(line: string): void {
   if (pre) pre.textContent += `${line}\n`;
 }
 
-async function join(username: string, password: string): Promise<ChatClient> {
+async function join(username: string, password: string, light: boolean): Promise<ChatClient> {
   const rest = createHttpTransport({ baseUrl: httpUrl });
   const { accessToken, user } = await rest.login(username, password);
   const client = createChatClient({
     user,
     orgUid: 'org_demo',
     auth: { username, accessToken },
-    realtime: createMqttTransport({ url: mqttUrl }),
+    realtime: light ? createWsTransport({ url: mqttUrl }) : createMqttTransport({ url: mqttUrl }),
     rest,
     outbox: createWebStorageStore(localStorage, `consumer-test:${username}:`),
   });
@@ -48,8 +51,8 @@ function nextMessage(client: ChatClient, text: string): Promise<LocalMessage> {
 }
 
 async function exchange(): Promise<string> {
-  const agent = await join('agent', 'agent123');
-  const visitor = await join('visitor', 'visitor123');
+  const agent = await join('agent', 'agent123', false);
+  const visitor = await join('visitor', 'visitor123', true);
   const question = `在吗？${Date.now()}`;
   const answer = `您好，请讲。${Date.now()}`;
   const agentGot = nextMessage(agent, question);
