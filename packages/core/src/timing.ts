@@ -7,10 +7,11 @@ export const DEFAULT_WAKE_TOLERANCE_MS = 10_000;
 /** Default number of connections in a row closed soon after connecting that mean a takeover. */
 export const DEFAULT_TAKEOVER_LIMIT = 3;
 /**
- * Default number of messages of a thread on their way at once: at 100 ms to the server, 32 in
- * flight let a thread carry 320 messages a second instead of 10.
+ * Default ceiling of a thread's send window: the most of its messages on their way at once. The
+ * window starts at 32 and widens as echoes come back (send/congestion.ts); 512 in flight let a
+ * burst on one thread go at the link's pace at 100 ms to the server (5,000 messages a second).
  */
-export const DEFAULT_SEND_WINDOW = 32;
+export const DEFAULT_SEND_WINDOW = 512;
 /** Default number of history requests catch-up makes at once, all threads together. */
 export const DEFAULT_CATCH_UP_CONCURRENCY = 4;
 

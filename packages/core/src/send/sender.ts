@@ -11,6 +11,7 @@ import { runMachine } from '../machine/runner.js';
 import { messageToWire, withStatus } from '../message.js';
 import type { Outbox } from '../outbox/outbox.js';
 import { DEFAULT_SEND_WINDOW } from '../timing.js';
+import { createThreadWindows } from './congestion.js';
 import {
   isSettled,
   type SendAction,
@@ -89,9 +90,11 @@ export interface Sender {
 
 /** Creates the sender of a client. */
 export function createSender(options: SenderOptions): Sender {
+  const ceiling = Math.max(1, Math.floor(options.timing.sendWindow ?? DEFAULT_SEND_WINDOW));
   const q: SendQueues = {
     options,
-    window: Math.max(1, Math.floor(options.timing.sendWindow ?? DEFAULT_SEND_WINDOW)),
+    window: ceiling,
+    windows: createThreadWindows({ ceiling, calmMs: options.timing.echoTimeoutMs, now: () => options.clock.now() }),
     entries: new Map(),
     lines: new Map(),
     busy: new Set(),
@@ -228,6 +231,7 @@ function update(q: SendQueues, entry: Entry, previousState: SendState): void {
   if (status !== previous) {
     q.options.logger.debug('message status', { uid: entry.message.uid, from: previousState.status, to: state.status });
   }
+  q.windows.observe(entry.topic, previousState, state);
   const settled = isSettled(state);
   if (settled) finish(q, entry);
   if (changed) q.options.onChange(entry.message, previous);

@@ -475,3 +475,68 @@ describe('REST in a window', () => {
     expect(h.since(before)).toEqual(['mqtt a', 'mqtt b']);
   });
 });
+
+describe('the window adapts to the link (congestion.ts)', () => {
+  /** Confirms messages m{from}..m{to - 1} by PUBACK and echo. */
+  const confirm = (h: ReturnType<typeof harness>, from: number, to: number) => {
+    for (let i = from; i < to; i++) {
+      h.ack(`m${i}`);
+      h.echo(`m${i}`);
+    }
+  };
+
+  it('32 go at first; each echo lets the one it freed and one more go, up to sendWindow', async () => {
+    const h = harness({ sendWindow: 40 });
+    for (let i = 0; i < 60; i++) h.send(`m${i}`);
+    await h.settle();
+    expect(h.wire).toHaveLength(32);
+    expect(h.status('m32')).toBe('QUEUED');
+    confirm(h, 0, 2);
+    await h.settle();
+    expect(h.since(32)).toEqual(['mqtt m32', 'mqtt m33', 'mqtt m34', 'mqtt m35']);
+    confirm(h, 2, 12);
+    await h.settle();
+    // 12 confirmed and 40 in flight (the ceiling): m0..m51 went.
+    expect(h.wire).toHaveLength(52);
+    expect([h.status('m51'), h.status('m52')]).toEqual(['SENDING', 'QUEUED']);
+  });
+
+  it('echoes that did not come halve the window for the first attempts after them', async () => {
+    const h = harness({ sendWindow: 64, rest: true });
+    for (let i = 0; i < 60; i++) h.send(`m${i}`);
+    await h.settle();
+    for (let i = 0; i < 32; i++) h.ack(`m${i}`);
+    await h.settle();
+    await h.clock.advanceAsync(5_000); // no echo: each goes on over REST, one at a time
+    for (let i = 0; i < 32; i++) {
+      h.restOk(`m${i}`);
+      await h.settle();
+    }
+    // 16 of the 28 that never started go now (32 would have without the halving).
+    expect(h.since(0).filter((line) => line.startsWith('mqtt'))).toHaveLength(48);
+    expect([h.status('m47'), h.status('m48')]).toEqual(['SENDING', 'QUEUED']);
+  });
+
+  it('a reconnect starts every thread again from 32', async () => {
+    const h = harness({ sendWindow: 100 });
+    for (let i = 0; i < 100; i++) h.send(`m${i}`);
+    await h.settle();
+    confirm(h, 0, 12);
+    await h.settle();
+    expect(h.wire).toHaveLength(56); // 44 wide, 12 confirmed
+    h.setConnected(false);
+    for (let i = 12; i < 56; i++) h.failPublish(`m${i}`);
+    await h.settle();
+    h.setConnected(true);
+    h.sender.connected();
+    await h.settle();
+    // The 44 that went before go again at once (retries keep their places), in order.
+    const again = h.since(56);
+    expect(again).toHaveLength(44);
+    expect(again[0]).toBe('mqtt m12');
+    confirm(h, 12, 32);
+    await h.settle();
+    // The window is 32 + 20 = 52 now, with 24 still in flight: 28 new ones (40 at the old 64).
+    expect(h.since(100)).toHaveLength(28);
+  });
+});

@@ -1,7 +1,8 @@
 /**
  * The window of each thread: which of its pending messages may be on their way now. A thread's
- * messages wait in send order; the first `window` of them may be in flight at once, so a thread
- * no longer pays a round trip per message. The order rules (README, "Order"):
+ * messages wait in send order; the first `windows.size(topic)` of them may be in flight at once
+ * (it adapts to the link, up to `sendWindow`: congestion.ts), so a thread no longer pays a round
+ * trip per message. The order rules (README, "Order"):
  * - first attempts start in send order, and over MQTT they are published in that order;
  * - a message waiting to be retried (RETRYING, kept) closes the window behind it, and the retries
  *   of a thread go in send order;
@@ -12,6 +13,7 @@
 import { parseCreatedAt, SdkError, type WireMessage } from '@weiyu/protocol';
 import type { LocalMessage } from '../api.js';
 import type { MachineRunner } from '../machine/runner.js';
+import type { ThreadWindows } from './congestion.js';
 import type { SendEvent, SendState, SendTimer } from './machine.js';
 import type { SenderOptions } from './sender.js';
 
@@ -44,8 +46,10 @@ export interface Entry {
 /** What every step of the sender works on: the options, the messages and one line per thread. */
 export interface SendQueues {
   readonly options: SenderOptions;
-  /** How many messages of a thread may be on their way at once (≥ 1). */
+  /** The most messages of a thread that may ever be on their way at once (≥ 1: `sendWindow`). */
   readonly window: number;
+  /** How many of them may be on their way now, thread by thread. */
+  readonly windows: ThreadWindows;
   /** Pending messages by uid. */
   readonly entries: Map<string, Entry>;
   /** Pending messages per thread topic, in the order they go out (a Set: O(1) removal, in order). */
@@ -77,7 +81,7 @@ export function isFirst(q: SendQueues, entry: Entry): boolean {
  */
 export function startsAtOnce(q: SendQueues, entry: Entry): boolean {
   const line = q.lines.get(entry.topic);
-  if (!line || line.size > q.window) return false;
+  if (!line || line.size > q.windows.size(entry.topic)) return false;
   const connected = q.options.isConnected();
   for (const before of line) {
     if (before === entry) return true;
@@ -132,9 +136,13 @@ export function fill(q: SendQueues, topic: string): void {
 function fillOnce(q: SendQueues, topic: string): void {
   const line = q.lines.get(topic);
   if (!line) return;
+  // The window now bounds first attempts; a message that went out before goes on with its
+  // retries as it would have (up to the ceiling: only that many ever started).
+  const size = q.windows.size(topic);
   let position = 0;
   for (const entry of line) {
     if (position >= q.window) return;
+    if (position >= size && entry.machine.state.status === 'queued') return;
     const first = position === 0;
     const open = step(q, entry, first);
     if (!line.has(entry)) continue;
@@ -188,6 +196,8 @@ export function post(q: SendQueues, entry: Entry, attempt: number): void {
 
 /** The realtime link is up: every message waiting to be retried goes, in send order per thread. */
 export function connectedAgain(q: SendQueues): void {
+  q.windows.reset();
+  // Retries may be due as far as the widest the window was (the ceiling), not only as it is now.
   for (const [topic, line] of [...q.lines]) {
     let position = 0;
     for (const entry of line) {
