@@ -634,9 +634,10 @@ export interface ChatTiming {
    */
   readonly storeTimeoutMs: number;
   /**
-   * How many messages of one thread may be on their way at once, waiting for the server's echo
-   * (default 32). They are published in send order on the one connection; each is confirmed by
-   * its own echo. 1 waits for each echo before publishing the next: slower on a real network
+   * The most messages of one thread that may be on their way at once, waiting for the server's
+   * echo (default 512). The window starts at 32 (or this, if smaller), widens by one per echo up
+   * to this, halves when an MQTT attempt goes wrong, and starts again after a reconnect. They are
+   * published in send order on the one connection; each is confirmed by its own echo. 1 waits for each echo before publishing the next: slower on a real network
    * (one round trip per message) but in order whatever the server does (see the README's
    * "Order").
    */
