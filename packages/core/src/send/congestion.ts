@@ -42,7 +42,7 @@ export function createThreadWindows(options: {
     let state = sizes.get(topic);
     if (!state) {
       if (sizes.size >= MAX_THREADS) sizes.delete(sizes.keys().next().value as string);
-      state = { size: start, cutAt: Number.NEGATIVE_INFINITY };
+      state = { size: start, cutAt: -Infinity };
       sizes.set(topic, state);
     }
     return state;
