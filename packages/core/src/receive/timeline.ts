@@ -35,10 +35,14 @@ export interface TimelineEvents {
   readonly onEvict?: (topic: string, evicted: LocalMessage) => void;
 }
 
-/** One thread's messages by uid, and their uids oldest first (from `head`, for the oldest in O(1)). */
+/**
+ * One thread's messages by uid, and their uids oldest first (from `head`, for the oldest in O(1)),
+ * with each one's time beside it in `times`: the order is sorted by time, so a place is a binary search.
+ */
 interface ThreadLine {
   readonly byUid: Map<string, LocalMessage>;
   order: string[];
+  times: number[];
   head: number;
   /** Messages loaded older on purpose: the thread may hold this many beyond the capacity. */
   allowance: number;
@@ -52,8 +56,6 @@ export function createTimeline(capacity: number, events: TimelineEvents = {}): T
   const limit = Math.max(1, Math.floor(capacity));
   const threads = new Map<string, ThreadLine>();
   const topicOf = new Map<string, string>();
-  const timeAt = (thread: ThreadLine, index: number): number =>
-    thread.byUid.get(thread.order[index] ?? '')?.createdAt ?? -Infinity;
   const changed = (topic: string, thread: ThreadLine): void => {
     thread.snapshot = undefined;
     events.onChange?.(topic);
@@ -68,30 +70,47 @@ export function createTimeline(capacity: number, events: TimelineEvents = {}): T
     }
     if (thread.head > 1_024 && thread.head * 2 > thread.order.length) {
       thread.order = thread.order.slice(thread.head);
+      thread.times = thread.times.slice(thread.head);
       thread.head = 0;
     }
     if (evicted) events.onEvict?.(topic, evicted);
   };
-  /** Where a message with time `t` goes: after the last one at or before it (searched from the newest). */
-  const newerPlace = (thread: ThreadLine, t: number): number => {
-    let i = thread.order.length;
-    while (i > thread.head && timeAt(thread, i - 1) > t) i--;
-    return i;
+  /** The first place from `head` whose time is after `t` (`orAt`: at or after `t`). */
+  const firstAfter = (thread: ThreadLine, t: number, orAt: boolean): number => {
+    let lo = thread.head;
+    let hi = thread.times.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const at = thread.times[mid] as number;
+      if (at < t || (!orAt && at === t)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   };
-  /** Where an older message with time `t` goes: before the first one at or after it (searched from the oldest). */
-  const olderPlace = (thread: ThreadLine, t: number): number => {
-    let i = thread.head;
-    while (i < thread.order.length && timeAt(thread, i) < t) i++;
-    return i;
+  /** Where a message with time `t` goes: after the last one at or before it. */
+  const newerPlace = (thread: ThreadLine, t: number): number => firstAfter(thread, t, false);
+  /** Where an older message with time `t` goes: before the first one at or after it. */
+  const olderPlace = (thread: ThreadLine, t: number): number => firstAfter(thread, t, true);
+  const insert = (thread: ThreadLine, index: number, uid: string, t: number): void => {
+    if (index === thread.order.length) {
+      thread.order.push(uid);
+      thread.times.push(t);
+    } else {
+      thread.order.splice(index, 0, uid);
+      thread.times.splice(index, 0, t);
+    }
   };
-  const insert = (thread: ThreadLine, index: number, uid: string): void => {
-    if (index === thread.order.length) thread.order.push(uid);
-    else thread.order.splice(index, 0, uid);
+  /** Where a known uid is, among the messages of its time `t`. */
+  const placeOf = (thread: ThreadLine, uid: string, t: number): number => {
+    for (let i = olderPlace(thread, t); i < thread.order.length && thread.times[i] === t; i++) {
+      if (thread.order[i] === uid) return i;
+    }
+    return thread.order.lastIndexOf(uid);
   };
   const lineOf = (topic: string): ThreadLine => {
     let thread = threads.get(topic);
     if (!thread) {
-      thread = { byUid: new Map(), order: [], head: 0, allowance: 0, snapshot: undefined };
+      thread = { byUid: new Map(), order: [], times: [], head: 0, allowance: 0, snapshot: undefined };
       threads.set(topic, thread);
     }
     return thread;
@@ -100,9 +119,12 @@ export function createTimeline(capacity: number, events: TimelineEvents = {}): T
   const replace = (topic: string, thread: ThreadLine, message: LocalMessage, before: LocalMessage): void => {
     thread.byUid.set(message.uid, message);
     if (before.createdAt !== message.createdAt) {
-      const at = thread.order.lastIndexOf(message.uid);
-      if (at >= thread.head) thread.order.splice(at, 1);
-      insert(thread, newerPlace(thread, message.createdAt), message.uid);
+      const at = placeOf(thread, message.uid, before.createdAt);
+      if (at >= thread.head) {
+        thread.order.splice(at, 1);
+        thread.times.splice(at, 1);
+      }
+      insert(thread, newerPlace(thread, message.createdAt), message.uid, message.createdAt);
     }
     changed(topic, thread);
   };
@@ -115,7 +137,7 @@ export function createTimeline(capacity: number, events: TimelineEvents = {}): T
       return;
     }
     const place = older ? olderPlace(thread, message.createdAt) : newerPlace(thread, message.createdAt);
-    insert(thread, place, message.uid);
+    insert(thread, place, message.uid, message.createdAt);
     thread.byUid.set(message.uid, message);
     topicOf.set(message.uid, topic);
     if (older) thread.allowance += 1;

@@ -33,10 +33,25 @@ export function createUnread(capacity: number): Unread {
   let overflow = 0;
   let overflowNewest = -Infinity;
 
+  /** Whether every uid kept came at or after the one kept before it: then the first kept is the oldest. */
+  let inOrder = true;
+  let newestAdded = -Infinity;
+
   const count = (): number => Math.max(serverFloor, uids.size + overflow);
-  const evictOldest = (): void => {
+  const oldestKept = (): [string, number] | undefined => {
+    if (inOrder) return uids.entries().next().value;
     let oldest: [string, number] | undefined;
     for (const entry of uids) if (!oldest || entry[1] < oldest[1]) oldest = entry;
+    return oldest;
+  };
+  const keep = (uid: string, createdAt: number): void => {
+    if (uids.size === 0) inOrder = true;
+    else if (createdAt < newestAdded) inOrder = false;
+    newestAdded = uids.size === 0 ? createdAt : Math.max(newestAdded, createdAt);
+    uids.set(uid, createdAt);
+  };
+  const evictOldest = (): void => {
+    const oldest = oldestKept();
     if (!oldest) return;
     uids.delete(oldest[0]);
     overflow += 1;
@@ -51,7 +66,7 @@ export function createUnread(capacity: number): Unread {
   return {
     add(uid, createdAt) {
       if (createdAt < readUpTo || uids.has(uid)) return false;
-      uids.set(uid, createdAt);
+      keep(uid, createdAt);
       if (uids.size > capacity) evictOldest();
       return true;
     },
