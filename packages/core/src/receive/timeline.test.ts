@@ -80,6 +80,19 @@ describe('timeline', () => {
     expect(order(timeline)).toEqual(['y', 'b', 'c', 'x', 'a', 'd']);
   });
 
+  it('moves the one whose time moved out of many of the same second, past a long run of newer ones', () => {
+    const timeline = createTimeline(5_000);
+    for (const uid of ['a', 'b', 'c']) timeline.put(at(uid, 1_000));
+    for (let i = 0; i < 2_000; i++) timeline.put(at(`n${i}`, 2_000 + i));
+    timeline.put(at('b', 500));
+    timeline.put(at('c', 1_500));
+    timeline.put(at('a', 2_500));
+    const uids = order(timeline);
+    expect(uids.slice(0, 3)).toEqual(['b', 'c', 'n0']);
+    expect(uids.indexOf('a')).toBe(uids.indexOf('n500') + 1);
+    expect(uids.length).toBe(2_003);
+  });
+
   it('puts older history before the newer messages, a page newest first keeping its second’s order, beyond the capacity', () => {
     const evicted: string[] = [];
     const timeline = createTimeline(3, { onEvict: (_topic, m) => evicted.push(m.uid) });

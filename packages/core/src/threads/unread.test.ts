@@ -62,4 +62,14 @@ describe('unread count of a thread', () => {
     unread.read('m20', 20, true);
     expect(unread.count()).toBe(4);
   });
+
+  it('past the capacity forgets the oldest by time, also when messages came out of order', () => {
+    const unread = createUnread(2);
+    unread.add('a', 5);
+    unread.add('b', 1);
+    unread.add('c', 6);
+    expect(unread.count()).toBe(3);
+    expect(unread.read('a', undefined, false)).toBe(true);
+    expect(unread.count()).toBe(2);
+  });
 });
