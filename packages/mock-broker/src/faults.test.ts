@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import mqtt from 'mqtt';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import { type MockBroker, startMockBroker } from './broker.js';
 import {
@@ -15,9 +15,22 @@ import {
 } from './testing/helpers.js';
 import { AGENT, startTestBroker, VISITOR } from './testing/index.js';
 
-/** Timers that keep the process alive. */
-function refedTimers(): number {
-  return process.getActiveResourcesInfo().filter((name) => name === 'Timeout').length;
+/**
+ * Watches the timers set for `ms` (spies that call through): `set` lists their handles, `cleared`
+ * says whether one was cleared. Counting the process's active timers instead is racy: HTTP and
+ * polling timers come and go.
+ */
+function watchTimers(ms: number) {
+  const setSpy = vi.spyOn(globalThis, 'setTimeout');
+  const clearSpy = vi.spyOn(globalThis, 'clearTimeout');
+  return {
+    set: () => setSpy.mock.calls.flatMap((call, i) => (call[1] === ms ? [setSpy.mock.results[i]?.value] : [])),
+    cleared: (handle: unknown) => clearSpy.mock.calls.some((call) => call[0] === handle),
+    restore: () => {
+      setSpy.mockRestore();
+      clearSpy.mockRestore();
+    },
+  };
 }
 
 /** Waits until `condition` holds; fails after `ms`. */
@@ -177,18 +190,25 @@ describe('mock broker: faults', () => {
   it('a REST delay ends with close(): close() is prompt, no timer is left, nothing is stored after', async () => {
     // `times: 1`: the fault clears itself when a request takes it, which says the delay began.
     broker.faults.rest({ delayMs: 30_000, times: 1 });
-    const timersBefore = refedTimers();
-    const answer = restSend().catch((error: unknown) => error);
-    await until(() => broker.state.restFault === undefined);
-    expect(broker.state.pendingRestDelays).toBe(1);
-    expect(refedTimers()).toBeGreaterThan(timersBefore);
-    const started = Date.now();
-    await broker.close();
-    expect(Date.now() - started).toBeLessThan(1_000);
-    expect(broker.state.pendingRestDelays).toBe(0);
-    // The 30 s timer would keep the process alive: it is gone.
-    expect(refedTimers()).toBeLessThanOrEqual(timersBefore);
-    await answer;
+    const timers = watchTimers(30_000);
+    try {
+      const answer = restSend().catch((error: unknown) => error);
+      await until(() => broker.state.restFault === undefined);
+      expect(broker.state.pendingRestDelays).toBe(1);
+      const [delay, ...others] = timers.set();
+      expect(others).toEqual([]);
+      expect(timers.cleared(delay)).toBe(false);
+      const started = Date.now();
+      await broker.close();
+      // Far below the 30 s delay, so close() did not wait for it (generous for a loaded machine).
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(broker.state.pendingRestDelays).toBe(0);
+      // The 30 s timer would keep the process alive: it is cleared.
+      expect(timers.cleared(delay)).toBe(true);
+      await answer;
+    } finally {
+      timers.restore();
+    }
     expect(broker.history(THREAD_TOPIC)).toEqual([]);
   });
 

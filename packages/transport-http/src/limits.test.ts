@@ -6,7 +6,7 @@
 import type { ServerResponse } from 'node:http';
 import { brotliCompressSync, constants, deflateSync, gzipSync } from 'node:zlib';
 import { SdkError } from '@weiyu/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { closeServers, MESSAGE, rejection, serve } from './http-transport.fixtures.js';
 import { createHttpTransport, DEFAULT_MAX_RESPONSE_BYTES } from './index.js';
 
@@ -26,10 +26,6 @@ function chunked(res: ServerResponse, body: string): void {
   res.writeHead(200, { 'Content-Type': 'application/json' });
   for (let at = 0; at < body.length; at += 16 * 1024) res.write(body.slice(at, at + 16 * 1024));
   res.end();
-}
-
-function activeTimers(): number {
-  return process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
 }
 
 async function until(condition: () => boolean, what: string, timeoutMs = 2_000): Promise<void> {
@@ -153,14 +149,24 @@ describe('deadline and abort', () => {
   ])('an abort %s ends the call at once: closed, its socket closed, its timer cleared', async (_when, answer) => {
     const served = await serve((_req, res) => answer(res));
     const rest = createHttpTransport({ baseUrl: served.baseUrl, timeoutMs: 60_000 });
-    const timers = activeTimers();
-    const controller = new AbortController();
-    const call = rest.queryTopic(PAGE, { signal: controller.signal });
-    await until(() => served.requests.length === 1, 'the request arrived');
-    expect(activeTimers()).toBe(timers + 1);
-    controller.abort();
-    expect((await rejection(call)).code).toBe('closed');
-    expect(activeTimers()).toBe(timers);
+    // Spies that call through: counting the process's active timers instead is racy.
+    const setSpy = vi.spyOn(globalThis, 'setTimeout');
+    const clearSpy = vi.spyOn(globalThis, 'clearTimeout');
+    try {
+      const controller = new AbortController();
+      const call = rest.queryTopic(PAGE, { signal: controller.signal });
+      await until(() => served.requests.length === 1, 'the request arrived');
+      const deadlines = setSpy.mock.results.filter((_, i) => setSpy.mock.calls[i]?.[1] === 60_000);
+      expect(deadlines).toHaveLength(1);
+      const cleared = () => clearSpy.mock.calls.some((args) => args[0] === deadlines[0]?.value);
+      expect(cleared()).toBe(false);
+      controller.abort();
+      expect((await rejection(call)).code).toBe('closed');
+      expect(cleared()).toBe(true);
+    } finally {
+      setSpy.mockRestore();
+      clearSpy.mockRestore();
+    }
     await until(() => served.closedSockets() === 1, 'the socket closed');
   });
 });
