@@ -27,6 +27,7 @@ import {
   connectedAgain,
   type Entry,
   fill,
+  fillSoon,
   isFirst,
   lineOf,
   post,
@@ -99,6 +100,7 @@ export function createSender(options: SenderOptions): Sender {
     lines: new Map(),
     busy: new Set(),
     again: new Set(),
+    soon: new Set(),
     disposed: false,
   };
   return {
@@ -158,7 +160,7 @@ function accept(q: SendQueues, message: LocalMessage): SentMessage {
   // Persist before the first attempt: a crash after this point loses nothing (unless the store failed: reported).
   void outbox.add(entry.wire).then(() => {
     entry.persisted = true;
-    fill(q, entry.topic);
+    fillSoon(q, entry.topic);
   });
   return result;
 }
@@ -238,7 +240,8 @@ function update(q: SendQueues, entry: Entry, previousState: SendState): void {
   // Only a final outcome settles `done`: a RETRYING message is still on its way.
   if (settled) settle(entry);
   // A confirmed message makes room in the window; one retried again lets the window fill behind it.
-  if (settled || previousState.status === 'retry-wait') fill(q, entry.topic);
+  if (settled) fillSoon(q, entry.topic);
+  else if (previousState.status === 'retry-wait') fill(q, entry.topic);
   // The RETRYING messages behind it wait for it: their retry times follow its own.
   if (waits || previousState.status === 'retry-wait') refreshRetryTimes(q, entry.topic);
 }

@@ -163,6 +163,20 @@ describe('the send window', () => {
     expect(['a', 'b', 'c', 'd', 'e'].map(h.status)).toEqual(Array(5).fill('SUCCESS'));
   });
 
+  it('echoes that come together make room together: one pass of the window after them, in send order', async () => {
+    const h = harness({ sendWindow: 3 });
+    for (const t of ['a', 'b', 'c', 'd', 'e', 'f']) h.send(t);
+    await h.settle();
+    for (const t of ['a', 'b', 'c']) h.ack(t);
+    await h.settle();
+    // Echoes read from one packet of the socket: the window is walked once they are all in, not once each.
+    for (const t of ['a', 'b', 'c']) h.echo(t);
+    expect(h.wire).toEqual(['mqtt a', 'mqtt b', 'mqtt c']);
+    expect(['a', 'b', 'c'].map(h.status)).toEqual(['SUCCESS', 'SUCCESS', 'SUCCESS']);
+    await h.settle();
+    expect(h.since(3)).toEqual(['mqtt d', 'mqtt e', 'mqtt f']);
+  });
+
   it('a window of one waits for each echo before publishing the next (the behaviour before the window)', async () => {
     const h = harness({ sendWindow: 1 });
     const sent = ['a', 'b', 'c'].map((t) => h.send(t));

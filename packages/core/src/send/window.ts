@@ -57,6 +57,8 @@ export interface SendQueues {
   /** Threads being filled now, and those to fill again once that is done (a step may settle a message). */
   readonly busy: Set<string>;
   readonly again: Set<string>;
+  /** Threads to fill once the current task's work is done (`fillSoon`): one pass for many echoes. */
+  readonly soon: Set<string>;
   disposed: boolean;
 }
 
@@ -131,6 +133,23 @@ export function fill(q: SendQueues, topic: string): void {
   } finally {
     q.busy.delete(topic);
   }
+}
+
+/**
+ * Fills a thread once the messages arriving now are handled: the echoes that came in one read
+ * of the socket make room together, and the window is walked once for all of them, not once
+ * per echo (the walk passes every message in flight).
+ */
+export function fillSoon(q: SendQueues, topic: string): void {
+  // A promise, not queueMicrotask: some mini-program engines lack it.
+  if (q.soon.size === 0) void Promise.resolve().then(() => fillAllSoon(q));
+  q.soon.add(topic);
+}
+
+function fillAllSoon(q: SendQueues): void {
+  const topics = [...q.soon];
+  q.soon.clear();
+  for (const topic of topics) fill(q, topic);
 }
 
 function fillOnce(q: SendQueues, topic: string): void {
