@@ -29,17 +29,23 @@ export const MAX_TOPIC_LENGTH = 512;
  */
 export function checkIds<T extends WireMessageInit>(message: T, code: SdkErrorCode = 'decode_failed'): Result<T> {
   const { user, thread } = message;
-  const ids = {
-    uid: message.uid,
-    'user.uid': user?.uid,
-    'thread.uid': thread?.uid,
-    'thread.user.uid': thread?.user?.uid,
-    'thread.topic': thread?.topic,
-  };
-  for (const [field, id = ''] of Object.entries(ids)) {
-    const limit = field === 'thread.topic' ? MAX_TOPIC_LENGTH : MAX_UID_LENGTH;
-    if (id.length > limit)
-      return err(code, `${field} over ${limit} characters`, { details: { field, length: id.length, limit } });
-  }
-  return ok(message);
+  // Once per message received: plain comparisons, no object or array made unless one is too long.
+  const over =
+    overLimit('uid', message.uid, MAX_UID_LENGTH) ??
+    overLimit('user.uid', user?.uid, MAX_UID_LENGTH) ??
+    overLimit('thread.uid', thread?.uid, MAX_UID_LENGTH) ??
+    overLimit('thread.user.uid', thread?.user?.uid, MAX_UID_LENGTH) ??
+    overLimit('thread.topic', thread?.topic, MAX_TOPIC_LENGTH);
+  if (over === undefined) return ok(message);
+  const { field, length, limit } = over;
+  return err(code, `${field} over ${limit} characters`, { details: { field, length, limit } });
+}
+
+/** The field, its length and its limit when `id` is longer than `limit`. */
+function overLimit(
+  field: string,
+  id: string | undefined,
+  limit: number,
+): { field: string; length: number; limit: number } | undefined {
+  return id !== undefined && id.length > limit ? { field, length: id.length, limit } : undefined;
 }
