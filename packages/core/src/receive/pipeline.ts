@@ -117,16 +117,12 @@ function classify(
 
   const home = homeTopic(wire, origin, context);
   if (typeof home !== 'string') return { kind: 'dropped', reason: home.drop, uid };
-  const thread: ChatThread = { ...threadFromWire(wire.thread, home), topic: home };
-  const local = (): LocalMessage => ({
-    ...messageFromWire(wire, { selfUid: context.selfUid, now: context.now(), topic: home }),
-    thread,
-  });
+  const about: About = { wire, origin, context, home };
 
   // The pieces of a robot's streamed answer share one uid: later ones grow it instead of being duplicates.
   if (isRobotStreamType(wire.type) && context.dedupe.has(uid) && !context.isAwaitingEcho(uid)) {
     if (origin.source === 'catch-up') return { kind: 'dropped', reason: 'duplicate', uid, copy: wire };
-    return { kind: 'stream', chunk: local() };
+    return { kind: 'stream', chunk: localOf(about, threadOf(about)) };
   }
 
   if (origin.source === 'catch-up' && context.dedupe.has(uid)) {
@@ -139,9 +135,33 @@ function classify(
   }
 
   if (!context.dedupe.add(uid)) return { kind: 'dropped', reason: 'duplicate', uid, copy: wire };
-
+  // An echo needs no thread or message of its own: the sender has them (one per message sent).
   if (context.isAwaitingEcho(uid)) return { kind: 'echo', wire };
+  return classifyNew(about);
+}
 
+/** A received message and where it belongs: what {@link classifyNew} reads. */
+interface About {
+  readonly wire: WireMessage;
+  readonly origin: { readonly topic: string; readonly source: ReceiveSource };
+  readonly context: ReceiveContext;
+  /** The topic of ours it belongs to (homeTopic). */
+  readonly home: string;
+}
+
+function threadOf({ wire, home }: About): ChatThread {
+  return { ...threadFromWire(wire.thread, home), topic: home };
+}
+
+function localOf({ wire, context, home }: About, thread: ChatThread): LocalMessage {
+  return { ...messageFromWire(wire, { selfUid: context.selfUid, now: context.now(), topic: home }), thread };
+}
+
+/** A message seen for the first time, not an echo of ours: what it is to the app, by its type. */
+function classifyNew(about: About): Received {
+  const { wire, origin, context, home } = about;
+  const uid = wire.uid;
+  const thread = threadOf(about);
   const user = userFromWire(wire.user);
   const fromSelf = user.uid.length > 0 && user.uid === context.selfUid;
 
@@ -154,17 +174,10 @@ function classify(
         receipt: { thread, uid: wire.content.trim(), kind: wire.type === 'READ' ? 'READ' : 'DELIVERED', user },
       };
     case 'TYPING':
-    case 'PREVIEW': {
+    case 'PREVIEW':
       if (fromSelf) return { kind: 'dropped', reason: 'own-signal', uid };
       if (origin.source === 'catch-up') return { kind: 'dropped', reason: 'stale-signal', uid };
-      if (wire.type === 'TYPING') return { kind: 'typing', typing: { thread, user, active: true } };
-      const preview = readPreview(wire.content);
-      const typing: TypingEvent =
-        preview.clear || preview.text === undefined
-          ? { thread, user, active: !preview.clear }
-          : { thread, user, active: true, preview: preview.text };
-      return { kind: 'typing', typing };
-    }
+      return { kind: 'typing', typing: typingOf(wire, thread, user) };
     case 'RECALL':
       return { kind: 'recall', recall: { thread, uid: wire.content.trim(), user } };
     case 'KICKOFF':
@@ -174,10 +187,19 @@ function classify(
       return { kind: 'kicked', reason: readKickReason(wire.content), raw: wire.content };
     default: {
       // An answer still streaming, read from history, joins the live pieces that follow it.
-      const message = origin.source === 'catch-up' ? shownFromHistory(local()) : local();
-      return { kind: 'message', message, wire };
+      const message = localOf(about, thread);
+      return { kind: 'message', message: origin.source === 'catch-up' ? shownFromHistory(message) : message, wire };
     }
   }
+}
+
+/** A TYPING or PREVIEW signal as the app sees it. */
+function typingOf(wire: WireMessage, thread: ChatThread, user: ChatUser): TypingEvent {
+  if (wire.type === 'TYPING') return { thread, user, active: true };
+  const preview = readPreview(wire.content);
+  return preview.clear || preview.text === undefined
+    ? { thread, user, active: !preview.clear }
+    : { thread, user, active: true, preview: preview.text };
 }
 
 /**
