@@ -3,12 +3,12 @@
  * catch-up, wired together behind {@link ChatClient}. Each rule lives in the module named in
  * the README's "Where each rule lives"; this file only builds the parts and connects them.
  */
-import { MAX_PACKET_BYTES, MAX_UID_LENGTH, SdkError, validateTopic } from '@weiyu/protocol';
+import { MAX_PACKET_BYTES, SdkError, validateTopic } from '@weiyu/protocol';
 import type { ChatClient, ChatClientEvents, ChatClientOptions } from './api.js';
 import { type CatchUp, createCatchUp } from './catch-up/driver.js';
 import { systemClock } from './clock.js';
 import { type AbortControllerLike, createAbortController } from './connection/abort.js';
-import { type ConnectionManager, createConnectionManager } from './connection/index.js';
+import { type ConnectionManager, checkSelfUid, createConnectionManager } from './connection/index.js';
 import { createEmitter, type Emitter } from './events.js';
 import { wireHistory } from './history/history.js';
 import { DEFAULT_OLDER_LIMIT, type Scrollback } from './history/scrollback.js';
@@ -43,10 +43,8 @@ import { dedupeSize, resolveTiming } from './timing.js';
  * ```
  */
 export function createChatClient(options: ChatClientOptions): ChatClient {
-  const selfUid = options.user.uid;
-  if (!selfUid || selfUid.includes('/') || selfUid.length > MAX_UID_LENGTH) {
-    throw new SdkError('invalid_argument', `user.uid must be 1 to ${MAX_UID_LENGTH} characters, without "/"`);
-  }
+  // Before anything is made: the manager checks it too, but timing and the rest come first there.
+  checkSelfUid(options.user.uid);
   const { user, realtime } = options;
   const base = createBase(options);
   const { clock, timing, channel, manager, rest, logger, emitter, emitError, restCall } = base;

@@ -13,4 +13,9 @@ export {
   type Transition,
   transition,
 } from './machine.js';
-export { type ConnectionManager, type ConnectionManagerOptions, createConnectionManager } from './manager.js';
+export {
+  type ConnectionManager,
+  type ConnectionManagerOptions,
+  checkSelfUid,
+  createConnectionManager,
+} from './manager.js';

@@ -1,4 +1,4 @@
-import { encodeMessage, SdkError } from '@weiyu/protocol';
+import { encodeMessage, MAX_UID_LENGTH, SdkError } from '@weiyu/protocol';
 import { describe, expect, it } from 'vitest';
 import type { ChatAuth, ChatTiming, ConnectionState } from '../api.js';
 import type { AbortSignalLike, RealtimeConnectOptions, RealtimeTransport } from '../interfaces.js';
@@ -10,7 +10,7 @@ import { createRecordingLogger } from '../testing/recording-logger.js';
 import { seededRandom } from '../testing/seeded-random.js';
 import { resolveTiming } from '../timing.js';
 import { KICKED_BY_SAME_CLIENT_ID } from './machine.js';
-import { createConnectionManager } from './manager.js';
+import { checkSelfUid, createConnectionManager } from './manager.js';
 
 const UID = 'v1';
 const THREAD = 'org/agent/a1/v1';
@@ -81,6 +81,16 @@ function hangingConnect(t: RealtimeTransport, seen: { signal?: AbortSignalLike }
       }),
   };
 }
+
+describe('checkSelfUid', () => {
+  it('takes 1 to MAX_UID_LENGTH characters without "/": the uid is in the client id and topics, and its echoes are refused past the limit', () => {
+    expect(() => checkSelfUid('v1')).not.toThrow();
+    expect(() => checkSelfUid('x'.repeat(MAX_UID_LENGTH))).not.toThrow();
+    for (const uid of ['', 'a/b', 'x'.repeat(MAX_UID_LENGTH + 1)]) {
+      expect(() => checkSelfUid(uid)).toThrow(expect.objectContaining({ code: 'invalid_argument' }));
+    }
+  });
+});
 
 describe('createConnectionManager', () => {
   it('stays idle (anonymous) without a token and never connects', async () => {

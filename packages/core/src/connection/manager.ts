@@ -4,7 +4,7 @@
  * (`subscriptions.ts`), the token (`token.ts`) and wake detection (`wake.ts`) — with a realtime
  * transport, a clock and the environment.
  */
-import { SdkError, topics as topicOf } from '@weiyu/protocol';
+import { MAX_UID_LENGTH, SdkError, topics as topicOf } from '@weiyu/protocol';
 import type { ChatAuth, ChatTiming, ChatUser, ConnectionState } from '../api.js';
 import { alwaysOnlineEnvironment } from '../environment.js';
 import { createEmitter, type Emitter } from '../events.js';
@@ -130,12 +130,21 @@ interface Parts {
   readonly life: { disposed: boolean; settledWaiters: Array<() => void> };
 }
 
+/**
+ * The rule for the uid a client connects as: it is in its MQTT client id and topics (no "/"), and
+ * in every message it sends, whose echo is refused past {@link MAX_UID_LENGTH} like anyone's.
+ * Throws `invalid_argument`.
+ */
+export function checkSelfUid(uid: string): void {
+  if (!uid || uid.includes('/') || uid.length > MAX_UID_LENGTH) {
+    throw new SdkError('invalid_argument', `user.uid must be 1 to ${MAX_UID_LENGTH} characters, without "/"`);
+  }
+}
+
 /** Creates a {@link ConnectionManager}. Nothing happens until `start()`. */
 export function createConnectionManager(options: ConnectionManagerOptions): ConnectionManager {
   const { realtime, auth, user, clock, random, logger, timing } = options;
-  if (!user.uid || user.uid.includes('/')) {
-    throw new SdkError('invalid_argument', 'user.uid must be a non-empty string without "/"');
-  }
+  checkSelfUid(user.uid);
   const environment = options.environment ?? alwaysOnlineEnvironment;
   const emitter = createEmitter<ManagerEvents>({
     onListenerError: (error, event) =>
