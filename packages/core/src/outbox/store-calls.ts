@@ -10,7 +10,7 @@ export type StoreOperation = 'list keys' | 'read' | 'write' | 'delete';
 
 /** Options of {@link createStoreCalls}. */
 export interface StoreCallsOptions {
-  readonly clock: Pick<Clock, 'setTimeout' | 'clearTimeout'>;
+  readonly clock: Pick<Clock, 'now' | 'setTimeout' | 'clearTimeout'>;
   /** How long one call may take before the outbox goes on without its answer (ms). */
   readonly timeoutMs: number;
   readonly onError: (error: SdkError) => void;
@@ -35,9 +35,8 @@ export interface StoreCalls {
 
 /** Creates the store calls of one outbox. */
 export function createStoreCalls(options: StoreCallsOptions): StoreCalls {
-  const { clock, timeoutMs } = options;
-  /** The deadline timers running, each with what ends its wait at dispose (nothing for a store call). */
-  const deadlines = new Map<TimerHandle, (() => void) | undefined>();
+  const { timeoutMs } = options;
+  const deadlines = createDeadlines(options.clock, timeoutMs);
   let disposed = false;
   /** A call timed out and the store has not answered anything since. */
   let stalled = false;
@@ -49,12 +48,10 @@ export function createStoreCalls(options: StoreCallsOptions): StoreCalls {
   function race<T>(promise: Promise<T>, onTimeout: () => T, endAtDispose: boolean): Promise<T> {
     if (disposed) return endAtDispose ? Promise.resolve(onTimeout()) : promise;
     return new Promise<T>((resolve) => {
-      const handle = clock.setTimeout(() => {
-        if (deadlines.delete(handle)) resolve(onTimeout());
-      }, timeoutMs);
-      deadlines.set(handle, endAtDispose ? () => resolve(onTimeout()) : undefined);
+      const expire = () => resolve(onTimeout());
+      const deadline = deadlines.add(expire, endAtDispose ? expire : undefined);
       void promise.then((value) => {
-        if (deadlines.delete(handle)) clock.clearTimeout(handle);
+        deadlines.remove(deadline);
         // Also after dispose cleared the deadline: a store call ends when the store answers.
         resolve(value);
       });
@@ -102,12 +99,67 @@ export function createStoreCalls(options: StoreCallsOptions): StoreCalls {
       ),
     dispose() {
       disposed = true;
-      const ending = [...deadlines];
-      deadlines.clear();
-      for (const [handle, end] of ending) {
-        clock.clearTimeout(handle);
-        end?.();
-      }
+      deadlines.dispose();
+    },
+  };
+}
+
+/** One deadline: what runs when it passes, and what ends its wait at dispose (nothing for a store call). */
+interface Deadline {
+  readonly due: number;
+  readonly expire: () => void;
+  readonly end: (() => void) | undefined;
+}
+
+/**
+ * Deadlines that all last `timeoutMs`, on one timer: they pass in the order they were set, so
+ * the timer waits for the oldest (a store that answers at once costs no timer of its own, and
+ * the outbox makes two or three calls a message).
+ */
+function createDeadlines(clock: StoreCallsOptions['clock'], timeoutMs: number) {
+  /** By insertion, so oldest first: the first due is the first one. */
+  const pending = new Set<Deadline>();
+  let timer: TimerHandle | undefined;
+  const arm = (): void => {
+    const oldest = pending.values().next().value;
+    if (timer !== undefined || oldest === undefined) return;
+    timer = clock.setTimeout(pass, Math.max(0, oldest.due - clock.now()));
+  };
+  const pass = (): void => {
+    timer = undefined;
+    const now = clock.now();
+    for (const deadline of pending) {
+      if (deadline.due > now) break;
+      pending.delete(deadline);
+      deadline.expire();
+    }
+    arm();
+  };
+  return {
+    add(expire: () => void, end: (() => void) | undefined): Deadline {
+      const deadline = { due: clock.now() + timeoutMs, expire, end };
+      pending.add(deadline);
+      arm();
+      return deadline;
+    },
+    /**
+     * Its promise settled: it no longer passes. The timer stays while others wait (it is set for
+     * the oldest; passing early, it sets itself for the next), and goes with the last: an idle
+     * outbox keeps none.
+     */
+    remove(deadline: Deadline): void {
+      pending.delete(deadline);
+      if (pending.size > 0 || timer === undefined) return;
+      clock.clearTimeout(timer);
+      timer = undefined;
+    },
+    /** Clears the timer and ends every wait that ends at dispose. */
+    dispose(): void {
+      if (timer !== undefined) clock.clearTimeout(timer);
+      timer = undefined;
+      const ending = [...pending];
+      pending.clear();
+      for (const deadline of ending) deadline.end?.();
     },
   };
 }
