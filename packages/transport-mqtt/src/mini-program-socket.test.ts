@@ -5,10 +5,10 @@
  */
 import { createChatClient, createMiniProgramStore, type RealtimeEvent, SdkError } from '@weiyu/core';
 import { createFakeMiniProgramStorage } from '@weiyu/core/testing';
+import { type AedesServer, startAedesServer } from '@weiyu/transport-contract';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createMqttTransport, type MqttTransport } from './index.js';
 import { SocketTaskWebSocket } from './mini-program-socket.js';
-import { type AedesServer, startAedesServer } from './testing/aedes-server.js';
 import { createFakeSocketApi } from './testing/fake-socket-api.js';
 
 const USER = { clientId: 'u1/WECHAT/device1', username: 'alice', password: 'token-alice' };

@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ConnectionState, createChatClient, SdkError } from '@weiyu/core';
 import { createRecordingLogger } from '@weiyu/core/testing';
+import { type AedesServer, type AedesServerTls, startAedesServer } from '@weiyu/transport-contract';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { classifyMqttError } from './classify-error.js';
 import { createMqttTransport, type MqttTransport } from './index.js';
-import { type AedesServer, type AedesServerTls, startAedesServer } from './testing/aedes-server.js';
 
 const USER = { clientId: 'u1/WEB/device1', username: 'alice', password: 'token-alice' };
 

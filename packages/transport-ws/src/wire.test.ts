@@ -7,11 +7,11 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type RealtimeEvent, SdkError } from '@weiyu/core';
+import { startAedesServer } from '@weiyu/transport-contract';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer, type WebSocket as WsSocket } from 'ws';
 import { encodePublish } from './codec.js';
 import { createWsTransport, type WebSocketConstructor, type WsTransport } from './index.js';
-import { startAedesServer } from './testing/aedes-server.js';
 
 const USER = { clientId: 'u1/WEB/d1', username: 'alice', password: 'token' };
 const CONNACK = Uint8Array.of(0x20, 2, 0, 0);

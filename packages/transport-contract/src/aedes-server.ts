@@ -5,11 +5,13 @@ import type { AddressInfo } from 'node:net';
 import { Aedes, type AedesOptions, type Client, type ConnectPacket } from 'aedes';
 import { createWebSocketStream, type WebSocket, WebSocketServer } from 'ws';
 
-/** A real aedes broker behind a WebSocket server on 127.0.0.1, for the transport-ws tests. */
+/** A real aedes broker behind a WebSocket server on 127.0.0.1, for the realtime transports' tests. */
 export interface AedesServer {
   /** `ws://127.0.0.1:PORT/websocket`, or `wss://…` when started with a certificate. */
   readonly url: string;
+  /** The port it listens on, on 127.0.0.1 (a free one, picked by the system). */
   readonly port: number;
+  /** The aedes broker behind the WebSocket server. */
   readonly broker: Aedes;
   /** Every CONNECT packet the broker received, in order. */
   readonly connects: ConnectPacket[];
@@ -23,6 +25,7 @@ export interface AedesServer {
   client(id: string): Client | undefined;
   /** Drops every WebSocket from the server side, without an MQTT goodbye. */
   dropAll(): void;
+  /** Closes every connection, the server and the broker; resolves when all are closed. */
   close(): Promise<void>;
 }
 
