@@ -3,4 +3,4 @@
 export { type AedesServer, type AedesServerTls, startAedesServer } from './aedes-server.js';
 export { describeRealtimeTransport } from './contract.js';
 export type { ContractTransport, ContractTransportOptions, TransportFactory } from './harness.js';
-export { delay, nextEvent, rejection } from './wait.js';
+export { nextEvent, rejection, until } from './wait.js';

@@ -3,9 +3,9 @@
  * are real WebSockets to a real broker (aedes). Every socket of this file is a mini-program one:
  * mqtt.js picks its set of stream builders once per process, at the first connect.
  */
-import { createChatClient, createMiniProgramStore, type RealtimeEvent, SdkError } from '@weiyu/core';
+import { createChatClient, createMiniProgramStore, SdkError } from '@weiyu/core';
 import { createFakeMiniProgramStorage } from '@weiyu/core/testing';
-import { type AedesServer, startAedesServer } from '@weiyu/transport-contract';
+import { type AedesServer, nextEvent, rejection, startAedesServer } from '@weiyu/transport-contract';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createMqttTransport, type MqttTransport } from './index.js';
 import { SocketTaskWebSocket } from './mini-program-socket.js';
@@ -36,25 +36,6 @@ function transport(options: Parameters<typeof createMqttTransport>[0]): MqttTran
 
 /** The broker's URL with a mini-program scheme in place of ws:. */
 const as = (scheme: string, url: string) => url.replace(/^ws:/, `${scheme}:`);
-
-function nextEvent(t: MqttTransport, type: RealtimeEvent['type']): Promise<RealtimeEvent> {
-  return new Promise((resolve) => {
-    const off = t.on((event) => {
-      if (event.type !== type) return;
-      off();
-      resolve(event);
-    });
-  });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<SdkError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(SdkError);
-  return error as SdkError;
-}
 
 describe('createMqttTransport in a mini-program', () => {
   it('connects over wx.connectSocket and moves binary payloads byte for byte', async () => {

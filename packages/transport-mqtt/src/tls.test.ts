@@ -7,9 +7,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ConnectionState, createChatClient, SdkError } from '@weiyu/core';
+import { type ConnectionState, createChatClient } from '@weiyu/core';
 import { createRecordingLogger } from '@weiyu/core/testing';
-import { type AedesServer, type AedesServerTls, startAedesServer } from '@weiyu/transport-contract';
+import { type AedesServer, type AedesServerTls, rejection, startAedesServer } from '@weiyu/transport-contract';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { classifyMqttError } from './classify-error.js';
 import { createMqttTransport, type MqttTransport } from './index.js';
@@ -66,16 +66,6 @@ function transport(options: Parameters<typeof createMqttTransport>[0]): MqttTran
   const t = createMqttTransport({ connectTimeoutMs: 5_000, ...options });
   transports.push(t);
   return t;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<SdkError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(SdkError);
-    return error as SdkError;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('TLS', () => {

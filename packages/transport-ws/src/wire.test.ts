@@ -6,8 +6,8 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type RealtimeEvent, SdkError } from '@weiyu/core';
-import { startAedesServer } from '@weiyu/transport-contract';
+import type { RealtimeEvent } from '@weiyu/core';
+import { nextEvent, rejection, startAedesServer, until } from '@weiyu/transport-contract';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer, type WebSocket as WsSocket } from 'ws';
 import { encodePublish } from './codec.js';
@@ -74,34 +74,6 @@ function transport(url: string, options: Partial<Parameters<typeof createWsTrans
   return t;
 }
 
-function nextEvent(t: WsTransport, type: RealtimeEvent['type']): Promise<RealtimeEvent> {
-  return new Promise((resolve) => {
-    const off = t.on((event) => {
-      if (event.type !== type) return;
-      off();
-      resolve(event);
-    });
-  });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<SdkError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(SdkError);
-    return error as SdkError;
-  }
-  throw new Error('expected a rejection');
-}
-
-async function until(condition: () => boolean, ms = 3_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 const disconnectError = (event: RealtimeEvent) => (event.type === 'disconnected' ? event.error : undefined);
 
 describe('createWsTransport on the wire', () => {
@@ -124,7 +96,7 @@ describe('createWsTransport on the wire', () => {
     expect(broker.received.some((m) => m[0] === 0xc0 && m[1] === 0)).toBe(true);
     expect(disconnectError(event)?.code).toBe('network');
     expect(t.isConnected()).toBe(false);
-    await until(() => broker.closed() === 1);
+    await until(() => broker.closed() === 1, 3_000);
   });
 
   it('stays up on a broker that answers its pings', async () => {
@@ -135,7 +107,7 @@ describe('createWsTransport on the wire', () => {
     t.on((event) => events.push(event));
     await t.connect(USER);
     const before = broker.receivedFrames();
-    await until(() => broker.receivedFrames() >= before + 2);
+    await until(() => broker.receivedFrames() >= before + 2, 3_000);
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(t.isConnected()).toBe(true);
     expect(events).toEqual([]);
@@ -154,14 +126,14 @@ describe('createWsTransport on the wire', () => {
       socket?.send(garbage);
       expect(disconnectError(await down)?.code).toBe('protocol');
       expect(disconnectError(await down)?.message).toContain(broker.url);
-      await until(() => broker.closed() === 1);
+      await until(() => broker.closed() === 1, 3_000);
     }
   });
 
   it('rejects connect() with protocol when the answer to CONNECT is not a CONNACK', async () => {
     const broker = await scriptedBroker(() => [Uint8Array.of(0x40, 2, 0, 1)]);
     expect((await rejection(transport(broker.url).connect(USER))).code).toBe('protocol');
-    await until(() => broker.closed() === 1);
+    await until(() => broker.closed() === 1, 3_000);
   });
 
   it('refuses a packet from the broker over maxIncomingPacketBytes', async () => {
@@ -188,7 +160,7 @@ describe('createWsTransport on the wire', () => {
     const message = nextEvent(t, 'message');
     await t.connect(USER);
     expect(await message).toEqual({ type: 'message', topic: 'user/u1', payload: Uint8Array.of(1, 2, 3) });
-    await until(() => broker.received.length === 2);
+    await until(() => broker.received.length === 2, 3_000);
     expect([...(broker.received[1] ?? [])]).toEqual([0x40, 2, 0, 42]);
   });
 
@@ -208,7 +180,7 @@ describe('createWsTransport on the wire', () => {
     await t.connect(USER);
     const down = nextEvent(t, 'disconnected');
     const pending = rejection(t.publish('user/u1', Uint8Array.of(1), 1));
-    await until(() => broker.receivedFrames() >= 2);
+    await until(() => broker.receivedFrames() >= 2, 3_000);
     await broker.close();
     expect((await pending).code).toBe('network');
     expect(disconnectError(await down)?.code).toBe('network');
