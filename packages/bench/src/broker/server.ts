@@ -2,8 +2,9 @@
  * The broker side of the broker run, in its own process so that its CPU time is the broker's
  * alone. Which broker is `process.argv[2]`:
  *
- * - `aedes`: bare aedes, transport-mqtt's test server (aedes behind a plain `ws` stream, MQTT's
- *   own matching): every piece of a packet aedes writes goes as a WebSocket frame of its own;
+ * - `aedes`: bare aedes, the transports' test server (`packages/transport-contract`: aedes behind
+ *   a plain `ws` stream, MQTT's own matching): every piece of a packet aedes writes goes as a
+ *   WebSocket frame of its own;
  * - `aedes-frames`: the same with one frame per tick (transport-mqtt's `coalesceWrites`), as the
  *   mock broker writes: the like-for-like reference for the mock broker's own work;
  * - `mock`: the mock broker.
@@ -18,8 +19,8 @@ import { startMockBroker } from '@weiyu/mock-broker';
 import { AGENT, NO_HISTORY_LAG, VISITOR } from '@weiyu/mock-broker/testing';
 import { Aedes } from 'aedes';
 import { createWebSocketStream, WebSocketServer } from 'ws';
+import { startAedesServer } from '../../../transport-contract/src/aedes-server.js';
 import { coalesceWrites } from '../../../transport-mqtt/src/coalesce-writes.js';
-import { startAedesServer } from '../../../transport-mqtt/src/testing/aedes-server.js';
 import { BROKER_KINDS, type BrokerCommand, type BrokerKind, type BrokerReady } from './shared.js';
 
 const kind: BrokerKind = BROKER_KINDS.find((k) => k === process.argv[2]) ?? 'mock';
