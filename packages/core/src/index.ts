@@ -57,5 +57,14 @@ export {
 } from './stores/mini-program-store.js';
 export { DEFAULT_TIMING } from './timing.js';
 export { createDeviceUidPool, type DeviceUidPool, processDeviceUids } from './transport/device-uid.js';
+export {
+  createLinkDriver,
+  type DrivenLink,
+  type LinkDriver,
+  type LinkDriverOptions,
+  type LinkDriverSettings,
+  type LinkOwner,
+  type LinkState,
+} from './transport/link-driver.js';
 export { refuseInexactTopics } from './transport/topic.js';
 export { type StartVisitorOptions, startVisitor, type VisitorSession } from './visitor/start.js';
