@@ -1,4 +1,4 @@
-import { type RealtimeConnectOptions, type RealtimeEvent, SdkError } from '@weiyu/core';
+import { type DrivenLink, type LinkOwner, type LinkState, type RealtimeConnectOptions, SdkError } from '@weiyu/core';
 // The default import is the one shape that works everywhere: Node loads mqtt's CommonJS build,
 // browser bundlers pick `dist/mqtt.esm.js` (its "browser" export), which has no named exports.
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
@@ -9,37 +9,8 @@ import type { Settings } from './options.js';
 /** How long `close()` waits for a polite DISCONNECT before it drops the socket. */
 const CLOSE_GRACE_MS = 1_000;
 
-/**
- * Where a link is in its life. It only moves forward — connecting → connected → closing → closed —
- * and may skip a step: an attempt given up goes from connecting to closing, a connection the
- * broker cut from connected to closed.
- */
-export type LinkState =
-  /** The socket opens and CONNECT goes out; no CONNACK yet. */
-  | { readonly status: 'connecting' }
-  /** CONNACK received, the socket not closed since. `lastError` is what its `disconnected` reports. */
-  | { readonly status: 'connected'; readonly lastError: SdkError | undefined }
-  /**
-   * Let go, its events ignored, waiting for its socket to close. `requested`: close() or a newer
-   * connect() ended it, so what still waits on it rejects with `closed`. `announced`: its connect()
-   * resolved, so its `disconnected` is still to come.
-   */
-  | { readonly status: 'closing'; readonly requested: boolean; readonly announced: boolean }
-  /** The socket closed (or the backstop gave up waiting for it). */
-  | { readonly status: 'closed' };
-
-/** What a link needs from the transport that owns it. */
-export interface LinkOwner {
-  /** Whether this link is the transport's link now; events of any other link are ignored. */
-  isCurrent(link: Link): boolean;
-  /** The link's socket closed: the transport lets go of it. */
-  forget(link: Link): void;
-  /** Tells the transport's listeners. */
-  emit(event: RealtimeEvent): void;
-}
-
 /** One mqtt.js client: one connection attempt and, if it succeeds, one connection. */
-export class Link {
+export class Link implements DrivenLink {
   state: LinkState = { status: 'connecting' };
   readonly client: MqttClient;
   /** Rejecters of publishes and subscriptions waiting for an ack. */
@@ -49,7 +20,7 @@ export class Link {
   /** Resolves once the socket closed: only then is the link really gone. */
   readonly closed: Promise<void>;
   readonly #settings: Settings;
-  readonly #owner: LinkOwner;
+  readonly #owner: LinkOwner<Link>;
   #markClosed = () => {};
   #dropTimer: ReturnType<typeof setTimeout> | undefined;
   #giveUpTimer: ReturnType<typeof setTimeout> | undefined;
@@ -60,7 +31,7 @@ export class Link {
   constructor(
     settings: Settings,
     options: RealtimeConnectOptions,
-    owner: LinkOwner,
+    owner: LinkOwner<Link>,
     onConnack: (sessionPresent: boolean) => void,
   ) {
     this.#settings = settings;

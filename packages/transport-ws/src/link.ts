@@ -1,4 +1,4 @@
-import { type RealtimeConnectOptions, type RealtimeEvent, SdkError } from '@weiyu/core';
+import { type DrivenLink, type LinkOwner, type LinkState, type RealtimeConnectOptions, SdkError } from '@weiyu/core';
 import { classifySocketError, connackError } from './classify.js';
 import {
   createPacketReader,
@@ -14,47 +14,19 @@ import type { Settings, WebSocketEventLike, WebSocketLike } from './options.js';
 /** How long `close()` waits for the closing handshake before it drops the socket. */
 const CLOSE_GRACE_MS = 1_000;
 
-/**
- * Where a link is in its life. It only moves forward — connecting → connected → closing → closed —
- * and may skip a step: an attempt given up goes from connecting to closing, a connection the
- * broker cut from connected to closed.
- */
-export type LinkState =
-  /** The socket opens and CONNECT goes out; no CONNACK yet. */
-  | { readonly status: 'connecting' }
-  /** CONNACK received, the socket not closed since. `lastError` is what its `disconnected` reports. */
-  | { readonly status: 'connected'; readonly lastError: SdkError | undefined }
-  /**
-   * Let go, its events ignored, waiting for its socket to close. `requested`: close() or a newer
-   * connect() ended it. `announced`: its connect() resolved, so its `disconnected` is still to come.
-   */
-  | { readonly status: 'closing'; readonly requested: boolean; readonly announced: boolean }
-  /** The socket closed (or the backstop gave up waiting for it). */
-  | { readonly status: 'closed' };
-
-/** What a link needs from the transport that owns it. */
-export interface LinkOwner {
-  /** Whether this link is the transport's link now; events of any other link are ignored. */
-  isCurrent(link: Link): boolean;
-  /** The link's socket closed: the transport lets go of it. */
-  forget(link: Link): void;
-  /** Tells the transport's listeners. */
-  emit(event: RealtimeEvent): void;
-}
-
 /** The packets that answer a request, by the packet id they carry. */
 type AckType = 'puback' | 'suback' | 'unsuback';
 type Ack = (error: SdkError | undefined, packet?: IncomingPacket) => void;
 
 /** One WebSocket: one connection attempt and, if the broker accepts it, one connection. */
-export class Link {
+export class Link implements DrivenLink {
   state: LinkState = { status: 'connecting' };
   /** Settles the connect promise while it is open. */
   failConnect: ((error: SdkError) => void) | undefined;
   /** Resolves once the socket closed: only then is the link really gone. */
   readonly closed: Promise<void>;
   readonly #settings: Settings;
-  readonly #owner: LinkOwner;
+  readonly #owner: LinkOwner<Link>;
   readonly #socket: WebSocketLike;
   readonly #reader: PacketReader;
   /** Requests waiting for their ack, by packet id. */
@@ -76,7 +48,7 @@ export class Link {
   constructor(
     settings: Settings,
     options: RealtimeConnectOptions,
-    owner: LinkOwner,
+    owner: LinkOwner<Link>,
     onConnack: (sessionPresent: boolean) => void,
   ) {
     this.#settings = settings;
