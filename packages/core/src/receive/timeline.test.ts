@@ -133,4 +133,44 @@ describe('timeline', () => {
     timeline.dropThread(TOPIC);
     expect(changes).toEqual([TOPIC, 'org/agent/a1/v2', TOPIC, TOPIC]);
   });
+
+  it('places as a plain sorted list would, however often messages move (echoes bring the server time)', () => {
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed % n;
+    };
+    const timeline = createTimeline(100_000);
+    /** The reference: uids and times, sorted by time; a put goes after its equals, an older one before. */
+    const reference: Array<{ uid: string; t: number }> = [];
+    const place = (t: number, older: boolean) => {
+      const i = reference.findIndex((r) => (older ? r.t >= t : r.t > t));
+      return i === -1 ? reference.length : i;
+    };
+    for (let step = 0; step < 6_000; step++) {
+      const move = reference.length > 0 && random(3) > 0;
+      const older = !move && random(4) === 0;
+      const uid = move ? (reference[random(reference.length)]?.uid as string) : `m${step}`;
+      const t = random(500);
+      const known = reference.findIndex((r) => r.uid === uid);
+      // A known uid at the same time keeps its place; one whose time changed moves.
+      if (known < 0 || reference[known]?.t !== t) {
+        if (known >= 0) reference.splice(known, 1);
+        reference.splice(place(t, older && known < 0), 0, { uid, t });
+      }
+      if (older) timeline.putOlder(at(uid, t));
+      else timeline.put(at(uid, t));
+    }
+    expect(order(timeline)).toEqual(reference.map((r) => r.uid));
+  });
+
+  it('a thread whose messages all moved keeps its capacity, oldest out first', () => {
+    const timeline = createTimeline(100);
+    for (let i = 0; i < 1_000; i++) {
+      timeline.put(at(`m${i}`, 0));
+      // The echo: the server's time, later than every local one.
+      timeline.put(at(`m${i}`, 1_000 + i));
+    }
+    expect(order(timeline)).toEqual(Array.from({ length: 100 }, (_, i) => `m${900 + i}`));
+  });
 });

@@ -38,18 +38,26 @@ export interface TimelineEvents {
 /**
  * One thread's messages by uid, and their uids oldest first (from `head`, for the oldest in O(1)),
  * with each one's time beside it in `times`: the order is sorted by time, so a place is a binary search.
+ * A message whose time moved leaves a hole (`HOLE`, its old time kept, so the order stays sorted)
+ * instead of closing the gap: every message sent moves once (its echo brings the server's time),
+ * and closing the gap cost a copy of all that was sent after it.
  */
 interface ThreadLine {
   readonly byUid: Map<string, LocalMessage>;
   order: string[];
   times: number[];
   head: number;
+  /** Holes in `order` from `head` on: past half of it, the order is packed again. */
+  holes: number;
   /** Messages loaded older on purpose: the thread may hold this many beyond the capacity. */
   allowance: number;
   snapshot: readonly LocalMessage[] | undefined;
 }
 
 const EMPTY: readonly LocalMessage[] = Object.freeze([]);
+
+/** The place of a message that moved: no uid is empty (the pipeline drops such messages). */
+const HOLE = '';
 
 /** Creates an empty timeline. */
 export function createTimeline(capacity: number, events: TimelineEvents = {}): Timeline {
@@ -68,12 +76,24 @@ export function createTimeline(capacity: number, events: TimelineEvents = {}): T
       thread.byUid.delete(oldest);
       topicOf.delete(oldest);
     }
-    if (thread.head > 1_024 && thread.head * 2 > thread.order.length) {
-      thread.order = thread.order.slice(thread.head);
-      thread.times = thread.times.slice(thread.head);
-      thread.head = 0;
-    }
+    if (oldest === HOLE) thread.holes -= 1;
+    if (thread.head > 1_024 && thread.head * 2 > thread.order.length) pack(thread);
     if (evicted) events.onEvict?.(topic, evicted);
+  };
+  /** Drops what is before `head` and the holes. */
+  const pack = (thread: ThreadLine): void => {
+    const order: string[] = [];
+    const times: number[] = [];
+    for (let i = thread.head; i < thread.order.length; i++) {
+      const uid = thread.order[i] as string;
+      if (uid === HOLE) continue;
+      order.push(uid);
+      times.push(thread.times[i] as number);
+    }
+    thread.order = order;
+    thread.times = times;
+    thread.head = 0;
+    thread.holes = 0;
   };
   /** The first place from `head` whose time is after `t` (`orAt`: at or after `t`). */
   const firstAfter = (thread: ThreadLine, t: number, orAt: boolean): number => {
@@ -110,7 +130,7 @@ export function createTimeline(capacity: number, events: TimelineEvents = {}): T
   const lineOf = (topic: string): ThreadLine => {
     let thread = threads.get(topic);
     if (!thread) {
-      thread = { byUid: new Map(), order: [], times: [], head: 0, allowance: 0, snapshot: undefined };
+      thread = { byUid: new Map(), order: [], times: [], head: 0, holes: 0, allowance: 0, snapshot: undefined };
       threads.set(topic, thread);
     }
     return thread;
@@ -121,14 +141,16 @@ export function createTimeline(capacity: number, events: TimelineEvents = {}): T
     if (before.createdAt !== message.createdAt) {
       const at = placeOf(thread, message.uid, before.createdAt);
       if (at >= thread.head) {
-        thread.order.splice(at, 1);
-        thread.times.splice(at, 1);
+        thread.order[at] = HOLE;
+        thread.holes += 1;
       }
       insert(thread, newerPlace(thread, message.createdAt), message.uid, message.createdAt);
+      if (thread.holes > 64 && thread.holes * 2 > thread.order.length - thread.head) pack(thread);
     }
     changed(topic, thread);
   };
   const add = (message: LocalMessage, older: boolean): void => {
+    if (message.uid === HOLE) return; // never shown: the pipeline and the sender drop such messages
     const topic = topicOf.get(message.uid) ?? message.thread.topic;
     const thread = lineOf(topic);
     const before = thread.byUid.get(message.uid);
