@@ -59,6 +59,74 @@ const EMPTY: readonly LocalMessage[] = Object.freeze([]);
 /** The place of a message that moved: no uid is empty (the pipeline drops such messages). */
 const HOLE = '';
 
+/** Drops what is before `head` and the holes. */
+function pack(thread: ThreadLine): void {
+  const order: string[] = [];
+  const times: number[] = [];
+  for (let i = thread.head; i < thread.order.length; i++) {
+    const uid = thread.order[i] as string;
+    if (uid === HOLE) continue;
+    order.push(uid);
+    times.push(thread.times[i] as number);
+  }
+  thread.order = order;
+  thread.times = times;
+  thread.head = 0;
+  thread.holes = 0;
+}
+
+/** The first place from `head` whose time is after `t` (`orAt`: at or after `t`). */
+function firstAfter(thread: ThreadLine, t: number, orAt: boolean): number {
+  let lo = thread.head;
+  let hi = thread.times.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const at = thread.times[mid] as number;
+    if (at < t || (!orAt && at === t)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Where a message with time `t` goes: after the last one at or before it. */
+function newerPlace(thread: ThreadLine, t: number): number {
+  return firstAfter(thread, t, false);
+}
+
+/** Where an older message with time `t` goes: before the first one at or after it. */
+function olderPlace(thread: ThreadLine, t: number): number {
+  return firstAfter(thread, t, true);
+}
+
+function insert(thread: ThreadLine, index: number, uid: string, t: number): void {
+  if (index === thread.order.length) {
+    thread.order.push(uid);
+    thread.times.push(t);
+  } else {
+    thread.order.splice(index, 0, uid);
+    thread.times.splice(index, 0, t);
+  }
+}
+
+/** Where a known uid is, among the messages of its time `t`. */
+function placeOf(thread: ThreadLine, uid: string, t: number): number {
+  for (let i = olderPlace(thread, t); i < thread.order.length && thread.times[i] === t; i++) {
+    if (thread.order[i] === uid) return i;
+  }
+  return thread.order.lastIndexOf(uid);
+}
+
+/** Moves a known message to the place of its new time `t`, leaving a hole where it was. */
+function move(thread: ThreadLine, uid: string, from: number, t: number): void {
+  const at = placeOf(thread, uid, from);
+  if (at >= thread.head) {
+    thread.order[at] = HOLE;
+    thread.holes += 1;
+  }
+  insert(thread, newerPlace(thread, t), uid, t);
+  if (thread.holes > 64 && thread.holes * 2 > thread.order.length - thread.head) pack(thread);
+}
+
 /** Creates an empty timeline. */
 export function createTimeline(capacity: number, events: TimelineEvents = {}): Timeline {
   const limit = Math.max(1, Math.floor(capacity));
@@ -80,53 +148,6 @@ export function createTimeline(capacity: number, events: TimelineEvents = {}): T
     if (thread.head > 1_024 && thread.head * 2 > thread.order.length) pack(thread);
     if (evicted) events.onEvict?.(topic, evicted);
   };
-  /** Drops what is before `head` and the holes. */
-  const pack = (thread: ThreadLine): void => {
-    const order: string[] = [];
-    const times: number[] = [];
-    for (let i = thread.head; i < thread.order.length; i++) {
-      const uid = thread.order[i] as string;
-      if (uid === HOLE) continue;
-      order.push(uid);
-      times.push(thread.times[i] as number);
-    }
-    thread.order = order;
-    thread.times = times;
-    thread.head = 0;
-    thread.holes = 0;
-  };
-  /** The first place from `head` whose time is after `t` (`orAt`: at or after `t`). */
-  const firstAfter = (thread: ThreadLine, t: number, orAt: boolean): number => {
-    let lo = thread.head;
-    let hi = thread.times.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const at = thread.times[mid] as number;
-      if (at < t || (!orAt && at === t)) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
-  /** Where a message with time `t` goes: after the last one at or before it. */
-  const newerPlace = (thread: ThreadLine, t: number): number => firstAfter(thread, t, false);
-  /** Where an older message with time `t` goes: before the first one at or after it. */
-  const olderPlace = (thread: ThreadLine, t: number): number => firstAfter(thread, t, true);
-  const insert = (thread: ThreadLine, index: number, uid: string, t: number): void => {
-    if (index === thread.order.length) {
-      thread.order.push(uid);
-      thread.times.push(t);
-    } else {
-      thread.order.splice(index, 0, uid);
-      thread.times.splice(index, 0, t);
-    }
-  };
-  /** Where a known uid is, among the messages of its time `t`. */
-  const placeOf = (thread: ThreadLine, uid: string, t: number): number => {
-    for (let i = olderPlace(thread, t); i < thread.order.length && thread.times[i] === t; i++) {
-      if (thread.order[i] === uid) return i;
-    }
-    return thread.order.lastIndexOf(uid);
-  };
   const lineOf = (topic: string): ThreadLine => {
     let thread = threads.get(topic);
     if (!thread) {
@@ -138,15 +159,7 @@ export function createTimeline(capacity: number, events: TimelineEvents = {}): T
   /** Replaces a known message; one whose time changed moves to its new place. */
   const replace = (topic: string, thread: ThreadLine, message: LocalMessage, before: LocalMessage): void => {
     thread.byUid.set(message.uid, message);
-    if (before.createdAt !== message.createdAt) {
-      const at = placeOf(thread, message.uid, before.createdAt);
-      if (at >= thread.head) {
-        thread.order[at] = HOLE;
-        thread.holes += 1;
-      }
-      insert(thread, newerPlace(thread, message.createdAt), message.uid, message.createdAt);
-      if (thread.holes > 64 && thread.holes * 2 > thread.order.length - thread.head) pack(thread);
-    }
+    if (before.createdAt !== message.createdAt) move(thread, message.uid, before.createdAt, message.createdAt);
     changed(topic, thread);
   };
   const add = (message: LocalMessage, older: boolean): void => {
