@@ -4,6 +4,7 @@ import type { HistoryOrder, RecallEffect } from './options.js';
 import { SortedChunks } from './sorted-chunks.js';
 import { cloneWireMessage, freezeWireMessage, isFrozenWireMessage } from './stamp.js';
 import { reversedMemberTopic } from './subscriptions.js';
+import { UnreadIndex } from './unread.js';
 
 /** A message the server stored, with what history sorts and filters by. */
 export interface StoredRecord {
@@ -108,7 +109,8 @@ class OrderIndex {
  * History pages come from an index per thread (a MEMBER conversation's two topics together)
  * and order, sorted by time and arrival: a page costs O(page) however much is stored (a deep
  * one also skips whole chunks of 512). A record enters the index once its batch is written; a
- * receipt, a recall or a stream chunk moves or removes it there. Stored messages are frozen:
+ * receipt, a recall or a stream chunk moves or removes it there. The thread list's unread counts
+ * come from an {@link UnreadIndex} told of every change, written or not. Stored messages are frozen:
  * the one copy made of a message is the stamped one, shared by the store, the echoes and the
  * caller.
  */
@@ -116,6 +118,9 @@ export class MessageStore {
   readonly #lagMs: number;
   readonly #recall: RecallEffect;
   readonly #byUid = new Map<string, MutableRecord>();
+  /** The records not deleted of each topic, in arrival order. */
+  readonly #byTopic = new Map<string, Set<MutableRecord>>();
+  readonly #unread = new UnreadIndex();
   /** Stored records whose batch is not written yet, in arrival order (so by `writtenAt`). */
   readonly #unwritten = new Set<MutableRecord>();
   /** The indexes of the orders pages were asked in, each made when first asked for. */
@@ -163,6 +168,8 @@ export class MessageStore {
       seq: this.#seq++,
     };
     this.#byUid.set(kept.uid, record);
+    this.#liveOn(record.topic).add(record);
+    this.#unread.changed(record, undefined);
     if (record.writtenAt > now) this.#unwritten.add(record);
     else this.#index(record);
     return true;
@@ -188,6 +195,8 @@ export class MessageStore {
       this.#unindex(target);
       target.deleted = true;
       target.updatedAtMs = now;
+      this.#byTopic.get(target.topic)?.delete(target);
+      this.#unread.changed(target, target.message);
       return true;
     }
     this.#change(target, now, (r) => {
@@ -243,9 +252,21 @@ export class MessageStore {
   #change(record: MutableRecord, now: number, change: (record: MutableRecord) => void): void {
     const moving = this.#indexed(record) ? this.#indexes.get('updatedAt') : undefined;
     moving?.remove(record);
+    const before = record.message;
     change(record);
     record.updatedAtMs = now;
     moving?.add(record);
+    this.#unread.changed(record, before);
+  }
+
+  /** The live records of a topic, made empty when it has none. */
+  #liveOn(topic: string): Set<MutableRecord> {
+    let live = this.#byTopic.get(topic);
+    if (!live) {
+      live = new Set();
+      this.#byTopic.set(topic, live);
+    }
+    return live;
   }
 
   /** The index of an order, made from what is written when first asked for. */
@@ -267,7 +288,16 @@ export class MessageStore {
 
   /** Every record not deleted on exactly this topic, oldest first, written yet or not (for inspection). */
   stored(topic: string): StoredRecord[] {
-    return [...this.#byUid.values()].filter((r) => !r.deleted && r.topic === topic).map(copyRecord);
+    return [...(this.#byTopic.get(topic) ?? [])].map(copyRecord);
+  }
+
+  /**
+   * The messages from others (user uid ≠ `owner`) on `topics` (a thread's topic, and for a
+   * MEMBER thread its reversal), of the types that count (`countsAsUnread`), created after
+   * the newest of them that is READ; written to history yet or not. Two binary searches a topic.
+   */
+  unread(topics: readonly string[], owner: string): number {
+    return this.#unread.count(topics, owner, (topic) => this.#byTopic.get(topic) ?? []);
   }
 
   /** How many messages are stored (deleted ones included). */

@@ -15,7 +15,6 @@ import { freezeWireMessage, serverTime, stamp } from './stamp.js';
 import { classifyFilter, filterMatches, reversedMemberTopic } from './subscriptions.js';
 import { ThreadBook, type ThreadRow, type ThreadSeed } from './thread-book.js';
 import type { ThreadResponseJson } from './thread-json.js';
-import { countsAsUnread } from './unread.js';
 
 /** Where a message came from: when, the MQTT topic it was published to, the user who sent it. */
 export interface AcceptContext {
@@ -248,13 +247,7 @@ export class ServerRules {
   /** Messages from others on a row's thread after the newest of them that is READ. */
   #unread(row: ThreadRow): number {
     const reversed = row.type === 'MEMBER' ? reversedMemberTopic(row.topic) : undefined;
-    const records = [...this.#store.stored(row.topic), ...(reversed ? this.#store.stored(reversed) : [])];
-    const fromOthers = records.filter(
-      (r) => (r.message.user?.uid ?? '') !== row.owner && countsAsUnread(r.message.type),
-    );
-    let readUpTo = Number.NEGATIVE_INFINITY;
-    for (const r of fromOthers) if (r.message.status === 'READ') readUpTo = Math.max(readUpTo, r.createdAtMs);
-    return fromOthers.filter((r) => r.createdAtMs > readUpTo).length;
+    return this.#store.unread(reversed ? [row.topic, reversed] : [row.topic], row.owner);
   }
 
   /** Everything stored on a topic and not deleted, oldest first, written to history yet or not (for tests). */
