@@ -53,6 +53,22 @@ export interface ThreadRow {
 
 type MutableRow = { -readonly [K in keyof ThreadRow]: ThreadRow[K] };
 
+/** What a row's preview is made of: the type and content of its last message. */
+interface LastSent {
+  readonly type: string;
+  readonly content: string;
+}
+
+/**
+ * A row as the book keeps it. A message stored only notes its type and content (`lastSent`):
+ * its preview (`last`) is made when the row is read ({@link filled}), once, as most rows move
+ * on many times between two reads of the thread list.
+ */
+type BookRow = MutableRow & {
+  /** The last message, when its preview is not made yet (`last` is then out of date). */
+  lastSent?: LastSent | undefined;
+};
+
 /** A thread the seed (or a test) declares. */
 export interface ThreadSeed {
   /** The thread's uid (each owner's row gets it, suffixed past the first). */
@@ -80,7 +96,7 @@ const PREVIEW_MAX = 200;
 export class ThreadBook {
   readonly #options: ThreadBookOptions;
   /** Rows by topic, then by owner. */
-  readonly #rows = new Map<string, Map<string, MutableRow>>();
+  readonly #rows = new Map<string, Map<string, BookRow>>();
   #seq = 0;
 
   constructor(options: ThreadBookOptions) {
@@ -90,7 +106,7 @@ export class ThreadBook {
   /** Declares a thread (the seed): a row for each of its owners, no message yet. */
   seed(thread: ThreadSeed, now: number): void {
     for (const owner of this.#ownersByTopic(thread.topic)) {
-      this.#row(thread.topic, owner, { uid: thread.uid, type: thread.type, channel: '', orgUid: '' }, now).status =
+      this.#row(thread.topic, owner, { uid: thread.uid, type: thread.type, channel: '', extra: '' }, now).status =
         thread.status ?? 'CHATTING';
     }
   }
@@ -117,7 +133,7 @@ export class ThreadBook {
   /** A row by topic and owner (a copy). */
   row(topic: string, owner: string): ThreadRow | undefined {
     const row = this.#rows.get(topic)?.get(owner);
-    return row && { ...row, user: { ...row.user } };
+    return row && publicRow(filled(row));
   }
 
   /** One page of an owner's rows, newest change first, as the server answers it. */
@@ -126,7 +142,7 @@ export class ThreadBook {
     page: { readonly pageNumber: number; readonly pageSize: number },
     unreadOf: (row: ThreadRow) => number,
   ): HistoryPageOf<ThreadResponseJson> {
-    const all: MutableRow[] = [];
+    const all: BookRow[] = [];
     for (const byOwner of this.#rows.values()) {
       const row = byOwner.get(owner);
       if (row) all.push(row);
@@ -134,7 +150,10 @@ export class ThreadBook {
     all.sort((a, b) => b.updatedAtMs - a.updatedAtMs || b.seq - a.seq);
     const { pageNumber, pageSize } = page;
     const rows = all.slice(pageNumber * pageSize, (pageNumber + 1) * pageSize);
-    const content = rows.map((row) => this.#json(row, unreadOf(row)));
+    const content = rows.map((row) => {
+      const shown = filled(row);
+      return this.#json(shown, unreadOf(shown));
+    });
     const totalPages = Math.ceil(all.length / pageSize);
     return {
       content,
@@ -153,17 +172,18 @@ export class ThreadBook {
   #touch(message: WireMessage, topic: string, now: number): void {
     const known = this.#rows.get(topic);
     const owners = known && known.size > 0 ? [...known.keys()] : this.#ownersByTopic(topic);
-    const orgUid = orgUidOf(message.extra);
+    const init = {
+      uid: message.thread?.uid ?? '',
+      type: message.thread?.type ?? '',
+      channel: message.channel,
+      extra: message.extra,
+    };
+    const sent: LastSent = { type: message.type, content: message.content };
     for (const owner of owners) {
-      const row = this.#row(
-        topic,
-        owner,
-        { uid: message.thread?.uid ?? '', type: message.thread?.type ?? '', channel: message.channel, orgUid },
-        now,
-      );
+      const row = this.#row(topic, owner, init, now);
       row.user = this.#otherSide(topic, owner, message, row.user);
       row.updatedAtMs = now;
-      row.last = lastMessage(message);
+      row.lastSent = sent;
       const state = threadStateAfter(message.type);
       if (state) {
         row.status = state;
@@ -188,13 +208,13 @@ export class ThreadBook {
     byOwner.set(receiver, { ...first, owner: receiver });
   }
 
-  /** The row of an owner on a topic, made when there is none. */
+  /** The row of an owner on a topic, made when there is none (its organisation then read from `init.extra`). */
   #row(
     topic: string,
     owner: string,
-    init: { readonly uid: string; readonly type: string; readonly channel: string; readonly orgUid: string },
+    init: { readonly uid: string; readonly type: string; readonly channel: string; readonly extra: string },
     now: number,
-  ): MutableRow {
+  ): BookRow {
     let byOwner = this.#rows.get(topic);
     if (!byOwner) {
       byOwner = new Map();
@@ -203,7 +223,7 @@ export class ThreadBook {
     const existing = byOwner.get(owner);
     if (existing) return existing;
     const base = init.uid || `thread_${this.#seq}`;
-    const row: MutableRow = {
+    const row: BookRow = {
       uid: byOwner.size === 0 ? base : `${base}_${owner}`,
       topic,
       type: init.type || typeOfTopic(topic),
@@ -211,7 +231,7 @@ export class ThreadBook {
       owner,
       user: this.#profile(threadUserUid(topic, owner)),
       channel: init.channel,
-      orgUid: init.orgUid || (this.#options.directory.orgOf?.(owner) ?? ''),
+      orgUid: orgUidOf(init.extra) || (this.#options.directory.orgOf?.(owner) ?? ''),
       transferStatus: 'NONE',
       closeType: null,
       createdAtMs: now,
@@ -307,15 +327,30 @@ const CLOSE_TYPES: Readonly<Record<string, string>> = {
   VISITOR_CLOSED: 'VISITOR',
 };
 
+/** A row with its preview made, if a message came since it was last read. */
+function filled(row: BookRow): BookRow {
+  if (row.lastSent) {
+    row.last = lastMessage(row.lastSent);
+    row.lastSent = undefined;
+  }
+  return row;
+}
+
+/** A copy of a filled row as {@link ThreadBook.row} gives it, without what the book keeps besides. */
+function publicRow(row: BookRow): ThreadRow {
+  const { lastSent: _unused, ...copy } = row;
+  return { ...copy, user: { ...row.user } };
+}
+
 /** The last message as the server keeps it: its text, or the text a JSON content holds, or its type. */
-function lastMessage(message: WireMessage): ThreadContentJson {
+function lastMessage(message: LastSent): ThreadContentJson {
   return { v: 1, msgType: message.type, preview: previewOf(message), payload: message.content };
 }
 
 /** Media whose content is a URL or JSON: shown by their type. */
 const MEDIA_TYPES: ReadonlySet<string> = new Set(['IMAGE', 'FILE', 'VIDEO', 'AUDIO', 'VOICE', 'DOCUMENT', 'MUSIC']);
 
-function previewOf(message: WireMessage): string {
+function previewOf(message: LastSent): string {
   const text = MEDIA_TYPES.has(message.type) ? `[${message.type}]` : (jsonText(message.content) ?? `[${message.type}]`);
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > PREVIEW_MAX ? flat.slice(0, PREVIEW_MAX) : flat;
@@ -344,7 +379,9 @@ function userJson(u: WireUser): ServerUserJson {
   return { uid: u.uid, nickname: u.nickname, avatar: u.avatar, type: u.type, ...(u.extra ? { extra: u.extra } : {}) };
 }
 
+/** The `orgUid` a message's `extra` JSON names, or ''. */
 function orgUidOf(extra: string): string {
+  if (extra === '') return '';
   try {
     const value: unknown = JSON.parse(extra);
     const orgUid = typeof value === 'object' && value !== null ? (value as { orgUid?: unknown }).orgUid : undefined;
