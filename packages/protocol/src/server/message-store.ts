@@ -109,10 +109,10 @@ class OrderIndex {
  * History pages come from an index per thread (a MEMBER conversation's two topics together)
  * and order, sorted by time and arrival: a page costs O(page) however much is stored (a deep
  * one also skips whole chunks of 512). A record enters the index once its batch is written; a
- * receipt, a recall or a stream chunk moves or removes it there. The thread list's unread counts
- * come from an {@link UnreadIndex} told of every change, written or not. Stored messages are frozen:
- * the one copy made of a message is the stamped one, shared by the store, the echoes and the
- * caller.
+ * receipt, a recall or a stream chunk moves or removes it there. The thread list's unread
+ * counts come from another index (`UnreadIndex`), told of every change, written or not. Stored
+ * messages are frozen: the one copy made of a message is the stamped one, shared by the store,
+ * the echoes and the caller.
  */
 export class MessageStore {
   readonly #lagMs: number;
