@@ -66,5 +66,10 @@ export {
   type LinkOwner,
   type LinkState,
 } from './transport/link-driver.js';
+export {
+  type SocketClosedFacts,
+  type SocketClosedOutcome,
+  socketClosedOutcome,
+} from './transport/socket-closed.js';
 export { refuseInexactTopics } from './transport/topic.js';
 export { type StartVisitorOptions, startVisitor, type VisitorSession } from './visitor/start.js';

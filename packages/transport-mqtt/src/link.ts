@@ -1,4 +1,11 @@
-import { type DrivenLink, type LinkOwner, type LinkState, type RealtimeConnectOptions, SdkError } from '@weiyu/core';
+import {
+  type DrivenLink,
+  type LinkOwner,
+  type LinkState,
+  type RealtimeConnectOptions,
+  type SdkError,
+  socketClosedOutcome,
+} from '@weiyu/core';
 // The default import is the one shape that works everywhere: Node loads mqtt's CommonJS build,
 // browser bundlers pick `dist/mqtt.esm.js` (its "browser" export), which has no named exports.
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
@@ -136,34 +143,21 @@ export class Link implements DrivenLink {
     this.#owner.forget(this);
     const { logUrl, logger } = this.#settings;
     const attempt = this.failConnect;
-    attempt?.(
-      this.#streamError ??
-        new SdkError(
-          'connection_refused',
-          `The WebSocket to ${logUrl} closed before the broker answered: is the server up and the path right?`,
-        ),
-    );
-    // A connection whose connect() had not resolved yet was never announced: no `disconnected`.
-    const announced =
-      attempt === undefined && (state.status === 'connected' || (state.status === 'closing' && state.announced));
-    const requested = state.status === 'closing' && state.requested;
-    const lost = state.status === 'connected' ? state.lastError : undefined;
-    const error = requested
-      ? new SdkError('closed', 'The connection was closed')
-      : (lost ??
-        new SdkError(
-          'network',
-          `The connection to ${logUrl} was lost`,
-          this.#streamError ? { cause: this.#streamError } : {},
-        ));
-    for (const reject of this.pending) reject(error);
+    const outcome = socketClosedOutcome(state, {
+      attempting: attempt !== undefined,
+      logUrl,
+      socketError: this.#streamError,
+    });
+    if (attempt && outcome.connectError) attempt(outcome.connectError);
+    for (const reject of this.pending) reject(outcome.requestError);
     this.pending.clear();
     // Stop mqtt.js's own timers and stores; it must not try anything by itself.
     this.client.end(true, {}, () => {});
     this.#markClosed();
-    if (announced) {
-      logger?.info('mqtt: disconnected', { url: logUrl, code: requested ? undefined : error.code });
-      this.#owner.emit({ type: 'disconnected', error: requested ? undefined : error });
+    const { disconnected } = outcome;
+    if (disconnected) {
+      logger?.info('mqtt: disconnected', { url: logUrl, code: disconnected.error?.code });
+      this.#owner.emit(disconnected);
     }
   }
 }

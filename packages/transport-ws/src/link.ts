@@ -1,4 +1,11 @@
-import { type DrivenLink, type LinkOwner, type LinkState, type RealtimeConnectOptions, SdkError } from '@weiyu/core';
+import {
+  type DrivenLink,
+  type LinkOwner,
+  type LinkState,
+  type RealtimeConnectOptions,
+  SdkError,
+  socketClosedOutcome,
+} from '@weiyu/core';
 import { classifySocketError, connackError } from './classify.js';
 import {
   createPacketReader,
@@ -273,36 +280,24 @@ export class Link implements DrivenLink {
     this.#owner.forget(this);
     const { logUrl, logger } = this.#settings;
     const attempt = this.failConnect;
-    attempt?.(
-      this.#socketError ??
-        new SdkError(
-          'connection_refused',
-          `The WebSocket to ${logUrl} closed before the broker answered: is the server up and the path right?`,
-        ),
-    );
-    // A connection whose connect() had not resolved yet was never announced: no `disconnected`.
-    const announced =
-      attempt === undefined && (state.status === 'connected' || (state.status === 'closing' && state.announced));
-    const requested = state.status === 'closing' && state.requested;
-    const lost = state.status === 'connected' ? state.lastError : undefined;
-    const error = requested
-      ? new SdkError('closed', 'the connection was closed')
-      : (lost ??
-        new SdkError(
-          'network',
-          `the connection to ${logUrl} was lost`,
-          this.#socketError ? { cause: this.#socketError } : {},
-        ));
+    const outcome = socketClosedOutcome(state, {
+      attempting: attempt !== undefined,
+      logUrl,
+      socketError: this.#socketError,
+    });
+    if (attempt && outcome.connectError) attempt(outcome.connectError);
     // A request's caller hears `closed` or `network`; the cause says more.
+    const error = outcome.requestError;
     const dropped =
       error.code === 'closed' || error.code === 'network'
         ? error
-        : new SdkError('network', `the connection to ${logUrl} was lost (${error.code})`, { cause: error });
+        : new SdkError('network', `The connection to ${logUrl} was lost (${error.code})`, { cause: error });
     for (const ack of [...this.#acks.values()]) ack(dropped);
     this.#markClosed();
-    if (announced) {
-      logger?.info('ws: disconnected', { url: logUrl, code: requested ? undefined : error.code });
-      this.#owner.emit({ type: 'disconnected', error: requested ? undefined : error });
+    const { disconnected } = outcome;
+    if (disconnected) {
+      logger?.info('ws: disconnected', { url: logUrl, code: disconnected.error?.code });
+      this.#owner.emit(disconnected);
     }
   }
 }
