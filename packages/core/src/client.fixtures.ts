@@ -3,7 +3,6 @@ import { topics } from '@weiyu/protocol';
 import type { ChatClient, ChatClientOptions, ChatThread, LocalMessage, LocalStatus } from './api.js';
 import { createChatClient } from './client.js';
 import type { KeyValueStore } from './interfaces.js';
-import { createMemoryStore } from './stores/memory-store.js';
 import { createFakeClock } from './testing/fake-clock.js';
 import {
   createInMemoryNetwork,
@@ -50,7 +49,7 @@ export function createWorld(seed = 1, network: Partial<InMemoryNetworkOptions> =
       auth: { username: uid, accessToken: token(uid) },
       clock,
       random: seededRandom(seed * 1_000 + n),
-      outbox: store ?? createMemoryStore(),
+      ...(store ? { outbox: store } : {}),
       ...rest,
     });
   };

@@ -4,7 +4,7 @@ import type { KeyValueStore } from '../interfaces.js';
 import { createMemoryStore } from '../stores/memory-store.js';
 import { createFakeClock } from '../testing/fake-clock.js';
 import { createFaultyStore } from '../testing/faulty-store.js';
-import { createOutbox, outboxPrefix } from './outbox.js';
+import { createOutbox, createVolatileOutbox, outboxPrefix } from './outbox.js';
 
 function wire(uid: string, topic = 'org/agent/a1/v1'): WireMessage {
   return {
@@ -23,6 +23,21 @@ function wire(uid: string, topic = 'org/agent/a1/v1'): WireMessage {
 const noError = () => {
   throw new Error('unexpected outbox error');
 };
+
+describe('outbox without a store (the default)', () => {
+  it('counts what it holds for the limit, restores nothing, and answers every call at once', async () => {
+    const outbox = createVolatileOutbox();
+    expect(await outbox.ready).toEqual([]);
+    await outbox.add(wire('m1'));
+    await outbox.add(wire('m2'));
+    await outbox.add(wire('m1'));
+    expect([outbox.count(), outbox.has('m1'), outbox.has('m3')]).toEqual([2, true, false]);
+    await outbox.remove('m1');
+    await outbox.idle();
+    expect([outbox.count(), outbox.has('m1')]).toEqual([1, false]);
+    outbox.dispose();
+  });
+});
 
 describe('outbox', () => {
   it('stores messages and gives them back to a new outbox on the same store, in send order', async () => {

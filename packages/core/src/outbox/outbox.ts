@@ -59,6 +59,31 @@ export function outboxPrefix(namespace: string): string {
   return `${KEY_PREFIX}${encodeURIComponent(namespace)}:`;
 }
 
+/**
+ * The outbox of a client given no store (`outbox` not set): what it would write, no other client
+ * could read and nothing would outlive, so it writes nothing — it keeps the uids, for
+ * `outboxLimit` — and a message sent costs no record and no store call.
+ */
+export function createVolatileOutbox(): Outbox {
+  const uids = new Set<string>();
+  const done = Promise.resolve();
+  return {
+    ready: Promise.resolve([]),
+    count: () => uids.size,
+    has: (uid) => uids.has(uid),
+    add(message) {
+      uids.add(message.uid);
+      return done;
+    },
+    remove(uid) {
+      uids.delete(uid);
+      return done;
+    },
+    idle: () => done,
+    dispose() {},
+  };
+}
+
 /** Creates the outbox over a store and starts loading what is in it. */
 export function createOutbox(options: OutboxOptions): Outbox {
   const prefix = outboxPrefix(options.namespace);

@@ -6,10 +6,9 @@ import type { Channel, SdkError } from '@weiyu/protocol';
 import type { ChatTiming, ChatUser } from '../api.js';
 import type { KeyValueStore, RealtimeTransport, RestCallOptions, RestTransport } from '../interfaces.js';
 import { messageFromWire } from '../message.js';
-import { createOutbox } from '../outbox/outbox.js';
+import { createOutbox, createVolatileOutbox } from '../outbox/outbox.js';
 import type { Dedupe } from '../receive/dedupe.js';
 import type { Shown } from '../receive/shown.js';
-import { createMemoryStore } from '../stores/memory-store.js';
 import { createSender, type Sender, type SenderOptions } from './sender.js';
 
 /** What the sending side needs from the client. */
@@ -37,13 +36,15 @@ export interface SendingParts extends Omit<SenderOptions, 'outbox' | 'publish' |
 export function wireSending(parts: SendingParts): Sender {
   const { clock, rest, shown } = parts;
   const selfUid = parts.user.uid;
-  const outbox = createOutbox({
-    store: parts.store ?? createMemoryStore(),
-    namespace: selfUid,
-    onError: parts.emitError,
-    clock,
-    timeoutMs: parts.timing.storeTimeoutMs,
-  });
+  const outbox = parts.store
+    ? createOutbox({
+        store: parts.store,
+        namespace: selfUid,
+        onError: parts.emitError,
+        clock,
+        timeoutMs: parts.timing.storeTimeoutMs,
+      })
+    : createVolatileOutbox();
   const sender = createSender({
     ...parts,
     outbox,
