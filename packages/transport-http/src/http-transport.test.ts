@@ -202,7 +202,8 @@ describe('createHttpTransport', () => {
     const started = Date.now();
     expect((await rejection(rest.sendMessage(MESSAGE, { channel: 'WEB' }))).code).toBe('timeout');
     expect((await rejection(rest.queryTopic({ topic: 't', pageNumber: 0, pageSize: 1 }))).code).toBe('timeout');
-    expect(Date.now() - started).toBeLessThan(2_000);
+    // Neither server ever answers: only the 50 ms deadlines end the calls (wide: CI machines are shared).
+    expect(Date.now() - started).toBeLessThan(5_000);
 
     // The same without any socket: a fetch that never settles, a body whose text() never resolves.
     const never = createHttpTransport({
