@@ -46,7 +46,7 @@ const PAIRS = new Set((process.env.BENCH_PAIRS ?? 'raw,sdk,raw-receipts,receipts
 /** The SDK's send window (BENCH_WINDOW), its default when not given. */
 const WINDOW = process.env.BENCH_WINDOW === undefined ? undefined : Number(process.env.BENCH_WINDOW);
 /** How many times each burst runs (BENCH_REPEAT): the best is shown. */
-const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
+const REPEAT = Number(process.env.BENCH_REPEAT ?? 5);
 const TIMEOUT_MS = 180_000;
 
 /**
@@ -137,29 +137,62 @@ async function burstSection(server: Server, makers: PairMaker[]): Promise<void> 
   // BENCH_DELAYS=0,5,50: which one-way delays to run.
   const chosen = new Set((process.env.BENCH_DELAYS ?? '0,5,50').split(',').map(Number));
   for (const [delay, label, count] of delays.filter(([d]) => chosen.has(d))) {
-    // Each pair REPEAT times, the pairs taking turns; the best run of each is shown.
-    const runs = new Map<string, BurstFigures[]>();
+    // Each pair REPEAT times, the pairs taking turns; the best run of each is shown, and the
+    // ratios of the runs side by side in each round (median and spread), which the load moves less.
+    const rounds: Array<Map<string, BurstFigures>> = [];
     for (let round = 0; round < REPEAT; round++) {
+      const figuresOf = new Map<string, BurstFigures>();
       for (const make of makers) {
         const run = await withPair(make, linksFor(server.ready, delay), (p, probe) =>
           burst(p, probe, count, TIMEOUT_MS),
         );
-        runs.set(run.name, [...(runs.get(run.name) ?? []), run.figures]);
+        figuresOf.set(run.name, run.figures);
       }
+      rounds.push(figuresOf);
     }
-    const figures = [...runs].map(([name, list]) => ({ name, figures: best(list) }));
-    // Each against the raw pair that does the same: with receipts, the raw receiver sends them too.
-    const rawLike = (name: string) =>
-      figures.find((f) => f.name === (name.includes('+ receipts') ? 'raw mqtt.js + receipts' : 'raw mqtt.js'))?.figures;
-    for (const { name, figures: f } of figures) {
-      const raw = rawLike(name);
-      const ratio = raw ? (f.perSecond / raw.perSecond).toFixed(2) : '';
-      const cpuRatio = raw ? (f.cpuUs / raw.cpuUs).toFixed(2) : '';
-      rows.push(
-        `| burst ${count}, ${label} | ${name} | ${f.perSecond.toFixed(0)} msg/s (sender ${f.senderMs.toFixed(0)} ms, receiver ${f.receiverMs.toFixed(0)} ms) | ${ratio} | ${f.cpuUs.toFixed(0)} µs | ${cpuRatio} |`,
+    burstRows(`burst ${count}, ${label}`, rounds);
+  }
+}
+
+/** The raw pair a pair is measured against: with receipts, the raw receiver sends them too. */
+function rawLike(name: string): string {
+  return name.includes('+ receipts') ? 'raw mqtt.js + receipts' : 'raw mqtt.js';
+}
+
+/** The median of some numbers and their spread, as `0.71 (0.64–0.80)`. */
+function medianSpread(values: readonly number[]): string {
+  const sorted = [...values].sort((a, b) => a - b);
+  const median = sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN;
+  const low = sorted[0] ?? Number.NaN;
+  const high = sorted.at(-1) ?? Number.NaN;
+  return sorted.length > 1 ? `${median.toFixed(2)} (${low.toFixed(2)}–${high.toFixed(2)})` : median.toFixed(2);
+}
+
+/** One row per pair: its best run, the best run's ratios, and the per-round ratios. */
+function burstRows(figure: string, rounds: ReadonlyArray<ReadonlyMap<string, BurstFigures>>): void {
+  const names = [...(rounds[0]?.keys() ?? [])];
+  for (const name of names) {
+    const f = best(rounds.flatMap((r) => r.get(name) ?? []));
+    // The raw pairs are the reference (their ratio is 1): only the others get ratios.
+    const raw =
+      name !== rawLike(name) && names.includes(rawLike(name))
+        ? best(rounds.flatMap((r) => r.get(rawLike(name)) ?? []))
+        : undefined;
+    const perRound = (pick: (a: BurstFigures, b: BurstFigures) => number) =>
+      medianSpread(
+        rounds.flatMap((r) => {
+          const [a, b] = [r.get(name), r.get(rawLike(name))];
+          return a && b ? [pick(a, b)] : [];
+        }),
       );
-      record(`burst ${label} ${name}`, f);
-    }
+    const ratio = raw
+      ? `${(f.perSecond / raw.perSecond).toFixed(2)}; rounds ${perRound((a, b) => a.perSecond / b.perSecond)}`
+      : '';
+    const cpuRatio = raw ? `${(f.cpuUs / raw.cpuUs).toFixed(2)}; rounds ${perRound((a, b) => a.cpuUs / b.cpuUs)}` : '';
+    rows.push(
+      `| ${figure} | ${name} | ${f.perSecond.toFixed(0)} msg/s (sender ${f.senderMs.toFixed(0)} ms, receiver ${f.receiverMs.toFixed(0)} ms) | ${ratio} | ${f.cpuUs.toFixed(0)} µs | ${cpuRatio} |`,
+    );
+    record(`${figure} ${name}`, { best: f, rounds: rounds.map((r) => r.get(name)) });
   }
 }
 
