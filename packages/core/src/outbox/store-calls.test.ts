@@ -63,4 +63,26 @@ describe('store calls', () => {
     await clock.advanceAsync(0);
     expect(called).toBe('read 7');
   });
+
+  it('a clock set back does not hold a deadline: it passes at most one timeout late', async () => {
+    const fake = createFakeClock();
+    let back = 0;
+    const clock = { ...fake, now: () => fake.now() - back };
+    const calls = createStoreCalls({ clock, timeoutMs: 1_000, onError: () => {} });
+    const first = manual<string>();
+    void calls.call('write', () => first.promise);
+    await fake.advanceAsync(100);
+    first.resolve('kept');
+    let second: string | undefined;
+    void calls
+      .call('write', () => new Promise<string>(() => {}))
+      .then((r) => {
+        second = r.ok ? 'answered' : 'timed out';
+      });
+    // The clock goes an hour back, the timer set for the first call still runs.
+    back = 3_600_000;
+    await fake.advanceAsync(2_000);
+    expect(second).toBe('timed out');
+    expect(fake.pending()).toBe(0);
+  });
 });

@@ -114,7 +114,9 @@ interface Deadline {
 /**
  * Deadlines that all last `timeoutMs`, on one timer: they pass in the order they were set, so
  * the timer waits for the oldest (a store that answers at once costs no timer of its own, and
- * the outbox makes two or three calls a message).
+ * the outbox makes two or three calls a message). The timer, not the clock's time, ends the one
+ * it was set for, and it is never set for longer than `timeoutMs`: a clock set back cannot hold
+ * a deadline for longer than that.
  */
 function createDeadlines(clock: StoreCallsOptions['clock'], timeoutMs: number) {
   /** By insertion, so oldest first: the first due is the first one. */
@@ -123,13 +125,14 @@ function createDeadlines(clock: StoreCallsOptions['clock'], timeoutMs: number) {
   const arm = (): void => {
     const oldest = pending.values().next().value;
     if (timer !== undefined || oldest === undefined) return;
-    timer = clock.setTimeout(pass, Math.max(0, oldest.due - clock.now()));
+    const wait = Math.min(timeoutMs, Math.max(0, oldest.due - clock.now()));
+    timer = clock.setTimeout(() => pass(oldest), wait);
   };
-  const pass = (): void => {
+  const pass = (setFor: Deadline): void => {
     timer = undefined;
     const now = clock.now();
     for (const deadline of pending) {
-      if (deadline.due > now) break;
+      if (deadline !== setFor && deadline.due > now) break;
       pending.delete(deadline);
       deadline.expire();
     }
