@@ -72,7 +72,19 @@ export function createWorld(seed = 1, network: Partial<InMemoryNetworkOptions> =
     await clock.advanceAsync(10);
   };
 
-  return { clock, network: net, thread, client, run, online, token };
+  /** An agent (a1) and a visitor (v1), made in that order, then both brought online on the thread. */
+  const onlinePair = async (
+    agentOptions: WorldClientOptions = {},
+    visitorOptions: WorldClientOptions = {},
+  ): Promise<{ agent: ChatClient; visitor: ChatClient }> => {
+    const agent = client('a1', agentOptions);
+    const visitor = client('v1', visitorOptions);
+    await online(agent);
+    await online(visitor);
+    return { agent, visitor };
+  };
+
+  return { clock, network: net, thread, client, run, online, onlinePair, token };
 }
 
 /** Resolves the next time a client reports `connected`. */

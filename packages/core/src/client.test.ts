@@ -201,11 +201,8 @@ describe('createChatClient: send', () => {
 
 describe('createChatClient: receive', () => {
   it('sends DELIVERED automatically; READ is shown and never downgraded', async () => {
-    const { clock, thread, client, run, online } = createWorld();
-    const agent = client('a1');
-    const visitor = client('v1');
-    await online(agent);
-    await online(visitor);
+    const { clock, thread, run, onlinePair } = createWorld();
+    const { agent, visitor } = await onlinePair();
     const receipts: ReceiptEvent[] = [];
     const statuses: string[] = [];
     visitor.on('receipt', (r) => receipts.push(r));
@@ -227,11 +224,8 @@ describe('createChatClient: receive', () => {
   });
 
   it('counts a receipt for a pending message as its confirmation', async () => {
-    const { clock, thread, client, run, online, network } = createWorld();
-    const agent = client('a1');
-    const visitor = client('v1');
-    await online(agent);
-    await online(visitor);
+    const { clock, thread, run, network, onlinePair } = createWorld();
+    const { visitor } = await onlinePair();
     network.faults.holdEchoes(true);
     const changes: string[] = [];
     visitor.on('status', (s) => changes.push(`${s.previous}→${s.message.status}`));
@@ -243,11 +237,11 @@ describe('createChatClient: receive', () => {
   });
 
   it('shows typing, throttles TYPING sent, and ends the indicator after typingTtlMs', async () => {
-    const { thread, client, online, network, clock } = createWorld();
-    const agent = client('a1', { timing: { typingTtlMs: 6_000, typingThrottleMs: 2_000 } });
-    const visitor = client('v1', { timing: { typingThrottleMs: 2_000 } });
-    await online(agent);
-    await online(visitor);
+    const { thread, network, clock, onlinePair } = createWorld();
+    const { agent, visitor } = await onlinePair(
+      { timing: { typingTtlMs: 6_000, typingThrottleMs: 2_000 } },
+      { timing: { typingThrottleMs: 2_000 } },
+    );
     const typing: Array<[number, boolean]> = [];
     const start = clock.now();
     agent.on('typing', (t: TypingEvent) => typing.push([clock.now() - start, t.active]));
@@ -265,11 +259,8 @@ describe('createChatClient: receive', () => {
   });
 
   it('turns RECALL into a recall event and a RECALL status', async () => {
-    const { clock, thread, client, run, online } = createWorld();
-    const agent = client('a1');
-    const visitor = client('v1');
-    await online(agent);
-    await online(visitor);
+    const { clock, thread, run, onlinePair } = createWorld();
+    const { agent, visitor } = await onlinePair();
     const sent = visitor.send(thread, { type: 'TEXT', text: 'oops' });
     await run(sent.done);
     const recalls: string[] = [];
@@ -296,11 +287,8 @@ describe('createChatClient: receive', () => {
   });
 
   it('catches up what it missed while disconnected, oldest first, each once', async () => {
-    const { clock, thread, client, run, online, network } = createWorld();
-    const agent = client('a1');
-    const visitor = client('v1');
-    await online(agent);
-    await online(visitor);
+    const { clock, thread, run, network, onlinePair } = createWorld();
+    const { agent, visitor } = await onlinePair();
     const got: string[] = [];
     agent.on('message', (m) => got.push(m.content));
     await run(visitor.send(thread, { type: 'TEXT', text: 'before' }).done);
@@ -313,11 +301,8 @@ describe('createChatClient: receive', () => {
   });
 
   it('restores a READ receipt it missed while away from the status history keeps', async () => {
-    const { clock, thread, client, run, online, network } = createWorld();
-    const agent = client('a1');
-    const visitor = client('v1', { autoDelivered: false });
-    await online(agent);
-    await online(visitor);
+    const { clock, thread, run, online, network, onlinePair } = createWorld();
+    const { agent, visitor } = await onlinePair({}, { autoDelivered: false });
     const sent = await run(agent.send(thread, { type: 'TEXT', text: 'did you read this?' }).done);
     expect(sent.status).toBe('SUCCESS');
     await run(agent.disconnect());
@@ -334,11 +319,8 @@ describe('createChatClient: receive', () => {
   });
 
   it('keeps a thread in order when history is down and the link drops again mid catch-up', async () => {
-    const { clock, thread, client, run, online, network } = createWorld();
-    const agent = client('a1');
-    const visitor = client('v1');
-    await online(agent);
-    await online(visitor);
+    const { clock, thread, run, network, onlinePair } = createWorld();
+    const { agent, visitor } = await onlinePair();
     const got: string[] = [];
     visitor.on('message', (m) => got.push(m.content));
 
@@ -417,13 +399,13 @@ describe('createChatClient: receive', () => {
 
 describe('createChatClient: review fixes', () => {
   it('recalls a message still queued here: never sent, stays RECALL, done resolves RECALL', async () => {
-    const { clock, thread, client, run, online, network } = createWorld();
-    // No DELIVERED from the agent: it would confirm the first message and let the second go.
-    const agent = client('a1', { autoDelivered: false });
-    // A window of one: the second message waits in the queue behind the first.
-    const visitor = client('v1', { timing: { sendWindow: 1 } });
-    await online(agent);
-    await online(visitor);
+    const { clock, thread, run, network, onlinePair } = createWorld();
+    const { agent, visitor } = await onlinePair(
+      // No DELIVERED from the agent: it would confirm the first message and let the second go.
+      { autoDelivered: false },
+      // A window of one: the second message waits in the queue behind the first.
+      { timing: { sendWindow: 1 } },
+    );
     const got: string[] = [];
     const recalls: string[] = [];
     agent.on('message', (m) => got.push(m.content));
@@ -450,7 +432,7 @@ describe('createChatClient: review fixes', () => {
   });
 
   it('gives a catch-up up on a refusal trying again cannot mend, and lets the held messages through', async () => {
-    const { clock, thread, client, run, online, network } = createWorld();
+    const { clock, thread, run, network, onlinePair } = createWorld();
     const base = network.rest();
     let refuse = false;
     const rest: RestTransport = {
@@ -458,10 +440,7 @@ describe('createChatClient: review fixes', () => {
       queryTopic: (query, options) =>
         refuse ? Promise.reject(new SdkError('not_authorized', 'not a participant')) : base.queryTopic(query, options),
     };
-    const agent = client('a1', { rest });
-    const visitor = client('v1');
-    await online(agent);
-    await online(visitor);
+    const { agent, visitor } = await onlinePair({ rest });
     const got: string[] = [];
     agent.on('message', (m) => got.push(m.content));
     const errors: string[] = [];
@@ -478,11 +457,8 @@ describe('createChatClient: review fixes', () => {
   });
 
   it('tries a catch-up again after a server error (most often passing), keeping the thread in order', async () => {
-    const { clock, thread, client, run, online, network } = createWorld();
-    const agent = client('a1');
-    const visitor = client('v1');
-    await online(agent);
-    await online(visitor);
+    const { clock, thread, run, network, onlinePair } = createWorld();
+    const { agent, visitor } = await onlinePair();
     const got: string[] = [];
     agent.on('message', (m) => got.push(m.content));
     const errors: string[] = [];
@@ -519,11 +495,8 @@ describe('createChatClient: review fixes', () => {
   });
 
   it('forgets an unsubscribed thread: its messages, and its catch-up stops trying', async () => {
-    const { clock, thread, client, run, online, network } = createWorld();
-    const agent = client('a1');
-    const visitor = client('v1');
-    await online(agent);
-    await online(visitor);
+    const { clock, thread, run, network, onlinePair } = createWorld();
+    const { agent, visitor } = await onlinePair();
     await run(visitor.send(thread, { type: 'TEXT', text: 'hello' }).done);
     await clock.advanceAsync(20);
     expect(agent.messages(thread.topic)).toHaveLength(1);
@@ -547,11 +520,8 @@ describe('createChatClient: review fixes', () => {
 
 describe('createChatClient: lifecycle and secrets', () => {
   it('leaves no timer and no listener after dispose, even mid-flight', async () => {
-    const { thread, client, online, network, clock, run } = createWorld();
-    const agent = client('a1');
-    const visitor = client('v1');
-    await online(agent);
-    await online(visitor);
+    const { thread, network, clock, run, onlinePair } = createWorld();
+    const { agent, visitor } = await onlinePair();
     network.faults.holdEchoes(true);
     visitor.send(thread, { type: 'TEXT', text: 'in flight' });
     visitor.send(thread, { type: 'TEXT', text: 'queued' });
