@@ -1,20 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { item, pageOf, thread } from '../history/history.fixtures.js';
 import type { HistoryMessage, HistoryPage, RestTransport } from '../interfaces.js';
 import { type PassOptions, readPass, startPass } from './paging.js';
-
-/** A history item created at `created` (epoch ms), last changed at `updated`. */
-function item(uid: string, created: number, updated = created): HistoryMessage {
-  return {
-    uid,
-    type: 'TEXT',
-    content: uid,
-    status: 'SUCCESS',
-    createdAt: String(created),
-    updatedAt: String(updated),
-    channel: 'WEB',
-    extra: '',
-  };
-}
 
 /** A server's history: pages of `rows()` as it is at each call (newest first, as given). */
 function server(rows: (pageNumber: number) => readonly HistoryMessage[], calls: number[] = []): RestTransport {
@@ -22,23 +9,9 @@ function server(rows: (pageNumber: number) => readonly HistoryMessage[], calls: 
     sendMessage: () => Promise.reject(new Error('unused')),
     queryTopic: async ({ pageNumber, pageSize }): Promise<HistoryPage> => {
       calls.push(pageNumber);
-      const all = rows(pageNumber);
-      const totalPages = Math.ceil(all.length / pageSize);
-      return {
-        messages: all.slice(pageNumber * pageSize, (pageNumber + 1) * pageSize),
-        pageNumber,
-        pageSize,
-        totalPages,
-        totalElements: all.length,
-        last: pageNumber >= totalPages - 1,
-      };
+      return pageOf(rows(pageNumber), pageNumber, pageSize);
     },
   };
-}
-
-/** m0 (oldest) … m{count-1}, created a second apart from 1,000,000, newest first. */
-function thread(count: number): HistoryMessage[] {
-  return Array.from({ length: count }, (_, i) => item(`m${i}`, 1_000_000 + i * 1_000)).reverse();
 }
 
 const options = (rest: RestTransport, over: Partial<PassOptions> = {}): PassOptions => ({

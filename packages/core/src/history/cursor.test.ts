@@ -1,26 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HistoryMessage, HistoryPage, RestTransport } from '../interfaces.js';
 import { type Cursor, FRESH_CURSOR, type OlderRows, type ReadOlderOptions, readOlder } from './cursor.js';
-
-/** A history item created at `created` (epoch ms), last changed at `updated`. */
-function item(uid: string, created: number, updated = created): HistoryMessage {
-  return {
-    uid,
-    type: 'TEXT',
-    content: uid,
-    status: 'SUCCESS',
-    createdAt: String(created),
-    updatedAt: String(updated),
-    channel: 'WEB',
-    extra: '',
-  };
-}
-
-/** m0 (oldest) … m{count-1}, a second apart from 1,000,000, newest first: history as the server lists it. */
-function thread(count: number): HistoryMessage[] {
-  return Array.from({ length: count }, (_, i) => item(`m${i}`, time(i))).reverse();
-}
-const time = (i: number): number => 1_000_000 + i * 1_000;
+import { item, pageOf, thread, time } from './history.fixtures.js';
 
 /** A server whose history is `rows` as it is at each call; it records each call as `page/size`. */
 function server(rows: () => readonly HistoryMessage[], calls: string[] = []): RestTransport {
@@ -28,16 +9,7 @@ function server(rows: () => readonly HistoryMessage[], calls: string[] = []): Re
     sendMessage: () => Promise.reject(new Error('unused')),
     queryTopic: async ({ pageNumber, pageSize }): Promise<HistoryPage> => {
       calls.push(`${pageNumber}/${pageSize}`);
-      const all = rows();
-      const totalPages = Math.ceil(all.length / pageSize);
-      return {
-        messages: all.slice(pageNumber * pageSize, (pageNumber + 1) * pageSize),
-        pageNumber,
-        pageSize,
-        totalPages,
-        totalElements: all.length,
-        last: pageNumber >= totalPages - 1,
-      };
+      return pageOf(rows(), pageNumber, pageSize);
     },
   };
 }
