@@ -6,9 +6,11 @@
 import { decodeMessage, topics } from '@weiyu/protocol';
 import { describe, expect, it } from 'vitest';
 import type { ChatThread, LocalMessage } from './api.js';
-import { createWorld } from './client.fixtures.js';
+import { createWorld, type WorldClientOptions } from './client.fixtures.js';
 import type { RestTransport } from './interfaces.js';
 import type { InMemoryNetwork } from './testing/in-memory-network.js';
+
+type World = ReturnType<typeof createWorld>;
 
 /** A realtime transport whose receipts are recorded as `KIND uid`. */
 function spiedRealtime(network: InMemoryNetwork) {
@@ -42,6 +44,16 @@ function countingRest(rest: RestTransport) {
     },
   };
   return { rest: counted, counts };
+}
+
+/** An online visitor (v1), then an online agent (a1) whose receipts are spied on. */
+async function spiedAgent(world: World, options: WorldClientOptions = {}) {
+  const visitor = world.client('v1');
+  await world.online(visitor);
+  const spy = spiedRealtime(world.network);
+  const agent = world.client('a1', { realtime: spy.realtime, ...options });
+  await world.online(agent);
+  return { visitor, agent, spy };
 }
 
 const threadOf = (visitor: string): ChatThread => ({
@@ -148,12 +160,9 @@ describe('createChatClient: receipts like the official client, without storms', 
   });
 
   it('READ for the thread open on screen: what it shows, then each new message; DELIVERED again once closed', async () => {
-    const { clock, thread, network, client, run, online } = createWorld();
-    const visitor = client('v1');
-    await online(visitor);
-    const spy = spiedRealtime(network);
-    const agent = client('a1', { realtime: spy.realtime });
-    await online(agent);
+    const world = createWorld();
+    const { clock, thread, run } = world;
+    const { visitor, agent, spy } = await spiedAgent(world);
     const statuses: string[] = [];
     agent.on('status', (s) => statuses.push(`${s.message.content} ${s.message.status}`));
     const before = await run(visitor.send(thread, { type: 'TEXT', text: 'before' }).done);
@@ -184,12 +193,9 @@ describe('createChatClient: receipts like the official client, without storms', 
   });
 
   it('the open thread caught up with 30 unread sends one READ, for the newest; all 30 show READ', async () => {
-    const { clock, thread, network, client, run, online } = createWorld();
-    const visitor = client('v1');
-    await online(visitor);
-    const spy = spiedRealtime(network);
-    const agent = client('a1', { realtime: spy.realtime });
-    await online(agent);
+    const world = createWorld();
+    const { clock, thread, network, run } = world;
+    const { visitor, agent, spy } = await spiedAgent(world);
     agent.setActiveThread(thread);
     await run(agent.disconnect());
     const sent: LocalMessage[] = [];
@@ -205,12 +211,9 @@ describe('createChatClient: receipts like the official client, without storms', 
   });
 
   it('opened while offline, the thread is read once connected; what history says is READ gets none', async () => {
-    const { clock, thread, network, client, run, online } = createWorld();
-    const visitor = client('v1');
-    await online(visitor);
-    const spy = spiedRealtime(network);
-    const agent = client('a1', { realtime: spy.realtime, autoDelivered: false });
-    await online(agent);
+    const world = createWorld();
+    const { clock, thread, network, client, run, online } = world;
+    const { visitor, agent, spy } = await spiedAgent(world, { autoDelivered: false });
     const one = await run(visitor.send(thread, { type: 'TEXT', text: 'one' }).done);
     await clock.advanceAsync(100);
     expect(spy.receipts).toEqual([]);
@@ -231,12 +234,9 @@ describe('createChatClient: receipts like the official client, without storms', 
   });
 
   it('a markRead while offline tells the server once connected: one READ, for what was shown then', async () => {
-    const { clock, thread, network, client, run, online } = createWorld();
-    const visitor = client('v1');
-    await online(visitor);
-    const spy = spiedRealtime(network);
-    const agent = client('a1', { realtime: spy.realtime, autoDelivered: false });
-    await online(agent);
+    const world = createWorld();
+    const { clock, thread, network, run } = world;
+    const { visitor, agent, spy } = await spiedAgent(world, { autoDelivered: false });
     const one = await run(visitor.send(thread, { type: 'TEXT', text: 'one' }).done);
     const two = await run(visitor.send(thread, { type: 'TEXT', text: 'two' }).done);
     await clock.advanceAsync(100);
