@@ -12,11 +12,8 @@ const LAG = 5_000;
 
 describe('createChatClient: catch-up on the real server’s history', () => {
   it('an old message read while the visitor was away does not hide the newer ones from catch-up', async () => {
-    const { clock, thread, client, run, online } = createWorld();
-    const agent = client('a1');
-    const visitor = client('v1', { autoDelivered: false });
-    await online(agent);
-    await online(visitor);
+    const { clock, thread, run, online, onlinePair } = createWorld();
+    const { agent, visitor } = await onlinePair({}, { autoDelivered: false });
     const got: string[] = [];
     visitor.on('message', (m) => got.push(m.content));
     const old = await run(visitor.send(thread, { type: 'TEXT', text: 'old' }).done);
@@ -40,11 +37,8 @@ describe('createChatClient: catch-up on the real server’s history', () => {
   });
 
   it('a message published 1 s before a reconnect, not yet in history, still arrives — before what came live after', async () => {
-    const { clock, thread, client, run, online } = createWorld(1, { historyLagMs: LAG });
-    const agent = client('a1');
-    const visitor = client('v1');
-    await online(agent);
-    await online(visitor);
+    const { clock, thread, run, online, onlinePair } = createWorld(1, { historyLagMs: LAG });
+    const { agent, visitor } = await onlinePair();
     await clock.advanceAsync(LAG + 1_000);
     const got: string[] = [];
     visitor.on('message', (m) => got.push(m.content));
@@ -117,12 +111,12 @@ describe('createChatClient: catch-up on the real server’s history', () => {
   }, 60_000);
 
   it('a message the timeline and the duplicate filter forgot, moved up by a receipt while away, is not shown again', async () => {
-    const { clock, thread, client, network, online, run } = createWorld(1, { historyLagMs: LAG });
-    const agent = client('a1');
-    // A small timeline and filter (the filter holds 3 catch-up budgets: 150).
-    const visitor = client('v1', { timing: { dedupeCapacity: 20, catchUpPageSize: 10, catchUpMaxPages: 5 } });
-    await online(agent);
-    await online(visitor);
+    const { clock, thread, network, online, run, onlinePair } = createWorld(1, { historyLagMs: LAG });
+    const { agent, visitor } = await onlinePair(
+      {},
+      // A small timeline and filter (the filter holds 3 catch-up budgets: 150).
+      { timing: { dedupeCapacity: 20, catchUpPageSize: 10, catchUpMaxPages: 5 } },
+    );
     await clock.advanceAsync(LAG + 1_000);
     const got: string[] = [];
     visitor.on('message', (m) => got.push(m.content));
@@ -172,11 +166,8 @@ describe('createChatClient: catch-up on the real server’s history', () => {
   });
 
   it('held live messages stay held through an outage longer than the hold guard: what was missed still comes first', async () => {
-    const { clock, thread, client, network, online, run } = createWorld(1, { historyLagMs: LAG });
-    const agent = client('a1');
-    const visitor = client('v1');
-    await online(agent);
-    await online(visitor);
+    const { clock, thread, network, online, run, onlinePair } = createWorld(1, { historyLagMs: LAG });
+    const { agent, visitor } = await onlinePair();
     await clock.advanceAsync(LAG + 1_000);
     const got: string[] = [];
     visitor.on('message', (m) => got.push(m.content));

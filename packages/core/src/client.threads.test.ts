@@ -95,11 +95,8 @@ describe('createChatClient: the thread list', () => {
   });
 
   it('counts what others send, not my own; markRead(thread) clears it with one READ the server keeps', async () => {
-    const { network, client, run, online, clock, thread } = createWorld();
-    const agent = client('a1', { autoDelivered: false });
-    const visitor = client('v1');
-    await online(agent);
-    await online(visitor);
+    const { network, run, clock, thread, onlinePair } = createWorld();
+    const { agent, visitor } = await onlinePair({ autoDelivered: false });
     const sent = [];
     for (const text of ['one', 'two', 'three']) {
       sent.push(visitor.send(thread, { type: 'TEXT', text }));
@@ -182,11 +179,8 @@ describe('createChatClient: the thread list', () => {
   });
 
   it('snapshots keep their identity until something changes, and only the thread that changed is new', async () => {
-    const { client, run, online, clock, thread } = createWorld();
-    const agent = client('a1');
-    const visitor = client('v1');
-    await online(agent);
-    await online(visitor);
+    const { run, clock, thread, onlinePair } = createWorld();
+    const { agent, visitor } = await onlinePair();
     await run(visitor.send(thread, { type: 'TEXT', text: 'one' }).done);
     await run(visitor.send(second, { type: 'TEXT', text: 'other thread' }).done);
     await run(agent.subscribe([second.topic]));
