@@ -9,6 +9,7 @@
 //   node scripts/size.mjs            check
 //   node scripts/size.mjs --full     also the whole apps with mqtt.js and protobuf-es in them, and the
 //                                    widget on transport-mqtt for comparison
+//   node scripts/size.mjs --files    also the typical app's minified bytes per source file, largest first
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +55,14 @@ async function bundle(external, entry = APP, plugins = []) {
   return { bytes: code.length, gzip: gzipSync(code, { level: 9 }).length, metafile: result.metafile };
 }
 
+/** Minified bytes in the bundle by source file (before gzip), largest first: where to look for a cut. */
+function byFile(metafile) {
+  const rows = Object.values(metafile.outputs).flatMap((output) =>
+    Object.entries(output.inputs).map(([input, { bytesInOutput }]) => [input.replace(/^(\.\.\/)+/, ''), bytesInOutput]),
+  );
+  return rows.filter(([, bytes]) => bytes > 0).sort((a, b) => b[1] - a[1]);
+}
+
 /** Minified bytes in the bundle by package (before gzip). */
 function byPackage(metafile) {
   const parts = new Map();
@@ -73,6 +82,10 @@ console.log(
   `SDK's own code in a typical app: ${own.gzip} bytes gzip (${kb(own.gzip)}; ${kb(own.bytes)} minified), budget ${budget.gzipBytes} bytes`,
 );
 for (const [name, bytes] of byPackage(own.metafile)) console.log(`  ${name.padEnd(16)} ${kb(bytes)} minified`);
+if (process.argv.includes('--files')) {
+  console.log('The typical app by source file (minified bytes):');
+  for (const [file, bytes] of byFile(own.metafile)) console.log(`  ${String(bytes).padStart(6)}  ${file}`);
+}
 const full = process.argv.includes('--full');
 if (full) {
   const whole = await bundle([]);

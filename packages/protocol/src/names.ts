@@ -189,22 +189,23 @@ export type KnownChannel = (typeof CHANNELS)[number];
 /** A channel: a known one or any newer one. */
 export type Channel = KnownChannel | OtherName;
 
+// Each guard is made by a call, so each is marked pure: a bundler keeps only the lists of the guards an app calls.
 function isIn<T extends string>(list: readonly T[]): (name: string) => name is T {
   const set: ReadonlySet<string> = new Set(list);
   return (name: string): name is T => set.has(name);
 }
 
 /** Whether a message type name is one this SDK version knows. */
-export const isKnownMessageType = isIn(MESSAGE_TYPES);
+export const isKnownMessageType = /* @__PURE__ */ isIn(MESSAGE_TYPES);
 /** Whether a type is a signal (typing, receipts, recall, …) rather than content. */
-export const isSignalMessageType = isIn(SIGNAL_MESSAGE_TYPES);
+export const isSignalMessageType = /* @__PURE__ */ isIn(SIGNAL_MESSAGE_TYPES);
 /** Whether a message status is one this SDK version knows. */
-export const isKnownMessageStatus = isIn(MESSAGE_STATUSES);
+export const isKnownMessageStatus = /* @__PURE__ */ isIn(MESSAGE_STATUSES);
 /** Whether a thread type is one this SDK version knows. */
-export const isKnownThreadType = isIn(THREAD_TYPES);
+export const isKnownThreadType = /* @__PURE__ */ isIn(THREAD_TYPES);
 /** Whether a thread state is one this SDK version knows. */
-export const isKnownThreadState = isIn(THREAD_STATES);
+export const isKnownThreadState = /* @__PURE__ */ isIn(THREAD_STATES);
 /** Whether a user type is one this SDK version knows. */
-export const isKnownUserType = isIn(USER_TYPES);
+export const isKnownUserType = /* @__PURE__ */ isIn(USER_TYPES);
 /** Whether a channel is one this SDK version knows. */
-export const isKnownChannel = isIn(CHANNELS);
+export const isKnownChannel = /* @__PURE__ */ isIn(CHANNELS);
