@@ -4,7 +4,7 @@
  * cap on the page size — what the SDK must not lose a message to.
  */
 import { describe, expect, it } from 'vitest';
-import type { GapEvent } from './api.js';
+import type { ChatClient, GapEvent } from './api.js';
 import { createWorld, dropLink } from './client.fixtures.js';
 
 /** The real server writes history in batches about every 5 s. */
@@ -60,7 +60,8 @@ describe('createChatClient: catch-up on the real server’s history', () => {
 
   for (const count of [600, 5_000]) {
     it(`${count.toLocaleString('en')} messages sent while the visitor was away all arrive, once each, in order`, async () => {
-      const { clock, thread, client, network, online, run } = createWorld(1, { historyLagMs: LAG });
+      const world = createWorld(1, { historyLagMs: LAG });
+      const { clock, thread, client, network, online } = world;
       const visitor = client('v1');
       await online(visitor);
       await clock.advanceAsync(LAG + 1_000);
@@ -71,12 +72,7 @@ describe('createChatClient: catch-up on the real server’s history', () => {
       network.publish(message(thread.topic, 'seen'));
       await clock.advanceAsync(100);
 
-      await run(visitor.disconnect());
-      const sent = Array.from({ length: count }, (_, i) => `away-${i}`);
-      for (const text of sent) {
-        network.publish(message(thread.topic, text));
-        await clock.advanceAsync(3);
-      }
+      const sent = await publishWhileAway(world, visitor, count, 3);
       await clock.advanceAsync(LAG);
       await online(visitor);
       network.publish(message(thread.topic, 'live'));
@@ -194,7 +190,8 @@ describe('createChatClient: catch-up on the real server’s history', () => {
   });
 
   it('beyond catchUpPageSize × catchUpMaxPages, a gap event names what is missing — never a silent loss', async () => {
-    const { clock, thread, client, network, online, run } = createWorld();
+    const world = createWorld();
+    const { clock, thread, client, network, online } = world;
     const visitor = client('v1', { timing: { catchUpPageSize: 10, catchUpMaxPages: 5 } });
     await online(visitor);
     const got: string[] = [];
@@ -203,12 +200,7 @@ describe('createChatClient: catch-up on the real server’s history', () => {
     visitor.on('gap', (g) => gaps.push(g));
     network.publish(message(thread.topic, 'seen'));
     await clock.advanceAsync(100);
-    await run(visitor.disconnect());
-    const sent = Array.from({ length: 80 }, (_, i) => `away-${i}`);
-    for (const text of sent) {
-      network.publish(message(thread.topic, text));
-      await clock.advanceAsync(1_000);
-    }
+    const sent = await publishWhileAway(world, visitor, 80, 1_000);
     await online(visitor);
     await clock.advanceAsync(100);
     // The newest 50 arrive (the budget); the 30 before them are named.
@@ -225,6 +217,22 @@ describe('createChatClient: catch-up on the real server’s history', () => {
     }
   });
 });
+
+/** Takes `visitor` offline, then the agent publishes `count` messages (`away-0` …) on the thread, `stepMs` apart; returns their texts. */
+async function publishWhileAway(
+  world: ReturnType<typeof createWorld>,
+  visitor: ChatClient,
+  count: number,
+  stepMs: number,
+): Promise<string[]> {
+  await world.run(visitor.disconnect());
+  const sent = Array.from({ length: count }, (_, i) => `away-${i}`);
+  for (const text of sent) {
+    world.network.publish(message(world.thread.topic, text));
+    await world.clock.advanceAsync(stepMs);
+  }
+  return sent;
+}
 
 /** A message from the agent as the server takes it (published by one of the agent's devices). */
 function message(topic: string, text: string) {
