@@ -6,6 +6,7 @@
  * per program in module state and send a Buffer's whole backing memory instead of the view).
  */
 import { SdkError } from '@weiyu/core';
+import { MINI_PROGRAM_SCHEMES } from './options.js';
 
 /** What a SocketTask's failure callbacks receive. */
 export interface SocketTaskFailure {
@@ -52,19 +53,6 @@ export interface MiniProgramSocketApi {
   }): SocketTask | undefined;
 }
 
-/** A URL scheme of a mini-program socket, the name mqtt.js gives it, and where its API lives. */
-const SCHEMES: Readonly<Record<string, { readonly webSocket: 'ws:' | 'wss:'; readonly global: 'wx' | 'my' }>> = {
-  'wx:': { webSocket: 'ws:', global: 'wx' },
-  'wxs:': { webSocket: 'wss:', global: 'wx' },
-  'ali:': { webSocket: 'ws:', global: 'my' },
-  'alis:': { webSocket: 'wss:', global: 'my' },
-};
-
-/** Whether a URL scheme (`wxs:`) means a mini-program socket. */
-export function isMiniProgramScheme(protocol: string): boolean {
-  return SCHEMES[protocol] !== undefined;
-}
-
 /** How the transport opens a mini-program socket: the `ws(s)://` URL and a WebSocket factory for mqtt.js. */
 export interface MiniProgramSocket {
   /** The same URL with `ws:`/`wss:` in place of `wx:`/`wxs:`/`ali:`/`alis:`: what the socket opens. */
@@ -79,7 +67,7 @@ export interface MiniProgramSocket {
  * when there is no such API. Undefined for any other scheme.
  */
 export function miniProgramSocket(url: URL, api: MiniProgramSocketApi | undefined): MiniProgramSocket | undefined {
-  const scheme = SCHEMES[url.protocol];
+  const scheme = MINI_PROGRAM_SCHEMES[url.protocol];
   if (!scheme) return undefined;
   const found = api ?? (globalThis as Record<string, unknown>)[scheme.global];
   if (!hasConnectSocket(found)) {

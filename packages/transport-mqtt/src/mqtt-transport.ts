@@ -11,7 +11,7 @@ import {
 } from '@weiyu/core';
 import { classifyMqttError } from './classify-error.js';
 import { Link } from './link.js';
-import { type MqttTransportOptions, resolveSettings, type Settings, warnIfUnverified } from './options.js';
+import { type Settings, warnIfUnverified } from './options.js';
 
 /** A {@link RealtimeTransport} over MQTT 3.1.1 on a WebSocket, as returned by {@link createMqttTransport}. */
 export interface MqttTransport extends RealtimeTransport {
@@ -20,18 +20,10 @@ export interface MqttTransport extends RealtimeTransport {
 }
 
 /**
- * Creates the realtime transport for `@weiyu/core`: MQTT 3.1.1 over a WebSocket (subprotocol
- * `mqtt`) on mqtt.js, with the options of the Weiyu guide (keepalive 30 s, persistent session,
- * connect timeout 30 s, rescheduled pings). It never reconnects by itself: the chat client owns
- * the backoff. Throws an {@link SdkError} `invalid_argument` for a URL that is not `ws://`,
- * `wss://` or a mini-program's `wx(s)://`/`ali(s)://` (then without a `connectSocket` to open it),
- * for nonsensical numbers, or for a `ca` that is not PEM certificates.
- *
- * @example
- * const realtime = createMqttTransport({ url: 'wss://chat.example.com/websocket' });
+ * The transport of checked settings, for both entries: `createMqttTransport` of `@weiyu/transport-mqtt`
+ * (create-mqtt-transport.ts) and of `@weiyu/transport-mqtt/web` (web.ts).
  */
-export function createMqttTransport(options: MqttTransportOptions): MqttTransport {
-  const settings = resolveSettings(options);
+export function mqttTransport(settings: Settings): MqttTransport {
   warnIfUnverified(settings);
   return new MqttTransportImpl(settings);
 }

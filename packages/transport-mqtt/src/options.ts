@@ -1,10 +1,5 @@
 import { type Logger, SdkError } from '@weiyu/core';
-import {
-  isMiniProgramScheme,
-  type MiniProgramSocket,
-  type MiniProgramSocketApi,
-  miniProgramSocket,
-} from './mini-program-socket.js';
+import type { MiniProgramSocket, MiniProgramSocketApi } from './mini-program-socket.js';
 
 /** Options of {@link createMqttTransport}. */
 export interface MqttTransportOptions {
@@ -56,6 +51,20 @@ export interface MqttTransportOptions {
   readonly logger?: Logger;
 }
 
+/**
+ * The URL schemes of a mini-program socket, the WebSocket scheme each opens, and the global that
+ * has its `connectSocket`. Here rather than in mini-program-socket.ts: the URL check of both
+ * entries needs the list, and only the main entry the socket adapter.
+ */
+export const MINI_PROGRAM_SCHEMES: Readonly<
+  Record<string, { readonly webSocket: 'ws:' | 'wss:'; readonly global: 'wx' | 'my' }>
+> = {
+  'wx:': { webSocket: 'ws:', global: 'wx' },
+  'wxs:': { webSocket: 'wss:', global: 'wx' },
+  'ali:': { webSocket: 'ws:', global: 'my' },
+  'alis:': { webSocket: 'wss:', global: 'my' },
+};
+
 const DEFAULT_KEEPALIVE_S = 30;
 const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
 const DEFAULT_ACK_TIMEOUT_MS = 10_000;
@@ -79,13 +88,20 @@ export interface Settings {
   readonly logger: Logger | undefined;
 }
 
+/**
+ * How a `wx(s)://` or `ali(s)://` URL gets its socket: `miniProgramSocket` in the main entry, a
+ * refusal in `@weiyu/transport-mqtt/web`. Undefined for `ws://` and `wss://`. Passed in, so that an
+ * entry which never opens a mini-program socket does not bundle the adapter.
+ */
+export type OpenMiniProgramSocket = (url: URL, api: MiniProgramSocketApi | undefined) => MiniProgramSocket | undefined;
+
 /** Checks the options and fills in the defaults; throws `invalid_argument` for what cannot work. */
-export function resolveSettings(options: MqttTransportOptions): Settings {
+export function resolveSettings(options: MqttTransportOptions, openMiniProgram: OpenMiniProgramSocket): Settings {
   const url = normalizeUrl(options.url);
   const settings: Settings = {
     url,
     logUrl: describeUrl(url),
-    miniProgram: miniProgramSocket(new URL(url), options.socketApi),
+    miniProgram: openMiniProgram(new URL(url), options.socketApi),
     deviceUid: options.deviceUid,
     keepalive: positive(options.keepalive, DEFAULT_KEEPALIVE_S, 'keepalive'),
     connectTimeoutMs: positive(options.connectTimeoutMs, DEFAULT_CONNECT_TIMEOUT_MS, 'connectTimeoutMs'),
@@ -136,7 +152,7 @@ function normalizeUrl(raw: string): string {
     const shown = /[?#@]/.test(raw) ? '(not shown: it has a query, fragment or credentials)' : `"${raw}"`;
     throw new SdkError('invalid_argument', `Not an absolute URL: ${shown} (expected ws://host:port/websocket)`);
   }
-  if (url.protocol !== 'ws:' && url.protocol !== 'wss:' && !isMiniProgramScheme(url.protocol)) {
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:' && MINI_PROGRAM_SCHEMES[url.protocol] === undefined) {
     throw new SdkError(
       'invalid_argument',
       `The broker URL must be ws://, wss:// (or wxs://, alis:// in a mini-program), got ${url.protocol}//`,

@@ -5,7 +5,8 @@
  */
 import { type ChatThread, createChatClient } from '@weiyu/core';
 import { createHttpTransport } from '@weiyu/transport-http';
-import { createMqttTransport } from '@weiyu/transport-mqtt';
+// A web app: the /web entry, without the mini-program socket (the main entry's figure is in the README).
+import { createMqttTransport } from '@weiyu/transport-mqtt/web';
 
 /** Starts a visitor's chat on one thread; `show` gets every message and status change. */
 export async function startChat(
