@@ -34,19 +34,39 @@ function roleOf(message: WireMessage, owner: string): Role {
 
 /** One owner's view of one topic: the times of the messages from others that count, and of those READ. */
 interface Tally {
+  readonly topic: string;
+  readonly owner: string;
   readonly counted: SortedTimes;
   readonly read: SortedTimes;
 }
+
+/** How many tallies an index keeps by default (each holds two times per counted message of its topic). */
+export const DEFAULT_UNREAD_TALLIES = 4_096;
 
 /**
  * The unread counts of the thread list, kept as messages are stored, move on (receipts, a
  * stream's chunks, a recall) and are deleted, so that a count costs two binary searches per
  * topic instead of a scan of its history. A tally is kept per topic and owner whose count was
  * asked for: made from the topic's records the first time, then told of every change there.
+ * At most `maxTallies` are kept, the least recently asked for dropped first (and made again
+ * from the records if asked for again): anyone may ask for anyone's counts on the real
+ * server's open API, and a tally per pair ever asked would grow without end.
  */
 export class UnreadIndex {
   /** Tallies by topic, then by owner. */
   readonly #tallies = new Map<string, Map<string, Tally>>();
+  /** Every tally kept, least recently asked for first. */
+  readonly #recent = new Set<Tally>();
+  readonly #maxTallies: number;
+
+  constructor(maxTallies = DEFAULT_UNREAD_TALLIES) {
+    this.#maxTallies = Math.max(1, Math.floor(maxTallies));
+  }
+
+  /** How many tallies are kept. */
+  get tallies(): number {
+    return this.#recent.size;
+  }
 
   /**
    * A record was stored (`before` undefined) or changed (`before`: its message until now, when it
@@ -88,7 +108,11 @@ export class UnreadIndex {
       this.#tallies.set(topic, byOwner);
     }
     const known = byOwner.get(owner);
-    if (known) return known;
+    if (known) {
+      this.#recent.delete(known);
+      this.#recent.add(known);
+      return known;
+    }
     const counted: number[] = [];
     const read: number[] = [];
     for (const record of recordsOn(topic)) {
@@ -96,8 +120,19 @@ export class UnreadIndex {
       if (role !== 'none') counted.push(record.createdAtMs);
       if (role === 'read') read.push(record.createdAtMs);
     }
-    const tally = { counted: new SortedTimes(counted), read: new SortedTimes(read) };
+    const tally = { topic, owner, counted: new SortedTimes(counted), read: new SortedTimes(read) };
     byOwner.set(owner, tally);
+    this.#recent.add(tally);
+    if (this.#recent.size > this.#maxTallies) this.#dropOldest();
     return tally;
+  }
+
+  /** Forgets the tally asked for least recently. */
+  #dropOldest(): void {
+    const oldest = this.#recent.values().next().value as Tally;
+    this.#recent.delete(oldest);
+    const byOwner = this.#tallies.get(oldest.topic);
+    byOwner?.delete(oldest.owner);
+    if (byOwner?.size === 0) this.#tallies.delete(oldest.topic);
   }
 }
