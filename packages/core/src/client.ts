@@ -4,7 +4,7 @@
  * the README's "Where each rule lives"; this file only builds the parts and connects them.
  */
 import { MAX_PACKET_BYTES, SdkError, validateTopic } from '@weiyu/protocol';
-import type { ChatClient, ChatClientEvents, ChatClientOptions } from './api.js';
+import type { ChatClient, ChatClientEvents, ChatClientOptions, LocalMessage } from './api.js';
 import { type CatchUp, createCatchUp } from './catch-up/driver.js';
 import { systemClock } from './clock.js';
 import { type AbortControllerLike, createAbortController } from './connection/abort.js';
@@ -257,6 +257,8 @@ interface Parts {
 /** The {@link ChatClient} face of the parts. */
 function chatClient(parts: Parts): ChatClient {
   const { manager, sender, shown, signals, catchUp, scrollback, life } = parts;
+  // The timeline keeps each message as `send` returns it, without `done`.
+  const keepShown = (local: LocalMessage): void => shown.keep(local);
   const client: ChatClient = {
     get state() {
       return manager.state;
@@ -287,10 +289,7 @@ function chatClient(parts: Parts): ChatClient {
       if (!manager.wants(thread.topic)) {
         client.subscribe([thread.topic]).catch((error: unknown) => parts.emitError(SdkError.from(error)));
       }
-      const sent = sender.send(prepared.message);
-      const { done: _done, ...local } = sent;
-      shown.keep(local);
-      return sent;
+      return sender.send(prepared.message, keepShown);
     },
     ...parts.uploads,
     resend(uid) {

@@ -65,8 +65,11 @@ export function runMachine<S, E, A extends { readonly type: string }, T extends 
 class Runner<S, E, A extends { readonly type: string }, T extends string> implements MachineRunner<S, E, T> {
   #state: S;
   #stopped = false;
-  /** Running timers by name; made with the first timer. */
-  #timers: Map<T, TimerHandle> | undefined;
+  /**
+   * Running timers by name, made with the first timer; a cleared one is set to undefined, never
+   * deleted: a plain object keeps its shape, where a Map per runner (one per message) costs more.
+   */
+  #timers: Partial<Record<T, TimerHandle>> | undefined;
 
   constructor(
     private readonly definition: MachineDefinition<S, E, A, T>,
@@ -98,12 +101,13 @@ class Runner<S, E, A extends { readonly type: string }, T extends string> implem
   }
 
   hasTimer(timer: T): boolean {
-    return this.#timers?.has(timer) ?? false;
+    return this.#timers?.[timer] !== undefined;
   }
 
   stop(): void {
     this.#stopped = true;
-    if (this.#timers) for (const timer of [...this.#timers.keys()]) this.#clearTimer(timer);
+    const timers = this.#timers;
+    if (timers) for (const timer in timers) this.#clearTimer(timer);
   }
 
   #run(action: A | TimerAction<T>): void {
@@ -113,23 +117,24 @@ class Runner<S, E, A extends { readonly type: string }, T extends string> implem
   }
 
   #clearTimer(timer: T): void {
-    const handle = this.#timers?.get(timer);
-    if (handle === undefined) return;
+    const timers = this.#timers;
+    const handle = timers?.[timer];
+    if (timers === undefined || handle === undefined) return;
     this.clock.clearTimeout(handle);
-    this.#timers?.delete(timer);
+    timers[timer] = undefined;
   }
 
   #setTimer(timer: T, ms: number): void {
     this.#clearTimer(timer);
     const stateWhenSet = this.#state;
-    const timers = this.#timers ?? new Map<T, TimerHandle>();
+    const timers: Partial<Record<T, TimerHandle>> = this.#timers ?? {};
     this.#timers = timers;
     const handle = this.clock.setTimeout(() => {
-      if (timers.get(timer) !== handle) return;
-      timers.delete(timer);
+      if (timers[timer] !== handle) return;
+      timers[timer] = undefined;
       this.send(this.definition.timerEvent(timer, stateWhenSet));
     }, ms);
-    timers.set(timer, handle);
+    timers[timer] = handle;
   }
 }
 

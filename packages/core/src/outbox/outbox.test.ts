@@ -27,6 +27,8 @@ const noError = () => {
 describe('outbox without a store (the default)', () => {
   it('counts what it holds for the limit, restores nothing, and answers every call at once', async () => {
     const outbox = createVolatileOutbox();
+    // The sender need not wait for what add returns: it has the message at once.
+    expect(outbox.volatile).toBe(true);
     expect(await outbox.ready).toEqual([]);
     await outbox.add(wire('m1'));
     await outbox.add(wire('m2'));
@@ -43,6 +45,7 @@ describe('outbox', () => {
   it('stores messages and gives them back to a new outbox on the same store, in send order', async () => {
     const store = createMemoryStore();
     const first = createOutbox({ store, namespace: 'v1', onError: noError });
+    expect(first.volatile).toBe(false);
     await first.ready;
     for (const uid of ['c', 'a', 'b']) void first.add(wire(uid));
     await first.remove('a');

@@ -33,6 +33,8 @@ export interface OutboxOptions {
 export interface Outbox {
   /** Resolves with what an earlier client left and could be read, oldest first; loaded once. */
   readonly ready: Promise<readonly OutboxRecord[]>;
+  /** It writes nothing (no store): what `add` and `remove` return has settled already, nothing need wait for it. */
+  readonly volatile: boolean;
   /** How many messages are in it now (as far as this client knows). */
   count(): number;
   has(uid: string): boolean;
@@ -69,6 +71,7 @@ export function createVolatileOutbox(): Outbox {
   const done = Promise.resolve();
   return {
     ready: Promise.resolve([]),
+    volatile: true,
     count: () => uids.size,
     has: (uid) => uids.has(uid),
     add(message) {
@@ -114,6 +117,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
 
   return {
     ready,
+    volatile: false,
     count: () => uids.size,
     has: (uid) => uids.has(uid),
     add(message) {

@@ -84,6 +84,10 @@ const CLEAR_ALL: readonly SendAction[] = [
 /** Settled for good: no timer left, out of the outbox. Shared: actions are never changed. */
 const SETTLE: readonly SendAction[] = [...CLEAR_ALL, { type: 'forget' }];
 const NONE: readonly SendAction[] = [];
+const PUBLISH: SendAction = { type: 'publish' };
+const POST: SendAction = { type: 'post' };
+const CLEAR_RETRY: SendAction = { type: 'clear-timer', timer: 'retry' };
+const CLEAR_ECHO: SendAction = { type: 'clear-timer', timer: 'echo' };
 
 /** The status the app sees for a send state. */
 export function sendStatus(state: SendState): LocalStatus {
@@ -172,14 +176,8 @@ export function transition(state: SendState, event: SendEvent, context: SendCont
 
 /** A new attempt: MQTT when connected and the message fits, else REST, else wait. */
 function attempt(number: number, context: SendContext): Transition {
-  const begin: SendAction[] = [
-    { type: 'clear-timer', timer: 'retry' },
-    { type: 'clear-timer', timer: 'echo' },
-    { type: 'set-timer', timer: 'deadline', ms: context.timing.sendDeadlineMs },
-  ];
   if (context.oversize) {
-    if (context.hasRest)
-      return { state: { status: 'posting', attempt: number }, actions: [...begin, { type: 'post' }] };
+    if (context.hasRest) return { state: { status: 'posting', attempt: number }, actions: begin(context, POST) };
     return {
       state: {
         status: 'failed',
@@ -190,10 +188,15 @@ function attempt(number: number, context: SendContext): Transition {
     };
   }
   if (context.connected) {
-    return { state: { status: 'publishing', attempt: number }, actions: [...begin, { type: 'publish' }] };
+    return { state: { status: 'publishing', attempt: number }, actions: begin(context, PUBLISH) };
   }
-  if (context.hasRest) return { state: { status: 'posting', attempt: number }, actions: [...begin, { type: 'post' }] };
+  if (context.hasRest) return { state: { status: 'posting', attempt: number }, actions: begin(context, POST) };
   return waitToRetry(number, notConnected(), context);
+}
+
+/** The actions that begin an attempt: no retry or echo timer left, the attempt's deadline, then `send`. */
+function begin(context: SendContext, send: SendAction): readonly SendAction[] {
+  return [CLEAR_RETRY, CLEAR_ECHO, { type: 'set-timer', timer: 'deadline', ms: context.timing.sendDeadlineMs }, send];
 }
 
 /** RETRYING, kept: retried after a backoff (connected, or REST to retry on), else on the next connect. */

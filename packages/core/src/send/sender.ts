@@ -23,6 +23,7 @@ import {
   transition,
 } from './machine.js';
 import { publishPacketSize } from './packet.js';
+import { sentMessage, settledNow } from './sent-message.js';
 import {
   connectedAgain,
   type Entry,
@@ -59,8 +60,12 @@ export interface SenderOptions {
 
 /** The sender of one client. */
 export interface Sender {
-  /** Queues a new message (already built) and sends it when its turn comes. Never throws. */
-  send(message: LocalMessage): SentMessage;
+  /**
+   * Queues a new message (already built) and sends it when its turn comes. Never throws. `keep`
+   * is told the message as it stands now (what `send` returns, without `done`) before it returns,
+   * unless the sender was disposed.
+   */
+  send(message: LocalMessage, keep?: (local: LocalMessage) => void): SentMessage;
   /**
    * Sends a FAILED message again with the same uid; a RETRYING one is tried now (after the
    * RETRYING ones before it on its thread).
@@ -104,11 +109,11 @@ export function createSender(options: SenderOptions): Sender {
     disposed: false,
   };
   return {
-    send(message) {
+    send(message, keep) {
       if (q.disposed) {
         return settledNow(withStatus(message, 'FAILED', { error: new SdkError('closed', 'the client was disposed') }));
       }
-      return accept(q, message);
+      return accept(q, message, keep);
     },
     resend(message) {
       const entry = q.entries.get(message.uid);
@@ -141,7 +146,7 @@ export function createSender(options: SenderOptions): Sender {
 }
 
 /** A new message: into the outbox, then its turn on the thread; FAILED at once when the outbox is full. */
-function accept(q: SendQueues, message: LocalMessage): SentMessage {
+function accept(q: SendQueues, message: LocalMessage, keep: ((local: LocalMessage) => void) | undefined): SentMessage {
   const { outbox, timing } = q.options;
   if (outbox.count() >= timing.outboxLimit && !outbox.has(message.uid)) {
     const failed = withStatus(message, 'FAILED', {
@@ -149,6 +154,7 @@ function accept(q: SendQueues, message: LocalMessage): SentMessage {
         details: { limit: timing.outboxLimit },
       }),
     });
+    keep?.(failed);
     return settledNow(failed);
   }
   const entry = makeEntry(q, message, false);
@@ -156,13 +162,20 @@ function accept(q: SendQueues, message: LocalMessage): SentMessage {
   lineOf(q, entry.topic).add(entry);
   // Its attempt starts as soon as it is stored (within the window, nothing failed before it): the app sees SENDING.
   entry.message = withStatus(message, startsAtOnce(q, entry) ? 'SENDING' : 'QUEUED');
+  keep?.(entry.message);
   const result = sent(entry);
   // Persist before the first attempt: a crash after this point loses nothing (unless the store failed: reported).
-  void outbox.add(entry.wire).then(() => {
-    entry.persisted = true;
-    fillSoon(q, entry.topic);
-  });
+  const added = outbox.add(entry.wire);
+  // An outbox that writes nothing has the message at once: no promise to wait for per message.
+  if (outbox.volatile) persisted(q, entry);
+  else void added.then(() => persisted(q, entry));
   return result;
+}
+
+/** The message is in the outbox (or the store gave up on it): its first attempt may start. */
+function persisted(q: SendQueues, entry: Entry): void {
+  entry.persisted = true;
+  fillSoon(q, entry.topic);
 }
 
 /** A message on its own send machine, run by the shared runner on the sender's clock. */
@@ -360,11 +373,7 @@ function sent(entry: Entry): SentMessage {
   const done = new Promise<LocalMessage>((resolve) => {
     entry.waiters.push(resolve);
   });
-  return { ...entry.message, done };
-}
-
-function settledNow(message: LocalMessage): SentMessage {
-  return { ...message, done: Promise.resolve(message) };
+  return sentMessage(entry.message, done);
 }
 
 /** Resolves every `done` waiting on the message with what it is now. */

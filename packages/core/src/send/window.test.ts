@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { ChatThread, LocalMessage, LocalStatus } from '../api.js';
 import { noopLogger } from '../logger.js';
 import { createOutgoingMessage } from '../message.js';
-import { createOutbox } from '../outbox/outbox.js';
+import { createOutbox, createVolatileOutbox } from '../outbox/outbox.js';
 import { createMemoryStore } from '../stores/memory-store.js';
 import { createFakeClock } from '../testing/fake-clock.js';
 import { resolveTiming } from '../timing.js';
@@ -28,6 +28,9 @@ interface HarnessOptions {
   readonly rest?: boolean;
   readonly connected?: boolean;
   readonly maxPacketBytes?: number;
+  /** The outbox of a client given no store (it writes nothing). */
+  readonly volatile?: boolean;
+  readonly outboxLimit?: number;
 }
 
 function harness(options: HarnessOptions = {}) {
@@ -35,18 +38,21 @@ function harness(options: HarnessOptions = {}) {
   const start = clock.now();
   const timing = resolveTiming({
     sendWindow: options.sendWindow ?? 4,
+    ...(options.outboxLimit === undefined ? {} : { outboxLimit: options.outboxLimit }),
     echoTimeoutMs: 5_000,
     sendDeadlineMs: 30_000,
     retryBaseMs: 1_000,
     retryMaxMs: 60_000,
   });
-  const outbox = createOutbox({
-    store: createMemoryStore(),
-    namespace: 'v1',
-    onError: (error) => {
-      throw error;
-    },
-  });
+  const outbox = options.volatile
+    ? createVolatileOutbox()
+    : createOutbox({
+        store: createMemoryStore(),
+        namespace: 'v1',
+        onError: (error) => {
+          throw error;
+        },
+      });
   /** What went out, in order: `mqtt a`, `rest b`. */
   const wire: string[] = [];
   const publishes: Call[] = [];
@@ -109,8 +115,8 @@ function harness(options: HarnessOptions = {}) {
     setConnected: (up: boolean) => {
       connected = up;
     },
-    send: (text: string, thread = THREAD) => {
-      const sent = sender.send(message(text, thread));
+    send: (text: string, thread = THREAD, keep?: (local: LocalMessage) => void) => {
+      const sent = sender.send(message(text, thread), keep);
       status.set(text, sent.status);
       return sent;
     },
@@ -142,6 +148,41 @@ describe('the send window', () => {
     await h.settle();
     expect(h.wire.at(-1)).toBe('mqtt e');
     expect(h.sender.pending().map((m) => m.content)).toEqual(['c', 'd', 'e']);
+  });
+
+  it('without a store the first attempts go as with one: after send returned, in send order, up to the window', async () => {
+    const h = harness({ sendWindow: 3, volatile: true });
+    const sent = ['a', 'b', 'c', 'd'].map((t) => h.send(t));
+    expect(sent.map((s) => s.status)).toEqual(['SENDING', 'SENDING', 'SENDING', 'QUEUED']);
+    // Nothing is published inside send: the app has the message before anything happens to it.
+    expect(h.wire).toEqual([]);
+    await h.settle();
+    expect(h.wire).toEqual(['mqtt a', 'mqtt b', 'mqtt c']);
+    h.ack('a');
+    await h.settle();
+    h.echo('a');
+    await h.settle();
+    expect(h.wire.at(-1)).toBe('mqtt d');
+    expect((await sent[0]?.done)?.status).toBe('SUCCESS');
+  });
+
+  it('tells `keep` the message as send returns it, without done, before it returns (also when the outbox is full)', async () => {
+    const h = harness({ sendWindow: 1, volatile: true, outboxLimit: 2 });
+    const kept: LocalMessage[] = [];
+    const keep = (local: LocalMessage) => kept.push(local);
+    const sent = ['a', 'b', 'c'].map((t) => h.send(t, THREAD, keep));
+    expect(kept.map((m) => [m.content, m.status])).toEqual([
+      ['a', 'SENDING'],
+      ['b', 'QUEUED'],
+      ['c', 'FAILED'],
+    ]);
+    for (const [i, local] of kept.entries()) {
+      const { done, ...rest } = sent[i] as (typeof sent)[number];
+      expect(local).toEqual(rest);
+      expect(local).not.toHaveProperty('done');
+      expect(done).toBeInstanceOf(Promise);
+    }
+    expect(kept[2]?.error?.code).toBe('outbox_full');
   });
 
   it('takes echoes in any order, each matched by uid; the window slides past the first unconfirmed one', async () => {
