@@ -111,8 +111,10 @@ class Runner<S, E, A extends { readonly type: string }, T extends string> implem
   }
 
   #run(action: A | TimerAction<T>): void {
-    if (isSetTimer<T>(action)) this.#setTimer(action.timer, action.ms);
-    else if (isClearTimer<T>(action)) this.#clearTimer(action.timer);
+    // Timer actions have these two types in every machine; any other action is the machine's own.
+    const timer = action as TimerAction<T>;
+    if (timer.type === 'set-timer') this.#setTimer(timer.timer, timer.ms);
+    else if (timer.type === 'clear-timer') this.#clearTimer(timer.timer);
     else this.definition.perform(action as A, this.#state);
   }
 
@@ -136,12 +138,4 @@ class Runner<S, E, A extends { readonly type: string }, T extends string> implem
     }, ms);
     timers[timer] = handle;
   }
-}
-
-function isSetTimer<T extends string>(action: { readonly type: string }): action is SetTimer<T> {
-  return action.type === 'set-timer';
-}
-
-function isClearTimer<T extends string>(action: { readonly type: string }): action is ClearTimer<T> {
-  return action.type === 'clear-timer';
 }
