@@ -78,8 +78,13 @@ describe('createUidMaker', () => {
     expect([...uids].sort()).toEqual(uids);
     expect(new Set(uids).size).toBe(uids.length);
     expect(uids.every(isTimeOrderedUid)).toBe(true);
-    // The time is the first 48 bits.
+    // The time is the first 48 bits, then the version and the counter of the millisecond.
     expect(Number.parseInt(uids[0]?.slice(0, 12) ?? '', 16)).toBe(1_704_067_200_000);
+    for (const i of [0, 1, 15, 16, 255, 256, 2_748, 4_095]) {
+      expect(uids[i]?.slice(12, 16)).toBe(`7${i.toString(16).padStart(3, '0')}`);
+    }
+    // The 4,097th of one millisecond borrows the next, its counter from 0.
+    expect(uids[4_096]?.slice(0, 16)).toBe(`${(1_704_067_200_001).toString(16).padStart(12, '0')}7000`);
   });
 
   it('tells time-ordered uids from random ones', () => {

@@ -84,6 +84,9 @@ const MAX_COUNTER = 0xfff;
 export function createUidMaker(clock: Pick<Clock, 'now'>, random: RandomSource): () => string {
   let lastMs = 0;
   let counter = 0;
+  // The time part changes once a millisecond at most: made once for every uid of that millisecond.
+  let prefixMs = -1;
+  let prefix = '';
   return () => {
     const now = Math.floor(clock.now());
     if (now > lastMs) {
@@ -97,7 +100,12 @@ export function createUidMaker(clock: Pick<Clock, 'now'>, random: RandomSource):
     // 16 bytes drawn as for a random uid, 8 used: a seeded source keeps the sequence it had.
     const bytes = random.bytes(16);
     bytes[0] = ((bytes[0] ?? 0) & 0x3f) | 0x80;
-    let uid = `${lastMs.toString(16).padStart(12, '0')}7${counter.toString(16).padStart(3, '0')}`;
+    if (prefixMs !== lastMs) {
+      prefixMs = lastMs;
+      prefix = `${lastMs.toString(16).padStart(12, '0')}7`;
+    }
+    // The 12-bit counter as three hex digits: one from the high four bits, two from the low eight.
+    let uid = prefix + (HEX[counter >> 8] ?? '').charAt(1) + HEX[counter & 0xff];
     for (let i = 0; i < 8; i++) uid += HEX[bytes[i] ?? 0];
     return uid;
   };

@@ -61,8 +61,13 @@ export class Link implements DrivenLink {
     });
     client.on('message', (topic, payload) => {
       if (this.state.status !== 'connected' || !this.#counts()) return;
-      // A copy: the app may keep it, and mqtt.js may reuse the Buffer's memory.
-      owner.emit({ type: 'message', topic, payload: new Uint8Array(payload) });
+      // A plain Uint8Array over the Buffer's bytes, not a copy (a copy cost a memory block per message):
+      // neither mqtt.js nor ws writes into a Buffer it handed out, and core decodes the bytes at once.
+      owner.emit({
+        type: 'message',
+        topic,
+        payload: new Uint8Array(payload.buffer, payload.byteOffset, payload.length),
+      });
     });
     // Only the socket's close says the link is gone (mqtt.js's end() callback comes earlier).
     client.on('close', () => this.#onSocketClosed());

@@ -161,7 +161,11 @@ function accept(q: SendQueues, message: LocalMessage, keep: ((local: LocalMessag
   q.entries.set(message.uid, entry);
   lineOf(q, entry.topic).add(entry);
   // Its attempt starts as soon as it is stored (within the window, nothing failed before it): the app sees SENDING.
-  entry.message = withStatus(message, startsAtOnce(q, entry) ? 'SENDING' : 'QUEUED');
+  const status = startsAtOnce(q, entry) ? 'SENDING' : 'QUEUED';
+  // A new message is SENDING with no error already: no copy then (one a message, in a burst).
+  if (status !== message.status || message.error || message.retryAt !== undefined) {
+    entry.message = withStatus(message, status);
+  }
   keep?.(entry.message);
   const result = sent(entry);
   // Persist before the first attempt: a crash after this point loses nothing (unless the store failed: reported).
