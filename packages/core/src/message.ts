@@ -20,14 +20,19 @@ import { streamOf } from './receive/robot-stream.js';
 
 /** Reads `extra` (a JSON string) into an object; `{}` when absent or not a JSON object. */
 function parseExtra(extra: string): Readonly<Record<string, unknown>> {
-  if (extra.length === 0) return {};
+  // Servers and old clients put all sorts of things here.
+  return (extra.length > 0 && parseObject(extra)) || {};
+}
+
+/** A JSON object read from text; undefined when the text is not one. Never throws. */
+export function parseObject(text: string): Record<string, unknown> | undefined {
   try {
-    const value: unknown = JSON.parse(extra);
+    const value: unknown = JSON.parse(text);
     if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
   } catch {
-    // Not JSON: servers and old clients put all sorts of things here.
+    // not JSON
   }
-  return {};
+  return undefined;
 }
 
 /** A user as the app sees it, from the wire (empty fields left out). */
@@ -42,10 +47,15 @@ export function userFromWire(user: WireUser | undefined): ChatUser {
 
 /** A thread as the app sees it, from the wire. `fallbackTopic` is where it arrived. */
 export function threadFromWire(thread: WireThread | undefined, fallbackTopic = ''): ChatThread {
-  if (!thread) return { uid: '', topic: fallbackTopic, type: '' };
+  return threadAt(thread, thread?.topic || fallbackTopic);
+}
+
+/** A thread from the wire kept on `topic` (where the client has it), whatever topic it names. */
+export function threadAt(thread: WireThread | undefined, topic: string): ChatThread {
+  if (!thread) return { uid: '', topic, type: '' };
   const out: { uid: string; topic: string; type: string; state?: string; user?: ChatUser } = {
     uid: thread.uid,
-    topic: thread.topic || fallbackTopic,
+    topic,
     type: thread.type,
   };
   if (thread.state) out.state = thread.state;
@@ -61,15 +71,17 @@ export interface FromWireContext {
   readonly now: number;
   /** The topic the message arrived on, used when it carries no thread. */
   readonly topic?: string;
+  /** Its thread, already made from the wire (else made here). */
+  readonly thread?: ChatThread;
+  /** Its sender, already made from the wire (else made here). */
+  readonly user?: ChatUser;
 }
 
 /** Turns a wire message into the app's {@link LocalMessage}. Never throws. */
 export function messageFromWire(wire: WireMessage, context: FromWireContext): LocalMessage {
   const time = parseCreatedAt(wire.createdAt);
-  const user = userFromWire(wire.user);
-  const stream = streamOf(wire.type, wire.content);
-  return {
-    ...(stream ? { stream } : {}),
+  const user = context.user ?? userFromWire(wire.user);
+  const message: { -readonly [K in keyof LocalMessage]: LocalMessage[K] } = {
     uid: wire.uid,
     type: wire.type,
     content: wire.content,
@@ -78,11 +90,14 @@ export function messageFromWire(wire: WireMessage, context: FromWireContext): Lo
     createdAt: time.ok ? time.value : context.now,
     channel: wire.channel,
     user,
-    thread: threadFromWire(wire.thread, context.topic),
+    thread: context.thread ?? threadFromWire(wire.thread, context.topic),
     extra: parseExtra(wire.extra),
     mine: user.uid.length > 0 && user.uid === context.selfUid,
     unknownType: !isKnownMessageType(wire.type),
   };
+  const stream = streamOf(wire.type, wire.content);
+  if (stream) message.stream = stream;
+  return message;
 }
 
 /** Parses content; the content parser never throws, but a bug there must not stop receiving. */
@@ -177,24 +192,22 @@ function userToWire(user: ChatUser): WireUser {
   };
 }
 
+/** What {@link withStatus} may change besides the status. */
+export interface StatusUpdate {
+  readonly createdAt?: number;
+  readonly error?: SdkError;
+  readonly content?: string;
+  readonly retryAt?: number;
+  readonly stream?: RobotStream;
+}
+
 /**
  * A copy of a message with a new status (and, optionally, the server's time, an error or when it
  * is retried). The error and `retryAt` it had are not kept: give them again to keep them.
  */
-export function withStatus(
-  message: LocalMessage,
-  status: LocalStatus,
-  changes: {
-    readonly createdAt?: number;
-    readonly error?: SdkError;
-    readonly content?: string;
-    readonly retryAt?: number;
-    readonly stream?: RobotStream;
-  } = {},
-): LocalMessage {
+export function withStatus(message: LocalMessage, status: LocalStatus, changes: StatusUpdate = {}): LocalMessage {
   // One copy (the previous error and retry time left out), then filled in: this runs a few times per message sent.
-  const { error: _previous, retryAt: _retryAt, ...rest } = message;
-  const next: { -readonly [K in keyof LocalMessage]: LocalMessage[K] } = rest;
+  const next = copyFor(message, changes);
   next.status = status;
   if (changes.error) next.error = changes.error;
   if (changes.retryAt !== undefined) next.retryAt = changes.retryAt;
@@ -209,4 +222,19 @@ export function withStatus(
     next.parsed = { kind: 'text', text: changes.stream.answer };
   }
   return next;
+}
+
+/**
+ * A copy of a message without its error and retry time, for {@link withStatus}. A spread is V8's
+ * fast clone, but in optimized code a key added to its copy gives that copy a hidden class of its
+ * own (every later read of it megamorphic): only when no key is dropped or added.
+ */
+function copyFor(
+  message: LocalMessage,
+  changes: StatusUpdate,
+): { -readonly [K in keyof LocalMessage]: LocalMessage[K] } {
+  const adds = changes.error || changes.retryAt !== undefined || (changes.stream && !('stream' in message));
+  if (!adds && !('error' in message) && !('retryAt' in message)) return { ...message };
+  const { error: _previous, retryAt: _retryAt, ...rest } = message;
+  return rest;
 }

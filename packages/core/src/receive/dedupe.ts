@@ -49,9 +49,11 @@ export function createDedupe(capacity: number): Dedupe {
   return {
     has: (uid) => seen.has(uid),
     add(uid) {
-      const known = seen.has(uid);
+      // One lookup: the map grows when the uid is new.
+      const before = seen.size;
       stamp += 1;
       seen.set(uid, stamp);
+      const known = seen.size === before;
       uids.push(uid);
       stamps.push(stamp);
       forgetOldest();

@@ -9,7 +9,8 @@
  */
 import { checkIds, decodeMessage, isRobotStreamType, SdkError, type WireMessage } from '@weiyu/protocol';
 import type { ChatThread, ChatUser, LocalMessage, ReceiptEvent, TypingEvent } from '../api.js';
-import { messageFromWire, threadFromWire, userFromWire } from '../message.js';
+import { describeThrown } from '../logger.js';
+import { messageFromWire, parseObject, threadAt, userFromWire } from '../message.js';
 import type { Dedupe } from './dedupe.js';
 import { shownFromHistory } from './robot-stream.js';
 
@@ -99,7 +100,7 @@ export function receiveWire(
   } catch (cause) {
     return {
       kind: 'error',
-      error: new SdkError('unknown', `could not handle a received message: ${describe(cause)}`, { cause }),
+      error: new SdkError('unknown', `could not handle a received message: ${describeThrown(cause)}`, { cause }),
     };
   }
 }
@@ -122,7 +123,7 @@ function classify(
   // The pieces of a robot's streamed answer share one uid: later ones grow it instead of being duplicates.
   if (isRobotStreamType(wire.type) && context.dedupe.has(uid) && !context.isAwaitingEcho(uid)) {
     if (origin.source === 'catch-up') return { kind: 'dropped', reason: 'duplicate', uid, copy: wire };
-    return { kind: 'stream', chunk: localOf(about, threadOf(about)) };
+    return { kind: 'stream', chunk: localOf(about, threadOf(about), userFromWire(wire.user)) };
   }
 
   if (origin.source === 'catch-up' && context.dedupe.has(uid)) {
@@ -150,11 +151,12 @@ interface About {
 }
 
 function threadOf({ wire, home }: About): ChatThread {
-  return { ...threadFromWire(wire.thread, home), topic: home };
+  return threadAt(wire.thread, home);
 }
 
-function localOf({ wire, context, home }: About, thread: ChatThread): LocalMessage {
-  return { ...messageFromWire(wire, { selfUid: context.selfUid, now: context.now(), topic: home }), thread };
+/** The message for the app, on `thread` (from {@link threadOf}), from `user` (its sender, from the wire). */
+function localOf({ wire, context, home }: About, thread: ChatThread, user: ChatUser): LocalMessage {
+  return messageFromWire(wire, { selfUid: context.selfUid, now: context.now(), topic: home, thread, user });
 }
 
 /** A message seen for the first time, not an echo of ours: what it is to the app, by its type. */
@@ -187,7 +189,7 @@ function classifyNew(about: About): Received {
       return { kind: 'kicked', reason: readKickReason(wire.content), raw: wire.content };
     default: {
       // An answer still streaming, read from history, joins the live pieces that follow it.
-      const message = localOf(about, thread);
+      const message = localOf(about, thread, user);
       return { kind: 'message', message: origin.source === 'catch-up' ? shownFromHistory(message) : message, wire };
     }
   }
@@ -235,18 +237,4 @@ function readKickReason(content: string): string {
   const value = parseObject(content);
   if (value && typeof value.reason === 'string' && value.reason.length > 0) return value.reason;
   return content.length > 0 ? content : 'logged out by the server';
-}
-
-function parseObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
-  } catch {
-    // not JSON
-  }
-  return undefined;
-}
-
-function describe(cause: unknown): string {
-  return cause instanceof Error ? cause.message : String(cause);
 }

@@ -5,6 +5,7 @@
 import type { SdkError, WireMessage } from '@weiyu/protocol';
 import type { ChatClientEvents, LocalMessage, RecallEvent, TypingEvent } from '../api.js';
 import type { Logger } from '../interfaces.js';
+import { describeThrown } from '../logger.js';
 import { effectsOf, type ReceiveEffect, subjectOf } from './effects.js';
 import { type ReceiveContext, type Received, receiveBytes, receiveWire } from './pipeline.js';
 import type { Shown } from './shown.js';
@@ -78,7 +79,7 @@ export function createReceiver(options: ReceiverOptions): Receiver {
       known,
       shown: uid === undefined ? undefined : shown.get(uid),
       pending: uid !== undefined && context.isAwaitingEcho(uid),
-      ...(mayRecall ? { mayRecall } : {}),
+      mayRecall,
     });
     for (const effect of effects) run(effect, mode);
     return received;
@@ -153,7 +154,7 @@ function safePolicy(options: ReceiverOptions): ((recall: RecallEvent, target: Lo
       return policy(recall, target) === true;
     } catch (error) {
       options.logger.warn('mayRecall threw: the recall is refused', {
-        error: error instanceof Error ? error.message : String(error),
+        error: describeThrown(error),
       });
       return false;
     }

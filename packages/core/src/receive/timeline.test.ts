@@ -173,4 +173,41 @@ describe('timeline', () => {
     }
     expect(order(timeline)).toEqual(Array.from({ length: 100 }, (_, i) => `m${900 + i}`));
   });
+
+  it('a burst of mine confirmed in order with the server second before their local times keeps them in order', () => {
+    const timeline = createTimeline(10_000);
+    // Sent at local 10,000–10,999 ms; the server stamps whole seconds (10,000), a little behind.
+    for (let i = 0; i < 1_000; i++) timeline.put(at(`m${i}`, 10_000 + i));
+    for (let i = 0; i < 1_000; i++) {
+      timeline.put({ ...at(`m${i}`, 10_000), status: 'SUCCESS' });
+      // Another's message of that second, in the middle of the echoes: after the confirmed ones.
+      if (i === 499) timeline.put(at('other', 10_000));
+    }
+    const uids = order(timeline);
+    expect(uids.indexOf('other')).toBe(500);
+    expect(uids.filter((uid) => uid !== 'other')).toEqual(Array.from({ length: 1_000 }, (_, i) => `m${i}`));
+    // Something older still goes before them all, and something of the next second after.
+    timeline.put(at('early', 9_000));
+    timeline.put(at('late', 11_000));
+    expect(order(timeline).at(0)).toBe('early');
+    expect(order(timeline).at(-1)).toBe('late');
+  });
+
+  it('a message whose time moves to that of the next one goes after it; to that of the one before, stays', () => {
+    const timeline = createTimeline(10);
+    for (const [uid, t] of [
+      ['a', 1_000],
+      ['b', 2_000],
+      ['c', 3_000],
+    ] as const)
+      timeline.put(at(uid, t));
+    timeline.put(at('a', 2_000));
+    expect(order(timeline)).toEqual(['b', 'a', 'c']);
+    timeline.put(at('c', 2_000));
+    timeline.put(at('b', 1_500));
+    expect(order(timeline)).toEqual(['b', 'a', 'c']);
+    timeline.put(at('d', 2_000));
+    timeline.put(at('b', 2_000));
+    expect(order(timeline)).toEqual(['a', 'c', 'd', 'b']);
+  });
 });

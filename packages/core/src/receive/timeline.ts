@@ -36,14 +36,16 @@ export interface TimelineEvents {
 }
 
 /**
- * One thread's messages by uid, and their uids oldest first (from `head`, for the oldest in O(1)),
- * with each one's time beside it in `times`: the order is sorted by time, so a place is a binary search.
+ * One thread's uids oldest first (from `head`, for the oldest in O(1)), with each one's time beside
+ * it in `times`: the order is sorted by time, so a place is a binary search. The messages
+ * themselves are in the timeline's one map by uid ({@link Slot}), which also says whose thread a uid is.
  * A message whose time moved leaves a hole (`HOLE`, its old time kept, so the order stays sorted)
  * instead of closing the gap: every message sent moves once (its echo brings the server's time),
  * and closing the gap cost a copy of all that was sent after it.
  */
 interface ThreadLine {
-  readonly byUid: Map<string, LocalMessage>;
+  /** How many messages the thread holds (the uids in `order` from `head` that are no hole). */
+  size: number;
   order: string[];
   times: number[];
   head: number;
@@ -52,6 +54,13 @@ interface ThreadLine {
   /** Messages loaded older on purpose: the thread may hold this many beyond the capacity. */
   allowance: number;
   snapshot: readonly LocalMessage[] | undefined;
+}
+
+/** A known message and the thread it is in: one map lookup per uid, whatever is asked. */
+interface Slot {
+  message: LocalMessage;
+  readonly topic: string;
+  readonly line: ThreadLine;
 }
 
 const EMPTY: readonly LocalMessage[] = Object.freeze([]);
@@ -75,7 +84,10 @@ function pack(thread: ThreadLine): void {
   thread.holes = 0;
 }
 
-/** The first place from `head` whose time is after `t` (`orAt`: at or after `t`). */
+/**
+ * The first place from `head` whose time is after `t`: where a message of time `t` goes, after
+ * every one at or before it. `orAt`: at or after `t`, where an older one goes, before every one at or after it.
+ */
 function firstAfter(thread: ThreadLine, t: number, orAt: boolean): number {
   let lo = thread.head;
   let hi = thread.times.length;
@@ -86,16 +98,6 @@ function firstAfter(thread: ThreadLine, t: number, orAt: boolean): number {
     else hi = mid;
   }
   return lo;
-}
-
-/** Where a message with time `t` goes: after the last one at or before it. */
-function newerPlace(thread: ThreadLine, t: number): number {
-  return firstAfter(thread, t, false);
-}
-
-/** Where an older message with time `t` goes: before the first one at or after it. */
-function olderPlace(thread: ThreadLine, t: number): number {
-  return firstAfter(thread, t, true);
 }
 
 function insert(thread: ThreadLine, index: number, uid: string, t: number): void {
@@ -110,20 +112,32 @@ function insert(thread: ThreadLine, index: number, uid: string, t: number): void
 
 /** Where a known uid is, among the messages of its time `t`. */
 function placeOf(thread: ThreadLine, uid: string, t: number): number {
-  for (let i = olderPlace(thread, t); i < thread.order.length && thread.times[i] === t; i++) {
+  for (let i = firstAfter(thread, t, true); i < thread.order.length && thread.times[i] === t; i++) {
     if (thread.order[i] === uid) return i;
   }
   return thread.order.lastIndexOf(uid);
 }
 
-/** Moves a known message to the place of its new time `t`, leaving a hole where it was. */
+/**
+ * Moves a known message to the place of its new time `t`: where it is, when that is its place
+ * still (a message of mine confirmed with the server's time, before the ones sent after it),
+ * else leaving a hole where it was.
+ */
 function move(thread: ThreadLine, uid: string, from: number, t: number): void {
   const at = placeOf(thread, uid, from);
-  if (at >= thread.head) {
-    thread.order[at] = HOLE;
-    thread.holes += 1;
+  const to = firstAfter(thread, t, false);
+  if (at < thread.head) {
+    insert(thread, to, uid, t);
+    return;
   }
-  insert(thread, newerPlace(thread, t), uid, t);
+  // Its new place is next to its old one: nothing between them moves, only its time changes.
+  if (to === at || to === at + 1) {
+    thread.times[at] = t;
+    return;
+  }
+  thread.order[at] = HOLE;
+  thread.holes += 1;
+  insert(thread, to, uid, t);
   if (thread.holes > 64 && thread.holes * 2 > thread.order.length - thread.head) pack(thread);
 }
 
@@ -131,78 +145,80 @@ function move(thread: ThreadLine, uid: string, from: number, t: number): void {
 export function createTimeline(capacity: number, events: TimelineEvents = {}): Timeline {
   const limit = Math.max(1, Math.floor(capacity));
   const threads = new Map<string, ThreadLine>();
-  const topicOf = new Map<string, string>();
+  const slots = new Map<string, Slot>();
   const changed = (topic: string, thread: ThreadLine): void => {
     thread.snapshot = undefined;
     events.onChange?.(topic);
   };
   const dropOldest = (topic: string, thread: ThreadLine): void => {
-    const oldest = thread.order[thread.head];
+    const oldest = thread.order[thread.head] as string;
     thread.head += 1;
-    const evicted = oldest === undefined ? undefined : thread.byUid.get(oldest);
-    if (oldest !== undefined) {
-      thread.byUid.delete(oldest);
-      topicOf.delete(oldest);
-    }
-    if (oldest === HOLE) thread.holes -= 1;
+    // No message has the empty uid of a hole.
+    const slot = slots.get(oldest);
+    if (slot) {
+      slots.delete(oldest);
+      thread.size -= 1;
+    } else thread.holes -= 1;
     if (thread.head > 1_024 && thread.head * 2 > thread.order.length) pack(thread);
-    if (evicted) events.onEvict?.(topic, evicted);
+    if (slot) events.onEvict?.(topic, slot.message);
   };
   const lineOf = (topic: string): ThreadLine => {
     let thread = threads.get(topic);
     if (!thread) {
-      thread = { byUid: new Map(), order: [], times: [], head: 0, holes: 0, allowance: 0, snapshot: undefined };
+      thread = { size: 0, order: [], times: [], head: 0, holes: 0, allowance: 0, snapshot: undefined };
       threads.set(topic, thread);
     }
     return thread;
   };
   /** Replaces a known message; one whose time changed moves to its new place. */
-  const replace = (topic: string, thread: ThreadLine, message: LocalMessage, before: LocalMessage): void => {
-    thread.byUid.set(message.uid, message);
-    if (before.createdAt !== message.createdAt) move(thread, message.uid, before.createdAt, message.createdAt);
-    changed(topic, thread);
+  const replace = (slot: Slot, message: LocalMessage): void => {
+    const before = slot.message;
+    slot.message = message;
+    if (before.createdAt !== message.createdAt) move(slot.line, message.uid, before.createdAt, message.createdAt);
+    changed(slot.topic, slot.line);
   };
   const add = (message: LocalMessage, older: boolean): void => {
     if (message.uid === HOLE) return; // never shown: the pipeline and the sender drop such messages
-    const topic = topicOf.get(message.uid) ?? message.thread.topic;
-    const thread = lineOf(topic);
-    const before = thread.byUid.get(message.uid);
-    if (before) {
-      replace(topic, thread, message, before);
+    const known = slots.get(message.uid);
+    if (known) {
+      replace(known, message);
       return;
     }
-    const place = older ? olderPlace(thread, message.createdAt) : newerPlace(thread, message.createdAt);
-    insert(thread, place, message.uid, message.createdAt);
-    thread.byUid.set(message.uid, message);
-    topicOf.set(message.uid, topic);
+    const topic = message.thread.topic;
+    const thread = lineOf(topic);
+    insert(thread, firstAfter(thread, message.createdAt, older), message.uid, message.createdAt);
+    slots.set(message.uid, { message, topic, line: thread });
+    thread.size += 1;
     if (older) thread.allowance += 1;
-    while (thread.byUid.size > limit + thread.allowance) dropOldest(topic, thread);
+    while (thread.size > limit + thread.allowance && thread.head < thread.order.length) dropOldest(topic, thread);
     changed(topic, thread);
   };
   return {
-    get(uid) {
-      const topic = topicOf.get(uid);
-      return topic === undefined ? undefined : threads.get(topic)?.byUid.get(uid);
-    },
+    get: (uid) => slots.get(uid)?.message,
     put: (message) => add(message, false),
     putOlder: (message) => add(message, true),
     list(topic) {
       const thread = threads.get(topic);
-      if (!thread || thread.byUid.size === 0) return EMPTY;
-      thread.snapshot ??= Object.freeze(
-        thread.order.slice(thread.head).flatMap((uid) => {
-          const message = thread.byUid.get(uid);
-          return message ? [message] : [];
-        }),
-      );
+      if (!thread || thread.size === 0) return EMPTY;
+      thread.snapshot ??= Object.freeze(messagesOf(thread, slots));
       return thread.snapshot;
     },
     dropThread(topic) {
       const thread = threads.get(topic);
       if (!thread) return;
       threads.delete(topic);
-      for (const uid of thread.byUid.keys()) if (topicOf.get(uid) === topic) topicOf.delete(uid);
+      for (let i = thread.head; i < thread.order.length; i++) slots.delete(thread.order[i] as string);
       events.onChange?.(topic);
     },
   };
+}
+
+/** The messages of a thread, oldest first. */
+function messagesOf(thread: ThreadLine, slots: ReadonlyMap<string, Slot>): LocalMessage[] {
+  const messages: LocalMessage[] = [];
+  for (let i = thread.head; i < thread.order.length; i++) {
+    const slot = slots.get(thread.order[i] as string);
+    if (slot) messages.push(slot.message);
+  }
+  return messages;
 }

@@ -19,7 +19,8 @@ import { createUnread, type Unread } from './unread.js';
 /** What the list keeps of one thread. */
 export interface Entry {
   thread: ChatThread;
-  preview: string;
+  /** The line shown; undefined: the last message's, made when a summary is (not for every message). */
+  preview: string | undefined;
   lastMessage: LocalMessage | undefined;
   /** Server time of what `preview` shows (the last message's, or the server list's `updatedAt`). */
   lastAt: number;
@@ -103,7 +104,7 @@ export function takeMessage(entry: Entry, message: LocalMessage): boolean {
   const same = entry.lastMessage?.uid === message.uid;
   if (message.createdAt < entry.lastAt && !same) return false;
   entry.lastMessage = message;
-  entry.preview = previewOf(message);
+  entry.preview = undefined;
   entry.lastAt = message.createdAt;
   entry.updatedAt = Math.max(entry.updatedAt, message.createdAt);
   const state = threadStateAfter(message.type);
@@ -126,7 +127,7 @@ export function summaryOf(entry: Entry): ThreadSummary {
   if (entry.summary) return entry.summary;
   const summary: ThreadSummary = {
     ...entry.thread,
-    preview: entry.preview,
+    preview: previewLine(entry),
     ...(entry.lastMessage ? { lastMessage: entry.lastMessage } : {}),
     unreadCount: entry.unread.count(),
     updatedAt: Number.isFinite(entry.updatedAt) ? entry.updatedAt : 0,
@@ -136,6 +137,12 @@ export function summaryOf(entry: Entry): ThreadSummary {
   };
   entry.summary = Object.freeze(summary);
   return entry.summary;
+}
+
+/** The line shown for a thread: the server list's, or its last message's (made once). */
+function previewLine(entry: Entry): string {
+  entry.preview ??= entry.lastMessage ? previewOf(entry.lastMessage) : '';
+  return entry.preview;
 }
 
 function restThread(rest: RestThread): ChatThread {

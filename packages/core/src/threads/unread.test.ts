@@ -72,4 +72,21 @@ describe('unread count of a thread', () => {
     expect(unread.read('a', undefined, false)).toBe(true);
     expect(unread.count()).toBe(2);
   });
+
+  it('over a long run past the capacity keeps the newest uids, also with some read among them', () => {
+    const unread = createUnread(3);
+    for (let i = 0; i < 5_000; i++) {
+      unread.add(`m${i}`, i);
+      // A recall of the one before now and then: it stops counting, the others stay.
+      if (i % 100 === 1) expect(unread.read(`m${i - 1}`, undefined, false)).toBe(true);
+    }
+    expect(unread.count()).toBe(4_950);
+    // The newest three are kept by uid: a recall of one counts; an older one is only counted.
+    expect(unread.read('m4997', undefined, false)).toBe(true);
+    expect(unread.read('m4996', undefined, false)).toBe(false);
+    expect(unread.count()).toBe(4_949);
+    // Reading the newest reads every one, kept or counted.
+    expect(unread.read('m4999', undefined, true)).toBe(true);
+    expect(unread.count()).toBe(0);
+  });
 });

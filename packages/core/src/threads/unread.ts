@@ -38,8 +38,16 @@ export function createUnread(capacity: number): Unread {
   let newestAdded = -Infinity;
 
   const count = (): number => Math.max(serverFloor, uids.size + overflow);
+  // Every uid before the cursor was let go (in order, the oldest goes first): the next is the oldest.
+  // A fresh iterator would pass over every slot deleted in front of the map's first key.
+  let cursor = uids.entries();
   const oldestKept = (): [string, number] | undefined => {
-    if (inOrder) return uids.entries().next().value;
+    if (inOrder) {
+      const next = cursor.next();
+      if (!next.done) return next.value;
+      cursor = uids.entries();
+      return cursor.next().value;
+    }
     let oldest: [string, number] | undefined;
     for (const entry of uids) if (!oldest || entry[1] < oldest[1]) oldest = entry;
     return oldest;
