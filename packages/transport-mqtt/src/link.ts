@@ -186,8 +186,29 @@ function clientOptions(settings: Settings, options: RealtimeConnectOptions): ICl
     resubscribe: false,
     queueQoSZero: false,
     rejectUnauthorized: settings.rejectUnauthorized,
+    ...(mqttDebugWanted() ? {} : { log: noLog }),
     ...(settings.ca === undefined ? {} : { ca: [...settings.ca] }),
     // A mini-program socket goes through mqtt.js's browser stream, fed a WebSocket-like adapter.
     ...(settings.miniProgram && { forceNativeWebSocket: true, createWebsocket: settings.miniProgram.createWebSocket }),
   };
+}
+
+const noLog = (): void => {};
+
+/**
+ * Whether mqtt.js's own debug lines are asked for (`DEBUG` in Node, `localStorage.debug` in
+ * browsers). Otherwise its client gets a `log` that does nothing: it writes a line for every
+ * packet through `debug`, a call each even when that is off (about 1 % of a burst's CPU).
+ */
+export function mqttDebugWanted(): boolean {
+  const g = globalThis as {
+    process?: { env?: { DEBUG?: string } };
+    localStorage?: { getItem(key: string): string | null };
+  };
+  try {
+    return Boolean(g.process?.env?.DEBUG || g.localStorage?.getItem('debug'));
+  } catch {
+    // A storage that refuses to be read (a sandboxed frame): leave mqtt.js as it is.
+    return true;
+  }
 }
