@@ -32,4 +32,24 @@ describe('dedupe', () => {
     expect(['b', 'c', 'd', 'e', 'f'].map((u) => d.has(u))).toEqual([true, false, true, true, true]);
     expect(d.size()).toBe(4);
   });
+
+  it('answers as a plain least-recently-seen list would, over a long run of new uids and old ones seen again', () => {
+    let seed = 11;
+    const random = (n: number) => {
+      seed = (seed * 48_271) % 2_147_483_647;
+      return seed % n;
+    };
+    const d = createDedupe(50);
+    /** The reference: the uids remembered, least recently seen first. */
+    let reference: string[] = [];
+    for (let step = 0; step < 20_000; step++) {
+      // Half of the time a uid seen before (maybe forgotten since), else a new one.
+      const uid = step > 0 && random(2) === 0 ? `u${random(step)}` : `u${step}`;
+      const known = reference.includes(uid);
+      reference = [...reference.filter((r) => r !== uid), uid].slice(-50);
+      expect(d.add(uid)).toBe(!known);
+    }
+    expect(d.size()).toBe(50);
+    for (let i = 0; i < 20_000; i += 7) expect(d.has(`u${i}`)).toBe(reference.includes(`u${i}`));
+  });
 });

@@ -14,50 +14,25 @@ export interface Dedupe {
 /** Creates a duplicate filter that remembers at most `capacity` uids. */
 export function createDedupe(capacity: number): Dedupe {
   const limit = Math.max(1, Math.floor(capacity));
-  // Each uid with the stamp of its last sighting, and the sightings oldest first, so the least
-  // recently seen is found from the front in O(1) amortized. (A Map's first key is not O(1):
-  // its deleted slots pile up in front, and finding the first live one grows with them.)
-  const seen = new Map<string, number>();
-  let uids: string[] = [];
-  let stamps: number[] = [];
-  let head = 0;
-  let stamp = 0;
-  const isLive = (i: number): boolean => {
-    const uid = uids[i];
-    return uid !== undefined && seen.get(uid) === stamps[i];
-  };
+  // The uids least recently seen first: one seen again is taken out and put last.
+  const seen = new Set<string>();
+  // Every uid before the cursor was forgotten, so the next one is the least recently seen. (A fresh
+  // iterator would pass over every slot deleted in front of the set's first key, thousands in a burst.)
+  let cursor = seen.values();
   const forgetOldest = (): void => {
-    while (seen.size > limit && head < uids.length) {
-      // A sighting that a later one replaced says nothing any more.
-      if (isLive(head)) seen.delete(uids[head] ?? '');
-      head += 1;
+    let next = cursor.next();
+    if (next.done) {
+      cursor = seen.values();
+      next = cursor.next();
     }
-  };
-  /** Drops the sightings passed and those replaced (uids seen again), keeping the order. */
-  const compact = (): void => {
-    const keptUids: string[] = [];
-    const keptStamps: number[] = [];
-    for (let i = head; i < uids.length; i++) {
-      if (!isLive(i)) continue;
-      keptUids.push(uids[i] ?? '');
-      keptStamps.push(stamps[i] ?? 0);
-    }
-    uids = keptUids;
-    stamps = keptStamps;
-    head = 0;
+    if (!next.done) seen.delete(next.value);
   };
   return {
     has: (uid) => seen.has(uid),
     add(uid) {
-      // One lookup: the map grows when the uid is new.
-      const before = seen.size;
-      stamp += 1;
-      seen.set(uid, stamp);
-      const known = seen.size === before;
-      uids.push(uid);
-      stamps.push(stamp);
-      forgetOldest();
-      if (uids.length - head > 2 * limit + 64 || (head > 1_024 && head * 2 > uids.length)) compact();
+      const known = seen.delete(uid);
+      seen.add(uid);
+      if (seen.size > limit) forgetOldest();
       return !known;
     },
     size: () => seen.size,
