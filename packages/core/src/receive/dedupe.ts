@@ -18,10 +18,11 @@ export function createDedupe(capacity: number): Dedupe {
   const seen = new Set<string>();
   // Every uid before the cursor was forgotten, so the next one is the least recently seen. (A fresh
   // iterator would pass over every slot deleted in front of the set's first key, thousands in a burst.)
-  let cursor = seen.values();
+  // Made at the first one forgotten: an iterator not moved keeps every table the set outgrew alive.
+  let cursor: Iterator<string> | undefined;
   const forgetOldest = (): void => {
-    let next = cursor.next();
-    if (next.done) {
+    let next = cursor?.next();
+    if (!next || next.done) {
       cursor = seen.values();
       next = cursor.next();
     }

@@ -39,12 +39,13 @@ export function createUnread(capacity: number): Unread {
 
   const count = (): number => Math.max(serverFloor, uids.size + overflow);
   // Every uid before the cursor was let go (in order, the oldest goes first): the next is the oldest.
-  // A fresh iterator would pass over every slot deleted in front of the map's first key.
-  let cursor = uids.entries();
+  // A fresh iterator would pass over every slot deleted in front of the map's first key. Made at the
+  // first one let go: an iterator not moved keeps every table the map outgrew alive.
+  let cursor: Iterator<[string, number]> | undefined;
   const oldestKept = (): [string, number] | undefined => {
     if (inOrder) {
-      const next = cursor.next();
-      if (!next.done) return next.value;
+      const next = cursor?.next();
+      if (next && !next.done) return next.value;
       cursor = uids.entries();
       return cursor.next().value;
     }
