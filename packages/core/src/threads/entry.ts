@@ -125,16 +125,16 @@ export function takeTransfer(entry: Entry, status: TransferStatus, at: number): 
 /** The app's view of an entry: the same object until it changes. */
 export function summaryOf(entry: Entry): ThreadSummary {
   if (entry.summary) return entry.summary;
-  const summary: ThreadSummary = {
-    ...entry.thread,
-    preview: previewLine(entry),
-    ...(entry.lastMessage ? { lastMessage: entry.lastMessage } : {}),
-    unreadCount: entry.unread.count(),
-    updatedAt: Number.isFinite(entry.updatedAt) ? entry.updatedAt : 0,
-    ...(entry.transferStatus ? { transferStatus: entry.transferStatus } : {}),
-    top: entry.top,
-    mute: entry.mute,
-  };
+  // Keys set on a copy, not spread into a literal: in V8's optimized code each object made by a
+  // spread followed by more keys has a hidden class of its own, and a UI reads these on every render.
+  const summary = Object.assign({}, entry.thread) as { -readonly [K in keyof ThreadSummary]: ThreadSummary[K] };
+  summary.preview = previewLine(entry);
+  if (entry.lastMessage) summary.lastMessage = entry.lastMessage;
+  summary.unreadCount = entry.unread.count();
+  summary.updatedAt = Number.isFinite(entry.updatedAt) ? entry.updatedAt : 0;
+  if (entry.transferStatus) summary.transferStatus = entry.transferStatus;
+  summary.top = entry.top;
+  summary.mute = entry.mute;
   entry.summary = Object.freeze(summary);
   return entry.summary;
 }
