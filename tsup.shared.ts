@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Options } from 'tsup';
 
 interface PackageJson {
-  exports?: Record<string, { import?: { default?: string } }>;
+  exports?: Record<string, { import?: { default?: string }; browser?: { import?: { default?: string } } }>;
   bin?: Record<string, string>;
 }
 
@@ -21,13 +21,16 @@ function entries(targets: string[], where: string): Record<string, string> {
 
 /**
  * The build of a publishable package, read from its package.json so the two cannot drift: every
- * `exports` entry becomes an ESM + CJS bundle with its own `.d.ts` / `.d.cts`, every `bin` an ESM
+ * `exports` entry becomes an ESM + CJS bundle with its own `.d.ts` / `.d.cts` (its `browser`
+ * condition too, when it has one: another source file, such as `src/web.browser.ts`), every `bin` an ESM
  * script. Dependencies and peer dependencies stay external (tsup's default).
  */
 export function packageBuild(packageDir: string): Options[] {
   const where = join(packageDir, 'package.json');
   const pkg = JSON.parse(readFileSync(where, 'utf8')) as PackageJson;
-  const libraryTargets = Object.values(pkg.exports ?? {}).flatMap((e) => (e.import?.default ? [e.import.default] : []));
+  const libraryTargets = Object.values(pkg.exports ?? {}).flatMap((e) =>
+    [e.import?.default, e.browser?.import?.default].filter((t): t is string => t !== undefined),
+  );
   const binTargets = Object.values(pkg.bin ?? {});
   const binFiles = binTargets.map((t) => `${entryName(t, where)}.js`);
   const shared: Options = {

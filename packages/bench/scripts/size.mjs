@@ -3,6 +3,8 @@
 // transport's /web entry and the HTTP transport) for the browser, minified, with mqtt and @bufbuild/protobuf left out (an
 // app has them anyway; they are the SDK's dependencies, not its code), gzips it and fails when
 // the SDK's own code is over the budget in size-budget.json. Prints where the bytes come from.
+// Workspace packages come from their sources through tsconfig paths, or through their `browser`
+// export condition where they have one, as a browser app's bundler resolves them.
 // The same app on transport-mqtt's main entry is printed too (not budgeted).
 // Then the same for a typical visitor widget (src/size/typical-widget.ts: startVisitor on the light
 // transport, @weiyu/transport-ws): the SDK's own code, and the whole widget with protobuf-es in it,
@@ -47,10 +49,36 @@ const onMainEntry = {
   },
 };
 
+const packages = path.join(root, '..');
+
+/**
+ * The `browser` export condition of the workspace packages, in the source: tsconfig `paths` map
+ * `@weiyu/transport-mqtt/web` to `src/web.ts` whatever the platform, but a browser app installed
+ * from npm gets the package's `browser` target (`./dist/web.browser.js`), built from `src/web.browser.ts`.
+ */
+const browserCondition = {
+  name: 'browser-condition',
+  setup(build) {
+    build.onResolve({ filter: /^@weiyu\/[^/]+(\/.+)?$/ }, ({ path: specifier }) => {
+      const [, name, subpath] = /^@weiyu\/([^/]+)(\/.+)?$/.exec(specifier);
+      let manifest;
+      try {
+        manifest = JSON.parse(readFileSync(path.join(packages, name, 'package.json'), 'utf8'));
+      } catch {
+        return undefined;
+      }
+      const target = manifest.exports?.[`.${subpath ?? ''}`]?.browser?.import?.default;
+      const source = target && /^\.\/dist\/(.+)\.js$/.exec(target)?.[1];
+      return source ? { path: path.join(packages, name, 'src', `${source}.ts`) } : undefined;
+    });
+  },
+};
+
 async function bundle(external, entry = APP, plugins = []) {
   const result = await build({
     entryPoints: [path.join(root, entry)],
-    plugins,
+    // After the others: they may re-resolve a specifier, which then comes here too.
+    plugins: [...plugins, browserCondition],
     absWorkingDir: root,
     bundle: true,
     minify: true,

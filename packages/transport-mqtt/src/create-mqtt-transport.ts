@@ -1,6 +1,7 @@
 import { miniProgramSocket } from './mini-program-socket.js';
 import { type MqttTransport, mqttTransport } from './mqtt-transport.js';
 import { type MqttTransportOptions, resolveSettings } from './options.js';
+import { nodePlatform } from './platform.node.js';
 
 /**
  * Creates the realtime transport for `@weiyu/core`: MQTT 3.1.1 over a WebSocket (subprotocol
@@ -14,5 +15,5 @@ import { type MqttTransportOptions, resolveSettings } from './options.js';
  * const realtime = createMqttTransport({ url: 'wss://chat.example.com/websocket' });
  */
 export function createMqttTransport(options: MqttTransportOptions): MqttTransport {
-  return mqttTransport(resolveSettings(options, miniProgramSocket));
+  return mqttTransport(resolveSettings(options, miniProgramSocket), nodePlatform);
 }

@@ -10,8 +10,8 @@ import {
 // browser bundlers pick `dist/mqtt.esm.js` (its "browser" export), which has no named exports.
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { classifyMqttError } from './classify-error.js';
-import { coalesceWrites } from './coalesce-writes.js';
 import type { Settings } from './options.js';
+import type { Platform } from './platform.js';
 
 /** How long `close()` waits for a polite DISCONNECT before it drops the socket. */
 const CLOSE_GRACE_MS = 1_000;
@@ -27,6 +27,7 @@ export class Link implements DrivenLink {
   /** Resolves once the socket closed: only then is the link really gone. */
   readonly closed: Promise<void>;
   readonly #settings: Settings;
+  readonly #platform: Platform;
   readonly #owner: LinkOwner<Link>;
   #markClosed = () => {};
   #dropTimer: ReturnType<typeof setTimeout> | undefined;
@@ -34,14 +35,19 @@ export class Link implements DrivenLink {
   /** The socket's own error, which mqtt.js may not report: it explains a close before the CONNACK. */
   #streamError: SdkError | undefined;
 
-  /** Creates the mqtt.js client, wires its events and opens the socket. `onConnack` gets the CONNACK's sessionPresent. */
+  /**
+   * Creates the mqtt.js client, wires its events and opens the socket. `onConnack` gets the
+   * CONNACK's sessionPresent; `platform` is the build's (Node or browser).
+   */
   constructor(
     settings: Settings,
+    platform: Platform,
     options: RealtimeConnectOptions,
     owner: LinkOwner<Link>,
     onConnack: (sessionPresent: boolean) => void,
   ) {
     this.#settings = settings;
+    this.#platform = platform;
     this.#owner = owner;
     this.closed = new Promise<void>((resolve) => {
       this.#markClosed = resolve;
@@ -73,11 +79,11 @@ export class Link implements DrivenLink {
     client.on('close', () => this.#onSocketClosed());
     client.connect();
     // Mini-programs' sockets take what mqtt.js gives them: only Node's ws stream writes piece by piece.
-    if (!settings.miniProgram) coalesceWrites(client.stream);
+    if (!settings.miniProgram) platform.prepareStream(client.stream);
     // mqtt.js drops socket errors that carry no `code` (ws's "Unexpected server response: 404"
     // for a wrong path); listening on the stream keeps them for a useful message.
     client.stream?.on('error', (error: unknown) => {
-      this.#streamError = classifyMqttError(error, settings.logUrl);
+      this.#streamError = classifyMqttError(error, settings.logUrl, platform.classifyError);
     });
   }
 
@@ -114,7 +120,7 @@ export class Link implements DrivenLink {
 
   #onError(error: unknown): void {
     const { logUrl, logger } = this.#settings;
-    const classified = classifyMqttError(error, logUrl);
+    const classified = classifyMqttError(error, logUrl, this.#platform.classifyError);
     if (this.failConnect) {
       this.failConnect(classified);
       return;

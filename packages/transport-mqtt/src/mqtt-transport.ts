@@ -12,6 +12,7 @@ import {
 import { classifyMqttError } from './classify-error.js';
 import { Link } from './link.js';
 import { type Settings, warnIfUnverified } from './options.js';
+import type { Platform } from './platform.js';
 
 /** A {@link RealtimeTransport} over MQTT 3.1.1 on a WebSocket, as returned by {@link createMqttTransport}. */
 export interface MqttTransport extends RealtimeTransport {
@@ -20,29 +21,32 @@ export interface MqttTransport extends RealtimeTransport {
 }
 
 /**
- * The transport of checked settings, for both entries: `createMqttTransport` of `@weiyu/transport-mqtt`
- * (create-mqtt-transport.ts) and of `@weiyu/transport-mqtt/web` (web.ts).
+ * The transport of checked settings, for every entry: `createMqttTransport` of `@weiyu/transport-mqtt`
+ * (create-mqtt-transport.ts) and of `@weiyu/transport-mqtt/web` (web.ts), each in its Node and its
+ * browser build, which differ in `platform` only.
  */
-export function mqttTransport(settings: Settings): MqttTransport {
+export function mqttTransport(settings: Settings, platform: Platform): MqttTransport {
   warnIfUnverified(settings);
-  return new MqttTransportImpl(settings);
+  return new MqttTransportImpl(settings, platform);
 }
 
 class MqttTransportImpl implements MqttTransport {
   readonly url: string;
   readonly deviceUid: string;
   readonly #settings: Settings;
+  readonly #classifyPlatformError: Platform['classifyError'];
   /** Connects, closes and tells the listeners: the link lifecycle this transport shares with transport-ws. */
   readonly #driver: LinkDriver<Link>;
 
-  constructor(settings: Settings) {
+  constructor(settings: Settings, platform: Platform) {
     this.#settings = settings;
+    this.#classifyPlatformError = platform.classifyError;
     this.url = settings.url;
     this.#driver = createLinkDriver({
       settings,
       logPrefix: 'mqtt',
-      open: (options, owner, onConnack) => new Link(settings, options, owner, onConnack),
-      openFailed: (error) => classifyMqttError(error, settings.logUrl),
+      open: (options, owner, onConnack) => new Link(settings, platform, options, owner, onConnack),
+      openFailed: (error) => classifyMqttError(error, settings.logUrl, platform.classifyError),
     });
     this.deviceUid = this.#driver.deviceUid;
   }
@@ -111,9 +115,9 @@ class MqttTransportImpl implements MqttTransport {
       );
       link.pending.add(onDown);
       try {
-        run(link, (error) => settle(error ? classifyMqttError(error, url) : undefined));
+        run(link, (error) => settle(error ? classifyMqttError(error, url, this.#classifyPlatformError) : undefined));
       } catch (error) {
-        settle(classifyMqttError(error, url));
+        settle(classifyMqttError(error, url, this.#classifyPlatformError));
       }
     });
   }

@@ -13,6 +13,7 @@ import { type AedesServer, type AedesServerTls, rejection, startAedesServer } fr
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { classifyMqttError } from './classify-error.js';
 import { createMqttTransport, type MqttTransport } from './index.js';
+import { nodePlatform } from './platform.node.js';
 
 const USER = { clientId: 'u1/WEB/device1', username: 'alice', password: 'token-alice' };
 
@@ -179,10 +180,18 @@ describe('TLS', () => {
       'HOSTNAME_MISMATCH',
       'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
     ]) {
-      const classified = classifyMqttError(Object.assign(new Error('verify failed'), { code }), url);
+      const classified = classifyMqttError(
+        Object.assign(new Error('verify failed'), { code }),
+        url,
+        nodePlatform.classifyError,
+      );
       expect([code, classified.code, classified.retryable]).toEqual([code, 'tls', false]);
     }
-    const reset = classifyMqttError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), url);
+    const reset = classifyMqttError(
+      Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }),
+      url,
+      nodePlatform.classifyError,
+    );
     expect(reset.code).toBe('network');
   });
 });

@@ -3,9 +3,10 @@
  * It leaves out the mini-program socket adapter (about 2 KB minified) that the main entry's
  * `createMqttTransport` carries for `wx(s)://` and `ali(s)://` URLs, which a web app never opens.
  */
-import { SdkError } from '@weiyu/core';
 import { type MqttTransport, mqttTransport } from './mqtt-transport.js';
 import { type MqttTransportOptions, resolveSettings } from './options.js';
+import { nodePlatform } from './platform.node.js';
+import { refuseMiniProgram } from './refuse-mini-program.js';
 
 export type { MqttTransport } from './mqtt-transport.js';
 export type { MqttTransportOptions } from './options.js';
@@ -21,14 +22,5 @@ export type { MqttTransportOptions } from './options.js';
  * const realtime = createMqttTransport({ url: 'wss://chat.example.com/websocket' });
  */
 export function createMqttTransport(options: MqttTransportOptions): MqttTransport {
-  return mqttTransport(resolveSettings(options, refuseMiniProgram));
-}
-
-/** Undefined for `ws://` and `wss://` (the only other schemes `resolveSettings` lets through are a mini-program's). */
-function refuseMiniProgram(url: URL): undefined {
-  if (url.protocol === 'ws:' || url.protocol === 'wss:') return undefined;
-  throw new SdkError(
-    'invalid_argument',
-    `${url.protocol}// is a mini-program URL: create its transport with createMqttTransport from '@weiyu/transport-mqtt' (the /web entry opens ws:// and wss:// only)`,
-  );
+  return mqttTransport(resolveSettings(options, refuseMiniProgram), nodePlatform);
 }
