@@ -11,14 +11,13 @@
  * status (the server's record, for one from history) says it got that far gets none: a restart
  * sends nothing for what was acknowledged.
  */
-import { type MessageType, SdkError, validateTopic } from '@weiyu/protocol';
+import { encodeMessage, type MessageType, SdkError, validateTopic } from '@weiyu/protocol';
 import type { ChatThread, ChatTiming, LocalMessage } from '../api.js';
 import type { Clock, Logger } from '../interfaces.js';
 import { messageToWire } from '../message.js';
 import { createDedupe } from '../receive/dedupe.js';
 import type { Outgoing } from './outgoing.js';
 import { publishPacketSize } from './packet.js';
-import { createSignalEncoder } from './signal-bytes.js';
 
 /** What signals need from the client. */
 export interface SignalsOptions {
@@ -119,8 +118,6 @@ export function createSignals(options: SignalsOptions): Signals {
   const memory = options.timing?.dedupeCapacity ?? 5_000;
   const sent = { DELIVERED: createDedupe(memory), READ: createDedupe(memory) };
   const autoDelivered = options.autoDelivered ?? true;
-  // A thread's signals share their thread, sender and extra: encoded once (signal-bytes.ts).
-  const encode = createSignalEncoder();
   let active: string | undefined;
   /** New messages of the open thread, waiting for the READ of what arrived with them. */
   let toRead: LocalMessage[] = [];
@@ -131,7 +128,7 @@ export function createSignals(options: SignalsOptions): Signals {
   function send(thread: ChatThread, type: MessageType, content: string, qos: 0 | 1): boolean {
     if (!options.isConnected() || disposed || !validateTopic(thread.topic).ok) return false;
     const message = options.outgoing.signal(thread, type, content);
-    const payload = encode(messageToWire(message));
+    const payload = encodeMessage(messageToWire(message));
     if (publishPacketSize(thread.topic, payload.length, qos) > options.maxPacketBytes) return false;
     options.markOwn(message.uid);
     options.publish(thread.topic, payload, qos).catch((reason: unknown) => {
