@@ -16,23 +16,13 @@ import {
 } from '@weiyu/protocol';
 import type { ChatThread, ChatUser, LocalMessage, LocalStatus, ParsedContent, RobotStream } from './api.js';
 import { parseContent } from './content/index.js';
+import { parseObject } from './json-object.js';
 import { streamOf } from './receive/robot-stream.js';
 
 /** Reads `extra` (a JSON string) into an object; `{}` when absent or not a JSON object. */
 function parseExtra(extra: string): Readonly<Record<string, unknown>> {
   // Servers and old clients put all sorts of things here.
   return (extra.length > 0 && parseObject(extra)) || {};
-}
-
-/** A JSON object read from text; undefined when the text is not one. Never throws. */
-export function parseObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
-  } catch {
-    // not JSON
-  }
-  return undefined;
 }
 
 /** A user as the app sees it, from the wire (empty fields left out). */

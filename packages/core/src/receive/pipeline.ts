@@ -9,8 +9,9 @@
  */
 import { checkIds, decodeMessage, isRobotStreamType, SdkError, type WireMessage } from '@weiyu/protocol';
 import type { ChatThread, ChatUser, LocalMessage, ReceiptEvent, TypingEvent } from '../api.js';
+import { parseObject } from '../json-object.js';
 import { describeThrown } from '../logger.js';
-import { messageFromWire, parseObject, threadAt, userFromWire } from '../message.js';
+import { messageFromWire, threadAt, userFromWire } from '../message.js';
 import type { Dedupe } from './dedupe.js';
 import { shownFromHistory } from './robot-stream.js';
 

@@ -66,6 +66,27 @@ describe('a streamed answer', () => {
     ).toBe('ABCD');
   });
 
+  it('plain-text pieces after a plain-text copy from history: the content is the answer, each piece once', () => {
+    // The content of each piece is its text (no JSON), as some robots and forgers send it.
+    const wire = normalizeMessage({ uid: 's1', type: 'ROBOT_STREAM', content: 'Hello', status: 'READ' });
+    let message = shownFromHistory(messageFromWire(wire, { selfUid: 'v1', now: 0, topic: 't' })) as Streamed;
+    for (const piece of ['Hel', 'lo', ' world']) {
+      const next = nextPiece(message, 'ROBOT_STREAM', piece);
+      message = { ...message, content: next.content, stream: next.stream };
+    }
+    expect(message.stream.answer).toBe('Hello world');
+    expect(message.content).toBe('Hello world');
+  });
+
+  it('a piece of the other form than the copy (text after JSON, JSON after text) never throws', () => {
+    const fromJson = nextPiece(shown('ROBOT_STREAM', 'AB', 'history'), 'ROBOT_STREAM', '{not json');
+    expect(fromJson.stream.answer).toBe('AB{not json');
+    expect(JSON.parse(fromJson.content)).toMatchObject({ answer: 'AB{not json' });
+    const wire = normalizeMessage({ uid: 's1', type: 'ROBOT_STREAM', content: 'AB', status: 'READ' });
+    const fromText = shownFromHistory(messageFromWire(wire, { selfUid: 'v1', now: 0, topic: 't' })) as Streamed;
+    expect(nextPiece(fromText, 'ROBOT_STREAM', json('C')).content).toBe('ABC');
+  });
+
   it('joins the reasoning the same way, and an error ends it with the server’s text', () => {
     const end = apply(shown('ROBOT_STREAM', 'A', 'history', 'r1'), [
       ['ROBOT_STREAM', 'A', 'r1'],

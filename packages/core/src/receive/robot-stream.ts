@@ -11,6 +11,7 @@
  */
 import { appendRobotStream, isRobotStreamType, type MessageType, readRobotStream } from '@weiyu/protocol';
 import type { LocalMessage, RobotStream } from '../api.js';
+import { parseObject } from '../json-object.js';
 
 /** The state a piece of this type leaves its answer in. */
 function stateOf(type: MessageType): RobotStream['state'] {
@@ -89,11 +90,17 @@ export function nextPiece(
   return { content: contentOf(shown.content, content, stream, joined !== undefined), stream };
 }
 
-/** The content as the server stores it; joined to a copy, with the answer and reasoning as shown. */
+/**
+ * The content as the server stores it; joined to a copy, with the answer and reasoning as shown
+ * (content that is no JSON object is the answer itself: appended, it would repeat what the copy
+ * holds already). A piece whose form differs from the copy's (JSON after text, text after JSON)
+ * never throws: the copy's fields are kept, with the answer and reasoning as shown.
+ */
 function contentOf(before: string, piece: string, stream: RobotStream, joined: boolean): string {
   const merged = appendRobotStream(before, piece);
-  if (!joined || !merged.startsWith('{')) return merged;
-  const object = JSON.parse(merged) as Record<string, unknown>;
+  if (!joined) return merged;
+  const object = parseObject(merged) ?? parseObject(before);
+  if (!object) return stream.answer;
   return JSON.stringify({ ...object, answer: stream.answer, reasonContent: stream.reasoning });
 }
 
