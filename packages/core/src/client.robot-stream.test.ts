@@ -83,4 +83,19 @@ describe('a robot’s streamed answer', () => {
       ['answer-1', { state: 'done', answer: 'Hello', reasoning: '' }],
     ]);
   });
+  it('a piece that comes after its thread was let go and taken back is no second message', async () => {
+    const { world, piece } = setup();
+    const visitor = world.client('v1');
+    await world.online(visitor);
+    const messages: string[] = [];
+    visitor.on('message', (m) => messages.push(m.uid));
+    piece('ROBOT_STREAM', { answer: 'Hel' });
+    await world.clock.advanceAsync(20);
+    // The timeline lets the thread go; the duplicate filter still knows the answer's uid.
+    await world.run(visitor.unsubscribe([world.thread.topic]));
+    await world.run(visitor.subscribe([world.thread.topic]));
+    piece('ROBOT_STREAM', { answer: 'lo' });
+    await world.clock.advanceAsync(100);
+    expect(messages).toEqual(['answer-1']);
+  });
 });

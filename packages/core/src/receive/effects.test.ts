@@ -183,9 +183,8 @@ describe('effects of a received message', () => {
     expect(effectsOf(stored('READ'), facts())).toEqual([]);
   });
 
-  it('shows the first ROBOT_STREAM chunk and grows it with the next ones, as the server stores it', () => {
+  it('grows a shown ROBOT_STREAM answer with the next chunks, as the server stores it', () => {
     const chunk = piece('ROBOT_STREAM', { answer: 'lo' });
-    expect(effectsOf({ kind: 'stream', chunk }, facts())).toEqual([{ type: 'show', message: chunk }]);
     const shown = piece('ROBOT_STREAM_START', { question: 'hi', answer: 'Hel' });
     expect(effectsOf({ kind: 'stream', chunk }, facts({ shown }))).toEqual([
       {
@@ -196,6 +195,18 @@ describe('effects of a received message', () => {
           content: JSON.stringify({ question: 'hi', answer: 'Hello' }),
           stream: { state: 'streaming', answer: 'Hello', reasoning: '' },
         },
+      },
+    ]);
+  });
+
+  it('drops a later piece of an answer no longer shown: the app had its uid, and one piece is no message', () => {
+    const chunk = piece('ROBOT_STREAM', { answer: 'lo' });
+    expect(effectsOf({ kind: 'stream', chunk }, facts())).toEqual([
+      {
+        type: 'log',
+        level: 'debug',
+        message: 'a piece of an answer not shown',
+        data: { uid: 's1', type: 'ROBOT_STREAM' },
       },
     ]);
   });

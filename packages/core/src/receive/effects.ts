@@ -161,7 +161,10 @@ function recallEffects(recall: RecallEvent, { shown, mayRecall }: ReceiveFacts):
 }
 
 function streamEffects(chunk: LocalMessage, shown: LocalMessage | undefined): ReceiveEffect[] {
-  if (!shown) return [{ type: 'show', message: chunk }];
+  // A later piece of an answer the duplicate filter knows but the timeline let go (pushed out,
+  // its thread dropped, or known from before a gap): the app had its uid already. Shown again,
+  // it would be a second message with one piece of the answer in it.
+  if (!shown) return [log('debug', 'a piece of an answer not shown', { uid: chunk.uid, type: chunk.type })];
   if (!sameSender(shown.user, chunk.user)) return refuse('stream-not-sender', shown, chunk.type, chunk.user);
   if (!shown.stream) return refuse('rewrite', shown, chunk.type, chunk.user);
   // An answer that ended takes no more pieces (a redelivered one would repeat its text).
