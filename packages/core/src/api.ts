@@ -342,7 +342,10 @@ export interface RobotStream {
   readonly answer: string;
   /** The robot's reasoning so far (`reasonContent`), `''` when it gives none. */
   readonly reasoning: string;
-  /** What the server said went wrong, when the state is `error`. */
+  /**
+   * What the server said went wrong, when the state is `error`; or why the client ended it:
+   * `answer cut off: …` when it grew past its limits (the content's length, its pieces).
+   */
   readonly error?: string;
 }
 

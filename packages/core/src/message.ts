@@ -204,7 +204,8 @@ export function withStatus(message: LocalMessage, status: LocalStatus, changes: 
   if (changes.createdAt !== undefined) next.createdAt = changes.createdAt;
   if (changes.content !== undefined) {
     next.content = changes.content;
-    next.parsed = safeParse(next.type, changes.content);
+    // A stream's text is its answer (below): parsing its content again would cost the answer so far, each piece.
+    if (!changes.stream) next.parsed = safeParse(next.type, changes.content);
   }
   if (changes.stream) {
     next.stream = changes.stream;

@@ -2,7 +2,7 @@ import { normalizeMessage } from '@weiyu/protocol';
 import { describe, expect, it } from 'vitest';
 import type { LocalMessage, RobotStream } from '../api.js';
 import { messageFromWire } from '../message.js';
-import { fromHistory, nextPiece, shownFromHistory } from './robot-stream.js';
+import { fromHistory, MAX_STREAM_LENGTH, MAX_STREAM_PIECES, nextPiece, shownFromHistory } from './robot-stream.js';
 
 type Streamed = LocalMessage & { readonly stream: RobotStream };
 
@@ -112,5 +112,41 @@ describe('a streamed answer', () => {
     expect(fromHistory(ended, 'ROBOT_STREAM_END', json('A'))).toBeUndefined();
     expect(fromHistory(ended, 'ROBOT_STREAM', json('AXY'))).toBeUndefined();
     expect(fromHistory(ended, 'ROBOT_STREAM_END', json('AXY'))?.stream.answer).toBe('AXY');
+  });
+
+  it('ends as error at the piece past its limits: anyone may post pieces as the robot, without end', () => {
+    // Empty pieces add nothing, yet each costs the answer so far: the count ends them.
+    let message = apply(shown('ROBOT_STREAM_START', ''), [['ROBOT_STREAM', 'A']]);
+    for (let i = 1; i < MAX_STREAM_PIECES; i++) {
+      const next = nextPiece(message, 'ROBOT_STREAM', json(''));
+      message = { ...message, content: next.content, stream: next.stream };
+    }
+    expect(message.stream.state).toBe('streaming');
+    const cut = nextPiece(message, 'ROBOT_STREAM', json('B'));
+    expect(cut.stream).toEqual({
+      state: 'error',
+      answer: 'A',
+      reasoning: '',
+      error: `answer cut off: more than ${MAX_STREAM_PIECES} pieces`,
+    });
+    expect(cut.content).toBe(message.content);
+    // Long pieces: the one that would take the content past the length is not taken.
+    const big = 'x'.repeat(MAX_STREAM_LENGTH / 4);
+    const long = apply(shown('ROBOT_STREAM_START', ''), [
+      ['ROBOT_STREAM', big],
+      ['ROBOT_STREAM', big],
+      ['ROBOT_STREAM', big],
+      ['ROBOT_STREAM', big],
+      ['ROBOT_STREAM', big],
+    ]);
+    expect(long.stream).toMatchObject({
+      state: 'error',
+      answer: big.repeat(3),
+      error: expect.stringContaining('longer'),
+    });
+    expect(long.content.length).toBeLessThanOrEqual(MAX_STREAM_LENGTH);
+    // A copy from history starts the count again, with its own length.
+    const copy = apply(shown('ROBOT_STREAM', big, 'history'), [['ROBOT_STREAM', 'y']]);
+    expect(copy.stream).toMatchObject({ state: 'streaming', answer: `${big}y` });
   });
 });

@@ -8,10 +8,26 @@
  * longer than what is shown, it is taken, and the live pieces that come after it may be in it
  * already (catch-up holds a thread's live messages while it reads): each piece goes after the
  * longest run of those pieces that the copy ends with, so none is shown twice.
+ *
+ * Anyone may post pieces as the robot (the server checks no sender), and each piece costs the
+ * length of the answer so far: an answer ends as `error` at the piece that would take its content
+ * past {@link MAX_STREAM_LENGTH} characters or its pieces past {@link MAX_STREAM_PIECES}.
  */
 import { appendRobotStream, isRobotStreamType, type MessageType, readRobotStream } from '@weiyu/protocol';
 import type { LocalMessage, RobotStream } from '../api.js';
 import { parseObject } from '../json-object.js';
+
+/**
+ * The longest content a streamed answer grows to, in characters (UTF-16 code units): question,
+ * answer and reasoning together. Ten times a long LLM answer; each piece re-reads what came before.
+ */
+export const MAX_STREAM_LENGTH = 100_000;
+
+/** The most pieces a streamed answer takes after the one it was first shown with (a long answer streams some thousands). */
+export const MAX_STREAM_PIECES = 10_000;
+
+/** Pieces taken by each stream still streaming (after the one it was first shown with). */
+const pieceCounts = new WeakMap<RobotStream, number>();
 
 /** The state a piece of this type leaves its answer in. */
 function stateOf(type: MessageType): RobotStream['state'] {
@@ -67,12 +83,17 @@ export function shownFromHistory(message: LocalMessage): LocalMessage {
   return message.stream?.state === 'streaming' ? { ...message, stream: fromCopy(message.stream) } : message;
 }
 
-/** A shown answer after one more piece: its content and its stream. */
+/**
+ * A shown answer after one more piece: its content and its stream; ended as `error`, the piece
+ * not taken, past {@link MAX_STREAM_PIECES} or {@link MAX_STREAM_LENGTH}.
+ */
 export function nextPiece(
   shown: LocalMessage & { readonly stream: RobotStream },
   type: MessageType,
   content: string,
 ): { readonly content: string; readonly stream: RobotStream } {
+  const pieces = (pieceCounts.get(shown.stream) ?? 0) + 1;
+  if (pieces > MAX_STREAM_PIECES) return cutOff(shown, `more than ${MAX_STREAM_PIECES} pieces`);
   const piece = readRobotStream(content);
   const state = stateOf(type);
   const joined = joins.get(shown.stream);
@@ -86,8 +107,20 @@ export function nextPiece(
     reasoning: reasoning ? textOf(reasoning) : shown.stream.reasoning + reasoningPiece,
     ...(state === 'error' ? { error: piece.reasonContent } : {}),
   };
+  const next = contentOf(shown.content, content, stream, joined !== undefined);
+  if (next.length > MAX_STREAM_LENGTH) return cutOff(shown, `longer than ${MAX_STREAM_LENGTH} characters`);
+  if (state === 'streaming') pieceCounts.set(stream, pieces);
   if (answer && reasoning && state === 'streaming') joins.set(stream, { answer, reasoning });
-  return { content: contentOf(shown.content, content, stream, joined !== undefined), stream };
+  return { content: next, stream };
+}
+
+/** A shown answer ended where it stands, the piece not taken: an `error` saying why. */
+function cutOff(
+  shown: LocalMessage & { readonly stream: RobotStream },
+  why: string,
+): { readonly content: string; readonly stream: RobotStream } {
+  const { answer, reasoning } = shown.stream;
+  return { content: shown.content, stream: { state: 'error', answer, reasoning, error: `answer cut off: ${why}` } };
 }
 
 /**
