@@ -2,7 +2,7 @@
  * The thread list of a client against the in-memory server (the real server's rules): loaded
  * from REST, kept current by what arrives, unread counts, markRead, snapshots for a UI.
  */
-import { topics } from '@weiyu/protocol';
+import { MAX_UID_LENGTH, topics } from '@weiyu/protocol';
 import { describe, expect, it } from 'vitest';
 import type { ChatThread, ThreadSummary } from './api.js';
 import { createWorld } from './client.fixtures.js';
@@ -254,5 +254,30 @@ describe('createChatClient: the thread list', () => {
     await run(agent.loadThreads());
     expect(agent.threads().map((t) => t.topic)).toEqual(['org/agent/a1/v1']);
     expect(network.connections().find((c) => c.uid === 'a1')?.subscriptions).not.toContain('org/agent/#');
+  });
+
+  it('takes in at most 1,000 threads unasked: anyone may open threads naming this agent, in a burst', async () => {
+    const { network, client, run, online, clock } = createWorld();
+    const agent = client('a1');
+    await online(agent);
+    await run(agent.loadThreads());
+    // The server delivers each new thread to its agent: 1,500 forged ones, with a uid the client never shows (over its limit).
+    const long = (i: number) => `${i}`.padEnd(MAX_UID_LENGTH + 1, 'x');
+    const forged = (i: number) => ({ ...message(topics.agent('a1', `forged${i}`), `forged${i}`, 'hi'), uid: long(i) });
+    for (let i = 0; i < 1_500; i++) network.publish(forged(i));
+    await clock.advanceAsync(1_000);
+    expect(agent.threads()).toHaveLength(0);
+    const subscribed = (): string[] =>
+      (network.connections().find((c) => c.uid === 'a1')?.subscriptions ?? []).filter((t) => t.includes('forged'));
+    expect(subscribed()).toHaveLength(1_000);
+    // The app lets some go: as many new ones are taken in again.
+    await run(agent.unsubscribe(subscribed().slice(0, 10)));
+    for (let i = 0; i < 20; i++)
+      network.publish({ ...message(topics.agent('a1', `later${i}`), 'v', 'hi'), uid: long(2_000 + i) });
+    await clock.advanceAsync(1_000);
+    const later = (network.connections().find((c) => c.uid === 'a1')?.subscriptions ?? []).filter((t) =>
+      t.includes('later'),
+    );
+    expect(later).toHaveLength(10);
   });
 });

@@ -276,6 +276,7 @@ function chatClient(parts: Parts): ChatClient {
         catchUp.forget(topic);
         scrollback.forget(topic);
         signals.forget(topic);
+        parts.threads.forget(topic);
         shown.dropThread(topic);
         parts.views.forget(topic);
       }

@@ -49,8 +49,13 @@ export interface ThreadList {
   status(message: LocalMessage): void;
   /** The app marked a message (and what is older) or a whole thread read. */
   markRead(thread: ChatThread, uid?: string): void;
-  /** Bytes came on a topic not subscribed (the server delivers a new thread to its owner): take it in when it names this user. */
+  /**
+   * Bytes came on a topic not subscribed (the server delivers a new thread to its owner): take it
+   * in when it names this user, while fewer than {@link MAX_THREADS} taken in so are still subscribed.
+   */
   adopt(topic: string): void;
+  /** The app unsubscribed a topic: a thread taken in unasked no longer counts against the cap. */
+  forget(topic: string): void;
   /** No more changes, no more listeners. */
   dispose(): void;
 }
@@ -68,6 +73,11 @@ export function createThreadList(options: ThreadListOptions): ThreadList {
   /** Changes so far: a thread's last change in this order decides between equal server times. */
   let touches = 0;
   let disposed = false;
+  /**
+   * Topics taken in unasked, still subscribed. Anyone may open threads naming this user, and what
+   * they post need not show (a uid over its limit, a duplicate): the list would not fill and stop it.
+   */
+  const adopted = new Set<string>();
 
   const changed = (yes = true): void => {
     if (!yes) return;
@@ -134,8 +144,19 @@ export function createThreadList(options: ThreadListOptions): ThreadList {
     adopt(topic) {
       if (!following || disposed || entries.size >= MAX_THREADS || options.wants(topic)) return;
       if (!namesAsOwner(topic, options.selfUid)) return;
+      if (adopted.size >= MAX_THREADS) {
+        options.logger.debug('threads: not taken in, too many taken in unasked', { topic });
+        return;
+      }
+      adopted.add(topic);
       options.logger.info('threads: a new thread of mine', { topic });
-      options.subscribe([topic]).catch((reason: unknown) => options.onError(SdkError.from(reason)));
+      options.subscribe([topic]).catch((reason: unknown) => {
+        adopted.delete(topic);
+        options.onError(SdkError.from(reason));
+      });
+    },
+    forget(topic) {
+      adopted.delete(topic);
     },
     dispose() {
       disposed = true;
