@@ -284,6 +284,28 @@ describe('catch-up driver', () => {
     expect(shown).toEqual(['live', 'live2', 'm1']);
   });
 
+  it('holds at most dedupeCapacity live messages: past that they show at once, and what was missed follows', async () => {
+    const { clock, server, shown, connect, live } = setup({}, { dedupeCapacity: 10, catchUpMaxPages: 20 });
+    server.publish('m1');
+    const open = server.hold();
+    connect();
+    // Anyone may post into a thread as fast as the server relays: what waits for history is bounded.
+    for (let i = 1; i <= 10; i++) live(`live${i}`);
+    await clock.advanceAsync(10);
+    expect(shown).toEqual([]);
+    live('live11');
+    const flood = Array.from({ length: 11 }, (_, i) => `live${i + 1}`);
+    expect(shown).toEqual(flood);
+    live('live12');
+    expect(shown).toEqual([...flood, 'live12']);
+    open();
+    await clock.advanceAsync(10);
+    expect(shown).toEqual([...flood, 'live12', 'm1']);
+    // The guard's timer, set when the holding began, changes nothing when it comes.
+    await clock.advanceAsync(60_000);
+    expect(shown).toEqual([...flood, 'live12', 'm1']);
+  });
+
   it('counts the hold guard in connected time only: held messages wait through outages, and no longer than the guard while connected', async () => {
     const { clock, server, shown, connect, drop, live } = setup({}, { historyLagMs: 5_000 });
     server.publish('missed');

@@ -56,7 +56,10 @@ export interface CatchUpOptions {
 
 /** Catch-up for every thread of a client. */
 export interface CatchUp {
-  /** Live bytes from the realtime link: held while their thread is caught up, else received. */
+  /**
+   * Live bytes from the realtime link: held while their thread is caught up (at most
+   * `dedupeCapacity` of a thread: one more lets them through, as the hold guard does), else received.
+   */
   live(topic: string, payload: Uint8Array): void;
   /** Catches a thread up, joining a run of this connection under way; resolves when it ends. */
   run(topic: string): Promise<void>;
@@ -133,8 +136,14 @@ export function createCatchUp(options: CatchUpOptions): CatchUp {
       if (shared.disposed) return;
       const thread = shared.threads.get(topic);
       if (thread && isHolding(thread.runner.state, options.isConnected()) && !isNeverHeld(shared, payload)) {
-        thread.held.push({ payload, since: liveSince(shared, thread) ?? options.clock.now() });
-        return;
+        if (thread.held.length < options.timing.dedupeCapacity) {
+          thread.held.push({ payload, since: liveSince(shared, thread) ?? options.clock.now() });
+          return;
+        }
+        // Anyone may flood a thread, and more than its timeline keeps is no order worth waiting for:
+        // as at the hold guard, live messages show and what was missed follows.
+        options.logger.warn('catch-up: too many live messages held, let through', { topic, held: thread.held.length });
+        thread.runner.send({ type: 'hold-expired' });
       }
       deliver(shared, topic, payload);
     },

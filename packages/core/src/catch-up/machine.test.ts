@@ -343,7 +343,7 @@ const rows: Row[] = [
   },
   {
     state: 'paging, waiting, settling (holding)',
-    event: 'hold guard (`sendDeadlineMs` + `historyLagMs` without a clean pass)',
+    event: 'hold guard (`sendDeadlineMs` + `historyLagMs` without a clean pass), or a live message past `dedupeCapacity` held',
     next: 'unchanged, not holding',
     from: [paging, waiting, settling],
     on: { type: 'hold-expired' },
@@ -352,7 +352,7 @@ const rows: Row[] = [
   },
   {
     state: 'holding',
-    event: 'hold guard',
+    event: 'hold guard, or a live message past `dedupeCapacity` held',
     next: 'live',
     from: [holdingGuarded],
     on: { type: 'hold-expired' },
