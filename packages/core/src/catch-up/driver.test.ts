@@ -285,7 +285,7 @@ describe('catch-up driver', () => {
   });
 
   it('holds at most dedupeCapacity live messages: past that they show at once, and what was missed follows', async () => {
-    const { clock, server, shown, connect, live } = setup({}, { dedupeCapacity: 10, catchUpMaxPages: 20 });
+    const { clock, server, shown, connect, drop, live } = setup({}, { dedupeCapacity: 10, catchUpMaxPages: 20 });
     server.publish('m1');
     const open = server.hold();
     connect();
@@ -304,6 +304,10 @@ describe('catch-up driver', () => {
     // The guard's timer, set when the holding began, changes nothing when it comes.
     await clock.advanceAsync(60_000);
     expect(shown).toEqual([...flood, 'live12', 'm1']);
+    // Before the next connection's catch-up begins (subscribing), what comes waits too, as much.
+    drop();
+    for (let i = 1; i <= 11; i++) live(`next${i}`);
+    expect(shown.slice(13)).toEqual(Array.from({ length: 11 }, (_, i) => `next${i + 1}`));
   });
 
   it('counts the hold guard in connected time only: held messages wait through outages, and no longer than the guard while connected', async () => {

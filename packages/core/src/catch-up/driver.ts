@@ -144,6 +144,8 @@ export function createCatchUp(options: CatchUpOptions): CatchUp {
         // as at the hold guard, live messages show and what was missed follows.
         options.logger.warn('catch-up: too many live messages held, let through', { topic, held: thread.held.length });
         thread.runner.send({ type: 'hold-expired' });
+        // Before this connection's catch-up began there is no guard to expire: they go, in the order they came.
+        release(shared, thread, thread.held.length);
       }
       deliver(shared, topic, payload);
     },

@@ -343,7 +343,8 @@ const rows: Row[] = [
   },
   {
     state: 'paging, waiting, settling (holding)',
-    event: 'hold guard (`sendDeadlineMs` + `historyLagMs` without a clean pass), or a live message past `dedupeCapacity` held',
+    event:
+      'hold guard (`sendDeadlineMs` + `historyLagMs` without a clean pass), or a live message past `dedupeCapacity` held',
     next: 'unchanged, not holding',
     from: [paging, waiting, settling],
     on: { type: 'hold-expired' },
