@@ -1,7 +1,7 @@
 /**
  * Signals: typing, receipts and recalls. They go over MQTT only when connected and are never
  * kept in the outbox (a READ the app asked for offline is owed: the latest per thread goes once
- * connected); typing is throttled per thread. None goes to a topic that is not valid
+ * connected, receipts.ts); typing is throttled per thread. None goes to a topic that is not valid
  * (the real server closes the connection on one), and an automatic receipt only to a topic
  * this client is subscribed to.
  *
@@ -11,13 +11,12 @@
  * status (the server's record, for one from history) says it got that far gets none: a restart
  * sends nothing for what was acknowledged.
  */
-import { encodeMessage, type MessageType, SdkError, validateTopic } from '@weiyu/protocol';
+import { type MessageType, SdkError, validateTopic } from '@weiyu/protocol';
 import type { ChatThread, ChatTiming, LocalMessage } from '../api.js';
 import type { Clock, Logger } from '../interfaces.js';
-import { messageToWire } from '../message.js';
-import { createDedupe } from '../receive/dedupe.js';
 import type { Outgoing } from './outgoing.js';
-import { publishPacketSize } from './packet.js';
+import { publishSignal } from './publish-signal.js';
+import { createReceipts } from './receipts.js';
 
 /** What signals need from the client. */
 export interface SignalsOptions {
@@ -112,60 +111,50 @@ function isGroup(thread: ChatThread): boolean {
   return thread.type === 'GROUP' || thread.topic.startsWith('org/group/');
 }
 
+/**
+ * What one READ on a thread reads, oldest first: the messages from others it shows that are due
+ * a READ, after the newest one that is READ already, up to `upTo` (all when not given); pure.
+ */
+export function unreadOf(
+  shown: readonly LocalMessage[],
+  facts: { readonly topic: string; readonly autoDelivered: boolean; readonly upTo?: string },
+): LocalMessage[] {
+  let unread: LocalMessage[] = [];
+  for (const message of shown) {
+    if (receiptDue(message, { active: facts.topic, autoDelivered: facts.autoDelivered }) === 'READ') {
+      unread.push(message);
+    } else if (message.status === 'READ' && !message.mine) unread = [];
+    if (message.uid === facts.upTo) break;
+  }
+  return unread;
+}
+
 /** Creates the signals of a client. */
 export function createSignals(options: SignalsOptions): Signals {
-  const lastTyping = new Map<string, number>();
-  const memory = options.timing?.dedupeCapacity ?? 5_000;
-  const sent = { DELIVERED: createDedupe(memory), READ: createDedupe(memory) };
   const autoDelivered = options.autoDelivered ?? true;
+  let disposed = false;
+  /** The thread open on screen. */
   let active: string | undefined;
   /** New messages of the open thread, waiting for the READ of what arrived with them. */
   let toRead: LocalMessage[] = [];
-  /** READs that could not go offline, the latest per thread (a READ covers what is older): sent once connected. */
-  const owed = new Map<string, { readonly thread: ChatThread; readonly uid: string; readonly whole: boolean }>();
-  let disposed = false;
-
-  function send(thread: ChatThread, type: MessageType, content: string, qos: 0 | 1): boolean {
-    if (!options.isConnected() || disposed || !validateTopic(thread.topic).ok) return false;
-    const message = options.outgoing.signal(thread, type, content);
-    const payload = encodeMessage(messageToWire(message));
-    if (publishPacketSize(thread.topic, payload.length, qos) > options.maxPacketBytes) return false;
-    options.markOwn(message.uid);
-    options.publish(thread.topic, payload, qos).catch((reason: unknown) => {
-      options.logger.debug('a signal was not sent', { type, code: SdkError.from(reason, 'network').code });
-    });
-    return true;
-  }
-
-  /** Keeps a READ that could not go for the next connection, when offline is why; whether it did. */
-  function owe(thread: ChatThread, uid: string, whole: boolean): boolean {
-    if (options.isConnected() || disposed || !validateTopic(thread.topic).ok) return false;
-    owed.set(thread.topic, { thread, uid, whole });
-    return true;
-  }
-
-  /** Sends a receipt and remembers it; a READ shows on the message. */
-  function receipt(thread: ChatThread, kind: 'DELIVERED' | 'READ', uid: string): boolean {
-    if (!send(thread, kind, uid, 1)) return false;
-    sent[kind].add(uid);
-    if (kind === 'READ') options.onRead?.(uid);
-    return true;
-  }
+  const send: Signals['send'] = (thread, type, content, qos) =>
+    !disposed && options.isConnected() && publishSignal(options, thread, type, content, qos);
+  const lastTyping = new Map<string, number>();
+  const receipts = createReceipts({
+    options,
+    send,
+    isDisposed: () => disposed,
+    unread: (topic, upTo) => unreadOf(options.shownIn?.(topic) ?? [], { topic, autoDelivered, upTo }),
+  });
+  const readActive = (): void => {
+    if (active !== undefined) receipts.readThread(active);
+  };
 
   function acknowledge(message: LocalMessage): void {
     const kind = receiptDue(message, { active, autoDelivered });
-    if (kind === 'READ') {
-      // What arrives together (a catch-up pass) is read with one READ, once it is all in.
-      if (toRead.push(message) === 1) void Promise.resolve().then(flushRead);
-      return;
-    }
-    // Once per uid: a READ says delivered too.
-    if (kind === undefined || sent.READ.has(message.uid) || sent.DELIVERED.has(message.uid)) return;
-    if (!options.isSubscribed(message.thread.topic)) {
-      options.logger.debug('no receipt to a topic not subscribed', { uid: message.uid });
-      return;
-    }
-    receipt(message.thread, kind, message.uid);
+    if (kind === 'DELIVERED') receipts.deliver(message);
+    // What arrives together (a catch-up pass) is read with one READ, once it is all in.
+    else if (kind === 'READ' && toRead.push(message) === 1) void Promise.resolve().then(flushRead);
   }
 
   /** Reads the open thread; what waited for it on a thread closed meanwhile is acknowledged as it is now due. */
@@ -176,63 +165,23 @@ export function createSignals(options: SignalsOptions): Signals {
     for (const message of waited) if (message.thread.topic !== active) acknowledge(message);
   }
 
-  /**
-   * One READ, for the newest message from others the thread shows that is not read (after the
-   * newest one that is): each message before it shows READ too, however many there are.
-   */
-  function readThread(topic: string, upTo?: string): void {
-    let unread: LocalMessage[] = [];
-    for (const message of options.shownIn?.(topic) ?? []) {
-      if (receiptDue(message, { active: topic, autoDelivered }) === 'READ') unread.push(message);
-      else if (message.status === 'READ' && !message.mine) unread = [];
-      if (message.uid === upTo) break;
-    }
-    const newest = unread.at(-1);
-    if (!newest) return;
-    if (!sent.READ.has(newest.uid)) {
-      if (!options.isSubscribed(topic)) return;
-      if (!receipt(newest.thread, 'READ', newest.uid)) {
-        owe(newest.thread, newest.uid, true);
-        return;
-      }
-    }
-    for (const message of unread) {
-      sent.READ.add(message.uid);
-      options.onRead?.(message.uid);
-    }
-  }
-
-  const readActive = (): void => {
-    if (active !== undefined) readThread(active);
-  };
-
   return {
     send,
     explicit(thread, type, uid) {
       const kind = type === 'DELIVERED' ? 'DELIVERED' : type === 'READ' ? 'READ' : undefined;
-      const sentNow = kind ? receipt(thread, kind, uid) : send(thread, type, uid, 1);
-      if (sentNow || (kind === 'READ' && owe(thread, uid, false))) return sentNow;
-      const topic = validateTopic(thread.topic);
-      const error = topic.ok
-        ? new SdkError('not_connected', `${type} for ${uid} was not sent: not connected`)
-        : topic.error;
-      options.emitError(error);
-      return false;
+      const asked = kind ? receipts.ask(thread, kind, uid) : send(thread, type, uid, 1) ? 'sent' : 'unsent';
+      if (asked === 'unsent') options.emitError(notSent(thread, type, uid));
+      return asked === 'sent';
     },
     acknowledge,
-    readThread,
+    readThread: receipts.readThread,
     setActive(thread) {
       const topic: unknown = typeof thread === 'string' ? thread : thread?.topic;
       active = typeof topic === 'string' && topic.length > 0 ? topic : undefined;
       readActive();
     },
     connected() {
-      const due = [...owed.values()];
-      owed.clear();
-      for (const { thread, uid, whole } of due) {
-        if (whole) readThread(thread.topic, uid);
-        else receipt(thread, 'READ', uid);
-      }
+      receipts.connected();
       readActive();
     },
     typing(thread) {
@@ -241,12 +190,18 @@ export function createSignals(options: SignalsOptions): Signals {
       if (last !== undefined && now - last < options.typingThrottleMs) return;
       if (send(thread, 'TYPING', '', 0)) lastTyping.set(thread.topic, now);
     },
-    forget: (topic) => {
+    forget(topic) {
       lastTyping.delete(topic);
-      owed.delete(topic);
+      receipts.forget(topic);
     },
-    dispose: () => {
+    dispose() {
       disposed = true;
     },
   };
+}
+
+/** Why a signal the app asked for did not go: its topic, or no connection. */
+function notSent(thread: ChatThread, type: MessageType, uid: string): SdkError {
+  const topic = validateTopic(thread.topic);
+  return topic.ok ? new SdkError('not_connected', `${type} for ${uid} was not sent: not connected`) : topic.error;
 }
