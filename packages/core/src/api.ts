@@ -852,7 +852,10 @@ export interface ChatClient {
   resend(uid: string): SentMessage;
   /** Tells the thread this user is typing (QoS 0, throttled; only when connected). */
   sendTyping(thread: ChatThread): void;
-  /** Sends a DELIVERED receipt for a message (sent for you when `autoDelivered` is on). */
+  /**
+   * Sends a DELIVERED receipt for a message (sent for you when `autoDelivered` is on). Offline it
+   * goes once connected (each uid once, at most 200 kept; no `error` event).
+   */
   markDelivered(thread: ChatThread, uid: string): void;
   /**
    * Marks a thread read. With `uid`: sends a READ receipt for that message, and it (with what is
@@ -860,8 +863,8 @@ export interface ChatClient {
    * one READ for the newest message from others it shows that is not read yet
    * tells the server (a READ covers what is older; no storm of receipts), and every message from
    * others before it moves to READ here, as {@link ChatClient.setActiveThread} reads a thread.
-   * Offline, the READ goes once connected (the latest of the thread, for what it showed when
-   * called; no `error` event).
+   * Offline, the READ goes once connected (one a thread: the later message's, for what the thread
+   * showed when called; no `error` event).
    */
   markRead(thread: ChatThread, uid?: string): void;
   /**
@@ -873,7 +876,11 @@ export interface ChatClient {
    * status says READ already. Call it with `null` when the thread is closed or the page hidden.
    */
   setActiveThread(thread: ChatThread | string | null): void;
-  /** Recalls a message: takes it out of the outbox if still there, and sends RECALL when connected. */
+  /**
+   * Recalls a message: takes it out of the outbox if still there, and sends RECALL when connected.
+   * Offline it is not kept for later: an `error` event `not_connected` says it did not happen
+   * (unless the message was still QUEUED, never sent), so the user can try again.
+   */
   recall(thread: ChatThread, uid: string): void;
   /** Fetches what a thread missed from REST history and emits it, oldest first, each uid once. */
   catchUp(thread: ChatThread | string): Promise<void>;

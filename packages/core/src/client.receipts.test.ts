@@ -257,6 +257,55 @@ describe('createChatClient: receipts like the official client, without storms', 
     expect(one.uid).toBeTruthy();
   });
 
+  it('a markDelivered while offline tells the server once connected, once, and a reconnect sends it no more', async () => {
+    const { clock, thread, network, client, run, online } = createWorld();
+    const visitor = client('v1');
+    await online(visitor);
+    const spy = spiedRealtime(network);
+    const agent = client('a1', { realtime: spy.realtime, autoDelivered: false });
+    await online(agent);
+    const one = await run(visitor.send(thread, { type: 'TEXT', text: 'one' }).done);
+    const two = await run(visitor.send(thread, { type: 'TEXT', text: 'two' }).done);
+    await clock.advanceAsync(100);
+    await run(agent.disconnect());
+    const errors: string[] = [];
+    agent.on('error', (error) => errors.push(error.code));
+    agent.markDelivered(thread, one.uid);
+    agent.markDelivered(thread, two.uid);
+    agent.markDelivered(thread, one.uid);
+    expect(network.message(one.uid)?.status).toBe('SUCCESS');
+    await run(agent.connect());
+    await clock.advanceAsync(6_000);
+    expect(spy.receipts).toEqual([`DELIVERED ${one.uid}`, `DELIVERED ${two.uid}`]);
+    expect([network.message(one.uid)?.status, network.message(two.uid)?.status]).toEqual(['DELIVERED', 'DELIVERED']);
+    await run(agent.reconnect());
+    await clock.advanceAsync(6_000);
+    expect(spy.receipts).toHaveLength(2);
+    expect(errors).toEqual([]);
+  });
+
+  it('receipts asked for offline by a client disposed before it reconnects are dropped, with no error', async () => {
+    const { clock, thread, network, client, run, online } = createWorld();
+    const visitor = client('v1');
+    await online(visitor);
+    const spy = spiedRealtime(network);
+    const agent = client('a1', { realtime: spy.realtime, autoDelivered: false });
+    await online(agent);
+    const one = await run(visitor.send(thread, { type: 'TEXT', text: 'one' }).done);
+    await clock.advanceAsync(100);
+    await run(agent.disconnect());
+    const errors: string[] = [];
+    agent.on('error', (error) => errors.push(error.code));
+    agent.markDelivered(thread, one.uid);
+    agent.markRead(thread);
+    await run(agent.dispose());
+    agent.markRead(thread, one.uid);
+    await clock.advanceAsync(6_000);
+    expect(spy.receipts).toEqual([]);
+    expect(errors).toEqual([]);
+    expect(network.message(one.uid)?.status).toBe('SUCCESS');
+  });
+
   it('no receipts in a group thread, open or not', async () => {
     const { clock, network, client, run, online } = createWorld();
     const group: ChatThread = { uid: 'g1', topic: topics.group('g1'), type: 'GROUP' };

@@ -2,6 +2,10 @@
  * Recalling one of my messages. One still in this client's outbox is taken out: it is sent no
  * further and ends RECALL (a `status` event; its `done` resolves). The RECALL signal goes out
  * when connected, as the server may have the message already.
+ *
+ * Offline a recall is not kept for the next connection, as receipts are: it is a deliberate act
+ * that changes what others see, and the user should hear at once that it did not happen (and try
+ * again) rather than have it done unseen minutes later, or never after a reload.
  */
 import type { ChatThread } from '../api.js';
 import type { Shown } from '../receive/shown.js';

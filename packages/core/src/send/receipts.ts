@@ -1,10 +1,11 @@
 /**
- * Receipts going out: once per uid (receipt-memory.ts), and a READ the app asks for while
- * offline owed to the next connection (the latest per thread). Which receipt a message is due,
+ * Receipts going out: once per uid (receipt-memory.ts), and what the app asks for while offline
+ * owed to the next connection (owed-receipts.ts) instead of lost. Which receipt a message is due,
  * and what one READ reads, is the rule of signals.ts: it comes in as `unread`.
  */
 import { type MessageType, validateTopic } from '@weiyu/protocol';
 import type { ChatThread, LocalMessage } from '../api.js';
+import { createOwedReceipts, droppedReceipts, type OwedRead } from './owed-receipts.js';
 import { createReceiptMemory, type ReceiptKind } from './receipt-memory.js';
 import type { SignalsOptions } from './signals.js';
 
@@ -18,29 +19,30 @@ export interface ReceiptsParts {
   readonly unread: (topic: string, upTo?: string) => LocalMessage[];
 }
 
-/** What became of a receipt the app asked for: sent now, kept (owed), or not sent. */
+/** What became of a receipt the app asked for: sent now, kept (owed, or dropped after dispose), or not sent. */
 export type Asked = 'sent' | 'kept' | 'unsent';
 
 /** The receipts of a client. */
 export interface Receipts {
-  /** A receipt the app asked for: sent, or a READ owed when offline. */
+  /** A receipt the app asked for: sent, owed when offline (none if sent already), dropped with a debug log after dispose. */
   ask(thread: ChatThread, kind: ReceiptKind, uid: string): Asked;
   /** The DELIVERED a new message is due: once per uid, only to a topic subscribed. */
   deliver(message: LocalMessage): void;
   /** One READ for what the thread shows unread (up to `upTo`); each message it reads shows READ. Offline: owed. */
   readThread(topic: string, upTo?: string): void;
-  /** Sends the READs owed. */
+  /** Sends what is owed: each DELIVERED (none for a uid sent already or READ now), then each thread's READ. */
   connected(): void;
   /** Drops what a thread owes. */
   forget(topic: string): void;
+  /** Drops what is owed. */
+  dispose(): void;
 }
 
 /** Creates the receipts of a client. */
 export function createReceipts({ options, send, isDisposed, unread }: ReceiptsParts): Receipts {
   // As much as the two sets of dedupeCapacity uids (one a kind) it replaces.
   const memory = createReceiptMemory(2 * (options.timing?.dedupeCapacity ?? 5_000));
-  /** READs that could not go offline, the latest per thread (a READ covers what is older): sent once connected. */
-  const owed = new Map<string, OwedRead>();
+  const owed = createOwedReceipts(options.logger);
   const offline = (): boolean => !isDisposed() && !options.isConnected();
 
   /** Sends a receipt and remembers it; a READ shows on the message. */
@@ -53,14 +55,23 @@ export function createReceipts({ options, send, isDisposed, unread }: ReceiptsPa
 
   function ask(thread: ChatThread, kind: ReceiptKind, uid: string): Asked {
     if (receipt(thread, kind, uid)) return 'sent';
-    return kind === 'READ' && oweRead({ thread, uid, whole: false }) ? 'kept' : 'unsent';
+    if (isDisposed()) {
+      droppedReceipts(options.logger, 1, { why: 'disposed', kind });
+      return 'kept';
+    }
+    if (!offline() || !validateTopic(thread.topic).ok) return 'unsent';
+    if (memory.has(uid, kind)) return 'kept';
+    if (kind === 'READ') oweRead({ thread, uid, whole: false });
+    else owed.delivered(thread, uid);
+    return 'kept';
   }
 
-  /** Keeps a READ that could not go for the next connection, when offline is why; whether it did. */
-  function oweRead(read: OwedRead): boolean {
-    if (!offline() || !validateTopic(read.thread.topic).ok) return false;
-    owed.set(read.thread.topic, read);
-    return true;
+  /** A thread owes one READ: the later of the one kept and this one, as the thread shows them (a READ covers what is older). */
+  function oweRead(read: OwedRead): void {
+    const kept = owed.readOf(read.thread.topic);
+    if (kept && isAfter(options.shownIn?.(read.thread.topic) ?? [], kept.uid, read.uid)) return;
+    // The same message read whole before (markRead(thread)) stays whole.
+    if (!(kept?.uid === read.uid && kept.whole)) owed.read(read);
   }
 
   function readThread(topic: string, upTo?: string): void {
@@ -70,7 +81,7 @@ export function createReceipts({ options, send, isDisposed, unread }: ReceiptsPa
     if (!memory.has(newest.uid, 'READ')) {
       if (!options.isSubscribed(topic)) return;
       if (!receipt(newest.thread, 'READ', newest.uid)) {
-        oweRead({ thread: newest.thread, uid: newest.uid, whole: true });
+        if (offline()) oweRead({ thread: newest.thread, uid: newest.uid, whole: true });
         return;
       }
     }
@@ -78,6 +89,11 @@ export function createReceipts({ options, send, isDisposed, unread }: ReceiptsPa
       memory.remember(message.uid, 'READ');
       options.onRead?.(message.uid);
     }
+  }
+
+  /** An owed receipt, unless one that far went since. */
+  function pay(thread: ChatThread, kind: ReceiptKind, uid: string): void {
+    if (!memory.has(uid, kind)) ask(thread, kind, uid);
   }
 
   return {
@@ -89,22 +105,23 @@ export function createReceipts({ options, send, isDisposed, unread }: ReceiptsPa
     },
     readThread,
     connected() {
-      const due = [...owed.values()];
-      owed.clear();
-      for (const { thread, uid, whole } of due) {
+      const { delivered, reads } = owed.take();
+      for (const { thread, uid } of delivered) {
+        if (!reads.some((read) => read.uid === uid)) pay(thread, 'DELIVERED', uid);
+      }
+      for (const { thread, uid, whole } of reads) {
         if (whole) readThread(thread.topic, uid);
-        else receipt(thread, 'READ', uid);
+        else pay(thread, 'READ', uid);
       }
     },
-    forget: (topic) => {
-      owed.delete(topic);
-    },
+    forget: (topic) => owed.drop('unsubscribed', topic),
+    dispose: () => owed.drop('disposed'),
   };
 }
 
-/** A thread's READ owed: for message `uid`, and with `whole` for everything the thread showed up to it. */
-interface OwedRead {
-  readonly thread: ChatThread;
-  readonly uid: string;
-  readonly whole: boolean;
+/** Whether message `a` comes after message `b` on a thread as shown (false when either is not shown). */
+function isAfter(shown: readonly LocalMessage[], a: string, b: string): boolean {
+  const at = (uid: string): number => shown.findIndex((m) => m.uid === uid);
+  const before = at(b);
+  return before >= 0 && at(a) > before;
 }

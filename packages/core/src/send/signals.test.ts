@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ChatThread, LocalMessage } from '../api.js';
 import { noopLogger } from '../logger.js';
 import { createFakeClock } from '../testing/fake-clock.js';
+import { createRecordingLogger } from '../testing/recording-logger.js';
 import { seededRandom } from '../testing/seeded-random.js';
 import { createOutgoing } from './outgoing.js';
 import { createSignals, receiptDue, type SignalsOptions } from './signals.js';
@@ -72,18 +73,124 @@ describe('signals', () => {
     expect(own).toHaveLength(1);
   });
 
-  it('sends nothing offline or after dispose; an explicit signal then reports not_connected (a READ is owed instead)', () => {
+  it('sends nothing offline or after dispose; a recall asked for offline reports not_connected, a receipt is owed instead', () => {
     const { sent, errors, link, signals } = setup();
     link.up = false;
     expect(signals.send(thread, 'READ', 'm1', 1)).toBe(false);
+    expect(signals.explicit(thread, 'RECALL', 'm1')).toBe(false);
     expect(signals.explicit(thread, 'DELIVERED', 'm1')).toBe(false);
     expect(signals.explicit(thread, 'READ', 'm1')).toBe(false);
+    expect(errors).toEqual(['not_connected']);
     link.up = true;
     signals.dispose();
     expect(signals.send(thread, 'READ', 'm1', 1)).toBe(false);
+    // After dispose a receipt asked for is dropped quietly, and what was owed with it.
+    expect(signals.explicit(thread, 'DELIVERED', 'm2')).toBe(false);
     signals.connected();
     expect(sent).toEqual([]);
     expect(errors).toEqual(['not_connected']);
+  });
+
+  it('a markDelivered offline goes once connected: each uid once, in the order asked, none for what was sent or is read', () => {
+    const { sent, errors, link, signals } = setup();
+    signals.explicit(thread, 'DELIVERED', 'm0');
+    link.up = false;
+    for (const uid of ['m1', 'm2', 'm1', 'm0', 'm3']) expect(signals.explicit(thread, 'DELIVERED', uid)).toBe(false);
+    signals.explicit(thread, 'READ', 'm3');
+    expect(sent.map((s) => `${s.type} ${s.content}`)).toEqual(['DELIVERED m0']);
+    link.up = true;
+    signals.connected();
+    signals.connected();
+    expect(sent.map((s) => `${s.type} ${s.content}`)).toEqual([
+      'DELIVERED m0',
+      'DELIVERED m1',
+      'DELIVERED m2',
+      'READ m3',
+    ]);
+    expect(errors).toEqual([]);
+  });
+
+  it('keeps at most 200 receipts of a kind offline, the oldest dropped first (with a debug log)', () => {
+    const logger = createRecordingLogger();
+    const { sent, link, signals } = setup(10_240, { logger });
+    link.up = false;
+    for (let i = 0; i < 1_000; i += 1) signals.explicit(thread, 'DELIVERED', `d${i}`);
+    for (let i = 0; i < 300; i += 1) signals.explicit({ ...thread, topic: `org/agent/a1/v${i}` }, 'READ', `r${i}`);
+    link.up = true;
+    signals.connected();
+    const delivered = sent.filter((s) => s.type === 'DELIVERED').map((s) => s.content);
+    const read = sent.filter((s) => s.type === 'READ').map((s) => s.content);
+    expect([delivered.length, delivered[0], delivered.at(-1)]).toEqual([200, 'd800', 'd999']);
+    expect([read.length, read[0], read.at(-1)]).toEqual([200, 'r100', 'r299']);
+    expect(logger.lines.filter((l) => l.startsWith('debug receipts were dropped'))).toHaveLength(900);
+  });
+
+  it('dispose drops what is owed, and so does forgetting its thread (an unsubscribe): a debug log, no error', () => {
+    const logger = createRecordingLogger();
+    const { sent, errors, link, signals, shown } = setup(10_240, { logger });
+    const other: ChatThread = { uid: 't2', topic: 'org/agent/a1/v2', type: 'AGENT' };
+    shown.push(message({ uid: 'm1' }));
+    link.up = false;
+    signals.readThread(thread.topic);
+    signals.explicit(thread, 'DELIVERED', 'm0');
+    signals.explicit(other, 'READ', 'o1');
+    signals.forget(thread.topic);
+    link.up = true;
+    signals.connected();
+    expect(sent.map((s) => `${s.type} ${s.content}`)).toEqual(['READ o1']);
+    link.up = false;
+    signals.explicit(other, 'READ', 'o2');
+    signals.dispose();
+    link.up = true;
+    signals.connected();
+    expect(sent).toHaveLength(1);
+    expect(errors).toEqual([]);
+    expect(logger.lines.filter((l) => l.startsWith('debug receipts were dropped'))).toEqual([
+      `debug receipts were dropped {"why":"unsubscribed","topic":"${thread.topic}","count":2}`,
+      'debug receipts were dropped {"why":"disposed","count":1}',
+    ]);
+  });
+
+  it('of two READs owed on a thread the later message is kept, whichever was asked last', () => {
+    const { sent, link, signals, shown } = setup();
+    shown.push(message({ uid: 'm1' }), message({ uid: 'm2' }), message({ uid: 'm3' }));
+    link.up = false;
+    signals.explicit(thread, 'READ', 'm3');
+    signals.explicit(thread, 'READ', 'm1');
+    link.up = true;
+    signals.connected();
+    link.up = false;
+    shown.push(message({ uid: 'm4' }), message({ uid: 'm5' }));
+    signals.readThread(thread.topic);
+    signals.explicit(thread, 'READ', 'm4');
+    link.up = true;
+    signals.connected();
+    expect(sent.map((s) => `${s.type} ${s.content}`)).toEqual(['READ m3', 'READ m5']);
+    expect(shown.map((m) => m.status)).toEqual(['SUCCESS', 'SUCCESS', 'READ', 'READ', 'READ']);
+  });
+
+  it('what is owed and cannot go because the link dropped again while sending it is owed again', () => {
+    const { sent, link, signals } = setup(10_240, {
+      publish: async (_topic, payload) => {
+        const decoded = decodeMessage(payload);
+        if (decoded.ok) sent.push({ type: decoded.value.type, content: decoded.value.content, qos: 1 });
+        // The link drops after the first receipt goes.
+        link.up = false;
+      },
+    });
+    const sentNow = () => sent.map((s) => `${s.type} ${s.content}`);
+    link.up = false;
+    signals.explicit(thread, 'DELIVERED', 'm1');
+    signals.explicit(thread, 'DELIVERED', 'm2');
+    signals.explicit(thread, 'READ', 'm3');
+    link.up = true;
+    signals.connected();
+    expect(sentNow()).toEqual(['DELIVERED m1']);
+    link.up = true;
+    signals.connected();
+    link.up = true;
+    signals.connected();
+    expect(sentNow()).toEqual(['DELIVERED m1', 'DELIVERED m2', 'READ m3']);
   });
 
   it('a markRead offline tells the server once connected: the latest READ of each thread, once', () => {

@@ -1,9 +1,10 @@
 /**
  * Signals: typing, receipts and recalls. They go over MQTT only when connected and are never
- * kept in the outbox (a READ the app asked for offline is owed: the latest per thread goes once
- * connected, receipts.ts); typing is throttled per thread. None goes to a topic that is not valid
- * (the real server closes the connection on one), and an automatic receipt only to a topic
- * this client is subscribed to.
+ * kept in the outbox; a receipt the app asks for offline is owed instead (receipts.ts: a
+ * thread's latest READ, each DELIVERED) and goes once connected. A recall offline is not kept:
+ * the app hears it did not happen (recall.ts says why). Typing is throttled per thread. None
+ * goes to a topic that is not valid (the real server closes the connection on one), and an
+ * automatic receipt only to a topic this client is subscribed to.
  *
  * The receipt rule lives here, as the official client has it (SPEC §2b): DELIVERED once per uid
  * for what a person sends, from others, not in group threads; READ instead for the thread the
@@ -49,7 +50,8 @@ export interface Signals {
   send(thread: ChatThread, type: MessageType, content: string, qos: 0 | 1): boolean;
   /**
    * A signal the app asked for (`markDelivered`, `markRead`, `recall`): an `error` event when not
-   * sent — but a READ not sent offline goes once connected (the latest of its thread).
+   * sent — but a receipt not sent offline is owed and goes once connected (a thread's latest
+   * READ, each DELIVERED), and one after dispose is dropped with a debug log.
    */
   explicit(thread: ChatThread, type: MessageType, uid: string): boolean;
   /**
@@ -69,13 +71,13 @@ export interface Signals {
    * each new message while it stays open (what arrives together, one READ).
    */
   setActive(thread: ChatThread | string | null): void;
-  /** A connection is up: the READs owed from offline go, and what the open thread could not read is read now. */
+  /** A connection is up: the receipts owed from offline go, and what the open thread could not read is read now. */
   connected(): void;
   /** TYPING, at QoS 0, at most one per `typingThrottleMs` per thread. */
   typing(thread: ChatThread): void;
-  /** Forgets a thread (after an unsubscribe). */
+  /** Forgets a thread (after an unsubscribe), and the receipts it owes. */
   forget(topic: string): void;
-  /** Sends nothing from now on. */
+  /** Sends nothing from now on; what is owed is dropped. */
   dispose(): void;
 }
 
@@ -196,6 +198,7 @@ export function createSignals(options: SignalsOptions): Signals {
     },
     dispose() {
       disposed = true;
+      receipts.dispose();
     },
   };
 }
