@@ -211,6 +211,59 @@ describe('receipts like the official client', () => {
     expect(agent.client.messages(other.topic).map((m) => m.status)).toEqual(['READ']);
   }, 60_000);
 
+  test('receipts asked for while offline go once reconnected: each once, the later READ kept, the server record moved', async () => {
+    await using broker = await startTestBroker();
+    await using agent = await createTestClient(broker, {
+      ...AGENT,
+      topics: [TOPIC],
+      client: { autoDelivered: false },
+    });
+    await using visitor = await createTestClient(broker, { ...VISITOR, topics: [TOPIC] });
+    await agent.client.catchUp(TOPIC);
+    const sent = ['one', 'two', 'three'].map((t) => visitor.client.send(DEMO_THREAD_FOR_VISITOR, text(t)));
+    for (const m of sent) expect((await m.done).status).toBe('SUCCESS');
+    await shows(
+      agent,
+      sent.map((m) => m.uid),
+    );
+    const [one, two, three] = sent.map((m) => m.uid);
+    const receipts = receiptsFrom(broker, AGENT.uid);
+    const errorsBefore = agent.events.errors().length;
+    const newErrors = () =>
+      agent.events
+        .errors()
+        .slice(errorsBefore)
+        .map((e) => e.code);
+    await agent.client.disconnect();
+    // On the train: the app asks, the link is down. No error, nothing lost.
+    agent.client.markDelivered(DEMO_THREAD_FOR_AGENT, one ?? '');
+    agent.client.markDelivered(DEMO_THREAD_FOR_AGENT, two ?? '');
+    agent.client.markRead(DEMO_THREAD_FOR_AGENT, two ?? '');
+    // An older message read after a newer one: the newer READ is what the thread owes.
+    agent.client.markRead(DEMO_THREAD_FOR_AGENT, one ?? '');
+    agent.client.markDelivered(DEMO_THREAD_FOR_AGENT, one ?? '');
+    await pause(300);
+    expect(receipts).toEqual([]);
+    expect(newErrors()).toEqual([]);
+
+    await agent.client.connect();
+    await waitFor(() => receipts.length >= 2, { message: 'the receipts owed sent once connected' });
+    await waitFor(() => broker.state.rules.record(two ?? '')?.message.status === 'READ', {
+      message: 'the server has the READ',
+    });
+    expect(broker.state.rules.record(one ?? '')?.message.status).toBe('DELIVERED');
+    expect(broker.state.rules.record(three ?? '')?.message.status).toBe('SUCCESS');
+    await waitFor(() => visitor.client.messages(TOPIC).find((m) => m.uid === two)?.status === 'READ', {
+      message: 'READ shown to the visitor',
+    });
+    // Once: another reconnect sends nothing of it again.
+    await agent.client.reconnect();
+    await waitFor(() => agent.client.isConnected(), { message: 'reconnected' });
+    await pause(1_000);
+    expect(receipts).toEqual([`DELIVERED ${one}`, `READ ${two}`]);
+    expect(newErrors()).toEqual([]);
+  }, 60_000);
+
   test('the open thread caught up with 20 unread after a reconnect: one READ, for the newest', async () => {
     await using broker = await startTestBroker();
     await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
