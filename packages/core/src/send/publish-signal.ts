@@ -12,13 +12,17 @@ import type { SignalsOptions } from './signals.js';
 /** What publishing a signal needs. */
 export type SignalPublishing = Pick<SignalsOptions, 'outgoing' | 'maxPacketBytes' | 'markOwn' | 'publish' | 'logger'>;
 
-/** Publishes a signal; false when it cannot go (a topic not valid, too big). A failed publish is a debug log. */
+/**
+ * Publishes a signal; false when it cannot go (a topic not valid, too big). A failed publish is a
+ * debug log, and `lost` hears of it.
+ */
 export function publishSignal(
   options: SignalPublishing,
   thread: ChatThread,
   type: MessageType,
   content: string,
   qos: 0 | 1,
+  lost?: (error: SdkError) => void,
 ): boolean {
   if (!validateTopic(thread.topic).ok) return false;
   const message = options.outgoing.signal(thread, type, content);
@@ -26,7 +30,9 @@ export function publishSignal(
   if (publishPacketSize(thread.topic, payload.length, qos) > options.maxPacketBytes) return false;
   options.markOwn(message.uid);
   options.publish(thread.topic, payload, qos).catch((reason: unknown) => {
-    options.logger.debug('a signal was not sent', { type, code: SdkError.from(reason, 'network').code });
+    const error = SdkError.from(reason, 'network');
+    options.logger.debug('a signal was not sent', { type, code: error.code });
+    lost?.(error);
   });
   return true;
 }

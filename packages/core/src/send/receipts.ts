@@ -3,8 +3,9 @@
  * owed to the next connection (owed-receipts.ts) instead of lost. Which receipt a message is due,
  * and what one READ reads, is the rule of signals.ts: it comes in as `unread`.
  */
-import { type MessageType, validateTopic } from '@weiyu/protocol';
+import { type MessageType, type SdkError, validateTopic } from '@weiyu/protocol';
 import type { ChatThread, LocalMessage } from '../api.js';
+import { isLinkDown } from '../retry/policy.js';
 import { createOwedReceipts, droppedReceipts, type OwedRead } from './owed-receipts.js';
 import { createReceiptMemory, type ReceiptKind } from './receipt-memory.js';
 import type { SignalsOptions } from './signals.js';
@@ -12,8 +13,14 @@ import type { SignalsOptions } from './signals.js';
 /** What receipts need from the signals. */
 export interface ReceiptsParts {
   readonly options: Pick<SignalsOptions, 'isConnected' | 'isSubscribed' | 'onRead' | 'logger' | 'timing' | 'shownIn'>;
-  /** Publishes a signal when it may (connected, not disposed); whether it went. */
-  readonly send: (thread: ChatThread, type: MessageType, content: string, qos: 0 | 1) => boolean;
+  /** Publishes a signal when it may (connected, not disposed); whether it went. `lost`: its publish failed. */
+  readonly send: (
+    thread: ChatThread,
+    type: MessageType,
+    content: string,
+    qos: 0 | 1,
+    lost?: (error: SdkError) => void,
+  ) => boolean;
   readonly isDisposed: () => boolean;
   /** What one READ on a thread reads, oldest first, up to `upTo` (signals.ts `unreadOf`). */
   readonly unread: (topic: string, upTo?: string) => LocalMessage[];
@@ -45,25 +52,38 @@ export function createReceipts({ options, send, isDisposed, unread }: ReceiptsPa
   const owed = createOwedReceipts(options.logger);
   const offline = (): boolean => !isDisposed() && !options.isConnected();
 
-  /** Sends a receipt and remembers it; a READ shows on the message. */
-  function receipt(thread: ChatThread, kind: ReceiptKind, uid: string): boolean {
-    if (!send(thread, kind, uid, 1)) return false;
+  /**
+   * Sends a receipt and remembers it; a READ shows on the message. One the app asked for (`asked`)
+   * whose publish is lost with the link is owed to the next connection (never sent again at once:
+   * a link that says it is up while each publish fails would make a storm).
+   */
+  function receipt(thread: ChatThread, kind: ReceiptKind, uid: string, asked = false): boolean {
+    const lost = asked
+      ? (error: SdkError): void => {
+          if (!isDisposed() && isLinkDown(error, options.isConnected())) owe(thread, kind, uid);
+        }
+      : undefined;
+    if (!send(thread, kind, uid, 1, lost)) return false;
     memory.remember(uid, kind);
     if (kind === 'READ') options.onRead?.(uid);
     return true;
   }
 
-  function ask(thread: ChatThread, kind: ReceiptKind, uid: string): Asked {
-    if (receipt(thread, kind, uid)) return 'sent';
+  /** `again`: owed again if it cannot go, whatever was sent before (it was owed). */
+  function ask(thread: ChatThread, kind: ReceiptKind, uid: string, again = false): Asked {
+    if (receipt(thread, kind, uid, true)) return 'sent';
     if (isDisposed()) {
       droppedReceipts(options.logger, 1, { why: 'disposed', kind });
       return 'kept';
     }
     if (!offline() || !validateTopic(thread.topic).ok) return 'unsent';
-    if (memory.has(uid, kind)) return 'kept';
+    if (again || !memory.has(uid, kind)) owe(thread, kind, uid);
+    return 'kept';
+  }
+
+  function owe(thread: ChatThread, kind: ReceiptKind, uid: string): void {
     if (kind === 'READ') oweRead({ thread, uid, whole: false });
     else owed.delivered(thread, uid);
-    return 'kept';
   }
 
   /** A thread owes one READ: the later of the one kept and this one, as the thread shows them (a READ covers what is older). */
@@ -80,7 +100,7 @@ export function createReceipts({ options, send, isDisposed, unread }: ReceiptsPa
     if (!newest) return;
     if (!memory.has(newest.uid, 'READ')) {
       if (!options.isSubscribed(topic)) return;
-      if (!receipt(newest.thread, 'READ', newest.uid)) {
+      if (!receipt(newest.thread, 'READ', newest.uid, true)) {
         if (offline()) oweRead({ thread: newest.thread, uid: newest.uid, whole: true });
         return;
       }
@@ -91,9 +111,9 @@ export function createReceipts({ options, send, isDisposed, unread }: ReceiptsPa
     }
   }
 
-  /** An owed receipt, unless one that far went since. */
+  /** An owed receipt; a DELIVERED only if no READ went for it since. */
   function pay(thread: ChatThread, kind: ReceiptKind, uid: string): void {
-    if (!memory.has(uid, kind)) ask(thread, kind, uid);
+    if (kind === 'READ' || !memory.has(uid, 'READ')) ask(thread, kind, uid, true);
   }
 
   return {

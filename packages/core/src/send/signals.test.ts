@@ -1,4 +1,4 @@
-import { decodeMessage } from '@weiyu/protocol';
+import { decodeMessage, SdkError } from '@weiyu/protocol';
 import { describe, expect, it } from 'vitest';
 import type { ChatThread, LocalMessage } from '../api.js';
 import { noopLogger } from '../logger.js';
@@ -213,6 +213,33 @@ describe('signals', () => {
     expect(read).toEqual(['m2', 'm1', 'm2', 'o2']);
     expect(shown.map((m) => m.status)).toEqual(['READ', 'READ', 'SUCCESS']);
     expect(errors).toEqual([]);
+  });
+
+  it('a receipt asked for whose publish is lost with the link is owed to the next connection, not sent again at once', async () => {
+    const attempts: string[] = [];
+    let fail = true;
+    const { link, signals, shown } = setup(10_240, {
+      publish: async (_topic, payload) => {
+        const decoded = decodeMessage(payload);
+        if (decoded.ok) attempts.push(`${decoded.value.type} ${decoded.value.content}`);
+        if (fail) throw new SdkError('network', 'the connection was lost');
+      },
+    });
+    shown.push(message({ uid: 'm1' }), message({ uid: 'm2' }));
+    signals.explicit(thread, 'DELIVERED', 'x1');
+    signals.readThread(thread.topic);
+    // An automatic receipt lost is not asked for again (as before).
+    signals.acknowledge(message({ uid: 'm3' }));
+    await Promise.resolve();
+    await Promise.resolve();
+    // The link still says it is up: nothing is tried again until it connects again (no storm).
+    expect(attempts).toEqual(['DELIVERED x1', 'READ m2', 'DELIVERED m3']);
+    link.up = false;
+    fail = false;
+    link.up = true;
+    signals.connected();
+    signals.connected();
+    expect(attempts).toEqual(['DELIVERED x1', 'READ m2', 'DELIVERED m3', 'DELIVERED x1', 'READ m2']);
   });
 
   it('throttles typing to one per typingThrottleMs per thread, until the thread is forgotten', async () => {

@@ -17,7 +17,7 @@ import type { ChatThread, ChatTiming, LocalMessage } from '../api.js';
 import type { Clock, Logger } from '../interfaces.js';
 import type { Outgoing } from './outgoing.js';
 import { publishSignal } from './publish-signal.js';
-import { createReceipts } from './receipts.js';
+import { createReceipts, type ReceiptsParts } from './receipts.js';
 
 /** What signals need from the client. */
 export interface SignalsOptions {
@@ -139,8 +139,8 @@ export function createSignals(options: SignalsOptions): Signals {
   let active: string | undefined;
   /** New messages of the open thread, waiting for the READ of what arrived with them. */
   let toRead: LocalMessage[] = [];
-  const send: Signals['send'] = (thread, type, content, qos) =>
-    !disposed && options.isConnected() && publishSignal(options, thread, type, content, qos);
+  const send: ReceiptsParts['send'] = (thread, type, content, qos, lost) =>
+    !disposed && options.isConnected() && publishSignal(options, thread, type, content, qos, lost);
   const lastTyping = new Map<string, number>();
   const receipts = createReceipts({
     options,
