@@ -37,7 +37,7 @@ export interface Receipts {
   deliver(message: LocalMessage): void;
   /** One READ for what the thread shows unread (up to `upTo`); each message it reads shows READ. Offline: owed. */
   readThread(topic: string, upTo?: string): void;
-  /** Sends what is owed: each DELIVERED (none for a uid sent already or READ now), then each thread's READ. */
+  /** Sends what is owed: each DELIVERED (none for a uid a READ went for), then each thread's READ; what cannot go stays owed. */
   connected(): void;
   /** Drops what a thread owes. */
   forget(topic: string): void;
