@@ -249,4 +249,26 @@ describe('catch-up against the real server’s history (updatedAt order, 5 s wri
       expect(created.ok && created.value <= (gap?.to ?? Number.NaN), `${m.content} before to`).toBe(true);
     }
   }, 60_000);
+
+  test('a history page over the REST transport’s limit (big messages anyone may post over REST) is read in smaller pages', async () => {
+    await using broker = await startTestBroker();
+    await using agent = await createTestClient(broker, { ...AGENT, topics: [TOPIC] });
+    // Over the packet limit, each goes over REST (the server takes bodies up to 1 MB): five are a page over 4 MiB.
+    const big = (i: number) => `${i}${'x'.repeat(900_000)}`;
+    await sendAll(agent, [big(1), big(2), big(3), big(4), big(5), 'small-1', 'small-2'], 7);
+    await pause(LAG_MS + 500);
+    await using visitor = await createTestClient(broker, { ...VISITOR, deviceUid: 'visitor-tab', topics: [TOPIC] });
+    await visitor.client.catchUp(TOPIC);
+    const shown = visitor.client.messages(TOPIC).filter((m) => m.user.uid === AGENT.uid);
+    expect(shown.map((m) => m.content.slice(0, 7))).toEqual([
+      '1xxxxxx',
+      '2xxxxxx',
+      '3xxxxxx',
+      '4xxxxxx',
+      '5xxxxxx',
+      'small-1',
+      'small-2',
+    ]);
+    expect(visitor.events.errors().map((e) => e.code)).not.toContain('response_too_large');
+  }, 60_000);
 });

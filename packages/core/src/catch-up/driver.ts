@@ -326,7 +326,8 @@ async function read(
       : { progress: startPass(), floor, startedAt: options.clock.now() };
   thread.partial = partial;
   const { startedAt, progress } = partial;
-  const firstPage = progress.page;
+  // Rows, not pages: a page over the REST limit is read again in smaller ones, with higher numbers.
+  const firstRow = progress.read;
   try {
     const call = { ...options.restCall(), signal };
     const rest = queued(shared, thread, options.rest);
@@ -352,7 +353,7 @@ async function read(
     options.logger.warn('catch-up failed', { topic, code: error.code, attempt });
     options.onError(error);
     // A page read on this attempt: the backoff starts again (a long pass on a flaky server goes on at its pace).
-    thread.runner.send({ type: 'failed', epoch: runEpoch, error, progressed: progress.page > firstPage });
+    thread.runner.send({ type: 'failed', epoch: runEpoch, error, progressed: progress.read > firstRow });
   }
 }
 

@@ -1,3 +1,4 @@
+import { SdkError } from '@weiyu/protocol';
 import { describe, expect, it } from 'vitest';
 import { item, pageOf, thread } from '../history/history.fixtures.js';
 import type { HistoryMessage, HistoryPage, RestTransport } from '../interfaces.js';
@@ -217,5 +218,38 @@ describe('readPass', () => {
       queryTopic: () => Promise.reject(new Error('offline')),
     };
     await expect(readPass(options(rest))).rejects.toThrow('offline');
+  });
+
+  it('reads a page over the REST limit again in smaller pages, then larger again: anyone may post big messages over REST', async () => {
+    // m7, m6 and m5 are big: two of them in one page are over the transport's limit (response_too_large).
+    const big = new Set(['m7', 'm6', 'm5']);
+    const rows = thread(12).map((m) => (big.has(m.uid) ? { ...m, content: 'x'.repeat(600) } : m));
+    const calls: string[] = [];
+    const rest: RestTransport = {
+      sendMessage: () => Promise.reject(new Error('unused')),
+      queryTopic: async ({ pageNumber, pageSize }): Promise<HistoryPage> => {
+        calls.push(`${pageNumber}x${pageSize}`);
+        const page = pageOf(rows, pageNumber, pageSize);
+        const bytes = page.messages.reduce((sum, m) => sum + m.content.length, 0);
+        if (bytes > 1_000) throw new SdkError('response_too_large', 'over the limit');
+        return page;
+      },
+    };
+    const all = ['m0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'm8', 'm9', 'm10', 'm11'];
+    const pass = await readPass(options(rest, { pageSize: 4, maxPages: 3 }));
+    expect(uids(pass)).toEqual(all);
+    // Rows 4–7 in halves, then one by one where two big ones meet, then back up to pages of 4 (rows 8–11).
+    expect(calls).toEqual(['0x4', '1x4', '2x2', '4x1', '5x1', '3x2', '2x4']);
+    expect(pass).toMatchObject({ complete: true, clean: true });
+    // The budget stays the rows of maxPages pages, whatever the page size: 8 rows here.
+    const short = await readPass(options(rest, { pageSize: 4, maxPages: 2 }));
+    expect(uids(short)).toEqual(all.slice(4));
+    expect(short.complete).toBe(false);
+    // A message over the limit alone still fails the pass (tried again, as any failure).
+    const alone: RestTransport = {
+      ...rest,
+      queryTopic: () => Promise.reject(new SdkError('response_too_large', 'over the limit')),
+    };
+    await expect(readPass(options(alone))).rejects.toMatchObject({ code: 'response_too_large' });
   });
 });

@@ -5,7 +5,7 @@
  * server keeps no offline queue, so catch-up (driver.ts) runs passes after every connect
  * whatever the broker does.
  */
-import type { WireMessage } from '@weiyu/protocol';
+import { SdkError, type WireMessage } from '@weiyu/protocol';
 import type { HistoryMessage, RestCallOptions, RestTransport } from '../interfaces.js';
 import { isTimeOrderedUid } from '../random.js';
 import { historyTime, type PassTimes, serverTime } from './watermark.js';
@@ -119,8 +119,10 @@ type Taken = Pick<HistoryRow, 'message' | 'createdAt'>;
  * page (rows moving meanwhile are taken as while paging), so a pass may go on after a failure.
  */
 export interface PassProgress {
-  /** The next page to read. */
+  /** The next page to read, of `size` rows. */
   page: number;
+  /** Rows per page now: the pass's page size, less after a page over the REST transport's limit. */
+  size: number | undefined;
   readonly taken: Map<string, Taken>;
   readonly knownRows: Map<string, WireMessage>;
   clean: boolean;
@@ -136,6 +138,7 @@ export interface PassProgress {
 export function startPass(): PassProgress {
   return {
     page: 0,
+    size: undefined,
     taken: new Map(),
     knownRows: new Map(),
     clean: true,
@@ -162,23 +165,36 @@ export async function readPass(options: PassOptions): Promise<Pass> {
     const known = [...knownRows.values()];
     return { messages, known, pages, complete, clean, empty, top, newest, reached, reachedUid, rows, unread };
   };
-  for (; pass.page < options.maxPages; pass.page++) {
-    const pageNumber = pass.page;
-    const page = await readPage(
-      options.rest,
-      { topic: options.topic, pageNumber, pageSize: options.pageSize },
-      options.call,
-    );
-    if (pageNumber > 0 && page.total < pass.total) pass.clean = false;
+  // The budget is in rows: pages may be smaller than asked (a page over the REST limit).
+  const budget = options.maxPages * options.pageSize;
+  for (;;) {
+    const size = pass.size ?? options.pageSize;
+    const offset = pass.page * size;
+    if (offset >= budget) return finish(false, options.maxPages);
+    let page: HistoryRows;
+    try {
+      page = await readPage(
+        options.rest,
+        { topic: options.topic, pageNumber: pass.page, pageSize: size },
+        options.call,
+      );
+    } catch (error) {
+      // Anyone may post big messages over REST: a page of them over the transport's limit would
+      // fail every pass. The same rows are read in pages half the size, down to one message.
+      if (SdkError.from(error).code !== 'response_too_large' || size < 2) throw error;
+      resize(pass, offset, gcd(offset, size >> 1));
+      continue;
+    }
+    const pages = Math.ceil((offset + size) / options.pageSize);
+    if (offset > 0 && page.total < pass.total) pass.clean = false;
     pass.total = page.total;
-    if (pageNumber === 0) {
+    if (offset === 0) {
       pass.empty = page.rows.length === 0;
       pass.top = newestTime(page.rows);
     }
     for (const row of page.rows) {
       const { time, message } = row;
-      if (options.floor !== undefined && time !== undefined && time < options.floor)
-        return finish(true, pageNumber + 1);
+      if (options.floor !== undefined && time !== undefined && time < options.floor) return finish(true, pages);
       pass.read++;
       pass.reached = time ?? pass.reached;
       pass.reachedUid = message.uid;
@@ -189,9 +205,24 @@ export async function readPass(options: PassOptions): Promise<Pass> {
         knownRows.set(message.uid, message);
       } else taken.set(message.uid, row);
     }
-    if (page.last) return finish(true, pageNumber + 1);
+    if (page.last) return finish(true, pages);
+    // Past the big rows, pages grow back to the pass's size.
+    const next = offset + size;
+    resize(pass, next, size * 2 <= options.pageSize && next % (size * 2) === 0 ? size * 2 : size);
   }
-  return finish(false, options.maxPages);
+}
+
+/**
+ * Where a pass goes on: the rows from `offset`, in pages of `size` (which divides `offset`, so
+ * the same rows are read whatever the size).
+ */
+function resize(pass: PassProgress, offset: number, size: number): void {
+  pass.size = size;
+  pass.page = offset / size;
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
 }
 
 /**
