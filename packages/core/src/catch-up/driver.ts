@@ -326,7 +326,7 @@ async function read(
       : { progress: startPass(), floor, startedAt: options.clock.now() };
   thread.partial = partial;
   const { startedAt, progress } = partial;
-  // Rows, not pages: a page over the REST limit is read again in smaller ones, with higher numbers.
+  // Rows read on this attempt, however the pages were cut.
   const firstRow = progress.read;
   try {
     const call = { ...options.restCall(), signal };

@@ -112,6 +112,44 @@ export async function readPage(
   return { rows, total: page.totalElements, totalPages: page.totalPages, last };
 }
 
+/**
+ * Page `pageNumber` of `pageSize` as {@link readPage} reads it; when its answer is over the REST
+ * transport's limit (`response_too_large`: anyone may post big messages over REST), the same rows
+ * as smaller pages (of the largest divisor of `pageSize` below it, again as needed), down to
+ * pages of one row. `reads` counts the requests. Rejects when one fails otherwise, or one row
+ * alone is over the limit.
+ */
+export async function readPageSplit(
+  rest: Pick<RestTransport, 'queryTopic'>,
+  query: { readonly topic: string; readonly pageNumber: number; readonly pageSize: number },
+  call: RestCallOptions | undefined,
+  reads: { count: number },
+): Promise<HistoryRows> {
+  reads.count += 1;
+  try {
+    return await readPage(rest, query, call);
+  } catch (error) {
+    if (SdkError.from(error).code !== 'response_too_large' || query.pageSize < 2) throw error;
+  }
+  const { pageNumber, pageSize } = query;
+  const part = pageSize / smallestFactor(pageSize);
+  const rows: HistoryRow[] = [];
+  let page: HistoryRows | undefined;
+  for (let i = 0; i < pageSize / part && !page?.last; i++) {
+    const sub = { topic: query.topic, pageNumber: (pageNumber * pageSize) / part + i, pageSize: part };
+    page = await readPageSplit(rest, sub, call, reads);
+    rows.push(...page.rows);
+  }
+  const total = page?.total ?? 0;
+  return { rows, total, totalPages: Math.ceil(total / pageSize), last: page?.last ?? true };
+}
+
+/** The smallest factor of `n` above 1 (n ≥ 2). */
+function smallestFactor(n: number): number {
+  for (let f = 2; f * f <= n; f++) if (n % f === 0) return f;
+  return n;
+}
+
 type Taken = Pick<HistoryRow, 'message' | 'createdAt'>;
 
 /**
@@ -119,10 +157,8 @@ type Taken = Pick<HistoryRow, 'message' | 'createdAt'>;
  * page (rows moving meanwhile are taken as while paging), so a pass may go on after a failure.
  */
 export interface PassProgress {
-  /** The next page to read, of `size` rows. */
+  /** The next page to read. */
   page: number;
-  /** Rows per page now: the pass's page size, less after a page over the REST transport's limit. */
-  size: number | undefined;
   readonly taken: Map<string, Taken>;
   readonly knownRows: Map<string, WireMessage>;
   clean: boolean;
@@ -138,7 +174,6 @@ export interface PassProgress {
 export function startPass(): PassProgress {
   return {
     page: 0,
-    size: undefined,
     taken: new Map(),
     knownRows: new Map(),
     clean: true,
@@ -165,36 +200,21 @@ export async function readPass(options: PassOptions): Promise<Pass> {
     const known = [...knownRows.values()];
     return { messages, known, pages, complete, clean, empty, top, newest, reached, reachedUid, rows, unread };
   };
-  // The budget is in rows: pages may be smaller than asked (a page over the REST limit).
-  const budget = options.maxPages * options.pageSize;
-  for (;;) {
-    const size = pass.size ?? options.pageSize;
-    const offset = pass.page * size;
-    if (offset >= budget) return finish(false, options.maxPages);
-    let page: HistoryRows;
-    try {
-      page = await readPage(
-        options.rest,
-        { topic: options.topic, pageNumber: pass.page, pageSize: size },
-        options.call,
-      );
-    } catch (error) {
-      // Anyone may post big messages over REST: a page of them over the transport's limit would
-      // fail every pass. The same rows are read in pages half the size, down to one message.
-      if (SdkError.from(error).code !== 'response_too_large' || size < 2) throw error;
-      resize(pass, offset, gcd(offset, size >> 1));
-      continue;
-    }
-    const pages = Math.ceil((offset + size) / options.pageSize);
-    if (offset > 0 && page.total < pass.total) pass.clean = false;
+  for (; pass.page < options.maxPages; pass.page++) {
+    const pageNumber = pass.page;
+    const query = { topic: options.topic, pageNumber, pageSize: options.pageSize };
+    // A page over the REST limit (big messages anyone may post) is read as smaller ones: it would fail every pass.
+    const page = await readPageSplit(options.rest, query, options.call, { count: 0 });
+    if (pageNumber > 0 && page.total < pass.total) pass.clean = false;
     pass.total = page.total;
-    if (offset === 0) {
+    if (pageNumber === 0) {
       pass.empty = page.rows.length === 0;
       pass.top = newestTime(page.rows);
     }
     for (const row of page.rows) {
       const { time, message } = row;
-      if (options.floor !== undefined && time !== undefined && time < options.floor) return finish(true, pages);
+      if (options.floor !== undefined && time !== undefined && time < options.floor)
+        return finish(true, pageNumber + 1);
       pass.read++;
       pass.reached = time ?? pass.reached;
       pass.reachedUid = message.uid;
@@ -205,24 +225,9 @@ export async function readPass(options: PassOptions): Promise<Pass> {
         knownRows.set(message.uid, message);
       } else taken.set(message.uid, row);
     }
-    if (page.last) return finish(true, pages);
-    // Past the big rows, pages grow back to the pass's size.
-    const next = offset + size;
-    resize(pass, next, size * 2 <= options.pageSize && next % (size * 2) === 0 ? size * 2 : size);
+    if (page.last) return finish(true, pageNumber + 1);
   }
-}
-
-/**
- * Where a pass goes on: the rows from `offset`, in pages of `size` (which divides `offset`, so
- * the same rows are read whatever the size).
- */
-function resize(pass: PassProgress, offset: number, size: number): void {
-  pass.size = size;
-  pass.page = offset / size;
-}
-
-function gcd(a: number, b: number): number {
-  return b === 0 ? a : gcd(b, a % b);
+  return finish(false, options.maxPages);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { SdkError } from '@weiyu/protocol';
 import { describe, expect, it } from 'vitest';
 import type { HistoryMessage, HistoryPage, RestTransport } from '../interfaces.js';
 import { type Cursor, FRESH_CURSOR, type OlderRows, type ReadOlderOptions, readOlder } from './cursor.js';
@@ -160,5 +161,29 @@ describe('readOlder', () => {
       queryTopic: () => Promise.reject(new Error('down')),
     };
     await expect(readOlder(FRESH_CURSOR, options(rest))).rejects.toThrow('down');
+  });
+
+  it('reads a page over the REST limit as smaller pages: anyone may post big messages over REST', async () => {
+    // m13 and m12 are big: a page with both is over the transport's limit (response_too_large).
+    const history = thread(20).map((m) =>
+      m.uid === 'm13' || m.uid === 'm12' ? { ...m, content: 'x'.repeat(600) } : m,
+    );
+    const calls: string[] = [];
+    const rest: RestTransport = {
+      sendMessage: () => Promise.reject(new Error('unused')),
+      queryTopic: async ({ pageNumber, pageSize }): Promise<HistoryPage> => {
+        calls.push(`${pageNumber}/${pageSize}`);
+        const page = pageOf(history, pageNumber, pageSize);
+        if (page.messages.reduce((sum, m) => sum + m.content.length, 0) > 1_000) {
+          throw new SdkError('response_too_large', 'over the limit');
+        }
+        return page;
+      },
+    };
+    const read = await readOlder(after(history, 4), options(rest, { pageSize: 4, limit: 8 }));
+    expect(uids(read)).toEqual(names(16, 8));
+    // Page 1 (m15…m12) in halves, where both big ones meet in the second one by one; every read counts.
+    expect(calls).toEqual(['3/1', '1/4', '2/2', '3/2', '6/1', '7/1', '2/4']);
+    expect(read.pages).toBe(7);
   });
 });

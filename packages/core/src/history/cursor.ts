@@ -7,7 +7,7 @@
  * search over pages, history being sorted). Rows are read with catch-up's page reader.
  */
 
-import { type HistoryRow, type HistoryRows, readPage } from '../catch-up/paging.js';
+import { type HistoryRow, type HistoryRows, readPage, readPageSplit } from '../catch-up/paging.js';
 import type { RestCallOptions, RestTransport } from '../interfaces.js';
 
 /** Where scrollback stands in one thread's history. */
@@ -171,26 +171,23 @@ interface PageReader {
 /** Reads pages within the budget, each page once per read back (history read twice may have moved). */
 function pageReader(options: ReadOlderOptions): PageReader {
   const cache = new Map<number, HistoryRows>();
-  let pages = 0;
+  const reads = { count: 0 };
   return {
     async read(page) {
       const cached = cache.get(page);
       if (cached) return cached;
-      pages += 1;
-      const rows = await readPage(
-        options.rest,
-        { topic: options.topic, pageNumber: page, pageSize: options.pageSize },
-        options.call,
-      );
+      // A page over the REST limit (big messages anyone may post) is read as smaller ones, each counted.
+      const query = { topic: options.topic, pageNumber: page, pageSize: options.pageSize };
+      const rows = await readPageSplit(options.rest, query, options.call, reads);
       cache.set(page, rows);
       return rows;
     },
     async row(index) {
-      pages += 1;
+      reads.count += 1;
       const rows = await readPage(options.rest, { topic: options.topic, pageNumber: index, pageSize: 1 }, options.call);
       return rows.rows[0]?.message.uid;
     },
-    left: () => options.maxPages - pages,
-    pages: () => pages,
+    left: () => options.maxPages - reads.count,
+    pages: () => reads.count,
   };
 }
