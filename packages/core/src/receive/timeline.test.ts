@@ -210,4 +210,31 @@ describe('timeline', () => {
     timeline.put(at('b', 2_000));
     expect(order(timeline)).toEqual(['a', 'c', 'd', 'b']);
   });
+
+  it('keeps at most maxChars of content per thread, the oldest going first: anyone may post messages of any size', () => {
+    const evicted: string[] = [];
+    const timeline = createTimeline(1_000, { onEvict: (_topic, m) => evicted.push(m.uid) }, 100);
+    const big = (uid: string, now: number, size: number) => ({ ...at(uid, now), content: 'x'.repeat(size) });
+    for (let i = 0; i < 10; i++) timeline.put(big(`m${i}`, i, 30));
+    // 3 × 30 ≤ 100 < 4 × 30.
+    expect(order(timeline)).toEqual(['m7', 'm8', 'm9']);
+    expect(evicted).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6']);
+    // One message over the budget alone is kept (the newest always shows).
+    timeline.put(big('huge', 20, 500));
+    expect(order(timeline)).toEqual(['huge']);
+    // A message that grows in place (a streamed answer) counts as it grows.
+    timeline.put(big('s', 30, 10));
+    expect(order(timeline)).toEqual(['s']);
+    timeline.put(big('t', 31, 10));
+    timeline.put(big('s', 30, 95));
+    expect(order(timeline)).toEqual(['t']);
+    // What is loaded older on purpose is kept beyond the budget, as beyond the capacity.
+    timeline.putOlder(big('old1', 1, 90));
+    timeline.putOlder(big('old2', 0, 90));
+    expect(order(timeline)).toEqual(['old2', 'old1', 't']);
+    timeline.put(big('n', 40, 10));
+    expect(order(timeline)).toEqual(['old2', 'old1', 't', 'n']);
+    timeline.put(big('n2', 41, 85));
+    expect(order(timeline)).toEqual(['old1', 't', 'n', 'n2']);
+  });
 });

@@ -53,6 +53,10 @@ interface ThreadLine {
   holes: number;
   /** Messages loaded older on purpose: the thread may hold this many beyond the capacity. */
   allowance: number;
+  /** The content the thread holds, in characters (a streamed answer's content holds its text). */
+  chars: number;
+  /** What was loaded older on purpose weighs: the thread may hold this much beyond {@link MAX_THREAD_CHARS}. */
+  charAllowance: number;
   snapshot: readonly LocalMessage[] | undefined;
 }
 
@@ -64,6 +68,13 @@ interface Slot {
 }
 
 const EMPTY: readonly LocalMessage[] = Object.freeze([]);
+
+/**
+ * The most content a thread keeps, in characters, besides what was loaded older on purpose:
+ * anyone may post messages of any size (the server relays what REST took), and a count alone
+ * bounds nothing then. 5,000 messages of 1,600 characters; past it the oldest go first.
+ */
+export const MAX_THREAD_CHARS = 8_000_000;
 
 /** The place of a message that moved: no uid is empty (the pipeline drops such messages). */
 const HOLE = '';
@@ -141,8 +152,8 @@ function move(thread: ThreadLine, uid: string, from: number, t: number): void {
   if (thread.holes > 64 && thread.holes * 2 > thread.order.length - thread.head) pack(thread);
 }
 
-/** Creates an empty timeline. */
-export function createTimeline(capacity: number, events: TimelineEvents = {}): Timeline {
+/** Creates an empty timeline; `maxChars` is {@link MAX_THREAD_CHARS} but in tests. */
+export function createTimeline(capacity: number, events: TimelineEvents = {}, maxChars = MAX_THREAD_CHARS): Timeline {
   const limit = Math.max(1, Math.floor(capacity));
   const threads = new Map<string, ThreadLine>();
   const slots = new Map<string, Slot>();
@@ -158,6 +169,7 @@ export function createTimeline(capacity: number, events: TimelineEvents = {}): T
     if (slot) {
       slots.delete(oldest);
       thread.size -= 1;
+      thread.chars -= slot.message.content.length;
     } else thread.holes -= 1;
     if (thread.head > 1_024 && thread.head * 2 > thread.order.length) pack(thread);
     if (slot) events.onEvict?.(topic, slot.message);
@@ -165,16 +177,35 @@ export function createTimeline(capacity: number, events: TimelineEvents = {}): T
   const lineOf = (topic: string): ThreadLine => {
     let thread = threads.get(topic);
     if (!thread) {
-      thread = { size: 0, order: [], times: [], head: 0, holes: 0, allowance: 0, snapshot: undefined };
+      thread = {
+        size: 0,
+        order: [],
+        times: [],
+        head: 0,
+        holes: 0,
+        allowance: 0,
+        chars: 0,
+        charAllowance: 0,
+        snapshot: undefined,
+      };
       threads.set(topic, thread);
     }
     return thread;
+  };
+  /** Drops the oldest while the thread holds more than its capacity or its content budget (but one message). */
+  const trim = (topic: string, thread: ThreadLine): void => {
+    const over = (): boolean =>
+      thread.size > limit + thread.allowance || (thread.chars > maxChars + thread.charAllowance && thread.size > 1);
+    while (over() && thread.head < thread.order.length) dropOldest(topic, thread);
   };
   /** Replaces a known message; one whose time changed moves to its new place. */
   const replace = (slot: Slot, message: LocalMessage): void => {
     const before = slot.message;
     slot.message = message;
+    slot.line.chars += message.content.length - before.content.length;
     if (before.createdAt !== message.createdAt) move(slot.line, message.uid, before.createdAt, message.createdAt);
+    // A streamed answer grows in place.
+    trim(slot.topic, slot.line);
     changed(slot.topic, slot.line);
   };
   const add = (message: LocalMessage, older: boolean): void => {
@@ -189,8 +220,13 @@ export function createTimeline(capacity: number, events: TimelineEvents = {}): T
     insert(thread, firstAfter(thread, message.createdAt, older), message.uid, message.createdAt);
     slots.set(message.uid, { message, topic, line: thread });
     thread.size += 1;
-    if (older) thread.allowance += 1;
-    while (thread.size > limit + thread.allowance && thread.head < thread.order.length) dropOldest(topic, thread);
+    const weight = message.content.length;
+    thread.chars += weight;
+    if (older) {
+      thread.allowance += 1;
+      thread.charAllowance += weight;
+    }
+    trim(topic, thread);
     changed(topic, thread);
   };
   return {
