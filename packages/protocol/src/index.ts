@@ -10,7 +10,16 @@ export {
 export { MessageSchema } from './gen/weiyu/v1/message_pb.js';
 export { ThreadSchema } from './gen/weiyu/v1/thread_pb.js';
 export { UserSchema } from './gen/weiyu/v1/user_pb.js';
-export { checkIds, MAX_PACKET_BYTES, MAX_TOPIC_LENGTH, MAX_UID_LENGTH } from './limits.js';
+export {
+  checkFields,
+  checkIds,
+  MAX_EXTRA_LENGTH,
+  MAX_NAME_LENGTH,
+  MAX_PACKET_BYTES,
+  MAX_PROFILE_LENGTH,
+  MAX_TOPIC_LENGTH,
+  MAX_UID_LENGTH,
+} from './limits.js';
 export * from './names.js';
 export {
   fromRestHistoryJson,

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { checkIds, MAX_TOPIC_LENGTH, MAX_UID_LENGTH } from './limits.js';
+import { checkFields, checkIds, MAX_EXTRA_LENGTH, MAX_TOPIC_LENGTH, MAX_UID_LENGTH } from './limits.js';
 import { fromRestThreadJson } from './rest-thread-json.js';
 import { validateTopic } from './topics.js';
+import { normalizeMessage } from './wire.js';
 
 const long = 'x'.repeat(MAX_UID_LENGTH + 1);
 const TOPIC = 'org/agent/a1/v1';
@@ -56,5 +57,19 @@ describe('id limits', () => {
       const read = fromRestThreadJson(bad);
       expect(!read.ok && read.error.code).toBe('decode_failed');
     }
+  });
+
+  it('checks the other fields a client keeps: extra, nicknames and avatars, names; content is left alone', () => {
+    const message = normalizeMessage({
+      uid: 'm1',
+      content: 'x'.repeat(1_000_000),
+      extra: 'x'.repeat(MAX_EXTRA_LENGTH),
+    });
+    expect(checkFields(message).ok).toBe(true);
+    const extra = checkFields({ ...message, extra: 'x'.repeat(MAX_EXTRA_LENGTH + 1) });
+    expect(!extra.ok && extra.error).toMatchObject({
+      code: 'decode_failed',
+      details: { field: 'extra', length: MAX_EXTRA_LENGTH + 1, limit: MAX_EXTRA_LENGTH },
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { err, ok, type Result, type SdkErrorCode } from './error.js';
-import type { WireMessageInit } from './wire.js';
+import type { WireMessage, WireMessageInit, WireUser } from './wire.js';
 
 /**
  * The real server's MQTT packet limit (SPEC §2): a packet whose remaining length is over it makes
@@ -48,4 +48,50 @@ function overLimit(
   limit: number,
 ): { field: string; length: number; limit: number } | undefined {
   return id !== undefined && id.length > limit ? { field, length: id.length, limit } : undefined;
+}
+
+/**
+ * The longest `extra` taken on a received message, in UTF-16 code units: servers and clients put
+ * an `orgUid` there, a few fields at most. The server checks nothing, and the client keeps every
+ * message it shows: without a limit, one field could carry megabytes into each.
+ */
+export const MAX_EXTRA_LENGTH = 4_096;
+
+/** The longest nickname or avatar (a URL) taken on a received message. */
+export const MAX_PROFILE_LENGTH = 2_048;
+
+/** The longest name taken on a received message: its type, status or channel, a user's type, a thread's type or state. */
+export const MAX_NAME_LENGTH = 128;
+
+/**
+ * Checks the fields of a received message the client keeps besides its ids ({@link checkIds})
+ * and its content: `extra` within {@link MAX_EXTRA_LENGTH}, nicknames and avatars (the sender's
+ * and the thread's user's) within {@link MAX_PROFILE_LENGTH}, names within {@link MAX_NAME_LENGTH}.
+ * A longer one is a `decode_failed` error with `details` `{ field, length, limit }`. Never throws.
+ */
+export function checkFields(message: WireMessage): Result<WireMessage> {
+  const { thread } = message;
+  const over =
+    overLimit('extra', message.extra, MAX_EXTRA_LENGTH) ??
+    overLimit('type', message.type, MAX_NAME_LENGTH) ??
+    overLimit('status', message.status, MAX_NAME_LENGTH) ??
+    overLimit('channel', message.channel, MAX_NAME_LENGTH) ??
+    overProfile('user', message.user) ??
+    overLimit('thread.type', thread?.type, MAX_NAME_LENGTH) ??
+    overLimit('thread.state', thread?.state, MAX_NAME_LENGTH) ??
+    overProfile('thread.user', thread?.user);
+  if (over === undefined) return ok(message);
+  const { field, length, limit } = over;
+  return err('decode_failed', `${field} over ${limit} characters`, { details: { field, length, limit } });
+}
+
+function overProfile(
+  field: string,
+  user: WireUser | undefined,
+): { field: string; length: number; limit: number } | undefined {
+  return (
+    overLimit(`${field}.nickname`, user?.nickname, MAX_PROFILE_LENGTH) ??
+    overLimit(`${field}.avatar`, user?.avatar, MAX_PROFILE_LENGTH) ??
+    overLimit(`${field}.type`, user?.type, MAX_NAME_LENGTH)
+  );
 }

@@ -1,4 +1,12 @@
-import { decodeMessage, encodeMessage, MAX_UID_LENGTH, type WireMessageInit } from '@weiyu/protocol';
+import {
+  decodeMessage,
+  encodeMessage,
+  MAX_EXTRA_LENGTH,
+  MAX_NAME_LENGTH,
+  MAX_PROFILE_LENGTH,
+  MAX_UID_LENGTH,
+  type WireMessageInit,
+} from '@weiyu/protocol';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createDedupe } from './dedupe.js';
@@ -84,6 +92,38 @@ describe('receive pipeline', () => {
     // At the limit it is a message, and the next good one arrives.
     expect(receiveBytes(TOPIC, bytes({ uid: long.slice(1) }), c).kind).toBe('message');
     expect(receiveBytes(TOPIC, bytes({ uid: 'm5' }), c).kind).toBe('message');
+  });
+
+  it('refuses a message whose extra, nickname, avatar or a name is over its limit: each is kept with what is shown', () => {
+    const c = context();
+    const over = (limit: number) => 'x'.repeat(limit + 1);
+    const thread = { uid: 't1', topic: TOPIC, type: 'AGENT' };
+    const hostile: Array<[string, WireMessageInit]> = [
+      ['extra', { uid: 'f1', extra: over(MAX_EXTRA_LENGTH) }],
+      ['type', { uid: 'f2', type: over(MAX_NAME_LENGTH) }],
+      ['user.nickname', { uid: 'f3', user: { uid: 'a1', nickname: over(MAX_PROFILE_LENGTH) } }],
+      ['user.avatar', { uid: 'f4', user: { uid: 'a1', avatar: over(MAX_PROFILE_LENGTH) } }],
+      ['thread.state', { uid: 'f5', thread: { ...thread, state: over(MAX_NAME_LENGTH) } }],
+      [
+        'thread.user.avatar',
+        { uid: 'f6', thread: { ...thread, user: { uid: 'v1', avatar: over(MAX_PROFILE_LENGTH) } } },
+      ],
+    ];
+    for (const [field, message] of hostile) {
+      for (const r of [
+        receiveBytes(TOPIC, bytes(message), c),
+        receiveWire(decodeOnce(bytes(message)), { topic: TOPIC, source: 'catch-up' }, c),
+      ]) {
+        expect(r.kind, field).toBe('error');
+        if (r.kind === 'error') expect(r.error).toMatchObject({ code: 'decode_failed', details: { field } });
+      }
+    }
+    expect(c.dedupe.size()).toBe(0);
+    // At the limits it is a message: a content of any size is the timeline's to weigh.
+    const at = { uid: 'ok', extra: 'x'.repeat(MAX_EXTRA_LENGTH), content: 'x'.repeat(100_000) };
+    expect(
+      receiveBytes(TOPIC, bytes({ ...at, user: { uid: 'a1', avatar: 'x'.repeat(MAX_PROFILE_LENGTH) } }), c).kind,
+    ).toBe('message');
   });
 
   it('keeps only subscribed topics (the server matches substrings)', () => {

@@ -7,7 +7,7 @@
  * receipt's, …) has the topic it arrived on and was subscribed to, or the topic catch-up read.
  * Receipts go back there, never to a topic a payload names.
  */
-import { checkIds, decodeMessage, isRobotStreamType, SdkError, type WireMessage } from '@weiyu/protocol';
+import { checkFields, checkIds, decodeMessage, isRobotStreamType, SdkError, type WireMessage } from '@weiyu/protocol';
 import type { ChatThread, ChatUser, LocalMessage, ReceiptEvent, TypingEvent } from '../api.js';
 import { parseObject } from '../json-object.js';
 import { describeThrown } from '../logger.js';
@@ -116,6 +116,9 @@ function classify(
   // Anyone may post a uid of 10 KB, and uids are kept long (the duplicate filter, the timeline).
   const ids = checkIds(wire);
   if (!ids.ok) return { kind: 'error', error: ids.error };
+  // And nicknames, avatars, extra, names: kept with every message shown (its content is the timeline's to weigh).
+  const fields = checkFields(wire);
+  if (!fields.ok) return { kind: 'error', error: fields.error };
 
   const home = homeTopic(wire, origin, context);
   if (typeof home !== 'string') return { kind: 'dropped', reason: home.drop, uid };

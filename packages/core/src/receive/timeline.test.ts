@@ -236,5 +236,10 @@ describe('timeline', () => {
     expect(order(timeline)).toEqual(['old2', 'old1', 't', 'n']);
     timeline.put(big('n2', 41, 85));
     expect(order(timeline)).toEqual(['old1', 't', 'n', 'n2']);
+    // Nicknames and avatars weigh too (anyone may put long ones on a message).
+    const profiled = createTimeline(1_000, {}, 100);
+    profiled.put(big('p1', 1, 10));
+    profiled.put({ ...big('p2', 2, 10), user: { uid: 'x', nickname: 'n'.repeat(50), avatar: 'a'.repeat(40) } });
+    expect(profiled.list(TOPIC).map((m) => m.uid)).toEqual(['p2']);
   });
 });

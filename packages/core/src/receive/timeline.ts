@@ -53,7 +53,7 @@ interface ThreadLine {
   holes: number;
   /** Messages loaded older on purpose: the thread may hold this many beyond the capacity. */
   allowance: number;
-  /** The content the thread holds, in characters (a streamed answer's content holds its text). */
+  /** What the thread holds, in characters ({@link weightOf}; a streamed answer's content holds its text). */
   chars: number;
   /** What was loaded older on purpose weighs: the thread may hold this much beyond {@link MAX_THREAD_CHARS}. */
   charAllowance: number;
@@ -70,11 +70,18 @@ interface Slot {
 const EMPTY: readonly LocalMessage[] = Object.freeze([]);
 
 /**
- * The most content a thread keeps, in characters, besides what was loaded older on purpose:
+ * The most content a thread keeps, in characters ({@link weightOf}), besides what was loaded older on purpose:
  * anyone may post messages of any size (the server relays what REST took), and a count alone
  * bounds nothing then. 5,000 messages of 1,600 characters; past it the oldest go first.
  */
 export const MAX_THREAD_CHARS = 8_000_000;
+
+/** What a message weighs in its thread, in characters: its content, and the nicknames and avatars with it. */
+function weightOf({ content, user, thread }: LocalMessage): number {
+  const profile = (u: LocalMessage['user'] | undefined): number =>
+    (u?.nickname?.length ?? 0) + (u?.avatar?.length ?? 0);
+  return content.length + profile(user) + profile(thread.user);
+}
 
 /** The place of a message that moved: no uid is empty (the pipeline drops such messages). */
 const HOLE = '';
@@ -169,7 +176,7 @@ export function createTimeline(capacity: number, events: TimelineEvents = {}, ma
     if (slot) {
       slots.delete(oldest);
       thread.size -= 1;
-      thread.chars -= slot.message.content.length;
+      thread.chars -= weightOf(slot.message);
     } else thread.holes -= 1;
     if (thread.head > 1_024 && thread.head * 2 > thread.order.length) pack(thread);
     if (slot) events.onEvict?.(topic, slot.message);
@@ -202,7 +209,7 @@ export function createTimeline(capacity: number, events: TimelineEvents = {}, ma
   const replace = (slot: Slot, message: LocalMessage): void => {
     const before = slot.message;
     slot.message = message;
-    slot.line.chars += message.content.length - before.content.length;
+    slot.line.chars += weightOf(message) - weightOf(before);
     if (before.createdAt !== message.createdAt) move(slot.line, message.uid, before.createdAt, message.createdAt);
     // A streamed answer grows in place.
     trim(slot.topic, slot.line);
@@ -220,7 +227,7 @@ export function createTimeline(capacity: number, events: TimelineEvents = {}, ma
     insert(thread, firstAfter(thread, message.createdAt, older), message.uid, message.createdAt);
     slots.set(message.uid, { message, topic, line: thread });
     thread.size += 1;
-    const weight = message.content.length;
+    const weight = weightOf(message);
     thread.chars += weight;
     if (older) {
       thread.allowance += 1;
