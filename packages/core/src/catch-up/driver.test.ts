@@ -7,7 +7,7 @@ import { messageFromWire } from '../message.js';
 import type { Received } from '../receive/pipeline.js';
 import { createFakeClock, type FakeClock } from '../testing/fake-clock.js';
 import { resolveTiming } from '../timing.js';
-import { type CatchUpOptions, createCatchUp } from './driver.js';
+import { type CatchUpOptions, createCatchUp, MAX_HELD_BYTES } from './driver.js';
 
 const TOPIC = 'org/agent/a1/v1';
 
@@ -308,6 +308,21 @@ describe('catch-up driver', () => {
     drop();
     for (let i = 1; i <= 11; i++) live(`next${i}`);
     expect(shown.slice(13)).toEqual(Array.from({ length: 11 }, (_, i) => `next${i + 1}`));
+  });
+
+  it('holds at most MAX_HELD_BYTES of live payloads: a message may be of any size, and held ones are not checked yet', async () => {
+    const { clock, server, shown, connect, catchUp } = setup({}, { catchUpMaxPages: 20 });
+    const open = server.hold();
+    connect();
+    const big = (uid: string): Uint8Array =>
+      encodeMessage({ uid, type: 'TEXT', content: 'x'.repeat(MAX_HELD_BYTES / 4 - 100), status: 'SUCCESS' });
+    // Four quarters are held; the fifth would be over: they all go, in order.
+    for (let i = 1; i <= 4; i++) catchUp.live(TOPIC, big(`b${i}`));
+    expect(shown).toEqual([]);
+    catchUp.live(TOPIC, big('b5'));
+    expect(shown).toEqual(['b1', 'b2', 'b3', 'b4', 'b5']);
+    open();
+    await clock.advanceAsync(10);
   });
 
   it('counts the hold guard in connected time only: held messages wait through outages, and no longer than the guard while connected', async () => {

@@ -26,6 +26,12 @@ import { type HistoryDepth, type Pass, type PassProgress, readPass, startPass } 
 import { createReadQueue, type ReadQueue } from './read-queue.js';
 import { floorOf, raisedWatermark, serverTime } from './watermark.js';
 
+/**
+ * The most bytes of live payloads a thread holds while it is caught up (besides the count,
+ * `dedupeCapacity`): a message may be of any size, and what is held is not checked yet.
+ */
+export const MAX_HELD_BYTES = 8_000_000;
+
 /** What catch-up needs from the client. */
 export interface CatchUpOptions {
   /** History comes from here; without REST there is no catch-up. */
@@ -58,7 +64,8 @@ export interface CatchUpOptions {
 export interface CatchUp {
   /**
    * Live bytes from the realtime link: held while their thread is caught up (at most
-   * `dedupeCapacity` of a thread: one more lets them through, as the hold guard does), else received.
+   * `dedupeCapacity` of a thread, {@link MAX_HELD_BYTES} bytes: one more lets them through, as
+   * the hold guard does), else received.
    */
   live(topic: string, payload: Uint8Array): void;
   /** Catches a thread up, joining a run of this connection under way; resolves when it ends. */
@@ -87,6 +94,8 @@ interface Thread {
   readonly runner: MachineRunner<CatchUpState, CatchUpEvent, CatchUpTimer>;
   /** Live payloads waiting until they are in order, oldest first. */
   held: Held[];
+  /** Their bytes. */
+  heldBytes: number;
   /** The `run()` callers waiting for the run under way. */
   waiters: Array<() => void>;
   /** Server time: every message not known has an `updatedAt` after it, less a margin (watermark.ts). */
@@ -136,8 +145,9 @@ export function createCatchUp(options: CatchUpOptions): CatchUp {
       if (shared.disposed) return;
       const thread = shared.threads.get(topic);
       if (thread && isHolding(thread.runner.state, options.isConnected()) && !isNeverHeld(shared, payload)) {
-        if (thread.held.length < options.timing.dedupeCapacity) {
+        if (thread.held.length < options.timing.dedupeCapacity && thread.heldBytes + payload.length <= MAX_HELD_BYTES) {
           thread.held.push({ payload, since: liveSince(shared, thread) ?? options.clock.now() });
+          thread.heldBytes += payload.length;
           return;
         }
         // Anyone may flood a thread, and more than its timeline keeps is no order worth waiting for:
@@ -202,6 +212,7 @@ function open(shared: Shared, topic: string): Thread {
   const thread: Thread = {
     topic,
     held: [],
+    heldBytes: 0,
     waiters: [],
     watermark: undefined,
     provenUpTo: -Infinity,
@@ -277,6 +288,7 @@ function provenCount(thread: Thread): number {
 function release(shared: Shared, thread: Thread, count: number): void {
   const released = thread.held.slice(0, count);
   thread.held = thread.held.slice(count);
+  for (const held of released) thread.heldBytes -= held.payload.length;
   // Straight to the pipeline: a catch-up started meanwhile must not hold them again.
   for (const held of released) deliver(shared, thread.topic, held.payload);
 }
@@ -424,6 +436,7 @@ function close(thread: Thread): void {
   thread.runner.stop();
   stopPass(thread);
   thread.held = [];
+  thread.heldBytes = 0;
   settle(thread);
 }
 

@@ -344,7 +344,7 @@ const rows: Row[] = [
   {
     state: 'paging, waiting, settling (holding)',
     event:
-      'hold guard (`sendDeadlineMs` + `historyLagMs` without a clean pass), or a live message past `dedupeCapacity` held',
+      'hold guard (`sendDeadlineMs` + `historyLagMs` without a clean pass), or a live message past `dedupeCapacity` (or 8,000,000 bytes) held',
     next: 'unchanged, not holding',
     from: [paging, waiting, settling],
     on: { type: 'hold-expired' },
@@ -353,7 +353,7 @@ const rows: Row[] = [
   },
   {
     state: 'holding',
-    event: 'hold guard, or a live message past `dedupeCapacity` held',
+    event: 'hold guard, or a live message past `dedupeCapacity` (or 8,000,000 bytes) held',
     next: 'live',
     from: [holdingGuarded],
     on: { type: 'hold-expired' },
