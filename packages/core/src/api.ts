@@ -638,11 +638,13 @@ export interface ChatTiming {
   readonly storeTimeoutMs: number;
   /**
    * The most messages of one thread that may be on their way at once, waiting for the server's
-   * echo (default 512). The window starts at 32 (or this, if smaller), widens by one per echo up
-   * to this, halves when an MQTT attempt goes wrong, and starts again after a reconnect. They are
-   * published in send order on the one connection; each is confirmed by its own echo. 1 waits for each echo before publishing the next: slower on a real network
-   * (one round trip per message) but in order whatever the server does (see the README's
-   * "Order").
+   * echo (default 2,048). The window starts at 32 (or this, if smaller), widens by three per echo
+   * that comes back in time (fourfold per round trip) up to this, stops widening so fast while
+   * echoes come late, halves when an MQTT attempt goes wrong or an echo takes over half
+   * `echoTimeoutMs`, and starts again after a reconnect. They are published in send order on the
+   * one connection; each is confirmed by its own echo. 1 waits for each echo before publishing
+   * the next: slower on a real network (one round trip per message) but in order whatever the
+   * server does (see the README's "Order").
    */
   readonly sendWindow?: number;
   /**

@@ -8,10 +8,11 @@ export const DEFAULT_WAKE_TOLERANCE_MS = 10_000;
 export const DEFAULT_TAKEOVER_LIMIT = 3;
 /**
  * Default ceiling of a thread's send window: the most of its messages on their way at once. The
- * window starts at 32 and widens as echoes come back (send/congestion.ts); 512 in flight let a
- * burst on one thread go at the link's pace at 100 ms to the server (5,000 messages a second).
+ * window starts at 32 and widens as echoes come back in time (send/congestion.ts); 2,048 in
+ * flight let a burst on one thread go at the clients' pace at 100 ms to the server (512 held it
+ * to 5,000 messages a second). It matters only past `outboxLimit` (500 by default).
  */
-export const DEFAULT_SEND_WINDOW = 512;
+export const DEFAULT_SEND_WINDOW = 2_048;
 /** Default number of history requests catch-up makes at once, all threads together. */
 export const DEFAULT_CATCH_UP_CONCURRENCY = 4;
 

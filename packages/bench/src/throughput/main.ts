@@ -33,6 +33,8 @@ import { TEXT } from './shared.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** Messages per burst (BENCH_BURST), per paced run (BENCH_PACED), per receive-cost run. */
 const BURST = Number(process.env.BENCH_BURST ?? 2_000);
+/** Messages per burst at 100 ms (BENCH_FAR_BURST): BENCH_BURST up to 1,000 unless told. */
+const FAR_BURST = Number(process.env.BENCH_FAR_BURST ?? Math.min(BURST, 1_000));
 const PACED = Number(process.env.BENCH_PACED ?? 1_000);
 const RECEIVE = Number(process.env.BENCH_RECEIVE ?? 2_000);
 const RECOVERY = Number(process.env.BENCH_RECOVERY ?? 1_000);
@@ -132,7 +134,7 @@ async function burstSection(server: Server, makers: PairMaker[]): Promise<void> 
   const delays = [
     [0, 'loopback', BURST],
     [5, '10 ms RTT', BURST],
-    [50, '100 ms RTT', Math.min(BURST, 1_000)],
+    [50, '100 ms RTT', FAR_BURST],
   ] as const;
   // BENCH_DELAYS=0,5,50: which one-way delays to run.
   const chosen = new Set((process.env.BENCH_DELAYS ?? '0,5,50').split(',').map(Number));

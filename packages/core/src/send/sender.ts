@@ -100,7 +100,11 @@ export function createSender(options: SenderOptions): Sender {
   const q: SendQueues = {
     options,
     window: ceiling,
-    windows: createThreadWindows({ ceiling, calmMs: options.timing.echoTimeoutMs, now: () => options.clock.now() }),
+    windows: createThreadWindows({
+      ceiling,
+      echoTimeoutMs: options.timing.echoTimeoutMs,
+      now: () => options.clock.now(),
+    }),
     entries: new Map(),
     lines: new Map(),
     busy: new Set(),
@@ -224,6 +228,7 @@ function makeEntry(q: SendQueues, message: LocalMessage, restored: boolean): Ent
     held: false,
     retryDue: 0,
     postDue: undefined,
+    sentAt: 0,
     waiters: [],
   };
   return entry;
@@ -238,6 +243,7 @@ function update(q: SendQueues, entry: Entry, previousState: SendState): void {
   const createdAt = state.status === 'succeeded' ? state.createdAt : undefined;
   const waits = state.status === 'retry-wait';
   if (waits) entry.retryDue = q.options.clock.now() + state.waitMs;
+  if (state.status === 'publishing') entry.sentAt = q.options.clock.now();
   const retryAt = waits ? retryTime(q, entry) : undefined;
   const changed =
     status !== previous ||
@@ -250,7 +256,7 @@ function update(q: SendQueues, entry: Entry, previousState: SendState): void {
   if (status !== previous) {
     q.options.logger.debug('message status', { uid: entry.message.uid, from: previousState.status, to: state.status });
   }
-  q.windows.observe(entry.topic, previousState, state);
+  q.windows.observe(entry.topic, previousState, state, entry.sentAt);
   const settled = isSettled(state);
   if (settled) finish(q, entry);
   if (changed) q.options.onChange(entry.message, previous);

@@ -257,6 +257,11 @@ describe('the send window', () => {
     expect([h.status('d'), h.status('e')]).toEqual(['QUEUED', 'QUEUED']);
     const before = h.wire.length;
     await h.clock.advanceAsync(1_000); // b's retry timer (retryBaseMs)
+    // The failure halved the window (3 → 1) and it widens by one per round trip since: 2 now.
+    expect(h.since(before)).toEqual(['mqtt b', 'mqtt d']);
+    h.ack('b');
+    h.echo('b');
+    await h.settle();
     expect(h.since(before)).toEqual(['mqtt b', 'mqtt d', 'mqtt e']);
   });
 
@@ -540,7 +545,7 @@ describe('the window adapts to the link (congestion.ts)', () => {
     }
   };
 
-  it('32 go at first; each echo lets the one it freed and one more go, up to sendWindow', async () => {
+  it('32 go at first; each echo lets the one it freed and three more go, up to sendWindow', async () => {
     const h = harness({ sendWindow: 40 });
     for (let i = 0; i < 60; i++) h.send(`m${i}`);
     await h.settle();
@@ -548,7 +553,16 @@ describe('the window adapts to the link (congestion.ts)', () => {
     expect(h.status('m32')).toBe('QUEUED');
     confirm(h, 0, 2);
     await h.settle();
-    expect(h.since(32)).toEqual(['mqtt m32', 'mqtt m33', 'mqtt m34', 'mqtt m35']);
+    expect(h.since(32)).toEqual([
+      'mqtt m32',
+      'mqtt m33',
+      'mqtt m34',
+      'mqtt m35',
+      'mqtt m36',
+      'mqtt m37',
+      'mqtt m38',
+      'mqtt m39',
+    ]);
     confirm(h, 2, 12);
     await h.settle();
     // 12 confirmed and 40 in flight (the ceiling): m0..m51 went.
@@ -572,26 +586,71 @@ describe('the window adapts to the link (congestion.ts)', () => {
     expect([h.status('m47'), h.status('m48')]).toEqual(['SENDING', 'QUEUED']);
   });
 
-  it('a reconnect starts every thread again from 32', async () => {
+  it("an echo is timed from its message's publish: one late by over 500 ms (a tenth of the echo timeout) widens nothing", async () => {
+    const h = harness({ sendWindow: 512 });
+    for (let i = 0; i < 100; i++) h.send(`m${i}`);
+    await h.settle();
+    confirm(h, 0, 1); // at once: the quickest echo
+    await h.settle();
+    expect(h.since(32)).toEqual(['mqtt m32', 'mqtt m33', 'mqtt m34', 'mqtt m35']);
+    await h.clock.advanceAsync(501);
+    confirm(h, 1, 2); // m1 was published 501 ms ago: late
+    await h.settle();
+    expect(h.since(36)).toEqual(['mqtt m36']); // only the one it freed
+    confirm(h, 36, 37); // m36 was published just now: in time, widens again
+    await h.settle();
+    expect(h.since(37)).toEqual(['mqtt m37']); // one per round trip for now: the window widens after 35 in time
+    expect(h.status('m38')).toBe('QUEUED');
+  });
+
+  it('echoes that come late but in time narrow the window; no message goes to REST, not even one QUEUED for longer than every timeout', async () => {
+    const h = harness({ sendWindow: 512, rest: true, volatile: true });
+    for (let i = 0; i < 100; i++) h.send(`m${i}`);
+    await h.settle();
+    const rounds: number[] = [];
+    let confirmed = 0;
+    while (confirmed < 100 && rounds.length < 50) {
+      const published = h.wire.length;
+      rounds.push(published - confirmed);
+      for (let i = confirmed; i < published; i++) h.ack(`m${i}`);
+      await h.settle();
+      // Only what was published has timers, a deadline and an echo timer each: none for the QUEUED.
+      expect(h.clock.pending()).toBe(2 * (published - confirmed));
+      // Each echo 4 s after its publish: within the echo timeout (5 s), over half of it.
+      await h.clock.advanceAsync(4_000);
+      for (let i = confirmed; i < published; i++) h.echo(`m${i}`);
+      await h.settle();
+      confirmed = published;
+    }
+    // Halved once per echo timeout, down to one at a time.
+    expect(rounds.slice(0, 12)).toEqual([32, 16, 16, 8, 8, 4, 4, 2, 2, 1, 1, 1]);
+    // The last waited QUEUED far longer than the send deadline (30 s), and went on MQTT all the same.
+    expect(rounds.length * 4_000).toBeGreaterThan(60_000);
+    expect(h.wire).toEqual(Array.from({ length: 100 }, (_, i) => `mqtt m${i}`));
+    expect(h.status('m99')).toBe('SUCCESS');
+  });
+
+  it('a reconnect starts every thread again from 32, ramping', async () => {
     const h = harness({ sendWindow: 100 });
     for (let i = 0; i < 100; i++) h.send(`m${i}`);
     await h.settle();
-    confirm(h, 0, 12);
+    confirm(h, 0, 4);
     await h.settle();
-    expect(h.wire).toHaveLength(56); // 44 wide, 12 confirmed
+    expect(h.wire).toHaveLength(48); // 44 wide, 4 confirmed
     h.setConnected(false);
-    for (let i = 12; i < 56; i++) h.failPublish(`m${i}`);
+    for (let i = 4; i < 48; i++) h.failPublish(`m${i}`);
     await h.settle();
     h.setConnected(true);
     h.sender.connected();
     await h.settle();
     // The 44 that went before go again at once (retries keep their places), in order.
-    const again = h.since(56);
+    const again = h.since(48);
     expect(again).toHaveLength(44);
-    expect(again[0]).toBe('mqtt m12');
-    confirm(h, 12, 32);
+    expect(again[0]).toBe('mqtt m4');
+    confirm(h, 4, 12);
     await h.settle();
-    // The window is 32 + 20 = 52 now, with 24 still in flight: 28 new ones (40 at the old 64).
-    expect(h.since(100)).toHaveLength(28);
+    // The window is 32 + 3 × 8 = 56 now, with 36 still in flight: 20 new ones (none at the old
+    // window, halved by the failures to 22 and widening by one per round trip).
+    expect(h.since(92)).toEqual(Array.from({ length: 20 }, (_, i) => `mqtt m${48 + i}`));
   });
 });

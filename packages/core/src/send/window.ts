@@ -40,6 +40,8 @@ export interface Entry {
   retryDue: number;
   /** The attempt whose REST call waits for the messages before it to be confirmed. */
   postDue: number | undefined;
+  /** When its current MQTT attempt was published (clock ms): the window times its echo from it. */
+  sentAt: number;
   waiters: Array<(message: LocalMessage) => void>;
 }
 
