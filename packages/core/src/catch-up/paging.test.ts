@@ -252,4 +252,19 @@ describe('readPass', () => {
     };
     await expect(readPass(options(alone))).rejects.toMatchObject({ code: 'response_too_large' });
   });
+
+  it('ends as a budget that ran out once the content read is over maxChars: it keeps every row to its end', async () => {
+    const rows = thread(12).map((m) => ({ ...m, content: 'x'.repeat(100) }));
+    const calls: number[] = [];
+    const pass = await readPass(
+      options(
+        server(() => rows, calls),
+        { maxChars: 500 },
+      ),
+    );
+    // Two pages of four (800 characters) are over 500: the pass stops there, not complete (a gap is told).
+    expect(calls).toEqual([0, 1]);
+    expect(uids(pass)).toEqual(['m4', 'm5', 'm6', 'm7', 'm8', 'm9', 'm10', 'm11']);
+    expect(pass).toMatchObject({ complete: false, unread: 4 });
+  });
 });

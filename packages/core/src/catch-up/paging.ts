@@ -10,6 +10,13 @@ import type { HistoryMessage, RestCallOptions, RestTransport } from '../interfac
 import { isTimeOrderedUid } from '../random.js';
 import { historyTime, type PassTimes, serverTime } from './watermark.js';
 
+/**
+ * The most content a pass reads, in characters, before it ends as a budget that ran out (a
+ * `gap`): it keeps every row until its end, and anyone may post big messages over REST. Twice
+ * what a thread's timeline keeps (receive/timeline.ts).
+ */
+export const MAX_PASS_CHARS = 16_000_000;
+
 /** Options of {@link readPass}. */
 export interface PassOptions {
   readonly rest: Pick<RestTransport, 'queryTopic'>;
@@ -17,6 +24,8 @@ export interface PassOptions {
   readonly pageSize: number;
   /** The budget: at most this many pages. */
   readonly maxPages: number;
+  /** And at most this much content, in characters, read ({@link MAX_PASS_CHARS} unless given). */
+  readonly maxChars?: number;
   /** Stop at the first item older than this server time (epoch ms); undefined: read to the budget. */
   readonly floor: number | undefined;
   readonly call?: RestCallOptions;
@@ -165,6 +174,8 @@ export interface PassProgress {
   empty: boolean;
   top: number | undefined;
   read: number;
+  /** The content of the rows read, in characters. */
+  chars: number;
   total: number;
   reached: number | undefined;
   reachedUid: string | undefined;
@@ -180,6 +191,7 @@ export function startPass(): PassProgress {
     empty: false,
     top: undefined,
     read: 0,
+    chars: 0,
     total: 0,
     reached: undefined,
     reachedUid: undefined,
@@ -216,6 +228,7 @@ export async function readPass(options: PassOptions): Promise<Pass> {
       if (options.floor !== undefined && time !== undefined && time < options.floor)
         return finish(true, pageNumber + 1);
       pass.read++;
+      pass.chars += message.content.length;
       pass.reached = time ?? pass.reached;
       pass.reachedUid = message.uid;
       // Rows that move while we page (new ones on top, receipts moving one up) come twice: take each once.
@@ -226,6 +239,7 @@ export async function readPass(options: PassOptions): Promise<Pass> {
       } else taken.set(message.uid, row);
     }
     if (page.last) return finish(true, pageNumber + 1);
+    if (pass.chars > (options.maxChars ?? MAX_PASS_CHARS)) return finish(false, pageNumber + 1);
   }
   return finish(false, options.maxPages);
 }
