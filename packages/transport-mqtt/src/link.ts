@@ -3,12 +3,13 @@ import {
   type LinkOwner,
   type LinkState,
   type RealtimeConnectOptions,
-  type SdkError,
+  SdkError,
   socketClosedOutcome,
 } from '@weiyu/core';
 // The default import is the one shape that works everywhere: Node loads mqtt's CommonJS build,
 // browser bundlers pick `dist/mqtt.esm.js` (its "browser" export), which has no named exports.
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { type Ack, Acks, describeAck } from './acks.js';
 import { classifyMqttError } from './classify-error.js';
 import type { Settings } from './options.js';
 import type { Platform } from './platform.js';
@@ -20,8 +21,8 @@ const CLOSE_GRACE_MS = 1_000;
 export class Link implements DrivenLink {
   state: LinkState = { status: 'connecting' };
   readonly client: MqttClient;
-  /** Rejecters of publishes and subscriptions waiting for an ack. */
-  readonly pending = new Set<(error: SdkError) => void>();
+  /** Publishes and subscriptions waiting for an ack, with their deadlines. */
+  readonly acks: Acks;
   /** Settles the connect promise while it is open (it may still be open just after the CONNACK). */
   failConnect: ((error: SdkError) => void) | undefined;
   /** Resolves once the socket closed: only then is the link really gone. */
@@ -49,6 +50,7 @@ export class Link implements DrivenLink {
     this.#settings = settings;
     this.#platform = platform;
     this.#owner = owner;
+    this.acks = new Acks(settings.ackTimeoutMs, settings.logUrl);
     this.closed = new Promise<void>((resolve) => {
       this.#markClosed = resolve;
     });
@@ -103,7 +105,7 @@ export class Link implements DrivenLink {
     if (this.state.status !== 'connected') return false;
     this.state = { status: 'closing', requested: true, announced: true };
     // A polite DISCONNECT first; mqtt.js would wait for outstanding acks: do not wait for those.
-    this.client.end(this.pending.size > 0, {}, () => {});
+    this.client.end(this.acks.size > 0, {}, () => {});
     this.#armBackstop();
     return true;
   }
@@ -160,8 +162,7 @@ export class Link implements DrivenLink {
       socketError: this.#streamError,
     });
     if (attempt && outcome.connectError) attempt(outcome.connectError);
-    for (const reject of this.pending) reject(outcome.requestError);
-    this.pending.clear();
+    this.acks.failAll((ack) => ackError(ack, outcome.requestError));
     // Stop mqtt.js's own timers and stores; it must not try anything by itself.
     this.client.end(true, {}, () => {});
     this.#markClosed();
@@ -171,6 +172,14 @@ export class Link implements DrivenLink {
       this.#owner.emit(disconnected);
     }
   }
+}
+
+/** Why an operation waiting for its ack failed when the link went down: `closed` after close(), else `network`. */
+function ackError(ack: Ack, cause: SdkError): SdkError {
+  const what = describeAck(ack);
+  return cause.code === 'closed'
+    ? new SdkError('closed', `Cannot ${what}: the connection was closed`, { cause })
+    : new SdkError('network', `Cannot ${what}: the connection was lost`, { cause });
 }
 
 /** The mqtt.js options of one connection: the Weiyu guide's settings, and no automatic anything. */

@@ -9,6 +9,7 @@ import {
   refuseInexactTopics,
   SdkError,
 } from '@weiyu/core';
+import { Ack, type AckSubject, describeAck } from './acks.js';
 import { classifyMqttError } from './classify-error.js';
 import { Link } from './link.js';
 import { type Settings, warnIfUnverified } from './options.js';
@@ -62,8 +63,8 @@ class MqttTransportImpl implements MqttTransport {
   publish(topic: string, payload: Uint8Array, qos: 0 | 1): Promise<void> {
     const refused = refuseInexactTopics([topic], 'publish to');
     if (refused) return Promise.reject(refused);
-    return this.#withAck(`publish to ${topic}`, (link, done) => {
-      link.client.publish(topic, toBufferView(payload), { qos }, (error) => done(error));
+    return this.#withAck({ verb: 'publish to', topics: topic }, (link, ack) => {
+      link.client.publish(topic, toBufferView(payload), { qos }, (error) => this.#acked(ack, error));
     });
   }
 
@@ -71,8 +72,8 @@ class MqttTransportImpl implements MqttTransport {
     if (topics.length === 0) return Promise.resolve();
     const refused = refuseInexactTopics(topics, 'subscribe to');
     if (refused) return Promise.reject(refused);
-    return this.#withAck(`subscribe to ${topics.join(', ')}`, (link, done) => {
-      link.client.subscribe([...topics], { qos }, (error) => done(error ?? undefined));
+    return this.#withAck({ verb: 'subscribe to', topics }, (link, ack) => {
+      link.client.subscribe([...topics], { qos }, (error) => this.#acked(ack, error ?? undefined));
     });
   }
 
@@ -80,46 +81,33 @@ class MqttTransportImpl implements MqttTransport {
     if (topics.length === 0) return Promise.resolve();
     const refused = refuseInexactTopics(topics, 'unsubscribe from');
     if (refused) return Promise.reject(refused);
-    return this.#withAck(`unsubscribe from ${topics.join(', ')}`, (link, done) => {
-      link.client.unsubscribe([...topics], (error) => done(error ?? undefined));
+    return this.#withAck({ verb: 'unsubscribe from', topics }, (link, ack) => {
+      link.client.unsubscribe([...topics], (error) => this.#acked(ack, error ?? undefined));
     });
   }
 
   /**
    * Runs an operation that the broker acknowledges. Settles exactly once: on the ack, on an
-   * error, when the connection goes down, or at the deadline; never hangs.
+   * error, when the connection goes down, or at the deadline (the link's {@link Acks}); never hangs.
+   * The texts of its errors are made only when it fails.
    */
-  #withAck(what: string, run: (link: Link, done: (error: Error | undefined) => void) => void): Promise<void> {
-    const link = this.#driver.connected(what);
+  #withAck(subject: AckSubject, run: (link: Link, ack: Ack) => void): Promise<void> {
+    const link = this.#driver.connected(describeAck(subject));
     if (link instanceof SdkError) return Promise.reject(link);
-    const { logUrl: url, ackTimeoutMs } = this.#settings;
     return new Promise<void>((resolve, reject) => {
-      let settled = false;
-      const settle = (error: SdkError | undefined) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(deadline);
-        link.pending.delete(onDown);
-        if (error) reject(error);
-        else resolve();
-      };
-      const onDown = (error: SdkError) =>
-        settle(
-          error.code === 'closed'
-            ? new SdkError('closed', `Cannot ${what}: the connection was closed`, { cause: error })
-            : new SdkError('network', `Cannot ${what}: the connection was lost`, { cause: error }),
-        );
-      const deadline = setTimeout(
-        () => settle(new SdkError('timeout', `${url} did not acknowledge the ${what} within ${ackTimeoutMs} ms`)),
-        ackTimeoutMs,
-      );
-      link.pending.add(onDown);
+      const ack = new Ack(link.acks, subject, resolve, reject);
+      link.acks.add(ack);
       try {
-        run(link, (error) => settle(error ? classifyMqttError(error, url, this.#classifyPlatformError) : undefined));
+        run(link, ack);
       } catch (error) {
-        settle(classifyMqttError(error, url, this.#classifyPlatformError));
+        this.#acked(ack, error);
       }
     });
+  }
+
+  /** mqtt.js called back (or threw): the ack came, or the error it reported, classified. */
+  #acked(ack: Ack, error: unknown): void {
+    ack.settle(error ? classifyMqttError(error, this.#settings.logUrl, this.#classifyPlatformError) : undefined);
   }
 
   close(): Promise<void> {
