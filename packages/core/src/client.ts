@@ -54,6 +54,8 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   const isSubscribed = (topic: string): boolean => manager.wants(topic);
 
   const dedupe = createDedupe(dedupeSize(timing));
+  // The signals this client sent: their copies from the server are dropped before they are decoded.
+  const ownSignals = createDedupe(dedupeSize(timing));
   const threads = createThreadList({
     selfUid: user.uid,
     logger,
@@ -94,13 +96,23 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     maxPacketBytes,
     typingThrottleMs: timing.typingThrottleMs,
     publish: (topic, payload, qos) => realtime.publish(topic, payload, qos),
-    markOwn: (uid) => dedupe.add(uid),
+    markOwn: (uid) => {
+      dedupe.add(uid);
+      ownSignals.add(uid);
+    },
     autoDelivered: options.autoDelivered,
     shownIn: shown.list,
     onRead: shown.readHere,
   });
   const receiver = createReceiver({
-    context: { selfUid: user.uid, dedupe, now: () => clock.now(), isSubscribed, isAwaitingEcho: isPending },
+    context: {
+      selfUid: user.uid,
+      dedupe,
+      now: () => clock.now(),
+      isSubscribed,
+      isAwaitingEcho: isPending,
+      ownSignals,
+    },
     shown,
     logger,
     emitError,

@@ -401,6 +401,101 @@ describe('receive pipeline', () => {
   });
 });
 
+describe('copies of my own signals', () => {
+  /** A context that sent the signals `uids` (as client.ts marks them: the duplicate filter and the signal memory). */
+  function sentSignals(uids: readonly string[], fast = true): ReceiveContext {
+    const c = context();
+    const ownSignals = createDedupe(100);
+    for (const uid of uids) {
+      c.dedupe.add(uid);
+      ownSignals.add(uid);
+    }
+    return fast ? { ...c, ownSignals } : c;
+  }
+  const myReceipt = (over: WireMessageInit = {}) =>
+    bytes({
+      uid: 'r1',
+      type: 'DELIVERED',
+      content: 'm1',
+      user: { uid: SELF, nickname: 'Me', type: 'VISITOR' },
+      ...over,
+    });
+
+  it('drops the server’s copy of a receipt I sent from its bytes, whatever its topic', () => {
+    expect(receiveBytes(TOPIC, myReceipt(), sentSignals(['r1']))).toEqual({
+      kind: 'dropped',
+      reason: 'own-signal',
+      uid: 'r1',
+    });
+    expect(receiveBytes('x/y', myReceipt(), sentSignals(['r1']))).toMatchObject({ kind: 'dropped' });
+    // Without the signal memory the same copy is dropped too, after a full decode, as a duplicate.
+    expect(receiveBytes(TOPIC, myReceipt(), sentSignals(['r1'], false))).toMatchObject({
+      kind: 'dropped',
+      reason: 'duplicate',
+    });
+  });
+
+  it('does not drop what only the duplicate filter knows, nor what is not mine', () => {
+    const c = sentSignals(['r1']);
+    c.dedupe.add('m9');
+    expect(receiveBytes(TOPIC, bytes({ uid: 'm9' }), c)).toMatchObject({ kind: 'dropped', reason: 'duplicate' });
+    const theirs = receiveBytes(TOPIC, bytes({ uid: 'r2', type: 'DELIVERED', content: 'm1' }), c);
+    expect(theirs).toMatchObject({ kind: 'receipt', receipt: { uid: 'm1', kind: 'DELIVERED' } });
+  });
+
+  it('gives bytes with my signal’s uid that do not decode the full path: a typed error, never a drop', () => {
+    const c = sentSignals(['r1']);
+    const whole = myReceipt();
+    const cut = receiveBytes(TOPIC, whole.subarray(0, whole.length - 3), c);
+    expect(cut).toMatchObject({ kind: 'error', error: { code: 'decode_failed' } });
+    // A uid field, then a thread whose topic is no UTF-8: the top level reads, the message does not decode.
+    const broken = Uint8Array.from([0x0a, 2, 0x72, 0x31, 0x3a, 3, 0x12, 1, 0xff]);
+    expect(receiveBytes(TOPIC, broken, c)).toMatchObject({ kind: 'error', error: { code: 'decode_failed' } });
+  });
+
+  it('leaves a robot’s stream piece with my signal’s uid to the full path, and ids or fields over their limits', () => {
+    const c = sentSignals(['r1']);
+    const piece = receiveBytes(TOPIC, bytes({ uid: 'r1', type: 'ROBOT_STREAM', content: 'Hi' }), c);
+    expect(piece.kind).toBe('stream');
+    const long = receiveBytes(TOPIC, myReceipt({ thread: { topic: TOPIC, uid: 't'.repeat(MAX_UID_LENGTH + 1) } }), c);
+    expect(long).toMatchObject({ kind: 'error', error: { code: 'decode_failed' } });
+    const extra = receiveBytes(TOPIC, myReceipt({ extra: 'x'.repeat(MAX_EXTRA_LENGTH + 1) }), c);
+    expect(extra).toMatchObject({ kind: 'error', error: { code: 'decode_failed', details: { field: 'extra' } } });
+  });
+
+  it('ends as the full path does for any bytes, changed or cut short (property)', () => {
+    const signals = ['r1', 'r2', 'r3'];
+    const copy = fc
+      .record({
+        uid: fc.constantFrom(...signals, 'm1', ''),
+        type: fc.constantFrom('DELIVERED', 'READ', 'TYPING', 'RECALL', 'ROBOT_STREAM', 'TEXT'),
+        topic: fc.constantFrom(TOPIC, 'x/y', ''),
+        extra: fc.constantFrom('{}', 'x'.repeat(MAX_EXTRA_LENGTH + 1)),
+      })
+      .map(({ uid, type, topic, extra }) =>
+        myReceipt({ uid, type, extra, thread: { uid: 't1', topic, type: 'AGENT' } }),
+      );
+    const mangled = fc.oneof(
+      copy,
+      fc.tuple(copy, fc.nat()).map(([b, cut]) => b.subarray(0, cut % (b.length + 1))),
+      fc.tuple(copy, fc.nat(), fc.integer({ min: 0, max: 255 })).map(([b, at, value]) => {
+        const changed = b.slice();
+        changed[at % changed.length] = value;
+        return changed;
+      }),
+    );
+    fc.assert(
+      fc.property(mangled, fc.constantFrom(TOPIC, 'x/y'), (data, topic) => {
+        const fast = receiveBytes(topic, data, sentSignals(signals));
+        const full = receiveBytes(topic, data, sentSignals(signals, false));
+        if (fast.kind === 'dropped' && fast.reason === 'own-signal') expect(full.kind).toBe('dropped');
+        else expect(fast).toEqual(full);
+      }),
+      { numRuns: 3_000, seed: 20261203 },
+    );
+  });
+});
+
 function decodeOnce(data: Uint8Array) {
   const r = decodeMessage(data);
   if (!r.ok) throw r.error;
