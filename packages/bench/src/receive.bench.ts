@@ -11,7 +11,7 @@ const BATCH = 1_000;
 const topic = topics.agent('a1', 'v1');
 const thread = { uid: 't1', topic, type: 'AGENT' };
 
-async function setUp(): Promise<{
+async function setUp(autoDelivered = false): Promise<{
   client: ChatClient;
   inject: (bytes: Uint8Array) => void;
   flush: () => Promise<void>;
@@ -25,7 +25,7 @@ async function setUp(): Promise<{
     auth: { username: 'a1', accessToken: network.issueToken('a1') },
     clock,
     random: seededRandom(7),
-    autoDelivered: false,
+    autoDelivered,
   });
   let count = 0;
   client.on('message', () => {
@@ -64,6 +64,7 @@ function batch(): Uint8Array[] {
 }
 
 const world = await setUp();
+const receipting = await setUp(true);
 
 describe(`receive pipeline, ${BATCH} messages per iteration`, () => {
   bench('new messages → message events', async () => {
@@ -81,5 +82,17 @@ describe(`receive pipeline, ${BATCH} messages per iteration`, () => {
     }
     await world.flush();
     if (world.received() - before !== BATCH) throw new Error('duplicates shown or messages lost');
+  });
+});
+
+describe(`receive pipeline with automatic receipts, ${BATCH} messages per iteration`, () => {
+  // Each message gets a DELIVERED back (encoded, published, routed by the in-memory server, which
+  // echoes it to this client too): the figure less the first one above is what receipts cost.
+  bench('new messages → message events, a DELIVERED each and its copy back', async () => {
+    const before = receipting.received();
+    for (const bytes of batch()) receipting.inject(bytes);
+    await receipting.flush();
+    await receipting.flush();
+    if (receipting.received() - before !== BATCH) throw new Error('lost messages');
   });
 });
