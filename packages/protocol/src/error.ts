@@ -48,6 +48,9 @@ export const SDK_ERROR_CODES = [
    * gzip/br are inflated); `details` has `limitBytes` and `contentLength` or `receivedBytes`.
    * Retryable: the request was fine and the fault is the server's or a proxy's, as for
    * `http_error`, so a message sent over REST stays in the outbox and is sent again.
+   * `@weiyu/transport-ws` gives it too, as an `error` event on a connection that stays up, for a
+   * message from the broker over its `maxIncomingPacketBytes`, skipped; `details` has `topic`,
+   * `packetBytes` and `limitBytes`.
    */
   'response_too_large',
   /** The network failed (socket closed, fetch failed). */

@@ -1,4 +1,5 @@
 import { SdkError, type SdkErrorCode } from '@weiyu/core';
+import type { IncomingPacket } from './codec.js';
 import type { WebSocketEventLike } from './options.js';
 
 /** MQTT 3.1.1 CONNACK return codes and what each one means for the app. */
@@ -62,5 +63,18 @@ function upgradeError(status: number, url: string, cause: unknown): SdkError {
     'host_not_found',
     `${url} is not an MQTT WebSocket endpoint (HTTP ${status}): check the URL and its path (/websocket)`,
     options,
+  );
+}
+
+/**
+ * The error a PUBLISH over `maxIncomingPacketBytes` gives once skipped, the connection staying up:
+ * `response_too_large`, the code of a REST answer over its limit, with the topic in `details`.
+ */
+export function skippedError(packet: Extract<IncomingPacket, { type: 'skipped' }>, url: string): SdkError {
+  const { topic, bytes, limit } = packet;
+  return new SdkError(
+    'response_too_large',
+    `${url} sent a message of ${bytes} bytes on ${topic}, over this transport's limit of ${limit} (maxIncomingPacketBytes): skipped`,
+    { details: { topic, packetBytes: bytes, limitBytes: limit } },
   );
 }

@@ -111,8 +111,8 @@ describe('the packet reader', () => {
     expect(first?.type === 'publish' && first.payload.buffer.byteLength).toBe(2);
   });
 
-  it('refuses a packet over the limit as soon as its header arrives', () => {
-    const header = bytes(0x30, 0x80, 0x80, 0x10); // remaining length 262,144, no body yet
+  it('refuses a packet over the limit that is no PUBLISH as soon as its header arrives', () => {
+    const header = bytes(0x90, 0x80, 0x80, 0x10); // a SUBACK of remaining length 262,144, no body yet
     const { packets, error } = readAll([header], 262_143);
     expect(packets).toEqual([]);
     expect(error?.code).toBe('protocol');
@@ -144,5 +144,80 @@ describe('the packet reader', () => {
     const after = reader.read(bytes(0xd0, 0));
     expect(after.packets).toEqual([]);
     expect(after.error?.code).toBe('protocol');
+  });
+});
+
+describe('the packet reader on a PUBLISH over its limit', () => {
+  const LIMIT_256K = 262_144;
+  const big = (qos: 0 | 1, size = 300 * 1024) =>
+    encodePublish('org/group/g1', new Uint8Array(size).fill(0x5a), qos, 77);
+  const small = encodePublish('org/group/g1', bytes(1, 2, 3), 1, 78);
+  const skipped = (qos: 0 | 1, size = 300 * 1024, limit = LIMIT_256K) => ({
+    type: 'skipped',
+    topic: 'org/group/g1',
+    qos,
+    packetId: qos === 1 ? 77 : 0,
+    bytes: 2 + 12 + qos * 2 + size,
+    limit,
+  });
+  const smallPublish = { type: 'publish', topic: 'org/group/g1', payload: bytes(1, 2, 3), qos: 1, packetId: 78 };
+  const chunks = (stream: Uint8Array, size: number) =>
+    Array.from({ length: Math.ceil(stream.length / size) }, (_, i) => stream.subarray(i * size, (i + 1) * size));
+
+  it('skips it across many WebSocket messages, at QoS 0 and 1, and reads the packet after it in the same message', () => {
+    for (const qos of [0, 1] as const) {
+      const stream = join(bytes(0x40, 2, 0, 5), big(qos), small);
+      for (const size of [1_000, 4_096, 65_536, stream.length]) {
+        const { packets, error } = readAll(chunks(stream, size), LIMIT_256K);
+        expect(error).toBeUndefined();
+        expect(packets).toEqual([{ type: 'puback', packetId: 5 }, skipped(qos), smallPublish]);
+      }
+    }
+  });
+
+  it('skips it when cut anywhere: in its header, its topic, its packet id, its payload or at its end', () => {
+    const size = 1_000;
+    const stream = join(big(1, size), small);
+    const want = [skipped(1, size, 100), smallPublish];
+    for (let cut = 1; cut < stream.length; cut += 1) {
+      expect(readAll([stream.subarray(0, cut), stream.subarray(cut)], 100)).toEqual({
+        packets: want,
+        error: undefined,
+      });
+    }
+    expect(readAll(chunks(stream, 1), 100)).toEqual({ packets: want, error: undefined });
+  });
+
+  it('keeps none of its payload: 64 MiB of it pass through without the memory growing', () => {
+    const reader = createPacketReader(LIMIT_256K);
+    const mib = new Uint8Array(1 << 20);
+    // Remaining length 0x4000005, as four seven-bit digits: topic length, topic `t`, 64 MiB, 2 bytes.
+    const header = bytes(0x30, 0x85, 0x80, 0x80, 0x20, 0, 1, 0x74);
+    expect(reader.read(header)).toEqual({ packets: [] });
+    const before = process.memoryUsage().arrayBuffers;
+    for (let i = 0; i < 64; i += 1) expect(reader.read(mib)).toEqual({ packets: [] });
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(16 << 20);
+    const { packets } = reader.read(join(bytes(0, 0), small));
+    expect(packets).toEqual([
+      { type: 'skipped', topic: 't', qos: 0, packetId: 0, bytes: 0x4000005, limit: LIMIT_256K },
+      smallPublish,
+    ]);
+  });
+
+  it('answers a head that is not a PUBLISH a broker may send with a protocol error, and stays failed', () => {
+    const payload = new Uint8Array(200);
+    for (const head of [
+      bytes(0x34, 201, 1, 0, 1, 0x61, 0, 1), // QoS 2
+      bytes(0x30, 201, 1, 0xff, 0xff), // a topic longer than the packet
+      bytes(0x30, 201, 1, 0, 2, 0xc3, 0x28), // a topic that is not UTF-8
+      bytes(0x32, 201, 1, 0, 1, 0x61, 0, 0), // QoS 1 with packet id 0
+    ]) {
+      const reader = createPacketReader(100);
+      const packet = join(head, payload.subarray(0, 201 - (head.length - 3)));
+      const { packets, error } = reader.read(join(packet, small));
+      expect(packets).toEqual([]);
+      expect(error?.code).toBe('protocol');
+      expect(reader.read(small).error?.code).toBe('protocol');
+    }
   });
 });

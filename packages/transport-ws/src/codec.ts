@@ -25,7 +25,19 @@ export type IncomingPacket =
   /** The broker's answer to UNSUBSCRIBE. */
   | { readonly type: 'unsuback'; readonly packetId: number }
   /** The broker's answer to PINGREQ. */
-  | { readonly type: 'pingresp' };
+  | { readonly type: 'pingresp' }
+  /**
+   * A PUBLISH over the reader's limit: its payload was discarded as it arrived, only its head was
+   * read (topic, and `packetId` at QoS 1, to ack it). `bytes` is its remaining length.
+   */
+  | {
+      readonly type: 'skipped';
+      readonly topic: string;
+      readonly qos: 0 | 1;
+      readonly packetId: number;
+      readonly bytes: number;
+      readonly limit: number;
+    };
 
 /** What the fields of CONNECT carry. */
 export interface ConnectFields {
@@ -152,36 +164,59 @@ const malformed = (message: string, details: Record<string, unknown> = {}): SdkE
 
 /**
  * A reader for a broker's packets. A packet whose remaining length is over `maxPacketBytes` is
- * refused as soon as its header arrives (nothing of it is buffered). Once it found an error, it
- * answers that error for every later chunk.
+ * never buffered: a PUBLISH is skipped — its bytes discarded as they arrive, only its head (topic
+ * and packet id, at most 65,539 bytes) kept — and comes out as a `skipped` packet once its last
+ * byte went by; any other packet type is an error as soon as its header arrives. Once it found an
+ * error, it answers that error for every later chunk.
  */
 export function createPacketReader(maxPacketBytes: number): PacketReader {
-  let rest: Uint8Array = new Uint8Array(0);
+  let rest: Uint8Array = EMPTY;
+  let skipping: Skipping | undefined;
   let failed: SdkError | undefined;
+  const fail = (packets: IncomingPacket[], error: SdkError): ReadResult => {
+    failed = error;
+    rest = EMPTY;
+    skipping = undefined;
+    return { packets, error };
+  };
   return {
     read(chunk) {
       if (failed) return { packets: [], error: failed };
+      // While skipping, nothing is kept from earlier chunks: `rest` is empty.
       const bytes = rest.length === 0 ? chunk : concat(rest, chunk);
       const packets: IncomingPacket[] = [];
       let offset = 0;
       while (offset < bytes.length) {
+        if (skipping) {
+          offset = skipInto(skipping, bytes, offset);
+          if (skipping.left > 0) break;
+          const decoded = skippedPacket(skipping, maxPacketBytes);
+          skipping = undefined;
+          if (decoded instanceof SdkError) return fail(packets, decoded);
+          packets.push(decoded);
+          continue;
+        }
         const frame = frameAt(bytes, offset, maxPacketBytes);
         if (frame === undefined) break;
-        const decoded = frame instanceof SdkError ? frame : decode(bytes, frame);
-        if (decoded instanceof SdkError) {
-          failed = decoded;
-          rest = new Uint8Array(0);
-          return { packets, error: decoded };
+        if (frame instanceof SdkError) return fail(packets, frame);
+        if ('skip' in frame) {
+          skipping = frame.skip;
+          offset = frame.body;
+          continue;
         }
+        const decoded = decode(bytes, frame);
+        if (decoded instanceof SdkError) return fail(packets, decoded);
         packets.push(decoded);
-        offset = (frame as Frame).end;
+        offset = frame.end;
       }
       // A copy of the tail only: the chunk's memory is not held for one cut packet.
-      rest = offset === bytes.length ? new Uint8Array(0) : bytes.slice(offset);
+      rest = skipping || offset === bytes.length ? EMPTY : bytes.slice(offset);
       return { packets };
     },
   };
 }
+
+const EMPTY = new Uint8Array(0);
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);
@@ -197,27 +232,87 @@ interface Frame {
   readonly end: number;
 }
 
-/** The packet starting at `offset`; undefined when its bytes have not all arrived yet. */
-function frameAt(bytes: Uint8Array, offset: number, maxPacketBytes: number): Frame | SdkError | undefined {
+/** A PUBLISH over the limit being skipped: its head as far as it came, and how much of it is still to come. */
+interface Skipping {
+  /** The fixed header's flags (QoS). */
+  readonly flags: number;
+  /** Its remaining length. */
+  readonly bytes: number;
+  /** Bytes of its body still to come. */
+  left: number;
+  /** The first bytes of its body: topic length, topic, packet id; `filled` of them are in. */
+  head: Uint8Array;
+  filled: number;
+}
+
+/**
+ * The packet starting at `offset`; undefined when its bytes have not all arrived yet. A PUBLISH
+ * over the limit is to be skipped from `body` on, whatever of it has arrived.
+ */
+function frameAt(
+  bytes: Uint8Array,
+  offset: number,
+  maxPacketBytes: number,
+): Frame | { readonly body: number; readonly skip: Skipping } | SdkError | undefined {
   let remaining = 0;
   for (let i = 0; i < 4; i += 1) {
     const digit = bytes[offset + 1 + i];
     if (digit === undefined) return undefined;
     remaining += (digit & 0x7f) * 128 ** i;
     if ((digit & 0x80) === 0) {
+      const header = bytes[offset] ?? 0;
+      const body = offset + 2 + i;
       if (remaining > maxPacketBytes) {
+        if (header >> 4 === 3) {
+          const skip = { flags: header & 0x0f, bytes: remaining, left: remaining, head: EMPTY, filled: 0 };
+          return { body, skip };
+        }
         return new SdkError(
           'protocol',
           `The broker sent a packet of ${remaining} bytes, over this transport's limit of ${maxPacketBytes}`,
           { details: { bytes: remaining, limit: maxPacketBytes } },
         );
       }
-      const body = offset + 2 + i;
       const end = body + remaining;
-      return end > bytes.length ? undefined : { header: bytes[offset] ?? 0, body, end };
+      return end > bytes.length ? undefined : { header, body, end };
     }
   }
   return malformed('a remaining length longer than four bytes');
+}
+
+/** Takes what of a skipped PUBLISH lies in `bytes` from `offset`: keeps its head, drops the rest. Returns where it ends. */
+function skipInto(skip: Skipping, bytes: Uint8Array, offset: number): number {
+  const end = offset + Math.min(skip.left, bytes.length - offset);
+  let at = offset;
+  for (let want = headLength(skip); skip.filled < want && at < end; want = headLength(skip)) {
+    if (skip.head.length < want) skip.head = grow(skip.head, want);
+    const n = Math.min(want - skip.filled, end - at);
+    skip.head.set(bytes.subarray(at, at + n), skip.filled);
+    skip.filled += n;
+    at += n;
+  }
+  skip.left -= end - offset;
+  return end;
+}
+
+/** How many bytes of a skipped PUBLISH's body its head takes: two until the topic's length is in. */
+function headLength(skip: Skipping): number {
+  const { head, filled, flags } = skip;
+  const length = filled < 2 ? 2 : 2 + (((head[0] ?? 0) << 8) | (head[1] ?? 0)) + (flags & 0x06 ? 2 : 0);
+  return Math.min(length, skip.bytes);
+}
+
+function grow(head: Uint8Array, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  out.set(head, 0);
+  return out;
+}
+
+/** A skipped PUBLISH once its last byte went by: its head read as a PUBLISH without payload. */
+function skippedPacket(skip: Skipping, limit: number): IncomingPacket | SdkError {
+  const head = decodePublish(skip.flags, skip.head.subarray(0, skip.filled));
+  if (head instanceof SdkError || head.type !== 'publish') return head;
+  return { type: 'skipped', topic: head.topic, qos: head.qos, packetId: head.packetId, bytes: skip.bytes, limit };
 }
 
 function decode(bytes: Uint8Array, frame: Frame): IncomingPacket | SdkError {

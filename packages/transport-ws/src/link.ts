@@ -6,7 +6,7 @@ import {
   SdkError,
   socketClosedOutcome,
 } from '@weiyu/core';
-import { classifySocketError, connackError } from './classify.js';
+import { classifySocketError, connackError, skippedError } from './classify.js';
 import {
   createPacketReader,
   DISCONNECT_PACKET,
@@ -188,6 +188,11 @@ export class Link implements DrivenLink {
         if (packet.qos === 1) this.send(encodePuback(packet.packetId));
         this.#owner.emit({ type: 'message', topic: packet.topic, payload: packet.payload });
         return;
+      case 'skipped':
+        // Acked like any PUBLISH: the broker must not send it again.
+        if (packet.qos === 1) this.send(encodePuback(packet.packetId));
+        this.#report(skippedError(packet, this.#settings.logUrl));
+        return;
       case 'pingresp':
         clearTimeout(this.#pongDeadline);
         this.#pongDeadline = undefined;
@@ -217,6 +222,12 @@ export class Link implements DrivenLink {
       }, this.#settings.pingTimeoutMs);
       this.#armPing(keepaliveMs);
     }, ms);
+  }
+
+  /** Something went wrong that leaves the connection up: an `error` event. */
+  #report(error: SdkError): void {
+    this.#settings.logger?.warn('ws: error', { url: this.#settings.logUrl, code: error.code, message: error.message });
+    this.#owner.emit({ type: 'error', error });
   }
 
   /** The broker broke the protocol (or went silent): the attempt fails, or the connection closes with `error`. */

@@ -1,7 +1,8 @@
 /**
  * The transport against brokers that misbehave on purpose: a WebSocket server that answers with
  * the bytes each test scripts (a ping never answered, bytes that are not MQTT, packets cut and
- * joined across messages), and a real aedes broker killed mid-publish.
+ * joined across messages, packets over the limit), and a real aedes broker: one sending a message
+ * over the limit, one killed mid-publish.
  */
 import { once } from 'node:events';
 import { createServer } from 'node:http';
@@ -136,19 +137,81 @@ describe('createWsTransport on the wire', () => {
     await until(() => broker.closed() === 1, 3_000);
   });
 
-  it('refuses a packet from the broker over maxIncomingPacketBytes', async () => {
+  it('skips a PUBLISH over maxIncomingPacketBytes: acks it, reports response_too_large, stays up', async () => {
+    const big = encodePublish('user/u1', new Uint8Array(200), 1, 41);
+    const small = encodePublish('user/u1', Uint8Array.of(7), 0);
+    // The big one cut across three messages, the small one joined to its end.
     const broker = await scriptedBroker((m) =>
-      m[0] === 0x10 ? [CONNACK, encodePublish('user/u1', new Uint8Array(200), 0)] : [],
+      m[0] === 0x10
+        ? [CONNACK, big.subarray(0, 3), big.subarray(3, 100), Uint8Array.from([...big.subarray(100), ...small])]
+        : [],
     );
     const t = transport(broker.url, { maxIncomingPacketBytes: 100 });
-    const messages: RealtimeEvent[] = [];
-    t.on((event) => event.type === 'message' && messages.push(event));
+    const events: RealtimeEvent[] = [];
+    t.on((event) => events.push(event));
+    await t.connect(USER);
+    await until(() => events.some((e) => e.type === 'message'), 3_000);
+    expect(events).toHaveLength(2);
+    const [report, message] = events;
+    const error = report?.type === 'error' ? report.error : undefined;
+    expect(error?.code).toBe('response_too_large');
+    expect(error?.message).toContain(broker.url);
+    expect(error?.details).toEqual({ topic: 'user/u1', packetBytes: 2 + 7 + 2 + 200, limitBytes: 100 });
+    expect(message).toEqual({ type: 'message', topic: 'user/u1', payload: Uint8Array.of(7) });
+    await until(() => broker.received.length === 2, 3_000);
+    expect([...(broker.received[1] ?? [])]).toEqual([0x40, 2, 0, 41]);
+    expect(t.isConnected()).toBe(true);
+    expect(broker.closed()).toBe(0);
+  });
+
+  it('closes the connection on a packet over maxIncomingPacketBytes that is no PUBLISH, with protocol', async () => {
+    const suback = Uint8Array.from([0x90, 200, 1, 0, 1, ...new Uint8Array(198)]);
+    const broker = await scriptedBroker((m) => (m[0] === 0x10 ? [CONNACK, suback] : []));
+    const t = transport(broker.url, { maxIncomingPacketBytes: 100 });
     const down = nextEvent(t, 'disconnected');
     await t.connect(USER);
     const error = disconnectError(await down);
     expect(error?.code).toBe('protocol');
-    expect(error?.details).toMatchObject({ limit: 100 });
-    expect(messages).toEqual([]);
+    expect(error?.details).toMatchObject({ bytes: 200, limit: 100 });
+  });
+
+  it('skips a 300 KB message from a real aedes broker and stays up: the next one arrives, the big one is acked', async () => {
+    const broker = await startAedesServer();
+    cleanups.push(() => broker.close());
+    const t = transport(broker.url);
+    const events: RealtimeEvent[] = [];
+    t.on((event) => events.push(event));
+    await t.connect(USER);
+    await t.subscribe(['org/group/g1'], 1);
+    const acked: number[] = [];
+    broker.broker.on('ack', (packet) => {
+      if (packet && 'payload' in packet) acked.push(packet.payload.length);
+    });
+    const publish = (payload: Buffer) =>
+      new Promise<void>((resolve, reject) =>
+        broker.broker.publish(
+          { cmd: 'publish', topic: 'org/group/g1', payload, qos: 1, retain: false, dup: false },
+          (error) => (error ? reject(error) : resolve()),
+        ),
+      );
+    await publish(Buffer.alloc(300 * 1024, 0x5a));
+    await publish(Buffer.from('small'));
+    await until(() => events.some((e) => e.type === 'message'), 5_000);
+    const [report, message] = events;
+    expect(events).toHaveLength(2);
+    const error = report?.type === 'error' ? report.error : undefined;
+    expect(error?.code).toBe('response_too_large');
+    expect(error?.details).toEqual({
+      topic: 'org/group/g1',
+      packetBytes: 2 + 12 + 2 + 300 * 1024,
+      limitBytes: 262_144,
+    });
+    expect(message).toEqual({ type: 'message', topic: 'org/group/g1', payload: new TextEncoder().encode('small') });
+    await until(() => acked.length === 2, 3_000);
+    expect(acked).toEqual([300 * 1024, 5]);
+    expect(t.isConnected()).toBe(true);
+    expect(broker.webSocketCount()).toBe(1);
+    expect(broker.openWebSocketCount()).toBe(1);
   });
 
   it('reads a CONNACK cut in two and the PUBLISH joined to its end, and acks a QoS 1 PUBLISH', async () => {
