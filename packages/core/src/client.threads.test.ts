@@ -4,8 +4,8 @@
  */
 import { MAX_UID_LENGTH, topics } from '@weiyu/protocol';
 import { describe, expect, it } from 'vitest';
-import type { ChatThread, ThreadSummary } from './api.js';
-import { createWorld } from './client.fixtures.js';
+import type { ChatClient, ChatThread, ThreadSummary } from './api.js';
+import { createWorld, nextConnected } from './client.fixtures.js';
 import type { RestTransport, ThreadListPage } from './interfaces.js';
 
 let n = 0;
@@ -13,7 +13,7 @@ let n = 0;
 function message(topic: string, from: string, text: string, type = 'TEXT') {
   n += 1;
   return {
-    uid: `m${n}`.padEnd(32, '0'),
+    uid: `m${`${n}`.padStart(31, '0')}`,
     type,
     content: text,
     status: 'SENDING',
@@ -26,6 +26,44 @@ function message(topic: string, from: string, text: string, type = 'TEXT') {
 const second: ChatThread = { uid: 'thread-2', topic: topics.agent('a1', 'v2'), type: 'AGENT', user: { uid: 'v2' } };
 
 const byTopic = (list: readonly ThreadSummary[], topic: string) => list.find((t) => t.topic === topic);
+
+/** A whole list of one page: a row for each topic, as the server's list would have it. */
+function onePage(topicsListed: readonly string[]): ThreadListPage {
+  return {
+    threads: topicsListed.map((topic, i) => ({
+      uid: `t${i}`,
+      topic,
+      type: 'AGENT',
+      state: 'CHATTING',
+      preview: '',
+      lastMessageType: '',
+      unreadCount: 0,
+      transferStatus: '',
+      top: false,
+      mute: false,
+      updatedAt: '',
+      createdAt: '',
+    })),
+    pageNumber: 0,
+    pageSize: 50,
+    totalPages: 1,
+    totalElements: topicsListed.length,
+    last: true,
+  };
+}
+
+/**
+ * The topics containing `part` that the agent subscribes on a fresh connection: what its client
+ * keeps. The real server's UNSUBSCRIBE is a no-op, so the connection's own list only grows.
+ */
+async function wantedAfterReconnect(world: ReturnType<typeof createWorld>, agent: ChatClient, part: string) {
+  const connected = nextConnected(agent);
+  void agent.reconnect();
+  await world.run(connected);
+  await world.clock.advanceAsync(1_000);
+  const connection = world.network.connections().find((c) => c.uid === 'a1');
+  return (connection?.subscriptions ?? []).filter((t) => t.includes(part));
+}
 
 describe('createChatClient: the thread list', () => {
   it("loads the agent's threads from REST with the server's unread counts, and subscribes to them", async () => {
@@ -227,27 +265,7 @@ describe('createChatClient: the thread list', () => {
   it('skips a listed thread whose topic is no thread (a hostile list): nothing is subscribed to it', async () => {
     const { client, run, network } = createWorld();
     const inner = network.rest();
-    const page: ThreadListPage = {
-      threads: ['org/agent/a1/v1', 'org/agent/#', 'user/a1', '/x', 'org/agent/a1/v1_internal'].map((topic, i) => ({
-        uid: `t${i}`,
-        topic,
-        type: 'AGENT',
-        state: 'CHATTING',
-        preview: '',
-        lastMessageType: '',
-        unreadCount: 0,
-        transferStatus: '',
-        top: false,
-        mute: false,
-        updatedAt: '',
-        createdAt: '',
-      })),
-      pageNumber: 0,
-      pageSize: 50,
-      totalPages: 1,
-      totalElements: 5,
-      last: true,
-    };
+    const page = onePage(['org/agent/a1/v1', 'org/agent/#', 'user/a1', '/x', 'org/agent/a1/v1_internal']);
     const rest: RestTransport = { ...inner, queryThreads: async () => page };
     const agent = client('a1', { rest });
     await run(agent.connect());
@@ -256,28 +274,127 @@ describe('createChatClient: the thread list', () => {
     expect(network.connections().find((c) => c.uid === 'a1')?.subscriptions).not.toContain('org/agent/#');
   });
 
-  it('takes in at most 1,000 threads unasked: anyone may open threads naming this agent, in a burst', async () => {
-    const { network, client, run, online, clock } = createWorld();
+  it('subscribes at most 1,000 threads taken in unasked: a flood of forged threads lets its own first ones go', async () => {
+    const world = createWorld();
+    const { network, client, run, online, clock, thread } = world;
     const agent = client('a1');
     await online(agent);
     await run(agent.loadThreads());
     // The server delivers each new thread to its agent: 1,500 forged ones, with a uid the client never shows (over its limit).
     const long = (i: number) => `${i}`.padEnd(MAX_UID_LENGTH + 1, 'x');
-    const forged = (i: number) => ({ ...message(topics.agent('a1', `forged${i}`), `forged${i}`, 'hi'), uid: long(i) });
+    const forgedTopic = (i: number) => topics.agent('a1', `forged${i}`);
+    const forged = (i: number) => ({ ...message(forgedTopic(i), `forged${i}`, 'hi'), uid: long(i) });
     for (let i = 0; i < 1_500; i++) network.publish(forged(i));
     await clock.advanceAsync(1_000);
     expect(agent.threads()).toHaveLength(0);
-    const subscribed = (): string[] =>
-      (network.connections().find((c) => c.uid === 'a1')?.subscriptions ?? []).filter((t) => t.includes('forged'));
-    expect(subscribed()).toHaveLength(1_000);
-    // The app lets some go: as many new ones are taken in again.
-    await run(agent.unsubscribe(subscribed().slice(0, 10)));
-    for (let i = 0; i < 20; i++)
-      network.publish({ ...message(topics.agent('a1', `later${i}`), 'v', 'hi'), uid: long(2_000 + i) });
+    const first = await wantedAfterReconnect(world, agent, 'forged');
+    expect(first).toHaveLength(1_000);
+    expect(first).toEqual(expect.arrayContaining([forgedTopic(500), forgedTopic(1_499)]));
+    expect(first).not.toContain(forgedTopic(499));
+
+    // A real visitor still gets through; the app's own thread is never let go.
+    const real = topics.agent('a1', 'real');
+    network.publish(message(real, 'real', 'hello'));
     await clock.advanceAsync(1_000);
-    const later = (network.connections().find((c) => c.uid === 'a1')?.subscriptions ?? []).filter((t) =>
-      t.includes('later'),
-    );
-    expect(later).toHaveLength(10);
-  });
+    expect(agent.messages(real).map((m) => m.content)).toEqual(['hello']);
+    const after = await wantedAfterReconnect(world, agent, 'a1/');
+    expect(after).toHaveLength(1_001);
+    expect(after).toEqual(expect.arrayContaining([real, thread.topic]));
+    expect(after).not.toContain(forgedTopic(500));
+
+    // The app lets some go: as many new ones are taken in without letting another go.
+    await run(agent.unsubscribe([forgedTopic(1_490), forgedTopic(1_491)]));
+    for (let i = 0; i < 2; i++) network.publish({ ...forged(2_000 + i), thread: forged(i).thread });
+    await clock.advanceAsync(1_000);
+    const last = await wantedAfterReconnect(world, agent, 'a1/');
+    expect(last).toHaveLength(1_001);
+    expect(last).toEqual(expect.arrayContaining([forgedTopic(0), forgedTopic(1), forgedTopic(501), real]));
+  }, 60_000);
+});
+
+describe('createChatClient: a long-running agent keeps taking in new threads', () => {
+  const visitorTopic = (i: number) => topics.agent('a1', `day${i}`);
+
+  it('after 1,000 visitors in a day, the next one is taken in: the stalest taken in unasked is let go', async () => {
+    const world = createWorld();
+    const { network, client, run, online, clock } = world;
+    // The server's list, or one of just the rows the test names.
+    const inner = network.rest();
+    let listed: string[] | undefined;
+    const queryThreads: RestTransport['queryThreads'] = async (query, call) =>
+      listed ? onePage(listed) : (inner.queryThreads?.(query, call) ?? onePage([]));
+    const agent = client('a1', { rest: { ...inner, queryThreads } });
+    await online(agent);
+    await run(agent.loadThreads());
+    // A day of visitors: each one writes, one a second, and the agent's console takes each in.
+    for (let i = 0; i < 1_000; i++) {
+      network.publish(message(visitorTopic(i), `day${i}`, `hello ${i}`));
+      await clock.advanceAsync(1_000);
+    }
+    expect(agent.threads()).toHaveLength(1_000);
+    expect(await wantedAfterReconnect(world, agent, 'day')).toHaveLength(1_000);
+    // The first visitor writes again: the stalest is the second now.
+    network.publish(message(visitorTopic(0), 'day0', 'still here'));
+    await clock.advanceAsync(1_000);
+    let changes = 0;
+    agent.subscribeThreads(() => changes++);
+
+    // The 1,001st visitor of the day writes: taken in, listed, what it says shown.
+    network.publish(message(visitorTopic(1_000), 'day1000', 'anyone there?'));
+    await clock.advanceAsync(1_000);
+    expect(agent.messages(visitorTopic(1_000)).map((m) => m.content)).toEqual(['anyone there?']);
+    expect(agent.threads()[0]).toMatchObject({ topic: visitorTopic(1_000), unreadCount: 1 });
+    expect(changes).toBeGreaterThan(0);
+    // The stalest thread taken in unasked (the second visitor's) was let go: out of the list, unsubscribed.
+    expect(agent.threads()).toHaveLength(1_000);
+    expect(byTopic(agent.threads(), visitorTopic(1))).toBeUndefined();
+    expect(byTopic(agent.threads(), visitorTopic(0))).toMatchObject({ preview: 'still here' });
+    expect(agent.messages(visitorTopic(1))).toEqual([]);
+    const wanted = await wantedAfterReconnect(world, agent, 'day');
+    expect(wanted).toHaveLength(1_000);
+    expect(wanted).not.toContain(visitorTopic(1));
+    expect(wanted).toEqual(expect.arrayContaining([visitorTopic(0), visitorTopic(2), visitorTopic(1_000)]));
+
+    // A visitor let go writes again: taken in again (the next stalest goes), its message not lost.
+    network.publish(message(visitorTopic(1), 'day1', 'me again'));
+    await clock.advanceAsync(1_000);
+    expect(agent.messages(visitorTopic(1)).map((m) => m.content)).toContain('me again');
+    expect(agent.threads()[0]).toMatchObject({ topic: visitorTopic(1), preview: 'me again' });
+    expect(byTopic(agent.threads(), visitorTopic(2))).toBeUndefined();
+
+    // Threads the app asked for (subscribed itself, or loaded) are never let go: the next stalest go instead.
+    await run(agent.subscribe([visitorTopic(3)]));
+    listed = [visitorTopic(4)];
+    await run(agent.loadThreads());
+    // The two asked for made room for two more; the next two let go the fifth and sixth.
+    for (let i = 1_001; i < 1_005; i++) network.publish(message(visitorTopic(i), `day${i}`, 'hi'));
+    await clock.advanceAsync(1_000);
+    const now = await wantedAfterReconnect(world, agent, 'day');
+    expect(now).toHaveLength(1_002);
+    expect(now).toEqual(expect.arrayContaining([visitorTopic(1), visitorTopic(3), visitorTopic(4), visitorTopic(7)]));
+    for (const i of [2, 5, 6]) expect(now).not.toContain(visitorTopic(i));
+  }, 60_000);
+
+  it('a full list of loaded threads still takes in a new visitor, dropping the least recently active', async () => {
+    const world = createWorld();
+    const { network, client, run, online, clock } = world;
+    for (let i = 0; i < 1_000; i++) {
+      network.seedThread({ uid: `seeded${i}`, topic: visitorTopic(i), type: 'AGENT' });
+      await clock.advanceAsync(1_000);
+    }
+    const agent = client('a1');
+    await online(agent);
+    for (let page = 0; page < 5; page++) await run(agent.loadThreads({ pageNumber: page, pageSize: 200 }));
+    await clock.advanceAsync(1_000);
+    expect(agent.threads()).toHaveLength(1_000);
+
+    network.publish(message(topics.agent('a1', 'fresh'), 'fresh', 'hello'));
+    await clock.advanceAsync(1_000);
+    expect(agent.messages(topics.agent('a1', 'fresh')).map((m) => m.content)).toEqual(['hello']);
+    expect(agent.threads()[0]?.topic).toBe(topics.agent('a1', 'fresh'));
+    expect(agent.threads()).toHaveLength(1_000);
+    // The least recently active left the list; loaded (asked for), it stays subscribed.
+    expect(byTopic(agent.threads(), visitorTopic(0))).toBeUndefined();
+    expect(await wantedAfterReconnect(world, agent, 'day')).toHaveLength(1_000);
+  }, 60_000);
 });

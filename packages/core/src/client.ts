@@ -62,6 +62,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     rest,
     restCall,
     subscribe: (topics) => subscribeCaughtUp(manager, catchUp, topics),
+    unsubscribe: (topics) => client.unsubscribe(topics),
     wants: isSubscribed,
     onError: emitError,
     onListenerError: (error) => logger.error('a thread list listener threw', { error: describeThrown(error) }),
@@ -279,7 +280,10 @@ function chatClient(parts: Parts): ChatClient {
     connect: () => manager.start(),
     disconnect: () => manager.stop(),
     reconnect: () => manager.restart(),
-    subscribe: (topics) => subscribeCaughtUp(manager, catchUp, topics),
+    subscribe(topics) {
+      parts.threads.asked(topics);
+      return subscribeCaughtUp(manager, catchUp, topics);
+    },
     unsubscribe(topics) {
       const done = manager.unsubscribe(topics);
       // The manager drops the topics from its list at once (its own topics never): so do we.

@@ -4,12 +4,12 @@ import type { LocalMessage } from '../api.js';
 import type { ThreadListPage } from '../interfaces.js';
 import { noopLogger } from '../logger.js';
 import { messageFromWire, withStatus } from '../message.js';
-import { applyMarkRead, applyMessage, applyPage, applyStatus, sortedSummaries } from './apply.js';
+import { applyMarkRead, applyMessage, applyPage, applyStatus, MAX_THREADS, sortedSummaries } from './apply.js';
 import type { Entry } from './entry.js';
 
 const TOPIC = 'org/agent/a1/v1';
 
-function received(uid: string, createdAt: string, text = 'hi'): LocalMessage {
+function received(uid: string, createdAt: string, text = 'hi', topic = TOPIC): LocalMessage {
   return messageFromWire(
     {
       uid,
@@ -20,7 +20,7 @@ function received(uid: string, createdAt: string, text = 'hi'): LocalMessage {
       channel: 'WEB',
       extra: '',
       user: { uid: 'v1', nickname: '', avatar: '', type: '', extra: '' },
-      thread: { uid: 't', topic: TOPIC, type: 'AGENT', state: '', channel: '', extra: '' },
+      thread: { uid: 't', topic, type: 'AGENT', state: '', channel: '', extra: '' },
     },
     { selfUid: 'a1', now: 0 },
   );
@@ -76,5 +76,21 @@ describe('the thread list as pure steps', () => {
     expect(applyMarkRead(entry, undefined)).toBe(true);
     expect(entry.unread.count()).toBe(0);
     expect(applyMarkRead(entry, undefined)).toBe(false);
+  });
+
+  it('a full list takes a new thread in and lets go of the one changed longest ago, not the new one', () => {
+    const list = fresh();
+    const rows = Array.from({ length: MAX_THREADS }, (_, i) => ({
+      ...row(`org/agent/a1/v${i}`, 0),
+      updatedAt: `2024-05-01 10:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}`,
+    }));
+    applyPage(list.entries, page(rows), MAX_THREADS, noopLogger);
+    expect(list.entries.size).toBe(MAX_THREADS);
+    const entry = applyMessage(list.entries, received('m1', '2024-05-01 12:00:00', 'hi', 'org/agent/a1/new'), 'a1');
+    expect(entry?.thread.topic).toBe('org/agent/a1/new');
+    expect(list.entries.size).toBe(MAX_THREADS);
+    expect(list.entries.has('org/agent/a1/new')).toBe(true);
+    expect(list.entries.has('org/agent/a1/v0')).toBe(false);
+    expect(sortedSummaries(list.entries)[0]?.topic).toBe('org/agent/a1/new');
   });
 });

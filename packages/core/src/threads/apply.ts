@@ -21,10 +21,11 @@ import { countsAsUnread, movesThread } from './rules.js';
 /** The most threads the list keeps: the ones changed last. */
 export const MAX_THREADS = 1_000;
 
-/** Drops the threads changed longest ago past {@link MAX_THREADS}. */
-export function trimEntries(entries: Map<string, Entry>): void {
+/** Drops the threads changed longest ago past {@link MAX_THREADS}; never `fresh`, the one a message just came to. */
+export function trimEntries(entries: Map<string, Entry>, fresh?: Entry): void {
   if (entries.size <= MAX_THREADS) return;
-  const oldest = [...entries.values()].sort((a, b) => a.updatedAt - b.updatedAt).slice(0, entries.size - MAX_THREADS);
+  const others = [...entries.values()].filter((entry) => entry !== fresh);
+  const oldest = others.sort((a, b) => a.updatedAt - b.updatedAt).slice(0, entries.size - MAX_THREADS);
   for (const entry of oldest) entries.delete(entry.thread.topic);
 }
 
@@ -54,15 +55,14 @@ export function applyMessage(entries: Map<string, Entry>, message: LocalMessage,
   const known = entries.get(topic);
   if (!known && !isListTopic(topic)) return undefined;
   const entry = known ?? entryFromMessage(message, selfUid);
-  if (!known) {
-    entries.set(topic, entry);
-    trimEntries(entries);
-  }
+  // A new thread has no time until its message is taken: trimmed before, it would be the one to go.
+  if (!known) entries.set(topic, entry);
   let moved = takeMessage(entry, message);
   const status = transferStatusAfter(message.type);
   const target = status && entries.get(transferTopic(message.content, topic));
   if (status && target && takeTransfer(target, status, message.createdAt)) moved = true;
   if (countUnread(entry, message)) moved = true;
+  if (!known) trimEntries(entries, entry);
   if (!moved && known) return undefined;
   entry.summary = undefined;
   return entry;

@@ -27,6 +27,8 @@ export interface ThreadListOptions {
   readonly restCall: () => RestCallOptions;
   /** Subscribes topics as the app's `subscribe` does (kept across reconnects, caught up). */
   readonly subscribe: (topics: readonly string[]) => Promise<void>;
+  /** Lets topics go as the app's `unsubscribe` does (its timeline, catch-up and the rest dropped). */
+  readonly unsubscribe: (topics: readonly string[]) => Promise<void>;
   /** Whether a topic is subscribed. */
   readonly wants: (topic: string) => boolean;
   /** A failure in the background (a subscription of the threads loaded). */
@@ -51,9 +53,12 @@ export interface ThreadList {
   markRead(thread: ChatThread, uid?: string): void;
   /**
    * Bytes came on a topic not subscribed (the server delivers a new thread to its owner): take it
-   * in when it names this user, while fewer than {@link MAX_THREADS} taken in so are still subscribed.
+   * in when it names this user. At {@link MAX_THREADS} taken in so and still subscribed, the one
+   * whose last message shown is the oldest is let go first (unsubscribed, out of the list).
    */
   adopt(topic: string): void;
+  /** The app subscribed these topics itself: never let go unasked. */
+  asked(topics: readonly string[]): void;
   /** The app unsubscribed a topic: a thread taken in unasked no longer counts against the cap. */
   forget(topic: string): void;
   /** No more changes, no more listeners. */
@@ -74,8 +79,9 @@ export function createThreadList(options: ThreadListOptions): ThreadList {
   let touches = 0;
   let disposed = false;
   /**
-   * Topics taken in unasked, still subscribed. Anyone may open threads naming this user, and what
-   * they post need not show (a uid over its limit, a duplicate): the list would not fill and stop it.
+   * Topics taken in unasked, still subscribed, the stalest first: a message shown moves its topic
+   * last. Anyone may open threads naming this user, and what they post need not show (a uid over its
+   * limit, a duplicate): such a thread stays where it came in, the first to go.
    */
   const adopted = new Set<string>();
 
@@ -91,13 +97,28 @@ export function createThreadList(options: ThreadListOptions): ThreadList {
     }
   };
   const take = (message: LocalMessage): void => {
+    if (adopted.delete(message.thread.topic)) adopted.add(message.thread.topic);
     const entry = disposed ? undefined : applyMessage(entries, message, options.selfUid);
     if (!entry) return;
     entry.touched = ++touches;
     changed();
   };
+  /** The app asked for these topics: none of them is let go unasked. */
+  const asked = (topics: readonly string[]): void => {
+    for (const topic of topics) adopted.delete(topic);
+  };
+  /** Lets go of the stalest thread taken in unasked: unsubscribed, and out of the list (told). */
+  const letGoStalest = (): void => {
+    const [stalest] = adopted;
+    if (stalest === undefined) return;
+    adopted.delete(stalest);
+    options.logger.debug('threads: let go of the stalest thread taken in unasked', { topic: stalest });
+    options.unsubscribe([stalest]).catch((reason: unknown) => options.onError(SdkError.from(reason)));
+    changed(entries.delete(stalest));
+  };
   const follow = (topics: readonly string[]): void => {
     following = true;
+    asked(topics);
     const fresh = topics.filter((topic) => !options.wants(topic));
     if (fresh.length === 0) return;
     options.subscribe(fresh).catch((reason: unknown) => options.onError(SdkError.from(reason)));
@@ -142,12 +163,9 @@ export function createThreadList(options: ThreadListOptions): ThreadList {
       if (entry && !disposed) changed(applyMarkRead(entry, uid));
     },
     adopt(topic) {
-      if (!following || disposed || entries.size >= MAX_THREADS || options.wants(topic)) return;
+      if (!following || disposed || options.wants(topic)) return;
       if (!namesAsOwner(topic, options.selfUid)) return;
-      if (adopted.size >= MAX_THREADS) {
-        options.logger.debug('threads: not taken in, too many taken in unasked', { topic });
-        return;
-      }
+      if (adopted.size >= MAX_THREADS) letGoStalest();
       adopted.add(topic);
       options.logger.info('threads: a new thread of mine', { topic });
       options.subscribe([topic]).catch((reason: unknown) => {
@@ -155,6 +173,7 @@ export function createThreadList(options: ThreadListOptions): ThreadList {
         options.onError(SdkError.from(reason));
       });
     },
+    asked,
     forget(topic) {
       adopted.delete(topic);
     },
