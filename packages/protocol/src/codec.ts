@@ -1,4 +1,5 @@
-import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { fromBinary } from '@bufbuild/protobuf';
+import { writeMessage } from './encoder.js';
 import { err, ok, type Result } from './error.js';
 import { type Message, MessageSchema } from './gen/weiyu/v1/message_pb.js';
 import type { Thread } from './gen/weiyu/v1/thread_pb.js';
@@ -7,7 +8,7 @@ import { normalizeMessage, type WireMessage, type WireMessageInit, type WireThre
 
 /** Encodes a message to protobuf bytes, exactly as the Bytedesk server reads them. */
 export function encodeMessage(message: WireMessageInit): Uint8Array {
-  return toBinary(MessageSchema, create(MessageSchema, normalizeMessage(message)));
+  return writeMessage(normalizeMessage(message));
 }
 
 /**
