@@ -54,8 +54,6 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   const isSubscribed = (topic: string): boolean => manager.wants(topic);
 
   const dedupe = createDedupe(dedupeSize(timing));
-  // The signals this client sent: their copies from the server are dropped before they are decoded.
-  const ownSignals = createDedupe(dedupeSize(timing));
   const threads = createThreadList({
     selfUid: user.uid,
     logger,
@@ -97,23 +95,13 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     maxPacketBytes,
     typingThrottleMs: timing.typingThrottleMs,
     publish: (topic, payload, qos) => realtime.publish(topic, payload, qos),
-    markOwn: (uid) => {
-      dedupe.add(uid);
-      ownSignals.add(uid);
-    },
+    markOwn: (uid) => dedupe.add(uid),
     autoDelivered: options.autoDelivered,
     shownIn: shown.list,
     onRead: shown.readHere,
   });
   const receiver = createReceiver({
-    context: {
-      selfUid: user.uid,
-      dedupe,
-      now: () => clock.now(),
-      isSubscribed,
-      isAwaitingEcho: isPending,
-      ownSignals,
-    },
+    context: { selfUid: user.uid, dedupe, now: () => clock.now(), isSubscribed, isAwaitingEcho: isPending },
     shown,
     logger,
     emitError,

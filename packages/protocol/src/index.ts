@@ -21,7 +21,6 @@ export {
   MAX_UID_LENGTH,
 } from './limits.js';
 export * from './names.js';
-export { peekMessage, readMessageUid } from './peek.js';
 export {
   fromRestHistoryJson,
   fromRestJson,

@@ -7,16 +7,7 @@
  * receipt's, …) has the topic it arrived on and was subscribed to, or the topic catch-up read.
  * Receipts go back there, never to a topic a payload names.
  */
-import {
-  checkFields,
-  checkIds,
-  decodeMessage,
-  isRobotStreamType,
-  peekMessage,
-  readMessageUid,
-  SdkError,
-  type WireMessage,
-} from '@weiyu/protocol';
+import { checkFields, checkIds, decodeMessage, isRobotStreamType, SdkError, type WireMessage } from '@weiyu/protocol';
 import type { ChatThread, ChatUser, LocalMessage, ReceiptEvent, TypingEvent } from '../api.js';
 import { parseObject } from '../json-object.js';
 import { describeThrown } from '../logger.js';
@@ -90,38 +81,13 @@ export interface ReceiveContext {
   readonly dedupe: Dedupe;
   /** Whether a uid is one of this client's messages still waiting for confirmation. */
   readonly isAwaitingEcho: (uid: string) => boolean;
-  /**
-   * The signals this client sent (typing, receipts, recalls), still remembered: the server's
-   * copies of them are dropped from the bytes, before a full decode.
-   */
-  readonly ownSignals?: Pick<Dedupe, 'has' | 'size'>;
 }
 
 /** Decodes bytes from the realtime link and runs them through the pipeline. Never throws. */
 export function receiveBytes(topic: string, payload: Uint8Array, context: ReceiveContext): Received {
-  const own = ownSignalCopy(payload, context);
-  if (own) return own;
   const decoded = decodeMessage(payload);
   if (!decoded.ok) return { kind: 'error', error: decoded.error };
   return receiveWire(decoded.value, { topic, source: 'mqtt' }, context);
-}
-
-/**
- * The server's copy of a signal this client sent (with automatic receipts, one for every message
- * received), found without decoding it whole: what the full path would drop too, as a duplicate
- * of what this client sent (its uid is in the duplicate filter). Only bytes that decode, with ids
- * and fields within their limits, and not a robot's stream piece (those share a uid and grow a message) are
- * dropped here: anything else, malformed bytes included, takes the full path.
- */
-function ownSignalCopy(payload: Uint8Array, context: ReceiveContext): Received | undefined {
-  const { ownSignals } = context;
-  // Nothing sent, nothing to look for (reading the uid costs a string a message).
-  if (!ownSignals || ownSignals.size() === 0) return undefined;
-  const uid = readMessageUid(payload);
-  if (!uid || !ownSignals.has(uid)) return undefined;
-  const peeked = peekMessage(payload);
-  if (peeked?.uid !== uid || isRobotStreamType(peeked.type)) return undefined;
-  return { kind: 'dropped', reason: 'own-signal', uid };
 }
 
 /** Runs a decoded message through the pipeline. Never throws. */
