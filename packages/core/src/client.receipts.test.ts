@@ -56,6 +56,18 @@ async function spiedAgent(world: World, options: WorldClientOptions = {}) {
   return { visitor, agent, spy };
 }
 
+/** The visitor sends `texts` to a spied agent (no automatic receipts), which then goes offline; its error codes are kept. */
+async function sentThenOffline(world: World, texts: readonly string[]) {
+  const { visitor, agent, spy } = await spiedAgent(world, { autoDelivered: false });
+  const sent: LocalMessage[] = [];
+  for (const text of texts) sent.push(await world.run(visitor.send(world.thread, { type: 'TEXT', text }).done));
+  await world.clock.advanceAsync(100);
+  await world.run(agent.disconnect());
+  const errors: string[] = [];
+  agent.on('error', (error) => errors.push(error.code));
+  return { agent, spy, sent, errors };
+}
+
 const threadOf = (visitor: string): ChatThread => ({
   uid: `t-${visitor}`,
   topic: topics.agent('a1', visitor),
@@ -258,18 +270,10 @@ describe('createChatClient: receipts like the official client, without storms', 
   });
 
   it('a markDelivered while offline tells the server once connected, once, and a reconnect sends it no more', async () => {
-    const { clock, thread, network, client, run, online } = createWorld();
-    const visitor = client('v1');
-    await online(visitor);
-    const spy = spiedRealtime(network);
-    const agent = client('a1', { realtime: spy.realtime, autoDelivered: false });
-    await online(agent);
-    const one = await run(visitor.send(thread, { type: 'TEXT', text: 'one' }).done);
-    const two = await run(visitor.send(thread, { type: 'TEXT', text: 'two' }).done);
-    await clock.advanceAsync(100);
-    await run(agent.disconnect());
-    const errors: string[] = [];
-    agent.on('error', (error) => errors.push(error.code));
+    const world = createWorld();
+    const { clock, thread, network, run } = world;
+    const { agent, spy, sent, errors } = await sentThenOffline(world, ['one', 'two']);
+    const [one, two] = sent as [LocalMessage, LocalMessage];
     agent.markDelivered(thread, one.uid);
     agent.markDelivered(thread, two.uid);
     agent.markDelivered(thread, one.uid);
@@ -285,17 +289,10 @@ describe('createChatClient: receipts like the official client, without storms', 
   });
 
   it('receipts asked for offline by a client disposed before it reconnects are dropped, with no error', async () => {
-    const { clock, thread, network, client, run, online } = createWorld();
-    const visitor = client('v1');
-    await online(visitor);
-    const spy = spiedRealtime(network);
-    const agent = client('a1', { realtime: spy.realtime, autoDelivered: false });
-    await online(agent);
-    const one = await run(visitor.send(thread, { type: 'TEXT', text: 'one' }).done);
-    await clock.advanceAsync(100);
-    await run(agent.disconnect());
-    const errors: string[] = [];
-    agent.on('error', (error) => errors.push(error.code));
+    const world = createWorld();
+    const { clock, thread, network, run } = world;
+    const { agent, spy, sent, errors } = await sentThenOffline(world, ['one']);
+    const [one] = sent as [LocalMessage];
     agent.markDelivered(thread, one.uid);
     agent.markRead(thread);
     await run(agent.dispose());
