@@ -12,6 +12,14 @@ describe('the receipt memory', () => {
     expect(memory.has('x', 'DELIVERED')).toBe(false);
   });
 
+  it('a DELIVERED for a uid of any characters is no READ of another (anyone may post any uid)', () => {
+    const memory = createReceiptMemory(10);
+    memory.remember(' m1', 'DELIVERED');
+    memory.remember('Rm2', 'DELIVERED');
+    expect([memory.has('m1', 'READ'), memory.has('m1', 'DELIVERED')]).toEqual([false, false]);
+    expect([memory.has('m2', 'READ'), memory.has('m2', 'DELIVERED')]).toEqual([false, false]);
+  });
+
   it('holds at most its capacity of marks (a READ is two), the least recently sent forgotten first', () => {
     const memory = createReceiptMemory(4);
     for (const uid of ['a', 'b', 'c', 'd']) memory.remember(uid, 'DELIVERED');

@@ -16,16 +16,20 @@ export interface ReceiptMemory {
   remember(uid: string, kind: ReceiptKind): void;
 }
 
-/** A READ's mark: no uid has a space (a uid is hex, or the server's digits). */
-const read = (uid: string): string => ` ${uid}`;
+/**
+ * The two marks of a uid, each with a first character of its own: anyone may post a uid of any
+ * characters, so a READ's mark must be no other uid's DELIVERED mark (` ${uid}` was `' X'`'s).
+ */
+const any = (uid: string): string => `D${uid}`;
+const read = (uid: string): string => `R${uid}`;
 
 /** Creates a receipt memory of at most `capacity` marks (a DELIVERED is one, a READ two), the least recently sent forgotten first. */
 export function createReceiptMemory(capacity: number): ReceiptMemory {
   const sent = createDedupe(capacity);
   return {
-    has: (uid, kind) => sent.has(kind === 'READ' ? read(uid) : uid),
+    has: (uid, kind) => sent.has(kind === 'READ' ? read(uid) : any(uid)),
     remember(uid, kind) {
-      sent.add(uid);
+      sent.add(any(uid));
       if (kind === 'READ') sent.add(read(uid));
     },
   };
